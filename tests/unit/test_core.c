@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/** @file test_core.c  mem, clock, spsc. */
+#include "src/core/bytes.h"
+#include "src/core/clock.h"
+#include "src/core/mem.h"
+#include "src/core/spsc.h"
+#include "tests/harness/vtest.h"
+
+#include <errno.h>
+#include <pthread.h>
+
+static int destroyed;
+static void count_destroy(void *d)
+{
+	(void)d;
+	destroyed++;
+}
+
+VTEST(core_mem_refcount_runs_destructor_once)
+{
+	char *p = vp_mem_zalloc(16, count_destroy);
+
+	VT_TRUE(p != NULL);
+	VT_EQ(0, p[15]);
+	vp_mem_ref(p);
+	VT_EQ(2, vp_mem_nrefs(p));
+	vp_mem_deref(p);
+	VT_EQ(0, destroyed);
+	p = vp_mem_deref(p);
+	VT_EQ(1, destroyed);
+	VT_TRUE(p == NULL);
+}
+
+VTEST(core_mem_fail_after)
+{
+	void *a, *b;
+
+	vp_mem_fail_after(1);
+	a = vp_mem_zalloc(8, NULL);
+	b = vp_mem_zalloc(8, NULL);
+	VT_TRUE(a != NULL);
+	VT_TRUE(b == NULL);
+	VT_TRUE(vp_mem_fail_hit());
+	vp_mem_fail_reset();
+	vp_mem_deref(a);
+}
+
+VTEST(core_clock_rfc3339_microseconds)
+{
+	char buf[32];
+
+	/* 2026-11-28T03:19:56.123456Z */
+	VT_EQ(0, vp_clock_rfc3339(buf, sizeof(buf),
+				  1795835996ULL * VP_SEC + 123456789ULL));
+	VT_STR_EQ("2026-11-28T03:19:56.123456Z", buf);
+	VT_EQ(EINVAL, vp_clock_rfc3339(buf, 10, 0));
+}
+
+VTEST(core_clock_ntp_roundtrip)
+{
+	uint32_t s, f;
+	uint64_t t = 1795835996ULL * VP_SEC + 500000000ULL;
+
+	vp_clock_utc_ns_to_ntp(t, &s, &f);
+	VT_EQ(1795835996ULL + VP_NTP_UNIX_OFFSET, s);
+	VT_EQ(0x80000000U, f);
+	VT_NEAR((double)t, (double)vp_clock_ntp_to_utc_ns(s, f), 2);
+}
+
+VTEST(core_bytes_be)
+{
+	uint8_t b[4];
+
+	vp_put_be32(b, 0x01020304);
+	VT_EQ(0x01020304, vp_be32(b));
+	VT_EQ(0x0102, vp_be16(b));
+	VT_TRUE(vp_is_pow2(64));
+	VT_TRUE(!vp_is_pow2(48));
+}
+
+VTEST(core_spsc_full_and_order)
+{
+	struct vp_spsc *q = NULL;
+	int *s;
+
+	VT_EQ(EINVAL, vp_spsc_alloc(&q, sizeof(int), 3));
+	VT_EQ(0, vp_spsc_alloc(&q, sizeof(int), 4));
+	for (int i = 0; i < 4; i++) {
+		s = vp_spsc_reserve(q);
+		VT_TRUE(s != NULL);
+		*s = i;
+		vp_spsc_commit(q);
+	}
+	VT_TRUE(vp_spsc_reserve(q) == NULL);
+	for (int i = 0; i < 4; i++) {
+		s = vp_spsc_peek(q);
+		VT_EQ(i, *s);
+		vp_spsc_release(q);
+	}
+	VT_TRUE(vp_spsc_peek(q) == NULL);
+	vp_mem_deref(q);
+}
+
+static void *producer(void *arg)
+{
+	struct vp_spsc *q = arg;
+
+	for (int i = 0; i < 100000;) {
+		int *s = vp_spsc_reserve(q);
+
+		if (!s)
+			continue;
+		*s = i++;
+		vp_spsc_commit(q);
+	}
+	return NULL;
+}
+
+VTEST(core_spsc_threads_keep_order)
+{
+	struct vp_spsc *q = NULL;
+	pthread_t th;
+	int next = 0;
+
+	VT_EQ(0, vp_spsc_alloc(&q, sizeof(int), 64));
+	pthread_create(&th, NULL, producer, q);
+	while (next < 100000) {
+		int *s = vp_spsc_peek(q);
+
+		if (!s) {
+			vp_spsc_wait(q, 5);
+			continue;
+		}
+		VT_EQ(next, *s);
+		next++;
+		vp_spsc_release(q);
+	}
+	pthread_join(th, NULL);
+	vp_mem_deref(q);
+}
