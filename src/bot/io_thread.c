@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file io_thread.c  The io thread: pops PCM blocks from the SPSC ring and
+ * feeds the per-stream chunk writers (media/pcm), whose fsyncs may stall
+ * for tens of ms — here, never on the thread that receives packets.
+ */
+#define VP_LOG_MODULE "io"
+#include "src/bot/io_thread.h"
+
+#include "src/core/log.h"
+#include "src/core/mem.h"
+#include "src/core/spsc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+#define IO_MAX_STREAMS 256
+#define IO_RING 256 /* slots: ~1 MB, > 2 s of one stream's 20 ms blocks */
+
+enum io_op { IO_PCM = 0, IO_OPEN, IO_BREAK, IO_CLOSE, IO_STOP };
+
+struct io_msg {
+	enum io_op op;
+	unsigned idx;
+	uint64_t start_sample;
+	uint64_t utc_ns;
+	enum vp_pcm_utc_src src;
+	uint32_t frames;
+	struct vp_pcm_counts cnt;
+	struct vp_pcm_writer_cfg cfg;
+	char id[VP_PCM_ID_MAX + 1];
+	int16_t pcm[VP_IO_MAX_SAMPLES];
+};
+
+struct io_stream {
+	struct vp_pcm_writer *w;
+	struct vp_pcm_writer_cfg cfg;
+	char id[VP_PCM_ID_MAX + 1];
+	int err; /* sticky: the writer failed */
+};
+
+struct vp_io {
+	char mdir[4096];
+	bool block;
+	struct vp_spsc *ring;
+	struct vp_pcm_manifest *man;
+	pthread_t th;
+	bool running;
+	struct io_stream st[IO_MAX_STREAMS]; /* io thread only */
+	uint8_t chans[IO_MAX_STREAMS];       /* producer only */
+	atomic_ullong overflow, write_errors;
+	atomic_int last_error;
+};
+
+/* --- Runs on: io thread --- */
+
+static void note_err(struct vp_io *io, struct io_stream *s, int err)
+{
+	if (!err)
+		return;
+	if (!s->err)
+		vp_log_err("stream=%s: writing chunks failed: %s", s->id,
+			   strerror(err));
+	s->err = err;
+	atomic_fetch_add(&io->write_errors, 1);
+	atomic_store(&io->last_error, err);
+}
+
+static void stream_open(struct vp_io *io, struct io_stream *s,
+			const struct io_msg *m)
+{
+	uint32_t seq = 0;
+	int err;
+
+	s->w = vp_mem_deref(s->w);
+	s->err = 0;
+	s->cfg = m->cfg;
+	snprintf(s->id, sizeof(s->id), "%s", m->id);
+	s->cfg.stream_id = s->id;
+	/* a rerun or a gate break continues the stream's chunk numbers */
+	err = vp_pcm_next_seq(io->mdir, s->id, &seq);
+	s->cfg.first_seq = seq;
+	if (!err)
+		err = vp_pcm_writer_alloc(&s->w, io->man, &s->cfg);
+	note_err(io, s, err);
+}
+
+static void stream_close(struct vp_io *io, struct io_stream *s)
+{
+	if (s->w && !s->err)
+		note_err(io, s, vp_pcm_writer_close(s->w));
+	s->w = vp_mem_deref(s->w);
+}
+
+static void handle(struct vp_io *io, const struct io_msg *m)
+{
+	struct io_stream *s = &io->st[m->idx];
+
+	switch (m->op) {
+	case IO_OPEN:
+		stream_open(io, s, m);
+		break;
+	case IO_PCM:
+		if (s->w && !s->err)
+			note_err(io, s,
+				 vp_pcm_writer_write(s->w, m->start_sample,
+						     m->pcm, m->frames,
+						     m->utc_ns, m->src,
+						     &m->cnt));
+		break;
+	case IO_BREAK: {
+		struct io_msg reopen = *m;
+
+		stream_close(io, s);
+		reopen.cfg = s->cfg;
+		snprintf(reopen.id, sizeof(reopen.id), "%s", s->id);
+		stream_open(io, s, &reopen);
+		break;
+	}
+	case IO_CLOSE:
+		stream_close(io, s);
+		break;
+	case IO_STOP:
+		break;
+	}
+}
+
+static void *io_main(void *arg)
+{
+	struct vp_io *io = arg;
+
+	for (;;) {
+		struct io_msg *m = vp_spsc_peek(io->ring);
+		bool stop;
+
+		if (!m) {
+			vp_spsc_wait(io->ring, 100);
+			continue;
+		}
+		handle(io, m);
+		stop = m->op == IO_STOP;
+		vp_spsc_release(io->ring);
+		if (stop)
+			break;
+	}
+	for (unsigned i = 0; i < IO_MAX_STREAMS; i++)
+		stream_close(io, &io->st[i]);
+	return NULL;
+}
+
+/* --- Runs on: the producer (net or replay) thread --- */
+
+static void io_destroy(void *data)
+{
+	struct vp_io *io = data;
+
+	for (unsigned i = 0; i < IO_MAX_STREAMS; i++)
+		io->st[i].w = vp_mem_deref(io->st[i].w);
+	io->man = vp_mem_deref(io->man);
+	io->ring = vp_mem_deref(io->ring);
+}
+
+int vp_io_start(struct vp_io **iop, const char *meeting_dir,
+		bool block_when_full)
+{
+	struct vp_io *io;
+	int err;
+
+	if (!iop || !meeting_dir)
+		return EINVAL;
+	io = vp_mem_zalloc(sizeof(*io), io_destroy);
+	if (!io)
+		return ENOMEM;
+	snprintf(io->mdir, sizeof(io->mdir), "%s", meeting_dir);
+	io->block = block_when_full;
+	err = vp_spsc_alloc(&io->ring, sizeof(struct io_msg), IO_RING);
+	if (!err)
+		err = vp_pcm_manifest_open(&io->man, meeting_dir);
+	if (!err && pthread_create(&io->th, NULL, io_main, io) != 0)
+		err = EAGAIN;
+	if (err) {
+		vp_mem_deref(io);
+		return err;
+	}
+	io->running = true;
+	*iop = io;
+	return 0;
+}
+
+/* A control message must not be lost: wait for room (the io thread always
+ * drains, so this is bounded by one disk stall). */
+static struct io_msg *reserve(struct vp_io *io, bool control)
+{
+	struct io_msg *m;
+
+	while (!(m = vp_spsc_reserve(io->ring))) {
+		if (!control && !io->block) {
+			atomic_fetch_add(&io->overflow, 1);
+			return NULL;
+		}
+		usleep(500);
+	}
+	return m;
+}
+
+static int control(struct vp_io *io, enum io_op op, unsigned idx,
+		   const struct vp_pcm_writer_cfg *cfg)
+{
+	struct io_msg *m;
+
+	if (!io || idx >= IO_MAX_STREAMS)
+		return EINVAL;
+	m = reserve(io, true);
+	m->op = op;
+	m->idx = idx;
+	if (cfg) {
+		m->cfg = *cfg;
+		snprintf(m->id, sizeof(m->id), "%s",
+			 cfg->stream_id ? cfg->stream_id : "");
+	}
+	vp_spsc_commit(io->ring);
+	return 0;
+}
+
+int vp_io_stream_open(struct vp_io *io, unsigned idx,
+		      const struct vp_pcm_writer_cfg *cfg)
+{
+	if (!io || idx >= IO_MAX_STREAMS || !cfg ||
+	    !vp_pcm_stream_id_valid(cfg->stream_id))
+		return EINVAL;
+	io->chans[idx] = (uint8_t)cfg->channels;
+	return control(io, IO_OPEN, idx, cfg);
+}
+
+int vp_io_stream_break(struct vp_io *io, unsigned idx)
+{
+	return control(io, IO_BREAK, idx, NULL);
+}
+
+int vp_io_stream_close(struct vp_io *io, unsigned idx)
+{
+	return control(io, IO_CLOSE, idx, NULL);
+}
+
+int vp_io_pcm(struct vp_io *io, unsigned idx, uint64_t start_sample,
+	      const int16_t *pcm, uint32_t frames, uint64_t utc_ns,
+	      enum vp_pcm_utc_src src, const struct vp_pcm_counts *delta)
+{
+	struct io_msg *m;
+	unsigned ch;
+
+	if (!io || idx >= IO_MAX_STREAMS)
+		return EINVAL;
+	m = reserve(io, false);
+	if (!m)
+		return ENOSPC;
+	ch = io->chans[idx] ? io->chans[idx] : 1;
+	if ((size_t)frames * ch > VP_IO_MAX_SAMPLES)
+		return EINVAL;
+	memcpy(m->pcm, pcm, (size_t)frames * ch * sizeof(*pcm));
+	m->op = IO_PCM;
+	m->idx = idx;
+	m->start_sample = start_sample;
+	m->utc_ns = utc_ns;
+	m->src = src;
+	m->frames = frames;
+	if (delta)
+		m->cnt = *delta;
+	else
+		memset(&m->cnt, 0, sizeof(m->cnt));
+	vp_spsc_commit(io->ring);
+	return 0;
+}
+
+void vp_io_stop(struct vp_io *io, struct vp_io_stats *final)
+{
+	if (!io)
+		return;
+	if (io->running) {
+		control(io, IO_STOP, 0, NULL);
+		pthread_join(io->th, NULL);
+		io->running = false;
+	}
+	if (final) {
+		final->overflow = atomic_load(&io->overflow);
+		final->write_errors = atomic_load(&io->write_errors);
+		final->last_error = atomic_load(&io->last_error);
+	}
+	vp_mem_deref(io);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file io_thread.h  The io thread owns every chunk file of a meeting. The
+ * net (or replay) thread hands it PCM through a bounded SPSC ring and never
+ * blocks on disk: a full ring is counted as io_overflow (live) — or, for an
+ * offline replay that has no clock to keep up with, waited out.
+ */
+#ifndef VP_BOT_IO_THREAD_H
+#define VP_BOT_IO_THREAD_H
+
+#include "media/pcm/pcm.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/** Largest PCM block one message carries: 20 ms at 48 kHz stereo. */
+#define VP_IO_MAX_SAMPLES 1920
+
+struct vp_io;
+
+struct vp_io_stats {
+	uint64_t overflow;     /* blocks dropped: ring full (live mode) */
+	uint64_t write_errors; /* chunk writes/fsyncs that failed */
+	int last_error;        /* errno of the last failure, 0 if none */
+};
+
+/**
+ * Start the io thread for one meeting folder.
+ * @param block_when_full  true for replay: wait for room instead of dropping
+ * @return 0, ENOMEM, or an errno from opening the manifest
+ */
+int vp_io_start(struct vp_io **iop, const char *meeting_dir,
+		bool block_when_full);
+
+/* --- Producer side: one thread only --- */
+/** Open stream `idx` (small integer chosen by the caller). */
+int vp_io_stream_open(struct vp_io *io, unsigned idx,
+		      const struct vp_pcm_writer_cfg *cfg);
+/**
+ * Queue `frames` PCM frames for stream idx starting at timeline sample
+ * `start_sample`. frames * channels <= VP_IO_MAX_SAMPLES.
+ * @return 0, or ENOSPC when the ring is full (counted) in live mode
+ */
+int vp_io_pcm(struct vp_io *io, unsigned idx, uint64_t start_sample,
+	      const int16_t *pcm, uint32_t frames, uint64_t utc_ns,
+	      enum vp_pcm_utc_src src, const struct vp_pcm_counts *delta);
+/**
+ * Finish the stream's chunk in progress and start a new writer, so the next
+ * PCM may start anywhere (used when the gate reopens: nothing, not even
+ * silence, is written for the time it was closed).
+ */
+int vp_io_stream_break(struct vp_io *io, unsigned idx);
+int vp_io_stream_close(struct vp_io *io, unsigned idx);
+
+/** Finish every stream's chunk, stop and join the thread, free. */
+void vp_io_stop(struct vp_io *io, struct vp_io_stats *final);
+
+#endif

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/** @file meeting.c  The meeting folder, reruns into it, meeting.json. */
+#define VP_LOG_MODULE "meeting"
+#include "src/bot/meeting.h"
+
+#include "media/pcm/pcm.h"
+#include "src/core/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int vp_meeting_id_check(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	if (n == 0 || n > 100 || id[0] == '.')
+		return EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return EINVAL;
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+	char tmp[4096];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+			return errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+		return errno;
+	return 0;
+}
+
+/* Streams of earlier runs keep their ids: continue after the highest sN. */
+static unsigned scan_streams(const char *mdir)
+{
+	char path[4200];
+	unsigned max = 0;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/streams", mdir);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char *end;
+		unsigned long n;
+
+		if (e->d_name[0] != 's')
+			continue;
+		n = strtoul(e->d_name + 1, &end, 10);
+		if (*end == '\0' && n > max && n < 1000000)
+			max = (unsigned)n;
+	}
+	closedir(d);
+	return max;
+}
+
+/* A rerun keeps what the earlier runs said, under "previous_runs". */
+static json_t *carry_previous(const char *mdir, unsigned *run)
+{
+	char path[4200];
+	json_t *old, *prev;
+
+	snprintf(path, sizeof(path), "%s/meeting.json", mdir);
+	old = json_load_file(path, 0, NULL);
+	*run = 1;
+	if (!old)
+		return json_array();
+	prev = json_incref(json_object_get(old, "previous_runs"));
+	if (!json_is_array(prev)) {
+		json_decref(prev);
+		prev = json_array();
+	}
+	json_object_del(old, "previous_runs");
+	*run = (unsigned)json_array_size(prev) + 2;
+	json_array_append_new(prev, old);
+	return prev;
+}
+
+int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
+		    const char *err_ctx)
+{
+	unsigned recovered = 0;
+	json_t *prev;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	if (vp_meeting_id_check(id))
+		return EINVAL;
+	snprintf(m->id, sizeof(m->id), "%s", id);
+	if ((size_t)snprintf(m->dir, sizeof(m->dir), "%s/%s", out, id) >=
+	    sizeof(m->dir))
+		return ENAMETOOLONG;
+	err = mkdir_p(m->dir);
+	if (err)
+		return err;
+	err = vp_pcm_recover(m->dir, &recovered);
+	if (err)
+		vp_log_warn("recovering %s: %s", m->dir, strerror(err));
+	else if (recovered)
+		vp_log_info("recovered %u chunk(s) a previous run left in %s",
+			    recovered, m->dir);
+	m->next_stream = scan_streams(m->dir) + 1;
+	prev = carry_previous(m->dir, &m->run);
+	m->doc = json_object();
+	json_object_set_new(m->doc, "meeting", json_string(id));
+	json_object_set_new(m->doc, "run", json_integer(m->run));
+	json_object_set_new(m->doc, "recovered_chunks",
+			    json_integer(recovered));
+	if (json_array_size(prev))
+		json_object_set_new(m->doc, "previous_runs", prev);
+	else
+		json_decref(prev);
+	json_object_set_new(m->doc, "status",
+			    json_pack("{s:s}", "state", "starting"));
+	(void)err_ctx;
+	return vp_meeting_save(m);
+}
+
+void vp_meeting_stream_id(struct vp_meeting *m, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "s%u", m->next_stream++);
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (fsync(fd) != 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+int vp_meeting_save(struct vp_meeting *m)
+{
+	char tmp[4200], dst[4200];
+	int fd, err = 0;
+	char *s;
+
+	snprintf(tmp, sizeof(tmp), "%s/meeting.json.tmp", m->dir);
+	snprintf(dst, sizeof(dst), "%s/meeting.json", m->dir);
+	s = json_dumps(m->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (!s)
+		return ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = errno;
+		goto out;
+	}
+	size_t n = strlen(s);
+	if (write(fd, s, n) != (ssize_t)n || write(fd, "\n", 1) != 1 ||
+	    fsync(fd) != 0)
+		err = errno ? errno : EIO;
+	close(fd);
+	if (!err && rename(tmp, dst) != 0)
+		err = errno;
+	if (!err)
+		err = fsync_dir(m->dir);
+out:
+	free(s);
+	if (err)
+		vp_log_err("writing %s: %s", dst, strerror(err));
+	return err;
+}
+
+void vp_meeting_close(struct vp_meeting *m)
+{
+	json_decref(m->doc);
+	m->doc = NULL;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file meeting.h  The meeting folder and its meeting.json (DESIGN.md §5):
+ * meeting, policy decision, gate timeline, participants, streams, status.
+ * meeting.json is rewritten whole, atomically (tmp, fsync, rename), at
+ * start, on every participant or gate change and at the end, so after a
+ * crash it says "recording" and what was known until then.
+ */
+#ifndef VP_BOT_MEETING_H
+#define VP_BOT_MEETING_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct vp_meeting {
+	char id[128];
+	char dir[4096];   /* OUT/ID */
+	json_t *doc;      /* meeting.json, owned */
+	unsigned run;     /* 1 for the first run into this folder */
+	unsigned next_stream; /* stream ids continue across runs: s1, s2… */
+};
+
+/**
+ * Check an id the bot uses as a folder name: [A-Za-z0-9._-], 1..100
+ * chars, not starting with '.'. @return 0 or EINVAL
+ */
+int vp_meeting_id_check(const char *id);
+
+/**
+ * Create or reopen OUT/ID: recover chunks a crashed run left behind
+ * (*.wav.tmp), continue stream numbering, write meeting.json.
+ * @return 0, EINVAL (bad id), or an errno from mkdir/open
+ */
+int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
+		    const char *err_ctx);
+
+/** Next stream id ("s1", "s2", …), unique in this folder across runs. */
+void vp_meeting_stream_id(struct vp_meeting *m, char *buf, size_t sz);
+
+/** Write meeting.json atomically. @return 0 or an errno */
+int vp_meeting_save(struct vp_meeting *m);
+
+void vp_meeting_close(struct vp_meeting *m);
+
+#endif

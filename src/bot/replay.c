@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: MIT */
+/** @file replay.c  `vpbot replay`: classify the capture's RTP sources, then
+ * feed the Opus ones through the live pipeline (tracks, io thread). */
+#define VP_LOG_MODULE "replay"
+#include "src/bot/replay.h"
+
+#include "media/opus/opus_dec.h"
+#include "protocols/rtp/rtcp.h"
+#include "protocols/rtp/rtp.h"
+#include "src/bot/capture.h"
+#include "src/bot/exitcode.h"
+#include "src/bot/meeting.h"
+#include "src/bot/track.h"
+#include "src/core/clock.h"
+#include "src/core/log.h"
+#include "src/core/mem.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SSRC 256
+#define MAX_STREAMS 64
+
+struct src_info {
+	uint32_t ssrc;
+	uint16_t sport, dport;
+	uint8_t pt;
+	uint64_t first_ns, last_ns;
+	uint32_t n, n_pt, n_toc, steps, steps_ok;
+	uint16_t last_seq;
+	uint32_t last_ts;
+	int last_dur;
+	bool opus;
+	int stream; /* index into streams, -1 none */
+};
+
+struct replay {
+	const struct vp_replay_cfg *cfg;
+	struct src_info src[MAX_SSRC];
+	unsigned nsrc;
+	struct vp_track *track[MAX_STREAMS];
+	unsigned ntrack;
+	uint64_t origin_ns, end_ns;
+	uint64_t rtp_malformed, rtcp_malformed, non_rtp, not_opus;
+	uint64_t ignored_ssrcs;
+	struct vp_meeting m;
+	struct vp_timeline tl;
+	struct vp_io *io;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+void vp_replay_stop(void)
+{
+	stop_flag = 1;
+}
+
+static bool is_rtcp(const uint8_t *b, size_t len)
+{
+	/* RFC 5761 §4: RTCP packet types 192..223 in the second byte */
+	return len >= 8 && (b[0] >> 6) == 2 && b[1] >= 192 && b[1] <= 223;
+}
+
+static struct src_info *find_src(struct replay *r, uint32_t ssrc, bool add)
+{
+	for (unsigned i = 0; i < r->nsrc; i++)
+		if (r->src[i].ssrc == ssrc)
+			return &r->src[i];
+	if (!add || r->nsrc == MAX_SSRC)
+		return NULL;
+	r->src[r->nsrc] = (struct src_info){.ssrc = ssrc, .stream = -1};
+	return &r->src[r->nsrc++];
+}
+
+static void classify_one(struct replay *r, const struct vp_capture_dgram *d)
+{
+	struct vp_rtp_pkt p;
+	struct src_info *s;
+	int dur;
+
+	if (is_rtcp(d->payload, d->len))
+		return;
+	if (vp_rtp_parse(&p, d->payload, d->len) != 0) {
+		r->rtp_malformed++;
+		return;
+	}
+	s = find_src(r, p.ssrc, true);
+	if (!s) {
+		r->ignored_ssrcs++;
+		return;
+	}
+	if (s->n == 0) {
+		s->pt = p.pt;
+		s->sport = d->sport;
+		s->dport = d->dport;
+		s->first_ns = d->ts_ns;
+	}
+	s->n++;
+	s->last_ns = d->ts_ns;
+	if (p.pt != s->pt)
+		return;
+	s->n_pt++;
+	dur = vp_opus_packet_dur48(p.payload, p.payload_len);
+	if (dur > 0)
+		s->n_toc++;
+	if (s->n_pt > 1 && (uint16_t)(s->last_seq + 1) == p.seq &&
+	    s->last_dur > 0) {
+		s->steps++;
+		s->steps_ok += p.ts - s->last_ts == (uint32_t)s->last_dur;
+	}
+	s->last_seq = p.seq;
+	s->last_ts = p.ts;
+	s->last_dur = dur;
+}
+
+static bool looks_opus(const struct replay *r, const struct src_info *s)
+{
+	if (r->cfg->pt >= 0)
+		return s->pt == r->cfg->pt;
+	return s->pt >= 96 && s->pt <= 127 && s->n_pt >= 5 &&
+	       s->n_toc * 10 >= s->n_pt * 9 &&
+	       (s->steps == 0 || s->steps_ok * 10 >= s->steps * 8);
+}
+
+/* Pass 1: which SSRCs are Opus, and which of them continue each other. */
+static int classify(struct replay *r, char *err, size_t errsz)
+{
+	struct vp_capture *cap = NULL;
+	struct vp_capture_dgram d;
+	int e;
+
+	e = vp_capture_open(&cap, r->cfg->capture, err, errsz);
+	if (e)
+		return e;
+	while ((e = vp_capture_next(cap, &d)) == 0)
+		classify_one(r, &d);
+	if (e == EBADMSG)
+		vp_log_warn("%s: truncated record at the end; using what "
+			    "came before", r->cfg->capture);
+	if (vp_capture_stats(cap)->frames == 0) {
+		snprintf(err, errsz, "%s: the capture holds no packets",
+			 r->cfg->capture);
+		vp_mem_deref(cap);
+		return EBADMSG;
+	}
+	vp_mem_deref(cap);
+	return 0;
+}
+
+static int assign_streams(struct replay *r, char *err, size_t errsz)
+{
+	uint32_t last_of[MAX_STREAMS]; /* src index of each stream's latest */
+	unsigned nopus = 0;
+
+	r->origin_ns = UINT64_MAX;
+	for (unsigned i = 0; i < r->nsrc; i++) {
+		struct src_info *s = &r->src[i];
+
+		s->opus = looks_opus(r, s);
+		if (!s->opus) {
+			r->not_opus += s->n;
+			vp_log_info("ssrc=%08x pt=%u packets=%u: not Opus, "
+				    "skipped", s->ssrc, s->pt, s->n);
+			continue;
+		}
+		nopus++;
+		if (s->first_ns < r->origin_ns)
+			r->origin_ns = s->first_ns;
+	}
+	if (!nopus) {
+		snprintf(err, errsz,
+			 "%s: no Opus stream found (%u RTP source(s)%s)",
+			 r->cfg->capture, r->nsrc,
+			 r->cfg->pt >= 0 ? " with that --pt" : "");
+		return ENOENT;
+	}
+	/* in order of first appearance: continue a finished stream on the
+	 * same flow, else start a new one */
+	for (unsigned k = 0; k < r->nsrc; k++) {
+		struct src_info *s = NULL;
+
+		for (unsigned i = 0; i < r->nsrc; i++) {
+			struct src_info *c = &r->src[i];
+
+			if (c->opus && c->stream < 0 &&
+			    (!s || c->first_ns < s->first_ns))
+				s = c;
+		}
+		if (!s)
+			break;
+		for (unsigned j = 0; j < r->ntrack && s->stream < 0; j++) {
+			const struct src_info *prev = &r->src[last_of[j]];
+
+			if (prev->sport == s->sport &&
+			    prev->dport == s->dport &&
+			    prev->last_ns < s->first_ns) {
+				s->stream = (int)j;
+				last_of[j] = (uint32_t)(s - r->src);
+			}
+		}
+		if (s->stream < 0) {
+			if (r->ntrack == MAX_STREAMS) {
+				s->opus = false;
+				continue;
+			}
+			s->stream = (int)r->ntrack;
+			last_of[r->ntrack++] = (uint32_t)(s - r->src);
+		}
+	}
+	return 0;
+}
+
+static int open_tracks(struct replay *r)
+{
+	const struct vp_replay_cfg *c = r->cfg;
+	unsigned nstreams = r->ntrack;
+	int err;
+
+	r->ntrack = 0;
+	for (unsigned i = 0; i < nstreams; i++) {
+		struct vp_track_cfg tc = {
+			.idx = i,
+			.rate = c->rate,
+			.channels = c->channels,
+			.chunk_samples = (uint64_t)(c->chunk_seconds * c->rate),
+			.hold_ns = 200 * VP_MSEC,
+		};
+		char id[16];
+
+		vp_meeting_stream_id(&r->m, id, sizeof(id));
+		tc.id = id;
+		err = vp_track_alloc(&r->track[i], &tc, &r->tl, r->io);
+		if (err)
+			return err;
+		r->ntrack++;
+	}
+	return 0;
+}
+
+static void feed_rtcp(struct replay *r, const uint8_t *b, size_t len)
+{
+	struct vp_rtcp_iter it;
+	struct vp_rtcp_pkt p;
+	int err;
+
+	vp_rtcp_iter_init(&it, b, len);
+	while ((err = vp_rtcp_iter_next(&it, &p)) == 0) {
+		struct src_info *s;
+
+		if (p.type != VP_RTCP_SR)
+			continue;
+		s = find_src(r, p.ssrc, false);
+		if (s && s->opus)
+			vp_track_sr(r->track[s->stream], p.ssrc, p.sr.ntp_sec,
+				    p.sr.ntp_frac, p.sr.rtp_ts);
+	}
+	if (err == EBADMSG)
+		r->rtcp_malformed++;
+}
+
+static void feed(struct replay *r, const struct vp_capture_dgram *d)
+{
+	struct vp_rtp_pkt p;
+	struct src_info *s;
+
+	if (is_rtcp(d->payload, d->len)) {
+		feed_rtcp(r, d->payload, d->len);
+		return;
+	}
+	if (vp_rtp_parse(&p, d->payload, d->len) != 0)
+		return; /* counted in pass 1 */
+	s = find_src(r, p.ssrc, false);
+	if (!s || !s->opus || p.pt != s->pt)
+		return;
+	vp_track_rtp(r->track[s->stream], p.ssrc, p.seq, p.ts, p.payload,
+		     p.payload_len, d->ts_ns);
+}
+
+/* Pass 2: the capture through the pipeline, capture time as arrival. */
+static int run_pipeline(struct replay *r, char *err, size_t errsz)
+{
+	struct vp_capture *cap = NULL;
+	struct vp_capture_dgram d;
+	uint64_t next_poll = 0;
+	int e;
+
+	e = vp_capture_open(&cap, r->cfg->capture, err, errsz);
+	if (e)
+		return e;
+	while (!stop_flag && (e = vp_capture_next(cap, &d)) == 0) {
+		feed(r, &d);
+		if (d.ts_ns >= next_poll) {
+			for (unsigned i = 0; i < r->ntrack; i++)
+				vp_track_poll(r->track[i], d.ts_ns);
+			next_poll = d.ts_ns + 20 * VP_MSEC;
+		}
+		r->end_ns = d.ts_ns;
+	}
+	if (stop_flag)
+		vp_log_info("stopped by signal; finishing the chunks");
+	for (unsigned i = 0; i < r->ntrack; i++)
+		vp_track_flush(r->track[i]);
+	json_object_set_new(r->m.doc, "capture",
+		json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			  "file", r->cfg->capture,
+			  "frames", (json_int_t)vp_capture_stats(cap)->frames,
+			  "udp", (json_int_t)vp_capture_stats(cap)->udp,
+			  "malformed_frames",
+			  (json_int_t)vp_capture_stats(cap)->malformed,
+			  "rtp_malformed", (json_int_t)r->rtp_malformed,
+			  "rtcp_malformed", (json_int_t)r->rtcp_malformed,
+			  "not_opus_packets", (json_int_t)r->not_opus,
+			  "ip_fragments",
+			  (json_int_t)vp_capture_stats(cap)->fragments));
+	vp_mem_deref(cap);
+	return 0;
+}
+
+static json_t *stream_json(const struct replay *r, unsigned i)
+{
+	const struct vp_track_stats *st = vp_track_stats(r->track[i]);
+	json_t *ssrcs = json_array();
+
+	for (unsigned k = 0; k < r->nsrc; k++)
+		if (r->src[k].opus && r->src[k].stream == (int)i)
+			json_array_append_new(ssrcs,
+					      json_integer(r->src[k].ssrc));
+	return json_pack(
+		"{s:s, s:o, s:n, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		"s:I, s:I, s:I, s:I}",
+		"id", vp_track_id(r->track[i]), "ssrcs", ssrcs, "participant",
+		"first_sample", (json_int_t)st->first_sample, "samples",
+		(json_int_t)st->samples, "packets", (json_int_t)st->packets,
+		"lost", (json_int_t)st->lost, "fec", (json_int_t)st->fec, "plc",
+		(json_int_t)st->plc, "dtx", (json_int_t)st->dtx, "dtx_samples",
+		(json_int_t)st->dtx_samples, "duplicates",
+		(json_int_t)st->duplicates, "late", (json_int_t)st->late,
+		"bad_payload", (json_int_t)st->bad_payload, "decode_errors",
+		(json_int_t)st->decode_errors);
+}
+
+static void set_utc(json_t *doc, const char *key, uint64_t ns)
+{
+	char ts[32];
+
+	vp_clock_rfc3339(ts, sizeof(ts), ns);
+	json_object_set_new(doc, key, json_string(ts));
+}
+
+static int finish(struct replay *r, int code, const char *reason)
+{
+	struct vp_io_stats ios = {0};
+	json_t *streams = json_array();
+
+	for (unsigned i = 0; i < r->ntrack; i++)
+		vp_io_stream_close(r->io, i);
+	if (r->io)
+		vp_io_stop(r->io, &ios);
+	r->io = NULL;
+	if (ios.write_errors && code == VP_EXIT_OK) {
+		code = VP_EXIT_SOFTWARE;
+		reason = strerror(ios.last_error);
+	}
+	for (unsigned i = 0; i < r->ntrack; i++) {
+		json_array_append_new(streams, stream_json(r, i));
+		r->track[i] = vp_mem_deref(r->track[i]);
+	}
+	json_object_set_new(r->m.doc, "streams", streams);
+	json_object_set_new(r->m.doc, "participants", json_array());
+	set_utc(r->m.doc, "ended_utc", vp_clock_utc_ns());
+	json_object_set_new(r->m.doc, "status",
+		json_pack("{s:s, s:i, s:s?, s:I, s:I}", "state",
+			  code == VP_EXIT_OK ? "finished" : "failed",
+			  "exit_code", code, "reason", reason,
+			  "io_overflow", (json_int_t)ios.overflow,
+			  "io_write_errors", (json_int_t)ios.write_errors));
+	vp_meeting_save(&r->m);
+	vp_meeting_close(&r->m);
+	return code;
+}
+
+/* "talk-1.pcapng" -> "talk-1"; anything outside [A-Za-z0-9._-] -> '_' */
+static void default_id(const char *path, char *id, size_t sz)
+{
+	const char *base = strrchr(path, '/');
+	char *dot;
+
+	snprintf(id, sz, "%s", base ? base + 1 : path);
+	dot = strrchr(id, '.');
+	if (dot && dot != id)
+		*dot = '\0';
+	for (char *p = id; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789._-", *p))
+			*p = '_';
+	if (id[0] == '.' || id[0] == '\0')
+		id[0] = '_';
+}
+
+int vp_replay_run(const struct vp_replay_cfg *cfg)
+{
+	struct replay *r = calloc(1, sizeof(*r));
+	char err[512] = "", id[128];
+	int e, code;
+
+	if (!r)
+		return VP_EXIT_SOFTWARE;
+	r->cfg = cfg;
+	if (cfg->meeting)
+		snprintf(id, sizeof(id), "%s", cfg->meeting);
+	else
+		default_id(cfg->capture, id, sizeof(id));
+	vp_log_set_bot(id);
+	e = classify(r, err, sizeof(err));
+	if (!e)
+		e = assign_streams(r, err, sizeof(err));
+	if (e) {
+		fprintf(stderr, "vpbot: %s\n", err[0] ? err : strerror(e));
+		free(r);
+		return e == ENOMEM ? VP_EXIT_SOFTWARE : VP_EXIT_DATAERR;
+	}
+	e = vp_meeting_open(&r->m, cfg->out, id, NULL);
+	if (e) {
+		fprintf(stderr, "vpbot: cannot use %s/%s: %s\n", cfg->out, id,
+			strerror(e));
+		free(r);
+		return e == EINVAL ? VP_EXIT_USAGE : VP_EXIT_SOFTWARE;
+	}
+	vp_timeline_init(&r->tl, cfg->rate, r->origin_ns);
+	json_object_set_new(r->m.doc, "source",
+			    json_pack("{s:s, s:s}", "kind", "replay", "capture",
+				      cfg->capture));
+	json_object_set_new(r->m.doc, "rate", json_integer(cfg->rate));
+	json_object_set_new(r->m.doc, "channels", json_integer(cfg->channels));
+	json_object_set_new(r->m.doc, "chunk_seconds",
+			    json_real(cfg->chunk_seconds));
+	set_utc(r->m.doc, "timeline_origin_utc", r->origin_ns);
+	set_utc(r->m.doc, "started_utc", vp_clock_utc_ns());
+	json_object_set_new(r->m.doc, "status",
+			    json_pack("{s:s}", "state", "recording"));
+	vp_meeting_save(&r->m);
+
+	e = vp_io_start(&r->io, r->m.dir, true);
+	if (!e)
+		e = open_tracks(r);
+	if (!e)
+		e = run_pipeline(r, err, sizeof(err));
+	if (e)
+		fprintf(stderr, "vpbot: %s\n", err[0] ? err : strerror(e));
+	code = finish(r, e ? VP_EXIT_SOFTWARE : VP_EXIT_OK,
+		      e ? (err[0] ? err : strerror(e)) : NULL);
+	vp_log_info("replay done: %u stream(s), exit %d", r->ntrack, code);
+	free(r);
+	return code;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file track.h  One participant's audio stream: RTP in, PCM blocks out to
+ * the io thread. jb (reorder, loss vs DTX) -> opus (decode, FEC, PLC) ->
+ * timeline (RTP ts -> samples, wall clock) -> gate check per frame -> io.
+ * A new SSRC for the same source continues the same stream.
+ */
+#ifndef VP_BOT_TRACK_H
+#define VP_BOT_TRACK_H
+
+#include "media/timeline/timeline.h"
+#include "src/bot/io_thread.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vp_track;
+
+/** Gate check, per frame: false drops the frame (counted, never buffered). */
+typedef bool(vp_track_gate_h)(void *arg);
+
+struct vp_track_cfg {
+	const char *id;      /* stream id, e.g. "s1" */
+	unsigned idx;        /* io stream index */
+	uint32_t rate;       /* output rate */
+	unsigned channels;   /* 1 or 2 */
+	uint64_t chunk_samples;
+	uint64_t hold_ns;    /* jitter buffer hold (200 ms) */
+	vp_track_gate_h *gateh; /* NULL: always open (replay) */
+	void *gate_arg;
+};
+
+struct vp_track_stats {
+	uint64_t packets, bytes;
+	uint64_t lost, fec, plc, dtx, dtx_samples;
+	uint64_t duplicates, late, bad_payload, decode_errors;
+	uint64_t samples;        /* written (or queued) to disk */
+	uint64_t gated_samples;  /* dropped because the gate was closed */
+	uint64_t io_overflow;    /* dropped because the io ring was full */
+	uint64_t first_sample;   /* timeline position of the first sample */
+	bool started;
+	unsigned ssrcs;          /* SSRCs seen (1 + restarts) */
+	uint32_t last_ssrc;
+};
+
+/** @return 0, EINVAL, ENOMEM, or an errno from the io stream open */
+int vp_track_alloc(struct vp_track **tp, const struct vp_track_cfg *cfg,
+		   const struct vp_timeline *tl, struct vp_io *io);
+
+/** One RTP packet of this stream (already parsed, payload borrowed). */
+void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq,
+		  uint32_t ts, const uint8_t *payload, size_t len,
+		  uint64_t arrival_utc_ns);
+/** An RTCP sender report for one of its SSRCs (RFC 3550 §6.4.1). */
+void vp_track_sr(struct vp_track *t, uint32_t ssrc, uint32_t ntp_sec,
+		 uint32_t ntp_frac, uint32_t rtp_ts);
+/** Let the jitter buffer give up on missing packets as time passes. */
+void vp_track_poll(struct vp_track *t, uint64_t now_utc_ns);
+/** Release everything held (end of stream or meeting). */
+void vp_track_flush(struct vp_track *t);
+
+const struct vp_track_stats *vp_track_stats(const struct vp_track *t);
+const char *vp_track_id(const struct vp_track *t);
+
+#endif

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file main.c  The vpbot command line: argv -> a validated config -> the
+ * subcommand's run function -> a sysexits(3) code (DESIGN.md §7).
+ */
+#include "src/bot/exitcode.h"
+#include "src/bot/replay.h"
+#include "src/core/log.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: vpbot replay CAPTURE --out DIR [--meeting ID] [--rate R]\n"
+	"                    [--channels 1|2] [--chunk-seconds S] [--pt N]\n"
+	"       vpbot --version\n"
+	"common: --log-level err|warn|info|debug|trace  --trace CATS\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "vpbot: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage);
+	return VP_EXIT_USAGE;
+}
+
+/* Strict number parsing: the whole argument, within [min, max]. */
+static int parse_num(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	v = strtod(s, &end);
+	if (*end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int set_log_level(const char *s)
+{
+	static const char *names[] = {"err", "warn", "info", "debug", "trace"};
+
+	for (int i = 0; i < 5; i++) {
+		if (!strcmp(s, names[i])) {
+			vp_log_set_level((enum vp_log_level)i);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	vp_replay_stop();
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"out", required_argument, NULL, 'o'},
+		{"meeting", required_argument, NULL, 'm'},
+		{"rate", required_argument, NULL, 'r'},
+		{"channels", required_argument, NULL, 'c'},
+		{"chunk-seconds", required_argument, NULL, 's'},
+		{"pt", required_argument, NULL, 'p'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"trace", required_argument, NULL, 't'},
+		{NULL, 0, NULL, 0},
+	};
+	struct vp_replay_cfg cfg = {.rate = 48000, .channels = 1,
+				    .chunk_seconds = 10, .pt = -1};
+	double v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			cfg.out = optarg;
+			break;
+		case 'm':
+			cfg.meeting = optarg;
+			break;
+		case 'r':
+			if (parse_num(optarg, 8000, 48000, &v) ||
+			    (v != 8000 && v != 12000 && v != 16000 &&
+			     v != 24000 && v != 48000))
+				return usage_error("--rate must be one of 8000 "
+						   "12000 16000 24000 48000, "
+						   "not '%s'", optarg);
+			cfg.rate = (uint32_t)v;
+			break;
+		case 'c':
+			if (parse_num(optarg, 1, 2, &v) || (v != 1 && v != 2))
+				return usage_error("--channels must be 1 or 2, "
+						   "not '%s'", optarg);
+			cfg.channels = (unsigned)v;
+			break;
+		case 's':
+			if (parse_num(optarg, 0.1, 3600, &v))
+				return usage_error("--chunk-seconds must be "
+						   "0.1..3600, not '%s'",
+						   optarg);
+			cfg.chunk_seconds = v;
+			break;
+		case 'p':
+			if (parse_num(optarg, 0, 127, &v) || v != (int)v)
+				return usage_error("--pt must be 0..127, not "
+						   "'%s'", optarg);
+			cfg.pt = (int)v;
+			break;
+		case 'l':
+			if (set_log_level(optarg))
+				return usage_error("unknown log level '%s'",
+						   optarg);
+			break;
+		case 't':
+			vp_log_trace_enable(optarg);
+			break;
+		default:
+			return usage_error("%s", "bad option");
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_error("%s", "replay needs exactly one CAPTURE");
+	if (!cfg.out)
+		return usage_error("%s", "replay needs --out DIR");
+	cfg.capture = argv[optind];
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	return vp_replay_run(&cfg);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("%s", "missing command");
+	if (!strcmp(argv[1], "--version")) {
+		printf("vpbot %s\n", VP_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "replay"))
+		return cmd_replay(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'", argv[1]);
+}

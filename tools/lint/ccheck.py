@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""ccheck: the project's style check (STYLE.md §1, §2, §8).
+
+- include layering: core <- gate <- protocols <- media <- bot <- main,
+  includes of project headers written from the repository root;
+- every .c/.h opens with the SPDX line;
+- no source file past 800 lines.
+Prints one line per problem and exits 1 if there is any.
+"""
+import os
+import re
+import sys
+
+LAYERS = ["src/core", "src/gate", "protocols", "media", "src/bot", "src/main"]
+TOP = ("src/", "protocols/", "media/", "tools/", "tests/")
+INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+
+
+def layer_of(path):
+    if path.startswith("src/main"):
+        return len(LAYERS) - 1
+    for i, prefix in enumerate(LAYERS):
+        if path.startswith(prefix + "/"):
+            return i
+    return None
+
+
+def check(root):
+    problems = []
+    for base in ("src", "protocols", "media", "tools", "tests"):
+        for dirpath, _, files in os.walk(os.path.join(root, base)):
+            for name in files:
+                if not name.endswith((".c", ".h")):
+                    continue
+                full = os.path.join(dirpath, name)
+                rel = os.path.relpath(full, root)
+                problems += check_file(root, rel, full)
+    return problems
+
+
+def check_file(root, rel, full):
+    out = []
+    with open(full, encoding="utf-8", errors="replace") as f:
+        lines = f.read().split("\n")
+    if not lines[0].startswith("/* SPDX-License-Identifier:"):
+        out.append(f"{rel}:1: missing SPDX line")
+    if len(lines) > 800:
+        out.append(f"{rel}: {len(lines)} lines (limit 800): split along a seam")
+    mine = layer_of(rel)
+    for n, line in enumerate(lines, 1):
+        m = INC.match(line)
+        if not m:
+            continue
+        inc = m.group(1)
+        if not inc.startswith(TOP):
+            if os.path.exists(os.path.join(root, inc)):
+                continue
+            out.append(f'{rel}:{n}: include "{inc}" not written from the repository root')
+            continue
+        theirs = layer_of(inc)
+        if mine is not None and theirs is not None and theirs > mine:
+            out.append(f"{rel}:{n}: {LAYERS[mine]} may not include {inc} (higher layer)")
+        if mine is not None and inc.startswith(("tools/", "tests/")):
+            out.append(f"{rel}:{n}: library code may not include {inc}")
+    return out
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.getcwd()
+    problems = check(root)
+    for p in problems:
+        print(p)
+    print(f"ccheck: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
