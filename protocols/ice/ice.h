@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file ice.h  ICE (RFC 8445) over libnice: one stream, one component
+ * (BUNDLE + rtcp-mux), UDP only, consent freshness (RFC 7675). Everything
+ * runs on the caller's GMainContext; handlers are called there.
+ */
+#ifndef VP_PROTOCOLS_ICE_ICE_H
+#define VP_PROTOCOLS_ICE_ICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+enum vp_ice_state {
+	VP_ICE_NEW = 0,
+	VP_ICE_CHECKING,
+	VP_ICE_CONNECTED, /**< a pair is selected: datagrams flow */
+	VP_ICE_FAILED,	  /**< checks failed or consent lost (RFC 7675 §5.1) */
+	VP_ICE_CLOSED,
+};
+
+struct vp_ice_cfg {
+	bool controlling;		/**< RFC 8445 §6.1.1: the offerer */
+	const char *const *local_addrs; /**< NULL: libnice gathers itself */
+	unsigned nlocal_addrs;
+	uint16_t port_min, port_max; /**< 0: any */
+};
+
+/** One received datagram (STUN already consumed by libnice). */
+typedef void(vp_ice_recv_h)(const uint8_t *buf, size_t len, void *arg);
+typedef void(vp_ice_state_h)(enum vp_ice_state st, void *arg);
+/** A local candidate ("candidate:…" attribute value), NULL = gathering done. */
+typedef void(vp_ice_cand_h)(const char *cand, void *arg);
+
+struct vp_ice;
+
+/**
+ * @return 0, EINVAL (NULL, unparsable local address, port_min > port_max),
+ *         ENOMEM, EPROTO (libnice refused the stream)
+ */
+int vp_ice_alloc(struct vp_ice **ip, GMainContext *ctx,
+		 const struct vp_ice_cfg *cfg, vp_ice_recv_h *recvh,
+		 vp_ice_state_h *stateh, vp_ice_cand_h *candh, void *arg);
+
+/** Our ufrag/pwd (borrowed, live as long as ice). @return 0 or EINVAL */
+int vp_ice_local_credentials(const struct vp_ice *ice, const char **ufrag,
+			     const char **pwd);
+
+/** Start gathering; candidates arrive via the cand handler.
+ * @return 0, EALREADY, EPROTO */
+int vp_ice_gather(struct vp_ice *ice);
+
+/** Copy up to max local candidates ("candidate:…") into out. @return count */
+unsigned vp_ice_local_candidates(const struct vp_ice *ice, char out[][256],
+				 unsigned max);
+
+/** @return 0, EINVAL, EPROTO */
+int vp_ice_set_remote_credentials(struct vp_ice *ice, const char *ufrag,
+				  const char *pwd);
+
+/**
+ * @param cand "candidate:…" or "a=candidate:…" (RFC 8839 §5.1)
+ * @return 0 (also for a TCP or other-component candidate, ignored),
+ *         EBADMSG (malformed), EINVAL, EPROTO
+ */
+int vp_ice_add_remote_candidate(struct vp_ice *ice, const char *cand);
+
+/** The peer sent end-of-candidates (lets libnice conclude failure). */
+int vp_ice_remote_candidates_done(struct vp_ice *ice);
+
+/** Send one datagram on the selected pair.
+ * @return 0, EINVAL, EAGAIN (no pair yet or would block) */
+int vp_ice_send(struct vp_ice *ice, const uint8_t *buf, size_t len);
+
+enum vp_ice_state vp_ice_state(const struct vp_ice *ice);
+
+/** Stop delivering: no handler is called afterwards, sends fail; the
+ * sockets close when the object is dereferenced. */
+void vp_ice_close(struct vp_ice *ice);
+
+#endif

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file pc_probe.c  Interop driver for tests/interop/pc_aiortc.py: reads an
+ * offer SDP on stdin (up to a line "END"), answers it with vp_pc on stdout
+ * (then "END"), and exits 0 once SECURE and >= 50 SRTP packets decrypted.
+ * The SDP handling is deliberately minimal line matching: the real parser
+ * is protocols/sdp, and an independent peer must not share our bugs.
+ */
+#include "protocols/pc/pc.h"
+#include "src/core/clock.h"
+#include "src/core/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAXC 16
+
+struct offer {
+	char ufrag[256], pwd[256], fp_alg[16], fp[256], mid[64];
+	int pt;
+	char cand[MAXC][256];
+	unsigned ncand;
+};
+
+struct probe {
+	enum vp_pc_state st;
+	unsigned nrtp, nrtcp;
+	bool gathered;
+};
+
+static void strip(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+}
+
+static void parse_line(struct offer *o, const char *l)
+{
+	char name[64];
+	int pt;
+
+	if (!strncmp(l, "a=ice-ufrag:", 12))
+		g_strlcpy(o->ufrag, l + 12, sizeof(o->ufrag));
+	else if (!strncmp(l, "a=ice-pwd:", 10))
+		g_strlcpy(o->pwd, l + 10, sizeof(o->pwd));
+	else if (!strncmp(l, "a=fingerprint:", 14))
+		(void)sscanf(l + 14, "%15s %255s", o->fp_alg, o->fp);
+	else if (!strncmp(l, "a=mid:", 6) && !o->mid[0])
+		g_strlcpy(o->mid, l + 6, sizeof(o->mid));
+	else if (!strncmp(l, "a=candidate:", 12) && o->ncand < MAXC)
+		g_strlcpy(o->cand[o->ncand++], l + 2, 256);
+	else if (sscanf(l, "a=rtpmap:%d %63[^/]", &pt, name) == 2 &&
+		 !strcasecmp(name, "opus") && !o->pt)
+		o->pt = pt;
+}
+
+static void on_rtp(const uint8_t *pkt, size_t len, uint64_t t, void *arg)
+{
+	struct probe *p = arg;
+
+	(void)t;
+	if (len >= 12 && (pkt[0] >> 6) == 2)
+		p->nrtp++;
+}
+
+static void on_rtcp(const uint8_t *pkt, size_t len, uint64_t t, void *arg)
+{
+	struct probe *p = arg;
+
+	(void)pkt, (void)len, (void)t;
+	p->nrtcp++;
+}
+
+static void on_state(enum vp_pc_state st, const char *reason, void *arg)
+{
+	struct probe *p = arg;
+
+	p->st = st;
+	fprintf(stderr, "probe: state=%d reason=%s\n", (int)st,
+		reason ? reason : "-");
+}
+
+static void on_cand(const char *cand, void *arg)
+{
+	struct probe *p = arg;
+
+	if (!cand)
+		p->gathered = true;
+}
+
+static void run_until(GMainContext *ctx, bool *flag, struct probe *p,
+		      uint64_t ns)
+{
+	uint64_t end = vp_clock_mono_ns() + ns;
+
+	while (vp_clock_mono_ns() < end && !(flag && *flag) &&
+	       !(!flag && p->nrtp >= 50) && p->st != VP_PC_FAILED)
+		g_main_context_iteration(ctx, FALSE) || (g_usleep(1000), 0);
+}
+
+static void answer(struct vp_pc *pc, const struct offer *o)
+{
+	char c[MAXC][256];
+	const char *u, *pw;
+	unsigned i, n = vp_pc_local_candidates(pc, c, MAXC);
+
+	(void)vp_pc_local_ice(pc, &u, &pw);
+	printf("v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
+	       "s=-\r\nt=0 0\r\na=group:BUNDLE %s\r\n"
+	       "m=audio 9 UDP/TLS/RTP/SAVPF %d\r\nc=IN IP4 0.0.0.0\r\n"
+	       "a=mid:%s\r\na=recvonly\r\na=rtcp-mux\r\n"
+	       "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n"
+	       "a=fingerprint:sha-256 %s\r\na=setup:active\r\n"
+	       "a=rtpmap:%d opus/48000/2\r\n",
+	       o->mid, o->pt, o->mid, u, pw, vp_pc_local_fingerprint(pc),
+	       o->pt);
+	for (i = 0; i < n; i++)
+		printf("a=%s\r\n", c[i]);
+	printf("a=end-of-candidates\r\nEND\n");
+	fflush(stdout);
+}
+
+int main(void)
+{
+	static struct offer o;
+	struct probe p = {0};
+	struct vp_pc_handlers h = {on_rtp, on_rtcp, on_state, on_cand};
+	struct vp_pc_cfg cfg = {.controlling = false, .dtls_client = true};
+	GMainContext *ctx = g_main_context_new();
+	struct vp_pc *pc = NULL;
+	char line[1024];
+	unsigned i;
+	int ok;
+
+	while (fgets(line, sizeof(line), stdin)) {
+		strip(line);
+		if (!strcmp(line, "END"))
+			break;
+		parse_line(&o, line);
+	}
+	if (!o.ufrag[0] || !o.pwd[0] || !o.fp[0] || !o.pt || !o.ncand) {
+		fprintf(stderr, "probe: offer incomplete\n");
+		return 2;
+	}
+	if (vp_pc_alloc(&pc, ctx, &cfg, &h, &p) || vp_pc_gather(pc))
+		return 3;
+	run_until(ctx, &p.gathered, &p, 5 * VP_SEC);
+	answer(pc, &o);
+	if (vp_pc_set_remote(pc, o.ufrag, o.pwd, o.fp_alg, o.fp))
+		return 4;
+	for (i = 0; i < o.ncand; i++)
+		if (vp_pc_add_remote_candidate(pc, o.cand[i]))
+			fprintf(stderr, "probe: bad candidate %s\n", o.cand[i]);
+	(void)vp_pc_remote_candidates_done(pc);
+	run_until(ctx, NULL, &p, 20 * VP_SEC);
+	ok = p.st == VP_PC_SECURE && p.nrtp >= 50;
+	fprintf(stderr,
+		"probe: RESULT state=%d profile=%s rtp=%u rtcp=%u "
+		"auth_fail=%llu %s\n",
+		(int)p.st, vp_pc_srtp_profile(pc), p.nrtp, p.nrtcp,
+		(unsigned long long)vp_pc_stats(pc)->srtp_auth_fail,
+		ok ? "PASS" : "FAIL");
+	vp_pc_close(pc);
+	vp_mem_deref(pc);
+	g_main_context_unref(ctx);
+	return ok ? 0 : 1;
+}

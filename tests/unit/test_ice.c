@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/** @file test_ice.c  libnice adapter: gathering, bad input, a datagram across.
+ */
+#include "protocols/ice/ice.h"
+#include "src/core/clock.h"
+#include "src/core/mem.h"
+#include "tests/harness/vtest.h"
+
+#include <errno.h>
+
+struct end {
+	struct vp_ice *ice;
+	struct end *other;
+	enum vp_ice_state st;
+	unsigned ncand, nrecv;
+	bool gathered;
+	uint8_t last[64];
+	size_t lastn;
+};
+
+static const char *const lo[] = {"127.0.0.1"};
+
+static void on_recv(const uint8_t *b, size_t len, void *arg)
+{
+	struct end *e = arg;
+
+	e->nrecv++;
+	e->lastn = len < sizeof(e->last) ? len : sizeof(e->last);
+	memcpy(e->last, b, e->lastn);
+}
+
+static void on_state(enum vp_ice_state st, void *arg)
+{
+	((struct end *)arg)->st = st;
+}
+
+static void on_cand(const char *c, void *arg)
+{
+	struct end *e = arg;
+
+	if (!c) {
+		e->gathered = true;
+		if (e->other)
+			VT_EQ(0, vp_ice_remote_candidates_done(e->other->ice));
+		return;
+	}
+	e->ncand++;
+	if (e->other)
+		VT_EQ(0, vp_ice_add_remote_candidate(e->other->ice, c));
+}
+
+static void run(GMainContext *ctx, bool *flag)
+{
+	uint64_t end = vp_clock_mono_ns() + 10 * VP_SEC;
+
+	while (!*flag && vp_clock_mono_ns() < end)
+		if (!g_main_context_iteration(ctx, FALSE))
+			g_usleep(1000);
+}
+
+VTEST(ice_gathers_loopback_in_port_range)
+{
+	GMainContext *ctx = g_main_context_new();
+	struct vp_ice_cfg cfg = {.local_addrs = lo,
+				 .nlocal_addrs = 1,
+				 .port_min = 41000,
+				 .port_max = 41099};
+	static struct end e;
+	char c[4][256];
+	unsigned port = 0;
+	const char *u, *p;
+
+	VT_EQ(0,
+	      vp_ice_alloc(&e.ice, ctx, &cfg, on_recv, on_state, on_cand, &e));
+	VT_EQ(0, vp_ice_local_credentials(e.ice, &u, &p));
+	VT_TRUE(strlen(u) >= 4 && strlen(p) >= 22); /* RFC 8839 §5.4 */
+	VT_EQ(0, vp_ice_gather(e.ice));
+	VT_EQ(EALREADY, vp_ice_gather(e.ice));
+	run(ctx, &e.gathered);
+	VT_TRUE(e.gathered);
+	VT_EQ(1, e.ncand); /* only the address we gave */
+	VT_EQ(1, vp_ice_local_candidates(e.ice, c, 4));
+	VT_TRUE(sscanf(c[0], "candidate:%*s 1 %*s %*u 127.0.0.1 %u typ host",
+		       &port) == 1);
+	VT_TRUE(port >= 41000 && port <= 41099);
+	e.ice = vp_mem_deref(e.ice);
+	g_main_context_unref(ctx);
+}
+
+VTEST(ice_rejects_bad_input)
+{
+	static const char *const bad[] = {"not-an-ip"};
+	struct vp_ice_cfg cfg = {.local_addrs = bad, .nlocal_addrs = 1};
+	struct vp_ice *ice = NULL;
+	static struct end e;
+
+	VT_EQ(EINVAL,
+	      vp_ice_alloc(&ice, NULL, &cfg, on_recv, on_state, on_cand, &e));
+	VT_TRUE(ice == NULL);
+	cfg = (struct vp_ice_cfg){.port_min = 10, .port_max = 5};
+	VT_EQ(EINVAL,
+	      vp_ice_alloc(&ice, NULL, &cfg, on_recv, on_state, on_cand, &e));
+	cfg = (struct vp_ice_cfg){.local_addrs = lo, .nlocal_addrs = 1};
+	VT_EQ(0,
+	      vp_ice_alloc(&ice, NULL, &cfg, on_recv, on_state, on_cand, &e));
+	VT_EQ(EBADMSG, vp_ice_add_remote_candidate(ice, "candidate:x"));
+	/* RTCP component and TCP candidates are ignored under rtcp-mux */
+	VT_EQ(0, vp_ice_add_remote_candidate(
+			 ice,
+			 "candidate:1 2 udp 2130706431 127.0.0.1 9 typ host"));
+	ice = vp_mem_deref(ice);
+}
+
+VTEST(ice_two_agents_connect_and_carry_a_datagram)
+{
+	GMainContext *ctx = g_main_context_new();
+	struct vp_ice_cfg ca = {
+		.controlling = true, .local_addrs = lo, .nlocal_addrs = 1};
+	struct vp_ice_cfg cb = {.local_addrs = lo, .nlocal_addrs = 1};
+	static struct end a, b;
+	static const uint8_t msg[] = {0x80, 0x6f, 1, 2, 3, 4};
+	const char *u, *p;
+	bool both = false;
+	uint64_t end;
+
+	a.other = &b, b.other = &a;
+	VT_EQ(0,
+	      vp_ice_alloc(&a.ice, ctx, &ca, on_recv, on_state, on_cand, &a));
+	VT_EQ(0,
+	      vp_ice_alloc(&b.ice, ctx, &cb, on_recv, on_state, on_cand, &b));
+	VT_EQ(0, vp_ice_local_credentials(b.ice, &u, &p));
+	VT_EQ(0, vp_ice_set_remote_credentials(a.ice, u, p));
+	VT_EQ(0, vp_ice_local_credentials(a.ice, &u, &p));
+	VT_EQ(0, vp_ice_set_remote_credentials(b.ice, u, p));
+	VT_EQ(0, vp_ice_gather(a.ice));
+	VT_EQ(0, vp_ice_gather(b.ice));
+	end = vp_clock_mono_ns() + 10 * VP_SEC;
+	while (!both && vp_clock_mono_ns() < end) {
+		if (!g_main_context_iteration(ctx, FALSE))
+			g_usleep(1000);
+		both = a.st == VP_ICE_CONNECTED && b.st == VP_ICE_CONNECTED;
+	}
+	VT_TRUE(both);
+	VT_EQ(0, vp_ice_send(a.ice, msg, sizeof(msg)));
+	end = vp_clock_mono_ns() + 10 * VP_SEC;
+	while (!b.nrecv && vp_clock_mono_ns() < end)
+		if (!g_main_context_iteration(ctx, FALSE))
+			g_usleep(1000);
+	VT_EQ(1, b.nrecv);
+	VT_EQ(sizeof(msg), b.lastn);
+	VT_EQ(0, memcmp(b.last, msg, sizeof(msg)));
+	vp_ice_close(a.ice);
+	VT_EQ(EINVAL, vp_ice_send(a.ice, msg, sizeof(msg)));
+	a.ice = vp_mem_deref(a.ice);
+	b.ice = vp_mem_deref(b.ice);
+	g_main_context_unref(ctx);
+}

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/** @file test_pc.c  Two vp_pc on one GMainContext over 127.0.0.1. */
+#include "protocols/pc/demux.h"
+#include "protocols/pc/pc.h"
+#include "protocols/pc/pc_priv.h"
+#include "src/core/clock.h"
+#include "src/core/mem.h"
+#include "tests/harness/vtest.h"
+
+#include <errno.h>
+
+struct peer {
+	struct vp_pc *pc;
+	struct peer *other;
+	enum vp_pc_state st;
+	char reason[64];
+	unsigned nrtp, nrtcp, ncand, bad;
+	bool gathered;
+	uint16_t next_seq;
+};
+
+static const char *const lo[] = {"127.0.0.1"};
+
+static void make_rtp(uint8_t *p, uint16_t seq, size_t plen)
+{
+	size_t i;
+
+	memset(p, 0, 12);
+	p[0] = 0x80, p[1] = 111;
+	p[2] = (uint8_t)(seq >> 8), p[3] = (uint8_t)seq;
+	p[7] = (uint8_t)seq;
+	p[8] = 0xde, p[9] = 0xad, p[10] = 0xbe, p[11] = 0xef;
+	for (i = 0; i < plen; i++)
+		p[12 + i] = (uint8_t)(i ^ seq);
+}
+
+static void on_rtp(const uint8_t *pkt, size_t len, uint64_t t, void *arg)
+{
+	struct peer *p = arg;
+	uint8_t ref[12 + 100];
+	uint16_t seq;
+
+	VT_TRUE(t > 0);
+	seq = (uint16_t)((pkt[2] << 8) | pkt[3]);
+	make_rtp(ref, seq, 100);
+	/* intact and in order: loopback does not reorder */
+	if (len != sizeof(ref) || memcmp(pkt, ref, len) || seq != p->next_seq)
+		p->bad++;
+	p->next_seq = (uint16_t)(seq + 1);
+	p->nrtp++;
+}
+
+static void on_rtcp(const uint8_t *pkt, size_t len, uint64_t t, void *arg)
+{
+	struct peer *p = arg;
+
+	(void)t;
+	if (len == 8 && pkt[1] == 201)
+		p->nrtcp++;
+}
+
+static void on_state(enum vp_pc_state st, const char *reason, void *arg)
+{
+	struct peer *p = arg;
+
+	p->st = st;
+	snprintf(p->reason, sizeof(p->reason), "%s", reason ? reason : "");
+}
+
+/* trickle straight into the other side, as signaling would */
+static void on_cand(const char *cand, void *arg)
+{
+	struct peer *p = arg;
+
+	if (!cand) {
+		p->gathered = true;
+		VT_EQ(0, vp_pc_remote_candidates_done(p->other->pc));
+		return;
+	}
+	VT_TRUE(strstr(cand, "127.0.0.1") != NULL);
+	VT_TRUE(strncmp(cand, "candidate:", 10) == 0);
+	p->ncand++;
+	VT_EQ(0, vp_pc_add_remote_candidate(p->other->pc, cand));
+}
+
+static const struct vp_pc_handlers hs = {on_rtp, on_rtcp, on_state, on_cand};
+
+/* iterate until cond or 10 s: a hang is a failure, not a stuck test */
+#define RUN_UNTIL(ctx, cond)                                                   \
+	do {                                                                   \
+		uint64_t end_ = vp_clock_mono_ns() + 10 * VP_SEC;              \
+		while (!(cond) && vp_clock_mono_ns() < end_)                   \
+			g_main_context_iteration((ctx), FALSE) ||              \
+				(g_usleep(1000), 0);                           \
+	} while (0)
+
+static bool done(const struct peer *p)
+{
+	return p->st == VP_PC_SECURE || p->st == VP_PC_FAILED;
+}
+
+/* a: offerer (ICE controlling, DTLS server); b: our bot (answerer) */
+static void connect_pair(GMainContext *ctx, struct peer *a, struct peer *b,
+			 const char *b_expects_fp)
+{
+	struct vp_pc_cfg ca = {.controlling = true,
+			       .dtls_client = false,
+			       .local_addrs = lo,
+			       .nlocal_addrs = 1};
+	struct vp_pc_cfg cb = {.controlling = false,
+			       .dtls_client = true,
+			       .local_addrs = lo,
+			       .nlocal_addrs = 1,
+			       .port_min = 40000,
+			       .port_max = 40999};
+	const char *ua, *pa, *ub, *pb, *fp;
+
+	memset(a, 0, sizeof(*a));
+	memset(b, 0, sizeof(*b));
+	a->other = b, b->other = a;
+	VT_EQ(0, vp_pc_alloc(&a->pc, ctx, &ca, &hs, a));
+	VT_EQ(0, vp_pc_alloc(&b->pc, ctx, &cb, &hs, b));
+	VT_EQ(0, vp_pc_local_ice(a->pc, &ua, &pa));
+	VT_EQ(0, vp_pc_local_ice(b->pc, &ub, &pb));
+	VT_TRUE(strlen(ua) >= 4 && strlen(pa) >= 22); /* RFC 8839 §5.4 */
+	fp = vp_pc_local_fingerprint(a->pc);
+	VT_TRUE(fp != NULL);
+	VT_EQ(0, vp_pc_set_remote(a->pc, ub, pb, "sha-256", fp));
+	VT_EQ(EALREADY, vp_pc_set_remote(a->pc, ub, pb, "sha-256", fp));
+	VT_EQ(0, vp_pc_set_remote(b->pc, ua, pa, "sha-256",
+				  b_expects_fp ? b_expects_fp : fp));
+	VT_EQ(0, vp_pc_gather(a->pc));
+	VT_EQ(0, vp_pc_gather(b->pc));
+	RUN_UNTIL(ctx, done(a) && done(b));
+}
+
+VTEST(pc_secure_and_50_rtp_arrive_intact)
+{
+	GMainContext *ctx = g_main_context_new();
+	static struct peer a, b;
+	uint8_t pkt[12 + 100], rtcp[8] = {0x80, 201, 0, 1, 1, 2, 3, 4};
+	char cands[8][256];
+	uint16_t seq;
+
+	connect_pair(ctx, &a, &b, NULL);
+	VT_EQ(VP_PC_SECURE, a.st);
+	VT_EQ(VP_PC_SECURE, b.st);
+	VT_TRUE(a.ncand >= 1 && b.ncand >= 1);
+	VT_TRUE(a.gathered && b.gathered);
+	VT_EQ(b.ncand, vp_pc_local_candidates(b.pc, cands, 8));
+	VT_TRUE(strstr(cands[0], " 4") != NULL); /* port range 40000.. */
+	VT_STR_EQ("SRTP_AEAD_AES_128_GCM", vp_pc_srtp_profile(a.pc));
+	VT_STR_EQ("SRTP_AEAD_AES_128_GCM", vp_pc_srtp_profile(b.pc));
+	VT_TRUE(vp_pc_stats(b.pc)->rx_dtls > 0);
+
+	b.next_seq = 1000;
+	for (seq = 1000; seq < 1050; seq++) {
+		make_rtp(pkt, seq, 100);
+		VT_EQ(0, vp_pc_send_rtp(a.pc, pkt, sizeof(pkt)));
+	}
+	VT_EQ(0, vp_pc_send_rtcp(a.pc, rtcp, sizeof(rtcp)));
+	RUN_UNTIL(ctx, b.nrtp >= 50 && b.nrtcp >= 1);
+	VT_EQ(50, b.nrtp);
+	VT_EQ(0, b.bad);
+	VT_EQ(1, b.nrtcp);
+	VT_EQ(50, vp_pc_stats(a.pc)->tx_srtp);
+	VT_EQ(50, vp_pc_stats(b.pc)->rx_srtp);
+	VT_EQ(0, vp_pc_stats(b.pc)->srtp_auth_fail);
+
+	/* close_notify from b reaches a */
+	vp_pc_close(b.pc);
+	RUN_UNTIL(ctx, a.st == VP_PC_CLOSED);
+	VT_EQ(VP_PC_CLOSED, a.st);
+	VT_EQ(EAGAIN, vp_pc_send_rtp(a.pc, pkt, sizeof(pkt)));
+	vp_pc_close(a.pc);
+	a.pc = vp_mem_deref(a.pc);
+	b.pc = vp_mem_deref(b.pc);
+	g_main_context_unref(ctx);
+}
+
+VTEST(pc_wrong_fingerprint_fails_and_no_media)
+{
+	GMainContext *ctx = g_main_context_new();
+	static struct peer a, b;
+	char bad[256];
+	uint8_t pkt[12 + 100];
+
+	snprintf(bad, sizeof(bad), "%s", vp_pc_local_fingerprint(NULL));
+	bad[1] = bad[1] == '0' ? '1' : '0';
+	connect_pair(ctx, &a, &b, bad);
+	VT_EQ(VP_PC_FAILED, b.st);
+	VT_STR_EQ("fingerprint mismatch", b.reason);
+	VT_TRUE(a.st != VP_PC_SECURE);
+	VT_STR_EQ("none", vp_pc_srtp_profile(b.pc));
+	make_rtp(pkt, 1, 100);
+	VT_EQ(EAGAIN, vp_pc_send_rtp(a.pc, pkt, sizeof(pkt)));
+	VT_EQ(EAGAIN, vp_pc_send_rtp(b.pc, pkt, sizeof(pkt)));
+	/* let anything in flight land (300 ms): still nothing delivered */
+	{
+		uint64_t end = vp_clock_mono_ns() + 300 * VP_MSEC;
+
+		RUN_UNTIL(ctx, vp_clock_mono_ns() > end);
+	}
+	VT_EQ(0, a.nrtp + b.nrtp);
+	a.pc = vp_mem_deref(a.pc);
+	b.pc = vp_mem_deref(b.pc);
+	g_main_context_unref(ctx);
+}
+
+VTEST(pc_bit_flipped_srtp_counted_not_delivered)
+{
+	GMainContext *ctx = g_main_context_new();
+	static struct peer a, b;
+	uint8_t pkt[12 + 100 + VP_SRTP_MAX_TRAILER];
+	size_t len = 12 + 100;
+
+	connect_pair(ctx, &a, &b, NULL);
+	VT_EQ(VP_PC_SECURE, b.st);
+	b.next_seq = 7;
+	make_rtp(pkt, 7, 100);
+	VT_EQ(0, vp_srtp_protect(vp_pc__srtp(a.pc), pkt, &len, sizeof(pkt)));
+	VT_EQ(VP_PC_DEMUX_SRTP, vp_pc_demux_classify(pkt, len));
+	pkt[40] ^= 0x04; /* one bit of ciphertext */
+	VT_EQ(0, vp_ice_send(vp_pc__ice(a.pc), pkt, len));
+	RUN_UNTIL(ctx, vp_pc_stats(b.pc)->srtp_auth_fail >= 1);
+	VT_EQ(1, vp_pc_stats(b.pc)->srtp_auth_fail);
+	VT_EQ(0, b.nrtp);
+	/* the next good packet still passes */
+	make_rtp(pkt, 8, 100);
+	b.next_seq = 8;
+	VT_EQ(0, vp_pc_send_rtp(a.pc, pkt, 12 + 100));
+	RUN_UNTIL(ctx, b.nrtp >= 1);
+	VT_EQ(1, b.nrtp);
+	VT_EQ(0, b.bad);
+	a.pc = vp_mem_deref(a.pc);
+	b.pc = vp_mem_deref(b.pc);
+	g_main_context_unref(ctx);
+}
+
+VTEST(pc_demux_rfc7983)
+{
+	const uint8_t stun[2] = {0, 1}, dtls[2] = {22, 0xfe},
+		      rtp[2] = {0x80, 111}, rtcp[2] = {0x80, 200},
+		      rtcp_hi[2] = {0x81, 223}, rtp_m[2] = {0x80, 224},
+		      turn[2] = {64, 0}, zrtp[2] = {16, 0};
+
+	VT_EQ(VP_PC_DEMUX_DROP, vp_pc_demux_classify(stun, 2));
+	VT_EQ(VP_PC_DEMUX_DTLS, vp_pc_demux_classify(dtls, 2));
+	VT_EQ(VP_PC_DEMUX_SRTP, vp_pc_demux_classify(rtp, 2));
+	VT_EQ(VP_PC_DEMUX_SRTCP, vp_pc_demux_classify(rtcp, 2));
+	VT_EQ(VP_PC_DEMUX_SRTCP, vp_pc_demux_classify(rtcp_hi, 2));
+	VT_EQ(VP_PC_DEMUX_SRTP, vp_pc_demux_classify(rtp_m, 2));
+	VT_EQ(VP_PC_DEMUX_DROP, vp_pc_demux_classify(turn, 2));
+	VT_EQ(VP_PC_DEMUX_DROP, vp_pc_demux_classify(zrtp, 2));
+	VT_EQ(VP_PC_DEMUX_DROP, vp_pc_demux_classify(dtls, 1));
+	VT_EQ(VP_PC_DEMUX_DROP, vp_pc_demux_classify(NULL, 0));
+}
+
+VTEST(pc_rejects_malformed_candidate)
+{
+	struct vp_pc *pc = NULL;
+	struct vp_pc_cfg c = {.local_addrs = lo, .nlocal_addrs = 1};
+	static struct peer p;
+
+	VT_EQ(0, vp_pc_alloc(&pc, NULL, &c, &hs, &p));
+	VT_EQ(EBADMSG, vp_pc_add_remote_candidate(pc, "candidate:garbage"));
+	VT_EQ(EBADMSG, vp_pc_set_remote(pc, "abcd", "0123456789012345678901",
+					"sha-256", "AB"));
+	VT_EQ(0,
+	      vp_pc_add_remote_candidate(
+		      pc,
+		      "a=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host"));
+	pc = vp_mem_deref(pc);
+}
