@@ -3,6 +3,7 @@
  * @file main.c  The vpbot command line: argv -> a validated config -> the
  * subcommand's run function -> a sysexits(3) code (DESIGN.md §7).
  */
+#include "src/bot/bot.h"
 #include "src/bot/exitcode.h"
 #include "src/bot/replay.h"
 #include "src/core/log.h"
@@ -12,9 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
-	"usage: vpbot replay CAPTURE --out DIR [--meeting ID] [--rate R]\n"
+	"usage: vpbot join INVITE --out DIR [--meeting ID] [--duration S]\n"
+	"                  [--name NAME] [--rate R] [--channels 1|2]\n"
+	"                  [--chunk-seconds S] [--events FILE|FD] [--insecure]\n"
+	"       vpbot replay CAPTURE --out DIR [--meeting ID] [--rate R]\n"
 	"                    [--channels 1|2] [--chunk-seconds S] [--pt N]\n"
 	"       vpbot --version\n"
 	"common: --log-level err|warn|info|debug|trace  --trace CATS\n";
@@ -137,6 +142,102 @@ static int cmd_replay(int argc, char **argv)
 	return vp_replay_run(&cfg);
 }
 
+static int parse_rate(const char *arg, uint32_t *rate)
+{
+	double v;
+
+	if (parse_num(arg, 8000, 48000, &v) ||
+	    (v != 8000 && v != 12000 && v != 16000 && v != 24000 &&
+	     v != 48000))
+		return usage_error("--rate must be one of 8000 12000 16000 "
+				   "24000 48000, not '%s'", arg);
+	*rate = (uint32_t)v;
+	return 0;
+}
+
+static int cmd_join(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"out", required_argument, NULL, 'o'},
+		{"meeting", required_argument, NULL, 'm'},
+		{"duration", required_argument, NULL, 'd'},
+		{"name", required_argument, NULL, 'n'},
+		{"rate", required_argument, NULL, 'r'},
+		{"channels", required_argument, NULL, 'c'},
+		{"chunk-seconds", required_argument, NULL, 's'},
+		{"events", required_argument, NULL, 'e'},
+		{"insecure", no_argument, NULL, 'k'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"trace", required_argument, NULL, 't'},
+		{NULL, 0, NULL, 0},
+	};
+	struct vp_bot_cfg cfg = {.rate = 48000, .channels = 1,
+				 .chunk_seconds = 10};
+	double v;
+	int c, e;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			cfg.out = optarg;
+			break;
+		case 'm':
+			cfg.meeting = optarg;
+			break;
+		case 'd':
+			if (parse_num(optarg, 0.1, 86400 * 7, &v))
+				return usage_error("--duration must be "
+						   "seconds > 0, not '%s'",
+						   optarg);
+			cfg.duration_s = v;
+			break;
+		case 'n':
+			cfg.name = optarg;
+			break;
+		case 'r':
+			if ((e = parse_rate(optarg, &cfg.rate)))
+				return e;
+			break;
+		case 'c':
+			if (parse_num(optarg, 1, 2, &v) || (v != 1 && v != 2))
+				return usage_error("--channels must be 1 or 2, "
+						   "not '%s'", optarg);
+			cfg.channels = (unsigned)v;
+			break;
+		case 's':
+			if (parse_num(optarg, 0.1, 3600, &v))
+				return usage_error("--chunk-seconds must be "
+						   "0.1..3600, not '%s'",
+						   optarg);
+			cfg.chunk_seconds = v;
+			break;
+		case 'e':
+			cfg.events = optarg;
+			break;
+		case 'k':
+			cfg.insecure = true;
+			break;
+		case 'l':
+			if (set_log_level(optarg))
+				return usage_error("unknown log level '%s'",
+						   optarg);
+			break;
+		case 't':
+			vp_log_trace_enable(optarg);
+			break;
+		default:
+			return usage_error("%s", "bad option");
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_error("%s", "join needs exactly one INVITE URL");
+	if (!cfg.out)
+		return usage_error("%s", "join needs --out DIR");
+	cfg.invite = argv[optind];
+	cfg.status_line = isatty(STDERR_FILENO);
+	return vp_bot_run(&cfg);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -149,6 +250,8 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "join"))
+		return cmd_join(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "replay"))
 		return cmd_replay(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", argv[1]);

@@ -15,8 +15,8 @@ cases=(
 	"clean||--rate 48000|48000|0.99"
 	"impaired|--loss 0.1 --reorder 3 --dup 0.01 --jitter-ms 60 --dtx-at 8 --dtx-len 2 --sr-offset-ms 1500|--rate 48000|48000|0.9"
 	"asr16k|--loss 0.05 --jitter-ms 40 --dtx-at 4 --dtx-len 2|--rate 16000 --chunk-seconds 3|16000|0.9"
-	"restart|--ssrc-change-at 9.3 --jitter-ms 20|--rate 48000|48000|0.95"
-	"nofec|--loss 0.1 --no-fec --seed 7|--rate 24000|24000|0.85"
+	"restart|--ssrc-change-at 9.3 --jitter-ms 20|--rate 48000|48000|0.98"
+	"nofec|--loss 0.1 --no-fec --seed 7|--rate 24000|24000|0.95"
 )
 for c in "${cases[@]}"; do
 	IFS='|' read -r name gen rep rate corr <<<"$c"

@@ -7,7 +7,10 @@
  * a pcap of Ethernet/IPv4/UDP frames with RTCP sender reports, together with
  * the source as WAV and a JSON record of exactly what was injected.
  *
- * rtpgen OUT-PREFIX [--seconds S] [--loss P] [--reorder N] [--dup P]
+ * Default: OPUS_APPLICATION_AUDIO at 64 kbit/s, whose output keeps the
+ * waveform (correlation > 0.99); --voip selects the SILK speech mode.
+ *
+ * rtpgen OUT-PREFIX [--seconds S] [--bitrate B] [--voip] [--loss P] [--reorder N] [--dup P]
  *        [--jitter-ms MS] [--dtx-at S --dtx-len S] [--seed N] [--no-fec]
  *        [--ssrc-change-at S] [--sr-offset-ms MS]
  * writes OUT-PREFIX.pcap, OUT-PREFIX.wav (48 kHz mono), OUT-PREFIX.json
@@ -39,6 +42,8 @@ struct pkt {
 struct opts {
 	double seconds, loss, dup, jitter_ms, dtx_at, dtx_len, ssrc_change_at;
 	double sr_offset_ms;
+	int bitrate;
+	bool music;
 	int reorder;
 	unsigned seed;
 	bool fec;
@@ -54,17 +59,20 @@ static double rnd(void) /* xorshift64*, deterministic per seed */
 	       (double)(1ULL << 53);
 }
 
-/* Speech-like test signal: a gliding harmonic tone with a syllable-rate
- * envelope and a little noise, so cross-correlation has one clear peak. */
+/* Speech-like test signal: a gliding harmonic tone (phase accumulated, so
+ * the pitch stays within 80..260 Hz) with a syllable-rate envelope and a
+ * little noise, so cross-correlation has one clear peak. Called in order. */
 static int16_t signal_at(size_t i, const struct opts *o)
 {
-	double t = (double)i / RATE, f0 = 140 + 60 * sin(2 * M_PI * 0.37 * t);
+	static double phase;
+	double t = (double)i / RATE, f0 = 170 + 60 * sin(2 * M_PI * 0.37 * t);
 	double env = 0.55 + 0.45 * sin(2 * M_PI * 3.1 * t), v = 0;
 
+	phase += 2 * M_PI * f0 / RATE;
 	if (o->dtx_len > 0 && t >= o->dtx_at && t < o->dtx_at + o->dtx_len)
 		return 0;
 	for (int h = 1; h <= 6; h++)
-		v += sin(2 * M_PI * f0 * h * t + h) / h;
+		v += sin(h * phase + h) / h;
 	v = v * env * 0.25 + (rnd() - 0.5) * 0.01;
 	return (int16_t)(v * 32767 * 0.8);
 }
@@ -139,12 +147,17 @@ static void parse(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){.seconds = 20, .reorder = 0, .seed = 1,
 			   .fec = true, .dtx_at = 0, .dtx_len = 0,
-			   .ssrc_change_at = -1, .sr_offset_ms = 0};
+			   .ssrc_change_at = -1, .sr_offset_ms = 0,
+			   .bitrate = 64000, .music = true};
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "0";
 
 		if (!strcmp(a, "--no-fec")) {
 			o->fec = false;
+			continue;
+		}
+		if (!strcmp(a, "--voip")) { /* SILK: speech model, phase lost */
+			o->music = false;
 			continue;
 		}
 		i++;
@@ -166,6 +179,8 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->seed = (unsigned)atoi(v);
 		else if (!strcmp(a, "--ssrc-change-at"))
 			o->ssrc_change_at = atof(v);
+		else if (!strcmp(a, "--bitrate"))
+			o->bitrate = atoi(v);
 		else if (!strcmp(a, "--sr-offset-ms"))
 			o->sr_offset_ms = atof(v);
 		else {
@@ -221,11 +236,12 @@ int main(int argc, char **argv)
 	size_t nframes = (size_t)(o.seconds * 50), nsamp = nframes * FRAME;
 	int16_t *src = calloc(nsamp, sizeof(*src));
 	struct pkt *pk = calloc(nframes * 2 + 64, sizeof(*pk));
-	OpusEncoder *enc = opus_encoder_create(RATE, 1, OPUS_APPLICATION_VOIP,
-					       &err);
+	OpusEncoder *enc = opus_encoder_create(
+		RATE, 1, o.music ? OPUS_APPLICATION_AUDIO : OPUS_APPLICATION_VOIP,
+		&err);
 	if (!src || !pk || !enc)
 		return 70;
-	opus_encoder_ctl(enc, OPUS_SET_BITRATE(32000));
+	opus_encoder_ctl(enc, OPUS_SET_BITRATE(o.bitrate));
 	opus_encoder_ctl(enc, OPUS_SET_INBAND_FEC(o.fec ? 1 : 0));
 	opus_encoder_ctl(enc, OPUS_SET_PACKET_LOSS_PERC(o.fec ? 10 : 0));
 	for (size_t i = 0; i < nsamp; i++)
@@ -331,10 +347,11 @@ int main(int argc, char **argv)
 		"\"sent\":%zu,\"lost\":%zu,\"lost_seqs\":[%s],\"dups\":%zu,"
 		"\"reordered\":%zu,\"dtx_frames\":%zu,\"dtx_samples\":%zu,"
 		"\"sr\":%zu,\"sr_offset_ms\":%g,\"ssrc_changes\":%zu,"
+		"\"ssrc_change_at_s\":%g,"
 		"\"fec\":%s,\"first_send_ns\":%llu}\n",
 		o.seconds, nframes, nsamp, sent, lost, lostlist, dups,
 		reordered, dtx_frames, dtx_frames * FRAME, srs, o.sr_offset_ms,
-		ssrc_changes, o.fec ? "true" : "false",
+		ssrc_changes, o.ssrc_change_at, o.fec ? "true" : "false",
 		(unsigned long long)base);
 	fclose(j);
 	opus_encoder_destroy(enc);

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file bot.c  One live meeting's lifecycle: parse the invite (no network
+ * before it is valid), open the meeting folder and io thread, join through
+ * the dialect, follow participants, leave on a signal, --duration or the
+ * meeting's end, and map what happened to an exit code (DESIGN.md §7).
+ */
+#define VP_LOG_MODULE "bot"
+#include "src/bot/bot_priv.h"
+
+#include "src/bot/exitcode.h"
+#include "src/core/clock.h"
+#include "src/core/log.h"
+#include "src/core/mem.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LEAVE_TIMEOUT_MS 3000
+
+/* --- Runs on: net thread --- */
+
+static void on_joined(const struct vp_sig_joined *j, void *arg)
+{
+	struct bot *b = arg;
+
+	b->joined_ns = vp_clock_mono_ns();
+	/* sample 0 of the recording timeline: the instant the gate opened,
+	 * which without a policy is the instant we are in the meeting */
+	if (!b->tl_started) {
+		vp_timeline_init(&b->tl, b->cfg->rate, vp_clock_utc_ns());
+		b->tl_started = true;
+		char ts[32];
+
+		vp_clock_rfc3339(ts, sizeof(ts), b->tl.origin_ns);
+		json_object_set_new(b->m.doc, "timeline_origin_utc",
+				    json_string(ts));
+	}
+	vp_log_info("joined room=%s as id=%s", j->room ? j->room : "?",
+		    j->self_id ? j->self_id : "?");
+	vp_events_emit(b->ev, "joined",
+		       json_pack("{s:s?, s:s?}", "room", j->room, "self_id",
+				 j->self_id));
+	vp_bot__save(b, "recording");
+}
+
+static void on_part_joined(const char *id, const char *display,
+			   const char *identity, void *arg)
+{
+	struct bot *b = arg;
+	struct bot_participant *p = vp_bot__part(b, id, true);
+
+	if (!p)
+		return;
+	if (p->present)
+		return; /* already known: a repeated notice */
+	p->present = true;
+	p->joined_ns = vp_clock_utc_ns();
+	p->left_ns = 0;
+	snprintf(p->display, sizeof(p->display), "%s", display ? display : "");
+	snprintf(p->identity, sizeof(p->identity), "%s",
+		 identity ? identity : "");
+	vp_log_info("participant joined id=%s", id);
+	vp_events_emit(b->ev, "participant_joined",
+		       json_pack("{s:s, s:s?, s:s?}", "id", id, "display",
+				 display, "identity", identity));
+	vp_bot__save(b, "recording");
+}
+
+static void on_part_left(const char *id, void *arg)
+{
+	struct bot *b = arg;
+	struct bot_participant *p = vp_bot__part(b, id, false);
+
+	if (!p || !p->present)
+		return; /* "unpublished" then "leaving": idempotent */
+	p->present = false;
+	p->left_ns = vp_clock_utc_ns();
+	vp_log_info("participant left id=%s", id);
+	vp_events_emit(b->ev, "participant_left", json_pack("{s:s}", "id", id));
+	vp_bot__save(b, "recording");
+}
+
+static void on_offer(const struct vp_sig_offer *o, void *arg)
+{
+	vp_bot__on_offer(arg, o);
+}
+
+static void on_ended(const char *reason, void *arg)
+{
+	struct bot *b = arg;
+
+	if (!b->leaving) {
+		vp_log_info("meeting ended: %s", reason ? reason : "?");
+		vp_events_emit(b->ev, "meeting_ended",
+			       json_pack("{s:s?}", "reason", reason));
+		if (!b->reason[0])
+			snprintf(b->reason, sizeof(b->reason),
+				 "meeting ended: %s", reason ? reason : "");
+	}
+	vp_bot__quit(b);
+}
+
+static void on_error(enum vp_sig_err_kind kind, const char *reason, void *arg)
+{
+	struct bot *b = arg;
+
+	if (b->leaving) { /* the server went away while we were leaving */
+		vp_bot__quit(b);
+		return;
+	}
+	vp_bot__fail(b,
+		     kind == VP_SIG_ERR_PERMANENT ? VP_EXIT_UNAVAILABLE
+						  : VP_EXIT_TEMPFAIL,
+		     "%s", reason ? reason : "signaling error");
+}
+
+static gboolean on_leave_timeout(gpointer arg)
+{
+	struct bot *b = arg;
+
+	b->stop_src = 0;
+	vp_log_warn("the server did not confirm our leave; stopping");
+	vp_bot__quit(b);
+	return G_SOURCE_REMOVE;
+}
+
+static void leave(struct bot *b, const char *why)
+{
+	if (b->leaving)
+		return;
+	b->leaving = true;
+	vp_log_info("leaving: %s", why);
+	vp_events_emit(b->ev, "leaving", json_pack("{s:s}", "reason", why));
+	if (!b->sig || vp_sig_leave(b->sig) != 0) {
+		vp_bot__quit(b);
+		return;
+	}
+	/* if the server never confirms, stop anyway */
+	if (b->stop_src)
+		g_source_remove(b->stop_src);
+	b->stop_src = g_timeout_add(LEAVE_TIMEOUT_MS, on_leave_timeout, b);
+}
+
+static gboolean on_signal(gpointer arg)
+{
+	leave(arg, "signal");
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_duration(gpointer arg)
+{
+	struct bot *b = arg;
+
+	b->stop_src = 0;
+	leave(b, "duration reached");
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean on_poll(gpointer arg)
+{
+	vp_bot__poll_tracks(arg);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_status(gpointer arg)
+{
+	vp_bot__status_line(arg, false);
+	return G_SOURCE_CONTINUE;
+}
+
+/* "room 1234 on janus" -> meeting id "janus-1234" unless --meeting says */
+static void meeting_id(const struct bot *b, char *id, size_t sz)
+{
+	if (b->cfg->meeting) {
+		snprintf(id, sz, "%s", b->cfg->meeting);
+		return;
+	}
+	snprintf(id, sz, "%s-%s", vp_invite_dialect_name(b->inv.dialect),
+		 b->inv.room);
+	for (char *p = id; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789._-", *p))
+			*p = '_';
+}
+
+static int start(struct bot *b)
+{
+	const struct vp_bot_cfg *c = b->cfg;
+	struct vp_sig_handler h = {
+		.joined = on_joined,
+		.participant_joined = on_part_joined,
+		.participant_left = on_part_left,
+		.offer = on_offer,
+		.ended = on_ended,
+		.error = on_error,
+	};
+	struct vp_sig_cfg sc = {.ctx = b->ctx, .insecure = c->insecure};
+	char id[128], red[512];
+	int err;
+
+	meeting_id(b, id, sizeof(id));
+	vp_log_set_bot(id);
+	err = vp_meeting_open(&b->m, c->out, id, NULL);
+	if (err) {
+		vp_bot__fail(b, VP_EXIT_SOFTWARE, "cannot use %s/%s: %s",
+			     c->out, id, strerror(err));
+		return err;
+	}
+	vp_invite_redacted(&b->inv, red, sizeof(red));
+	json_object_set_new(b->m.doc, "source",
+			    json_pack("{s:s, s:s}", "kind", "join", "invite",
+				      red));
+	json_object_set_new(b->m.doc, "rate", json_integer(c->rate));
+	json_object_set_new(b->m.doc, "channels", json_integer(c->channels));
+	json_object_set_new(b->m.doc, "chunk_seconds",
+			    json_real(c->chunk_seconds));
+	err = vp_io_start(&b->io, b->m.dir, false);
+	if (err) {
+		vp_bot__fail(b, VP_EXIT_SOFTWARE, "io thread: %s",
+			     strerror(err));
+		return err;
+	}
+	vp_events_emit(b->ev, "joining", json_pack("{s:s}", "invite", red));
+	vp_log_info("joining %s", red);
+	err = vp_sig_alloc(&b->sig, &sc, &b->inv, &h, b);
+	if (!err)
+		err = vp_sig_join(b->sig, c->name ? c->name
+				  : b->inv.name[0] ? b->inv.name : "vpbot");
+	if (err) {
+		vp_bot__fail(b, VP_EXIT_TEMPFAIL, "signaling: %s",
+			     strerror(err));
+		return err;
+	}
+	return 0;
+}
+
+int vp_bot_run(const struct vp_bot_cfg *cfg)
+{
+	struct bot *b = g_new0(struct bot, 1);
+	char err[256];
+	int code;
+
+	b->cfg = cfg;
+	b->start_ns = vp_clock_mono_ns();
+	b->code = VP_EXIT_OK;
+	/* DESIGN §4: a bad invite fails before any network activity */
+	if (vp_invite_parse(&b->inv, cfg->invite, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vpbot: %s\n", err);
+		g_free(b);
+		return VP_EXIT_USAGE;
+	}
+	if (vp_events_open(&b->ev, cfg->events) != 0) {
+		fprintf(stderr, "vpbot: cannot open --events %s\n",
+			cfg->events);
+		g_free(b);
+		return VP_EXIT_USAGE;
+	}
+	b->ctx = g_main_context_ref_thread_default();
+	b->loop = g_main_loop_new(b->ctx, FALSE);
+	b->sig_srcs[0] = g_unix_signal_add(SIGINT, on_signal, b);
+	b->sig_srcs[1] = g_unix_signal_add(SIGTERM, on_signal, b);
+	if (start(b) == 0) {
+		b->poll_src = g_timeout_add(20, on_poll, b);
+		if (cfg->status_line)
+			b->status_src = g_timeout_add(1000, on_status, b);
+		if (cfg->duration_s > 0)
+			b->stop_src = g_timeout_add(
+				(guint)(cfg->duration_s * 1000), on_duration,
+				b);
+		if (!b->done)
+			g_main_loop_run(b->loop);
+	}
+	/* finish: the chunks in progress, then the record of the meeting */
+	vp_bot__flush_tracks(b);
+	vp_bot__media_close(b);
+	b->sig = vp_mem_deref(b->sig);
+	for (unsigned i = 0; i < 2; i++)
+		if (b->sig_srcs[i])
+			g_source_remove(b->sig_srcs[i]);
+	if (b->poll_src)
+		g_source_remove(b->poll_src);
+	if (b->status_src)
+		g_source_remove(b->status_src);
+	if (b->stop_src)
+		g_source_remove(b->stop_src);
+	if (cfg->status_line)
+		vp_bot__status_line(b, true);
+	vp_bot__save(b, NULL);
+	vp_events_emit(b->ev, b->code == VP_EXIT_OK ? "left" : "error",
+		       json_pack("{s:i, s:s?}", "exit_code", b->code,
+				 "reason", b->reason[0] ? b->reason : NULL));
+	code = b->code;
+	for (unsigned i = 0; i < b->ntracks; i++)
+		b->tracks[i] = vp_mem_deref(b->tracks[i]);
+	vp_meeting_close(&b->m);
+	vp_mem_deref(b->ev);
+	g_main_loop_unref(b->loop);
+	g_main_context_unref(b->ctx);
+	g_free(b);
+	return code;
+}

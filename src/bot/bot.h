@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file bot.h  One live meeting: signaling (protocols/sig) + one peer
+ * connection (protocols/pc) + a track per participant + the io thread,
+ * all on one GLib main context (the net thread); `vpbot join` and
+ * `vpbot run` end here.
+ */
+#ifndef VP_BOT_BOT_H
+#define VP_BOT_BOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vp_bot_cfg {
+	const char *invite;     /* invite URL (DESIGN.md §4) */
+	const char *out;        /* output folder */
+	const char *meeting;    /* NULL: derived from the invite (room) */
+	const char *name;       /* display name, NULL: invite's or "vpbot" */
+	const char *events;     /* --events FILE|FD, or NULL */
+	double duration_s;      /* 0: until the meeting ends or a signal */
+	uint32_t rate;
+	unsigned channels;
+	double chunk_seconds;
+	bool insecure;          /* wss without certificate checks */
+	bool status_line;       /* terminal progress on stderr */
+};
+
+/** Join, record, leave. @return a process exit code (exitcode.h) */
+int vp_bot_run(const struct vp_bot_cfg *cfg);
+
+#endif

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file bot_media.c  Offers in, answers out; one peer connection (BUNDLE,
+ * rtcp-mux) for every participant; decrypted RTP routed to a track per
+ * participant by SSRC (from the offer's a=ssrc) or by the RTP sdes:mid
+ * header extension (RFC 9143 / RFC 8843 §15).
+ */
+#define VP_LOG_MODULE "media"
+#include "src/bot/bot_priv.h"
+
+#include "protocols/pc/pc.h"
+#include "protocols/rtp/rtcp.h"
+#include "protocols/rtp/rtp.h"
+#include "protocols/sdp/sdp.h"
+#include "src/bot/exitcode.h"
+#include "src/core/clock.h"
+#include "src/core/log.h"
+#include "src/core/mem.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define MAX_LOCAL_CAND 16
+
+/* --- Runs on: net thread --- */
+
+static struct bot_mid *mid_by_ssrc(struct bot *b, uint32_t ssrc)
+{
+	for (unsigned i = 0; i < b->nmids; i++)
+		for (unsigned k = 0; k < b->mids[i].nssrc; k++)
+			if (b->mids[i].ssrc[k] == ssrc)
+				return &b->mids[i];
+	return NULL;
+}
+
+static struct bot_mid *mid_by_name(struct bot *b, const char *mid, size_t n)
+{
+	for (unsigned i = 0; i < b->nmids; i++)
+		if (strlen(b->mids[i].mid) == n &&
+		    !memcmp(b->mids[i].mid, mid, n))
+			return &b->mids[i];
+	return NULL;
+}
+
+/* The participant's track, made on its first packet: a publisher who
+ * leaves and comes back continues the same stream (a new SSRC). */
+static struct vp_track *track_for(struct bot *b, const char *pid)
+{
+	struct bot_participant *p;
+	struct vp_track_cfg tc;
+	char id[16];
+	int err;
+
+	for (unsigned i = 0; i < b->ntracks; i++)
+		if (!strcmp(b->track_part[i], pid))
+			return b->tracks[i];
+	if (b->ntracks == BOT_MAX_PART || !b->tl_started)
+		return NULL;
+	vp_meeting_stream_id(&b->m, id, sizeof(id));
+	tc = (struct vp_track_cfg){
+		.id = id,
+		.idx = b->ntracks,
+		.rate = b->cfg->rate,
+		.channels = b->cfg->channels,
+		.chunk_samples = (uint64_t)(b->cfg->chunk_seconds *
+					    b->cfg->rate),
+		.hold_ns = 200 * VP_MSEC,
+	};
+	err = vp_track_alloc(&b->tracks[b->ntracks], &tc, &b->tl, b->io);
+	if (err) {
+		vp_log_err("stream for participant=%s: %s", pid,
+			   strerror(err));
+		return NULL;
+	}
+	snprintf(b->track_part[b->ntracks], sizeof(b->track_part[0]), "%s",
+		 pid);
+	p = vp_bot__part(b, pid, true);
+	if (p)
+		p->stream = (int)b->ntracks;
+	if (!b->first_pcm_ns)
+		b->first_pcm_ns = vp_clock_mono_ns();
+	vp_log_info("stream=%s participant=%s started", id, pid);
+	vp_events_emit(b->ev, "stream_started",
+		       json_pack("{s:s, s:s}", "stream", id, "participant",
+				 pid));
+	b->ntracks++;
+	vp_bot__save(b, "recording");
+	return b->tracks[b->ntracks - 1];
+}
+
+static void on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
+		   void *arg)
+{
+	struct bot *b = arg;
+	struct vp_rtp_pkt p;
+	struct bot_mid *m;
+	struct vp_track *t;
+
+	(void)arrival_ns;
+	if (vp_rtp_parse(&p, pkt, len) != 0) {
+		b->rtp_malformed++;
+		return;
+	}
+	m = mid_by_ssrc(b, p.ssrc);
+	if (!m && b->ext_mid) {
+		const uint8_t *v;
+		size_t vl;
+
+		if (vp_rtp_ext_find(&p, (uint8_t)b->ext_mid, &v, &vl) == 0)
+			m = mid_by_name(b, (const char *)v, vl);
+	}
+	if (!m || !m->participant[0]) {
+		b->rtp_unknown++;
+		return;
+	}
+	t = track_for(b, m->participant);
+	if (t)
+		vp_track_rtp(t, p.ssrc, p.seq, p.ts, p.payload, p.payload_len,
+			     vp_clock_utc_ns());
+}
+
+static void on_rtcp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
+		    void *arg)
+{
+	struct bot *b = arg;
+	struct vp_rtcp_iter it;
+	struct vp_rtcp_pkt p;
+	int err;
+
+	(void)arrival_ns;
+	vp_rtcp_iter_init(&it, pkt, len);
+	while ((err = vp_rtcp_iter_next(&it, &p)) == 0) {
+		struct bot_mid *m;
+
+		if (p.type != VP_RTCP_SR)
+			continue;
+		m = mid_by_ssrc(b, p.ssrc);
+		for (unsigned i = 0; m && i < b->ntracks; i++)
+			if (!strcmp(b->track_part[i], m->participant))
+				vp_track_sr(b->tracks[i], p.ssrc,
+					    p.sr.ntp_sec, p.sr.ntp_frac,
+					    p.sr.rtp_ts);
+	}
+	if (err == EBADMSG)
+		b->rtcp_malformed++;
+}
+
+static void send_answer(struct bot *b);
+
+static void on_pc_state(enum vp_pc_state st, const char *reason, void *arg)
+{
+	struct bot *b = arg;
+
+	switch (st) {
+	case VP_PC_SECURE:
+		vp_log_info("media secure (srtp %s)", vp_pc_srtp_profile(b->pc));
+		vp_events_emit(b->ev, "media_connected",
+			       json_pack("{s:s}", "srtp",
+					 vp_pc_srtp_profile(b->pc)));
+		break;
+	case VP_PC_FAILED:
+		/* a certificate that does not match the offer's fingerprint
+		 * is not something a retry fixes */
+		vp_bot__fail(b,
+			     reason && strstr(reason, "fingerprint")
+				     ? VP_EXIT_UNAVAILABLE
+				     : VP_EXIT_TEMPFAIL,
+			     "media failed: %s", reason ? reason : "?");
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_candidate(const char *cand, void *arg)
+{
+	struct bot *b = arg;
+
+	if (cand)
+		return; /* answered with all candidates, no trickle */
+	b->gathered = true;
+	if (b->answer_pending)
+		send_answer(b);
+}
+
+static int make_pc(struct bot *b, const struct vp_sdp_media *m)
+{
+	struct vp_pc_cfg pc = {.controlling = false, .dtls_client = true};
+	struct vp_pc_handlers h = {.rtp = on_rtp, .rtcp = on_rtcp,
+				   .state = on_pc_state,
+				   .candidate = on_candidate};
+	int err;
+
+	/* RFC 5763 §5: answering actpass with active makes us the DTLS
+	 * client; passive offers would need us to be the server */
+	if (m->setup == VP_SDP_SETUP_ACTIVE)
+		pc.dtls_client = false;
+	err = vp_pc_alloc(&b->pc, b->ctx, &pc, &h, b);
+	if (!err)
+		err = vp_pc_set_remote(b->pc, m->ufrag, m->pwd, m->fp_alg,
+				       m->fp);
+	for (unsigned i = 0; !err && i < m->ncand; i++)
+		if (vp_pc_add_remote_candidate(b->pc, m->cand[i]))
+			vp_log_warn("ignoring a malformed remote candidate");
+	if (!err && m->end_of_candidates)
+		vp_pc_remote_candidates_done(b->pc);
+	if (!err)
+		err = vp_pc_gather(b->pc);
+	return err;
+}
+
+static void send_answer(struct bot *b)
+{
+	char cand[MAX_LOCAL_CAND][256];
+	const char *cp[MAX_LOCAL_CAND];
+	struct vp_sdp_answer_params ap = {0};
+	unsigned n;
+	char *sdp = NULL;
+	int err;
+
+	if (!b->offer || !b->pc)
+		return;
+	n = vp_pc_local_candidates(b->pc, cand, MAX_LOCAL_CAND);
+	for (unsigned i = 0; i < n; i++)
+		cp[i] = cand[i];
+	vp_pc_local_ice(b->pc, &ap.ufrag, &ap.pwd);
+	ap.fp_sha256 = vp_pc_local_fingerprint(b->pc);
+	ap.cand = cp;
+	ap.ncand = n;
+	ap.sess_id = (uint64_t)b->start_ns & 0x7fffffffffffULL;
+	ap.sess_version = b->offer->sess_version;
+	ap.stereo = b->cfg->channels == 2;
+	err = vp_sdp_answer(&sdp, b->offer, &ap);
+	if (!err)
+		err = vp_sig_answer(b->sig, b->offer_id, sdp);
+	if (err)
+		vp_bot__fail(b, VP_EXIT_SOFTWARE, "answering the offer: %s",
+			     strerror(err));
+	else
+		vp_log_info("answered offer=%s (%u candidate(s))", b->offer_id,
+			    n);
+	b->answer_pending = false;
+	vp_mem_deref(sdp);
+}
+
+/* Whose audio is on which m-line: the dialect's map, plus the SSRCs the
+ * offer announces for each mid. */
+static void update_mids(struct bot *b, const struct vp_sig_offer *o,
+			const struct vp_sdp_session *s)
+{
+	b->nmids = 0;
+	for (size_t i = 0; i < o->nstreams && b->nmids < BOT_MAX_MIDS; i++) {
+		struct bot_mid *m = &b->mids[b->nmids++];
+
+		memset(m, 0, sizeof(*m));
+		snprintf(m->mid, sizeof(m->mid), "%s", o->streams[i].mid);
+		snprintf(m->participant, sizeof(m->participant), "%s",
+			 o->streams[i].participant ? o->streams[i].participant
+						   : "");
+		m->active = o->streams[i].active;
+		for (unsigned k = 0; k < s->nmedia; k++) {
+			const struct vp_sdp_media *md = &s->media[k];
+
+			if (strcmp(md->mid, m->mid) || !m->active)
+				continue;
+			for (unsigned j = 0; j < md->nssrc && j < BOT_MAX_SSRC;
+			     j++)
+				m->ssrc[m->nssrc++] = md->ssrc[j];
+		}
+	}
+}
+
+void vp_bot__on_offer(struct bot *b, const struct vp_sig_offer *o)
+{
+	const struct vp_sdp_media *m = NULL;
+	struct vp_sdp_session *s = NULL;
+	char why[160] = "";
+	int err;
+
+	err = vp_sdp_parse_why(&s, o->sdp, strlen(o->sdp), why, sizeof(why));
+	if (err) {
+		vp_bot__fail(b, VP_EXIT_UNAVAILABLE,
+			     "the server's offer is not valid SDP: %s", why);
+		return;
+	}
+	if (vp_sdp_opus_find(&m, s) != 0) {
+		/* nothing to record: say so instead of recording nothing */
+		if (!b->pc) {
+			vp_mem_deref(s);
+			vp_bot__fail(b, VP_EXIT_UNAVAILABLE,
+				     "the offer has no Opus audio to record");
+			return;
+		}
+	}
+	update_mids(b, o, s);
+	if (m && m->ext_mid)
+		b->ext_mid = m->ext_mid;
+	if (!b->pc) {
+		err = make_pc(b, m);
+		if (err) {
+			vp_mem_deref(s);
+			vp_bot__fail(b, VP_EXIT_SOFTWARE,
+				     "peer connection: %s", strerror(err));
+			return;
+		}
+	}
+	vp_mem_deref(b->offer);
+	b->offer = s;
+	snprintf(b->offer_id, sizeof(b->offer_id), "%s", o->offer_id);
+	b->answer_pending = true;
+	if (b->gathered)
+		send_answer(b);
+}
+
+void vp_bot__poll_tracks(struct bot *b)
+{
+	uint64_t now = vp_clock_utc_ns();
+
+	for (unsigned i = 0; i < b->ntracks; i++)
+		vp_track_poll(b->tracks[i], now);
+}
+
+void vp_bot__flush_tracks(struct bot *b)
+{
+	for (unsigned i = 0; i < b->ntracks; i++) {
+		vp_track_flush(b->tracks[i]);
+		vp_io_stream_close(b->io, i);
+	}
+}
+
+void vp_bot__media_close(struct bot *b)
+{
+	struct vp_io_stats ios = {0};
+
+	if (b->pc)
+		vp_pc_close(b->pc);
+	b->pc = vp_mem_deref(b->pc);
+	b->offer = vp_mem_deref(b->offer);
+	if (b->io) {
+		vp_io_stop(b->io, &ios);
+		b->io = NULL;
+		if (ios.write_errors)
+			vp_bot__fail(b, VP_EXIT_SOFTWARE,
+				     "writing chunks failed: %s",
+				     strerror(ios.last_error));
+		json_object_set_new(b->m.doc, "io",
+			json_pack("{s:I, s:I}", "overflow",
+				  (json_int_t)ios.overflow, "write_errors",
+				  (json_int_t)ios.write_errors));
+	}
+}

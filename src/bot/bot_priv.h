@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/** @file bot_priv.h  State shared by bot.c (lifecycle, signaling),
+ * bot_media.c (offers, peer connection, RTP routing) and bot_report.c
+ * (meeting.json, events, terminal line). Runs on: net thread. */
+#ifndef VP_BOT_BOT_PRIV_H
+#define VP_BOT_BOT_PRIV_H
+
+#include "media/timeline/timeline.h"
+#include "protocols/sig/invite.h"
+#include "protocols/sig/sig.h"
+#include "src/bot/bot.h"
+#include "src/bot/events.h"
+#include "src/bot/io_thread.h"
+#include "src/bot/meeting.h"
+#include "src/bot/track.h"
+
+#include <glib.h>
+
+#define BOT_MAX_PART 128
+#define BOT_MAX_MIDS 64
+#define BOT_MAX_SSRC 8
+
+struct vp_pc;
+struct vp_sdp_session;
+
+struct bot_participant {
+	char id[64];
+	char display[128];
+	char identity[128];
+	uint64_t joined_ns, left_ns;
+	bool present;
+	int stream; /* index into bot.tracks, -1: no audio yet */
+};
+
+/* one m-line of the current offer: whose audio arrives on it */
+struct bot_mid {
+	char mid[32];
+	char participant[64];
+	bool active;
+	uint32_t ssrc[BOT_MAX_SSRC];
+	unsigned nssrc;
+};
+
+struct bot {
+	const struct vp_bot_cfg *cfg;
+	struct vp_invite inv;
+	GMainContext *ctx;
+	GMainLoop *loop;
+	struct vp_sig *sig;
+	struct vp_events *ev;
+
+	struct vp_meeting m;
+	struct vp_io *io;
+	struct vp_timeline tl;
+	bool tl_started;
+
+	/* media */
+	struct vp_pc *pc;
+	bool gathered;
+	struct vp_sdp_session *offer;  /* latest offer, awaiting answer */
+	char offer_id[64];
+	bool answer_pending;
+	int ext_mid;                   /* sdes:mid extmap id, 0 if none */
+	struct bot_mid mids[BOT_MAX_MIDS];
+	unsigned nmids;
+	struct vp_track *tracks[BOT_MAX_PART];
+	char track_part[BOT_MAX_PART][64];
+	unsigned ntracks;
+	uint64_t rtp_unknown, rtp_malformed, rtcp_malformed;
+
+	struct bot_participant parts[BOT_MAX_PART];
+	unsigned nparts;
+
+	/* lifecycle */
+	uint64_t start_ns, joined_ns, first_pcm_ns;
+	bool leaving, done;
+	int code;
+	char reason[256];
+	guint poll_src, status_src, stop_src, sig_srcs[2];
+};
+
+/* bot_media.c */
+void vp_bot__on_offer(struct bot *b, const struct vp_sig_offer *o);
+void vp_bot__media_close(struct bot *b);
+void vp_bot__poll_tracks(struct bot *b);
+void vp_bot__flush_tracks(struct bot *b);
+
+/* bot_report.c */
+struct bot_participant *vp_bot__part(struct bot *b, const char *id, bool add);
+void vp_bot__save(struct bot *b, const char *state);
+void vp_bot__status_line(struct bot *b, bool final);
+/** Finish: the code and reason of the first fatal event win. */
+void vp_bot__fail(struct bot *b, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void vp_bot__quit(struct bot *b);
+
+#endif

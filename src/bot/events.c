@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/** @file events.c  JSON-lines status events, one write() per line. */
+#define VP_LOG_MODULE "events"
+#include "src/bot/events.h"
+
+#include "src/core/clock.h"
+#include "src/core/log.h"
+#include "src/core/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct vp_events {
+	int fd;
+	bool own;
+};
+
+static void events_destroy(void *data)
+{
+	struct vp_events *ev = data;
+
+	if (ev->own && ev->fd >= 0)
+		close(ev->fd);
+}
+
+int vp_events_open(struct vp_events **evp, const char *spec)
+{
+	struct vp_events *ev;
+	const char *num = NULL;
+	char *end;
+
+	if (!evp)
+		return EINVAL;
+	ev = vp_mem_zalloc(sizeof(*ev), events_destroy);
+	if (!ev)
+		return ENOMEM;
+	ev->fd = -1;
+	if (spec && !strncmp(spec, "fd:", 3))
+		num = spec + 3;
+	else if (spec && *spec >= '0' && *spec <= '9')
+		num = spec;
+	if (num) {
+		long fd = strtol(num, &end, 10);
+
+		if (*end || fd < 0 || fd > 65535 || fcntl((int)fd, F_GETFD) < 0) {
+			vp_mem_deref(ev);
+			return EBADF;
+		}
+		ev->fd = (int)fd;
+	} else if (spec) {
+		ev->fd = open(spec, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			      0644);
+		if (ev->fd < 0) {
+			int err = errno;
+
+			vp_mem_deref(ev);
+			return err;
+		}
+		ev->own = true;
+	}
+	*evp = ev;
+	return 0;
+}
+
+void vp_events_emit(struct vp_events *ev, const char *event, json_t *fields)
+{
+	char ts[32], *line;
+	json_t *o = json_is_object(fields) ? fields : json_object();
+
+	if (fields && o != fields)
+		json_decref(fields);
+	if (!ev || ev->fd < 0) {
+		json_decref(o);
+		return;
+	}
+	vp_clock_rfc3339(ts, sizeof(ts), vp_clock_utc_ns());
+	json_object_set_new(o, "ts", json_string(ts));
+	json_object_set_new(o, "event", json_string(event));
+	line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (!line)
+		return;
+	size_t n = strlen(line);
+	line[n] = '\n'; /* json_dumps' NUL becomes the newline */
+	if (write(ev->fd, line, n + 1) != (ssize_t)(n + 1))
+		vp_log_warn("events: write failed: %s", strerror(errno));
+	free(line);
+}
