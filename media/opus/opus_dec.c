@@ -18,15 +18,15 @@
 #define RATE48 48000u
 /* RFC 6716 section 2.1.4: frames are 2.5, 5, 10, 20, 40 or 60 ms, and
  * libopus conceals in multiples of 2.5 ms (rate / 400 frames) */
-#define STEP_DIV 400u
+#define STEP_DIV  400u
 #define PIECE_DIV 50u /* conceal in pieces of at most 20 ms */
-#define STEP48 (RATE48 / STEP_DIV)
+#define STEP48	  (RATE48 / STEP_DIV)
 
 struct vp_opus_dec {
 	OpusDecoder *od; /* vp_mem block initialised by opus_decoder_init */
 	uint32_t rate;
 	unsigned ch;
-	uint32_t frac;  /* carried remainder of dur48 * rate, in 1/48000 */
+	uint32_t frac;	/* carried remainder of dur48 * rate, in 1/48000 */
 	bool last_celt; /* libopus will not use FEC after a CELT-only frame */
 };
 
@@ -61,8 +61,7 @@ static void dec_destroy(void *data)
 	d->od = vp_mem_deref(d->od); /* plain memory: nothing to close */
 }
 
-int vp_opus_dec_alloc(struct vp_opus_dec **dp, uint32_t rate,
-		      unsigned channels)
+int vp_opus_dec_alloc(struct vp_opus_dec **dp, uint32_t rate, unsigned channels)
 {
 	struct vp_opus_dec *d;
 	int err = 0, size, oerr;

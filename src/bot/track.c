@@ -51,7 +51,8 @@ static void release_h(const struct vp_jb_item *it, void *arg);
 
 static int new_jb(struct vp_track *t)
 {
-	struct vp_jb_cfg jc = {.capacity = 64, .hold_ns = t->cfg.hold_ns};
+	struct vp_jb_cfg jc = {.capacity = 64, .hold_ns = t->cfg.hold_ns,
+			       .start_hold = true};
 
 	t->jb = vp_mem_deref(t->jb);
 	return vp_jb_alloc(&t->jb, &jc, release_h, t);
