@@ -177,6 +177,10 @@ int vp_io_start(struct vp_io **iop, const char *meeting_dir,
 	snprintf(io->mdir, sizeof(io->mdir), "%s", meeting_dir);
 	io->block = block_when_full;
 	err = vp_spsc_alloc(&io->ring, sizeof(struct io_msg), IO_RING);
+	/* the io thread sleeps until a quarter of the ring is full or 100 ms
+	 * pass: disk work in batches, one wake-up per batch */
+	if (!err)
+		vp_spsc_set_wake(io->ring, IO_RING / 4);
 	if (!err)
 		err = vp_pcm_manifest_open(&io->man, meeting_dir);
 	if (!err && pthread_create(&io->th, NULL, io_main, io) != 0)
@@ -201,6 +205,7 @@ static struct io_msg *reserve(struct vp_io *io, bool control)
 			atomic_fetch_add(&io->overflow, 1);
 			return NULL;
 		}
+		vp_spsc_kick(io->ring);
 		usleep(500);
 	}
 	return m;
@@ -222,6 +227,7 @@ static int control(struct vp_io *io, enum io_op op, unsigned idx,
 			 cfg->stream_id ? cfg->stream_id : "");
 	}
 	vp_spsc_commit(io->ring);
+	vp_spsc_kick(io->ring);
 	return 0;
 }
 

@@ -22,6 +22,7 @@ struct vp_spsc {
 	pthread_cond_t cond;
 	size_t slot_size;
 	uint32_t mask;
+	uint32_t wake_at;
 	unsigned char *slots;
 };
 
@@ -52,6 +53,7 @@ int vp_spsc_alloc(struct vp_spsc **qp, size_t slot_size, uint32_t capacity)
 	}
 	q->slot_size = slot_size;
 	q->mask = capacity - 1;
+	q->wake_at = 1;
 	*qp = q;
 	return 0;
 }
@@ -66,14 +68,25 @@ void *vp_spsc_reserve(struct vp_spsc *q)
 	return q->slots + (size_t)(h & q->mask) * q->slot_size;
 }
 
-void vp_spsc_commit(struct vp_spsc *q)
+void vp_spsc_kick(struct vp_spsc *q)
 {
-	atomic_fetch_add_explicit(&q->head, 1, memory_order_release);
 	if (atomic_load(&q->sleeping)) {
 		pthread_mutex_lock(&q->mtx);
 		pthread_cond_signal(&q->cond);
 		pthread_mutex_unlock(&q->mtx);
 	}
+}
+
+void vp_spsc_commit(struct vp_spsc *q)
+{
+	atomic_fetch_add_explicit(&q->head, 1, memory_order_release);
+	if (vp_spsc_count(q) >= q->wake_at)
+		vp_spsc_kick(q);
+}
+
+void vp_spsc_set_wake(struct vp_spsc *q, uint32_t wake_at)
+{
+	q->wake_at = wake_at ? wake_at : 1;
 }
 
 void *vp_spsc_peek(struct vp_spsc *q)

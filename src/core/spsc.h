@@ -18,8 +18,16 @@ int vp_spsc_alloc(struct vp_spsc **qp, size_t slot_size, uint32_t capacity);
 /* --- Producer side --- */
 /** @return a slot to fill, or NULL if the ring is full */
 void *vp_spsc_reserve(struct vp_spsc *q);
-/** Publish the reserved slot; wakes a waiting consumer. */
+/**
+ * Publish the reserved slot. A sleeping consumer is woken only once the
+ * ring holds `wake_at` slots (vp_spsc_set_wake), so a steady stream costs
+ * one futex wake per batch instead of one per slot.
+ */
 void vp_spsc_commit(struct vp_spsc *q);
+/** Wake a sleeping consumer now (e.g. after a control message). */
+void vp_spsc_kick(struct vp_spsc *q);
+/** Batch size for wake-ups (default 1: wake on every commit). */
+void vp_spsc_set_wake(struct vp_spsc *q, uint32_t wake_at);
 
 /* --- Consumer side --- */
 /** @return the oldest committed slot, or NULL if empty */

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file gate.h  The live gate: whether audio may reach disk, frame by
+ * frame (DESIGN.md §6, the rows not overridden by a manual invite).
+ *
+ * One whole-meeting gate. It is open only when all of these hold:
+ *  - vp_gate_start() was called (nothing is captured before that);
+ *  - the policy verdict is RECORD;
+ *  - no present participant is a never-record member (identity matched
+ *    case-insensitively against the settings' members);
+ *  - with consent enforced, every present participant has consented
+ *    (a participant with no identity counts as not consented until they
+ *    consent live; with none/notify an unknown participant does not close
+ *    the gate, because nothing identifies them as never-record).
+ * The bot itself is not a participant: never pass it to _join().
+ *
+ * Threads: every function runs on the net thread (the owner), except
+ * vp_gate_is_open() and vp_gate_grant_valid(), which are single atomic
+ * loads and may be called from any thread.
+ *
+ * Why "a revocation takes effect within one frame" holds: join, leave and
+ * consent events are applied synchronously, on the thread that also runs
+ * the per-frame check. The call that closes the gate first sets the
+ * current grant's `revoked` flag and the open flag (release stores), then
+ * returns; the next frame's vp_gate_grant_valid()/vp_gate_is_open() loads
+ * see it. So no frame processed after the event can pass, and a new
+ * participant's first frame always comes after their join event.
+ *
+ * Grants (STYLE.md §10): vp_gate_check() hands out a reference to the
+ * current open period's grant; the grant is revoked for good when the gate
+ * closes (or is freed), and a later reopening mints a new one. Audio that
+ * arrives while closed is dropped by the caller and counted here
+ * (vp_gate_dropped_add), never buffered.
+ */
+#ifndef VP_GATE_GATE_H
+#define VP_GATE_GATE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "src/gate/policy.h"
+#include "src/gate/settings.h"
+
+struct vp_gate;
+struct vp_gate_grant;
+
+/** Per-track verdict; the zero value is the safe one. */
+enum vp_gate_verdict { VP_GATE_DENY = 0, VP_GATE_ALLOW };
+
+/** Called on every open/closed transition, after the state changed. */
+typedef void(vp_gate_change_h)(bool open, const char *reason,
+			       uint64_t at_sample, void *arg);
+/**
+ * Called when the bot must announce recording (consent notify or
+ * enforced): once at vp_gate_start() with pid NULL (announce to all), and
+ * on every participant join with their pid.
+ */
+typedef void(vp_gate_announce_h)(const char *pid, uint64_t at_sample,
+				 void *arg);
+
+/**
+ * @param gp  out: a new, closed gate ("not_started")
+ * @param s   settings (a reference is kept); NULL only with a DENY decision
+ * @param d   the policy decision (copied)
+ * @return 0, EINVAL (NULL gp/d, or NULL s with a non-DENY verdict), ENOMEM
+ */
+int vp_gate_alloc(struct vp_gate **gp, const struct vp_settings *s,
+		  const struct vp_policy_decision *d);
+
+void vp_gate_on_change(struct vp_gate *g, vp_gate_change_h *h, void *arg);
+void vp_gate_on_announce(struct vp_gate *g, vp_gate_announce_h *h, void *arg);
+
+/**
+ * The bot is in and knows the participants present at join (register them
+ * with _join() first): evaluate, and open if allowed. Adds the first
+ * timeline entry, open or closed, with its reason.
+ * @return 0, EALREADY (started before), EINVAL, ENOMEM (stays closed)
+ */
+int vp_gate_start(struct vp_gate *g, uint64_t at_sample);
+
+/**
+ * A participant joined. Closes the gate before returning if they are
+ * never-record, or (consent enforced) have not consented.
+ * @param pid       the dialect's participant id (copied)
+ * @param identity  e-mail if the dialect knows it, else NULL
+ * @return 0, EINVAL, EALREADY (pid present), ENOMEM
+ */
+int vp_gate_participant_join(struct vp_gate *g, const char *pid,
+			     const char *identity, uint64_t at_sample);
+/** @return 0, EINVAL, ENOENT (pid not present), ENOMEM (stays closed) */
+int vp_gate_participant_leave(struct vp_gate *g, const char *pid,
+			      uint64_t at_sample);
+/**
+ * A participant granted or revoked consent. A revocation closes the gate
+ * (consent enforced) before returning.
+ * @return 0, EINVAL, ENOENT (pid not present), ENOMEM (stays closed)
+ */
+int vp_gate_consent(struct vp_gate *g, const char *pid, bool granted,
+		    uint64_t at_sample);
+
+/** Per-frame check: one atomic load. NULL gate: false. */
+bool vp_gate_is_open(const struct vp_gate *g);
+
+/**
+ * Track setup / per-frame check with a grant. ALLOW only if the gate is
+ * open and pid (if not NULL) is a present participant; *grantp then gets
+ * a reference (release with vp_mem_deref). DENY leaves *grantp untouched.
+ */
+enum vp_gate_verdict vp_gate_check(struct vp_gate *g, const char *pid,
+				   struct vp_gate_grant **grantp);
+/** @return false once revoked (or for NULL); any thread */
+bool vp_gate_grant_valid(const struct vp_gate_grant *gr);
+
+/** Count audio the caller dropped because the gate was closed. */
+void vp_gate_dropped_add(struct vp_gate *g, uint64_t frames, uint64_t samples);
+
+/** @return why the gate is in its current state ("code: text") */
+const char *vp_gate_reason(const struct vp_gate *g);
+
+/**
+ * Timeline for meeting.json: [{"sample": N, "open": bool, "reason": s}]
+ * @return a new reference, or NULL (ENOMEM)
+ */
+json_t *vp_gate_timeline_json(const struct vp_gate *g);
+
+/**
+ * Whole state: {"open", "reason", "dropped_frames", "dropped_samples",
+ * "participants": [{"pid", "known", "never_record", "consented"}],
+ * "timeline": [...]}. Identities are not included (meeting.json has them
+ * in the participants list). @return a new reference, or NULL
+ */
+json_t *vp_gate_json(const struct vp_gate *g);
+
+#endif
