@@ -199,7 +199,7 @@ static int start(struct bot *b)
 		.error = on_error,
 	};
 	struct vp_sig_cfg sc = {.ctx = b->ctx, .insecure = c->insecure};
-	char id[128], red[512];
+	char id[320], red[512];
 	int err;
 
 	meeting_id(b, id, sizeof(id));

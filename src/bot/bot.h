@@ -22,6 +22,15 @@ struct vp_bot_cfg {
 	unsigned channels;
 	double chunk_seconds;
 	bool insecure;          /* wss without certificate checks */
+	/* recording policy (src/gate): company settings and meeting facts,
+	 * each from a file/URL or inline JSON (a job). Without any settings
+	 * `vpbot join` is a manual invite with no company rules and consent
+	 * mode "none"; `vpbot run` requires settings (fail closed). */
+	const char *settings_src;  /* path or https:// URL */
+	const char *settings_json; /* inline */
+	const char *facts_src;     /* path */
+	const char *facts_json;    /* inline */
+	bool require_settings;
 	bool status_line;       /* terminal progress on stderr */
 };
 
