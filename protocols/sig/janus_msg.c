@@ -223,6 +223,35 @@ static void next_offer_id(struct vp_sig_janus *j, uint64_t handle)
 		 j->ab ? "ab" : "sub", j->offer_seq);
 }
 
+/* Remember (feed given) or recall (feed missing) who owns `mid`. */
+static const char *midmap(struct vp_sig_janus *j, const char *mid,
+			  const char *feed)
+{
+	size_t i, free_slot = JANUS_MAX_STREAMS;
+
+	if (strlen(mid) >= sizeof(j->midmap[0].mid))
+		return feed;
+	for (i = 0; i < JANUS_MAX_STREAMS; i++) {
+		if (!j->midmap[i].mid[0]) {
+			if (free_slot == JANUS_MAX_STREAMS)
+				free_slot = i;
+			continue;
+		}
+		if (!strcmp(j->midmap[i].mid, mid))
+			break;
+	}
+	if (i == JANUS_MAX_STREAMS)
+		i = free_slot;
+	if (i == JANUS_MAX_STREAMS)
+		return feed;
+	if (feed && strlen(feed) < sizeof(j->midmap[i].id)) {
+		snprintf(j->midmap[i].mid, sizeof(j->midmap[i].mid), "%s", mid);
+		snprintf(j->midmap[i].id, sizeof(j->midmap[i].id), "%s", feed);
+		return feed;
+	}
+	return j->midmap[i].mid[0] ? j->midmap[i].id : feed;
+}
+
 /* "streams" of attached/updated: [{"mid","feed_id","active","type"}] */
 static void emit_vr_offer(struct vp_sig_janus *j, json_t *streams,
 			  const char *sdp)
@@ -244,8 +273,9 @@ static void emit_vr_offer(struct vp_sig_janus *j, json_t *streams,
 		if (!mid || (type && strcmp(type, "audio")))
 			continue;
 		st[n].mid = mid;
-		st[n].participant = feed ? feed : "";
 		st[n].active = feed && (!act || json_is_true(act));
+		feed = midmap(j, mid, feed);
+		st[n].participant = feed ? feed : "";
 		n++;
 	}
 	next_offer_id(j, j->hb);

@@ -67,6 +67,12 @@ struct vp_sig_janus {
 	unsigned nparts;
 	struct jtx tx[JANUS_MAX_TX];
 	uint64_t txseq;
+	/* mid -> participant as last seen, for m-lines Janus deactivated
+	 * without naming their feed any more (§5.3 autoupdate) */
+	struct {
+		char mid[32];
+		char id[64];
+	} midmap[JANUS_MAX_STREAMS];
 	/* the latest offer, which the bot must answer */
 	uint64_t offer_handle;
 	unsigned offer_seq;
