@@ -5,9 +5,11 @@
  */
 #include "src/bot/bot.h"
 #include "src/bot/exitcode.h"
+#include "src/bot/job.h"
 #include "src/bot/replay.h"
 #include "src/core/log.h"
 
+#include <curl/curl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +21,8 @@ static const char usage[] =
 	"usage: vpbot join INVITE --out DIR [--meeting ID] [--duration S]\n"
 	"                  [--name NAME] [--rate R] [--channels 1|2]\n"
 	"                  [--chunk-seconds S] [--events FILE|FD] [--insecure]\n"
+	"                  [--settings FILE|https://URL] [--meeting-facts FILE]\n"
+	"       vpbot run JOB.json [--log-level L]\n"
 	"       vpbot replay CAPTURE --out DIR [--meeting ID] [--rate R]\n"
 	"                    [--channels 1|2] [--chunk-seconds S] [--pt N]\n"
 	"       vpbot --version\n"
@@ -167,6 +171,8 @@ static int cmd_join(int argc, char **argv)
 		{"chunk-seconds", required_argument, NULL, 's'},
 		{"events", required_argument, NULL, 'e'},
 		{"insecure", no_argument, NULL, 'k'},
+		{"settings", required_argument, NULL, 'S'},
+		{"meeting-facts", required_argument, NULL, 'F'},
 		{"log-level", required_argument, NULL, 'l'},
 		{"trace", required_argument, NULL, 't'},
 		{NULL, 0, NULL, 0},
@@ -217,6 +223,12 @@ static int cmd_join(int argc, char **argv)
 		case 'k':
 			cfg.insecure = true;
 			break;
+		case 'S':
+			cfg.settings_src = optarg;
+			break;
+		case 'F':
+			cfg.facts_src = optarg;
+			break;
 		case 'l':
 			if (set_log_level(optarg))
 				return usage_error("unknown log level '%s'",
@@ -238,6 +250,34 @@ static int cmd_join(int argc, char **argv)
 	return vp_bot_run(&cfg);
 }
 
+/* The scheduler's entry: everything comes from the job file (job.h). */
+static int cmd_run(int argc, char **argv)
+{
+	struct vp_job job;
+	char err[512];
+	int e, code;
+
+	if (argc == 4 && !strcmp(argv[2], "--log-level")) {
+		if (set_log_level(argv[3]))
+			return usage_error("unknown log level '%s'", argv[3]);
+	} else if (argc != 2) {
+		return usage_error("%s", "run needs exactly one JOB.json");
+	}
+	e = vp_job_load(&job, argv[1], err, sizeof(err));
+	if (e) {
+		fprintf(stderr, "vpbot: %s\n", err);
+		return VP_EXIT_DATAERR;
+	}
+	job.cfg.settings_json = job.settings_json;
+	job.cfg.facts_json = job.facts_json;
+	job.cfg.settings_src = job.settings_src;
+	job.cfg.require_settings = true;
+	job.cfg.status_line = false;
+	code = vp_bot_run(&job.cfg);
+	vp_job_free(&job);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -250,6 +290,10 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
+	/* libcurl (settings URLs) wants this once, before any thread */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "join"))
 		return cmd_join(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "replay"))

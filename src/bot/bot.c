@@ -12,6 +12,7 @@
 #include "src/core/clock.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
+#include "src/gate/gate.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -23,22 +24,20 @@
 
 /* --- Runs on: net thread --- */
 
+static gboolean on_gate_start(gpointer arg)
+{
+	vp_bot__gate_start(arg);
+	return G_SOURCE_REMOVE;
+}
+
 static void on_joined(const struct vp_sig_joined *j, void *arg)
 {
 	struct bot *b = arg;
 
 	b->joined_ns = vp_clock_mono_ns();
-	/* sample 0 of the recording timeline: the instant the gate opened,
-	 * which without a policy is the instant we are in the meeting */
-	if (!b->tl_started) {
-		vp_timeline_init(&b->tl, b->cfg->rate, vp_clock_utc_ns());
-		b->tl_started = true;
-		char ts[32];
-
-		vp_clock_rfc3339(ts, sizeof(ts), b->tl.origin_ns);
-		json_object_set_new(b->m.doc, "timeline_origin_utc",
-				    json_string(ts));
-	}
+	/* the roster that comes with "joined" is delivered right after it:
+	 * start the gate once it is known */
+	g_idle_add(on_gate_start, b);
 	vp_log_info("joined room=%s as id=%s", j->room ? j->room : "?",
 		    j->self_id ? j->self_id : "?");
 	vp_events_emit(b->ev, "joined",
@@ -64,6 +63,8 @@ static void on_part_joined(const char *id, const char *display,
 	snprintf(p->identity, sizeof(p->identity), "%s",
 		 identity ? identity : "");
 	vp_log_info("participant joined id=%s", id);
+	if (b->gate)
+		vp_gate_participant_join(b->gate, id, identity, vp_bot__at(b));
 	vp_events_emit(b->ev, "participant_joined",
 		       json_pack("{s:s, s:s?, s:s?}", "id", id, "display",
 				 display, "identity", identity));
@@ -80,8 +81,22 @@ static void on_part_left(const char *id, void *arg)
 	p->present = false;
 	p->left_ns = vp_clock_utc_ns();
 	vp_log_info("participant left id=%s", id);
+	if (b->gate)
+		vp_gate_participant_leave(b->gate, id, vp_bot__at(b));
 	vp_events_emit(b->ev, "participant_left", json_pack("{s:s}", "id", id));
 	vp_bot__save(b, "recording");
+}
+
+static void on_consent(const char *id, bool granted, void *arg)
+{
+	struct bot *b = arg;
+
+	vp_log_info("participant %s consent=%s", id,
+		    granted ? "granted" : "revoked");
+	vp_events_emit(b->ev, "consent",
+		       json_pack("{s:s, s:b}", "id", id, "granted", granted));
+	if (b->gate)
+		vp_gate_consent(b->gate, id, granted, vp_bot__at(b));
 }
 
 static void on_offer(const struct vp_sig_offer *o, void *arg)
@@ -195,6 +210,7 @@ static int start(struct bot *b)
 		.participant_joined = on_part_joined,
 		.participant_left = on_part_left,
 		.offer = on_offer,
+		.consent = on_consent,
 		.ended = on_ended,
 		.error = on_error,
 	};
@@ -218,6 +234,9 @@ static int start(struct bot *b)
 	json_object_set_new(b->m.doc, "channels", json_integer(c->channels));
 	json_object_set_new(b->m.doc, "chunk_seconds",
 			    json_real(c->chunk_seconds));
+	/* DESIGN §6: the policy decides before any network activity */
+	if (vp_bot__policy(b))
+		return EACCES;
 	err = vp_io_start(&b->io, b->m.dir, false);
 	if (err) {
 		vp_bot__fail(b, VP_EXIT_SOFTWARE, "io thread: %s",
@@ -289,6 +308,14 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 		g_source_remove(b->stop_src);
 	if (cfg->status_line)
 		vp_bot__status_line(b, true);
+	if (b->gate && !b->gate_ever_open && b->code == VP_EXIT_OK) {
+		/* DESIGN §7: 77 when policy or consent kept it shut */
+		b->code = VP_EXIT_NOPERM;
+		snprintf(b->reason, sizeof(b->reason),
+			 "not recorded: the gate stayed closed (%s)",
+			 vp_gate_reason(b->gate));
+	}
+	vp_bot__gate_close(b);
 	vp_bot__save(b, NULL);
 	vp_events_emit(b->ev, b->code == VP_EXIT_OK ? "left" : "error",
 		       json_pack("{s:i, s:s?}", "exit_code", b->code,

@@ -65,6 +65,8 @@ static struct vp_track *track_for(struct bot *b, const char *pid)
 		.chunk_samples = (uint64_t)(b->cfg->chunk_seconds *
 					    b->cfg->rate),
 		.hold_ns = 200 * VP_MSEC,
+		.gateh = vp_bot__gate_open,
+		.gate_arg = b,
 	};
 	err = vp_track_alloc(&b->tracks[b->ntracks], &tc, &b->tl, b->io);
 	if (err) {

@@ -22,6 +22,10 @@
 
 struct vp_pc;
 struct vp_sdp_session;
+struct vp_gate;
+struct vp_settings;
+struct vp_meeting_facts;
+struct vp_sig_sim;
 
 struct bot_participant {
 	char id[64];
@@ -47,7 +51,14 @@ struct bot {
 	GMainContext *ctx;
 	GMainLoop *loop;
 	struct vp_sig *sig;
+	struct vp_sig_sim *sim;  /* the sim dialect's state, for notices */
 	struct vp_events *ev;
+
+	/* policy and gate (bot_gate.c) */
+	struct vp_settings *settings;
+	struct vp_meeting_facts *facts;
+	struct vp_gate *gate;
+	bool gate_started, gate_ever_open;
 
 	struct vp_meeting m;
 	struct vp_io *io;
@@ -84,6 +95,13 @@ void vp_bot__on_offer(struct bot *b, const struct vp_sig_offer *o);
 void vp_bot__media_close(struct bot *b);
 void vp_bot__poll_tracks(struct bot *b);
 void vp_bot__flush_tracks(struct bot *b);
+
+/* bot_gate.c */
+int vp_bot__policy(struct bot *b);
+void vp_bot__gate_start(struct bot *b);
+void vp_bot__gate_close(struct bot *b);
+uint64_t vp_bot__at(const struct bot *b);
+bool vp_bot__gate_open(void *arg);
 
 /* bot_report.c */
 struct bot_participant *vp_bot__part(struct bot *b, const char *id, bool add);

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file bot_gate.c  The recording policy before joining and the live gate
+ * while in the meeting (src/gate, DESIGN.md §6). Every decision and gate
+ * change goes to the log (the audit trail), the events and meeting.json.
+ * The recording timeline starts (sample 0) the first time the gate opens.
+ */
+#define VP_LOG_MODULE "bot"
+#include "src/bot/bot_priv.h"
+
+#include "protocols/sig/dialect_sim.h"
+#include "src/bot/exitcode.h"
+#include "src/core/clock.h"
+#include "src/core/log.h"
+#include "src/core/mem.h"
+#include "src/gate/gate.h"
+#include "src/gate/policy.h"
+#include "src/gate/settings.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* `vpbot join` without --settings: a person invited the bot by hand and
+ * answers for it; no company rules apply, nobody's consent is asked. */
+static const char manual_settings[] =
+	"{\"company_domains\":[\"invalid\"],\"record_internal\":true,"
+	"\"record_external\":true,\"recorded_members\":\"all\","
+	"\"consent\":{\"mode\":\"none\"}}";
+
+/* --- Runs on: net thread --- */
+
+uint64_t vp_bot__at(const struct bot *b)
+{
+	return b->tl_started ? vp_timeline_sample_at(&b->tl, vp_clock_utc_ns())
+			     : 0;
+}
+
+bool vp_bot__gate_open(void *arg)
+{
+	const struct bot *b = arg;
+
+	return b->gate && vp_gate_is_open(b->gate);
+}
+
+static void on_gate_change(bool open, const char *reason, uint64_t at,
+			   void *arg)
+{
+	struct bot *b = arg;
+
+	if (open && !b->tl_started) {
+		/* DESIGN §5: sample 0 = the first instant the gate opened */
+		char ts[32];
+
+		vp_timeline_init(&b->tl, b->cfg->rate, vp_clock_utc_ns());
+		b->tl_started = true;
+		vp_clock_rfc3339(ts, sizeof(ts), b->tl.origin_ns);
+		json_object_set_new(b->m.doc, "timeline_origin_utc",
+				    json_string(ts));
+	}
+	b->gate_ever_open |= open;
+	vp_events_emit(b->ev, "gate",
+		       json_pack("{s:b, s:s, s:I}", "open", open, "reason",
+				 reason ? reason : "", "sample",
+				 (json_int_t)at));
+	if (b->gate)
+		json_object_set_new(b->m.doc, "gate_timeline",
+				    vp_gate_timeline_json(b->gate));
+	vp_bot__save(b, "recording");
+}
+
+static void on_announce(const char *pid, uint64_t at, void *arg)
+{
+	struct bot *b = arg;
+	const char *text = b->settings->announcement;
+
+	vp_log_info("announcing recording%s%s", pid ? " to " : "",
+		    pid ? pid : "");
+	vp_events_emit(b->ev, "recording_notice",
+		       json_pack("{s:s?, s:s}", "participant", pid, "text",
+				 text));
+	if (b->sim)
+		vp_sig_sim_notice(b->sim, text);
+	(void)at;
+}
+
+static int load_settings(struct bot *b, char *err, size_t errsz)
+{
+	const struct vp_bot_cfg *c = b->cfg;
+
+	if (c->settings_json)
+		return vp_settings_parse(&b->settings, c->settings_json,
+					 strlen(c->settings_json), err, errsz);
+	if (c->settings_src)
+		return vp_settings_load(&b->settings, c->settings_src, err,
+					errsz);
+	if (c->require_settings) {
+		snprintf(err, errsz, "no company settings given");
+		return ENOENT;
+	}
+	return vp_settings_parse(&b->settings, manual_settings,
+				 strlen(manual_settings), err, errsz);
+}
+
+static int load_facts(struct bot *b, char *err, size_t errsz)
+{
+	const struct vp_bot_cfg *c = b->cfg;
+	char red[512];
+	json_t *f;
+	char *s;
+	int e;
+
+	if (c->facts_json)
+		return vp_meeting_facts_parse(&b->facts, c->facts_json,
+					      strlen(c->facts_json), err,
+					      errsz);
+	if (c->facts_src)
+		return vp_meeting_facts_load(&b->facts, c->facts_src, err,
+					     errsz);
+	if (c->require_settings) {
+		snprintf(err, errsz, "no meeting facts given");
+		return ENOENT;
+	}
+	/* `vpbot join` without facts: a manual invite to this address */
+	vp_invite_redacted(&b->inv, red, sizeof(red));
+	f = json_pack("{s:[], s:b, s:b, s:s}", "invitees", "private", 0,
+		      "manual_invite", 1, "conference_url", red);
+	s = json_dumps(f, JSON_COMPACT);
+	json_decref(f);
+	if (!s)
+		return ENOMEM;
+	e = vp_meeting_facts_parse(&b->facts, s, strlen(s), err, errsz);
+	free(s);
+	return e;
+}
+
+/* An unreadable file is bad data (65); a settings URL that does not
+ * answer fails closed: not recorded, retry later (75); anything else the
+ * policy turns into DENY with the reason (77). */
+static int load_code(const struct bot *b, int e, bool is_url)
+{
+	if (e == EBADMSG || (!is_url && e != ETIMEDOUT))
+		return VP_EXIT_DATAERR;
+	(void)b;
+	return e == ETIMEDOUT ? VP_EXIT_TEMPFAIL : VP_EXIT_NOPERM;
+}
+
+int vp_bot__policy(struct bot *b)
+{
+	struct vp_policy_decision d;
+	char err[256] = "";
+	const char *src = b->cfg->settings_src;
+	bool url = src && !strncmp(src, "https://", 8);
+	int e, code = 0;
+
+	e = load_settings(b, err, sizeof(err));
+	if (e)
+		code = load_code(b, e, url);
+	if (!code) {
+		e = load_facts(b, err, sizeof(err));
+		if (e)
+			code = e == ENOMEM ? VP_EXIT_SOFTWARE : VP_EXIT_DATAERR;
+	}
+	if (code) {
+		b->settings = vp_mem_deref(b->settings);
+		b->facts = vp_mem_deref(b->facts);
+	}
+	/* missing inputs decide DENY with their reason: fail closed */
+	vp_policy_decide(&d, b->settings, b->facts);
+	json_object_set_new(b->m.doc, "policy", vp_policy_decision_json(&d));
+	if (code) {
+		json_object_set_new(json_object_get(b->m.doc, "policy"),
+				    "load_error", json_string(err));
+		vp_bot__fail(b, code, "policy inputs: %s", err);
+		return code;
+	}
+	if (d.verdict != VP_POLICY_RECORD) {
+		vp_bot__fail(b, VP_EXIT_NOPERM, "not recorded: %s (%s)",
+			     vp_policy_verdict_str(d.verdict),
+			     vp_policy_cause(&d) ? vp_policy_cause(&d) : "");
+		return VP_EXIT_NOPERM;
+	}
+	e = vp_gate_alloc(&b->gate, b->settings, &d);
+	if (e) {
+		vp_bot__fail(b, VP_EXIT_SOFTWARE, "gate: %s", strerror(e));
+		return VP_EXIT_SOFTWARE;
+	}
+	vp_gate_on_change(b->gate, on_gate_change, b);
+	vp_gate_on_announce(b->gate, on_announce, b);
+	return 0;
+}
+
+void vp_bot__gate_start(struct bot *b)
+{
+	if (b->gate && !b->gate_started) {
+		b->gate_started = true;
+		vp_gate_start(b->gate, vp_bot__at(b));
+	}
+}
+
+void vp_bot__gate_close(struct bot *b)
+{
+	uint64_t gated = 0;
+
+	for (unsigned i = 0; i < b->ntracks; i++)
+		gated += vp_track_stats(b->tracks[i])->gated_samples;
+	if (b->gate) {
+		vp_gate_dropped_add(b->gate, 0, gated);
+		json_object_set_new(b->m.doc, "gate", vp_gate_json(b->gate));
+		json_object_set_new(b->m.doc, "gate_timeline",
+				    vp_gate_timeline_json(b->gate));
+	}
+	b->gate = vp_mem_deref(b->gate);
+	b->settings = vp_mem_deref(b->settings);
+	b->facts = vp_mem_deref(b->facts);
+}
