@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Crash safety (DESIGN §5): SIGKILL `vpbot replay` mid-way; every file the
+# manifest names must be a complete WAV of the samples its line says, and a
+# rerun into the same folder must recover the chunk left as .tmp, keep every
+# earlier file and line byte for byte, and append its own streams.
+# usage: crash.sh VPBOT RTPGEN
+set -uo pipefail
+vpbot=$1 rtpgen=$2
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d /tmp/vp-crash.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$rtpgen" "$tmp/long" --seconds 900 >/dev/null || fail "rtpgen"
+"$vpbot" replay "$tmp/long.pcap" --out "$tmp/out" --chunk-seconds 1 \
+	--log-level err &
+pid=$!
+# kill once some chunks are durable, long before the replay can finish
+for _ in $(seq 200); do
+	[ "$({ wc -l <"$tmp/out/long/manifest.jsonl"; } 2>/dev/null || echo 0)" -ge 20 ] && break
+	sleep 0.02
+done
+kill -9 $pid
+wait $pid
+st=$?
+[ $st -eq 137 ] || fail "vpbot was not killed mid-replay (exit $st): make the capture longer"
+m=$tmp/out/long
+n=$(wc -l <"$m/manifest.jsonl")
+echo "killed after $n durable chunk(s); left behind: $(ls "$m"/streams/s1 | grep -c tmp) .tmp"
+cp "$m/manifest.jsonl" "$tmp/manifest.before"
+(cd "$m" && sha256sum streams/s1/*.wav) >"$tmp/sums.before"
+
+check_manifest() {
+	/usr/bin/python3 - "$m" <<'PY' || fail "manifest check"
+import json, os, sys, wave
+m = sys.argv[1]
+bad = 0
+for line in open(os.path.join(m, "manifest.jsonl")):
+    c = json.loads(line)
+    with wave.open(os.path.join(m, c["file"])) as w:
+        if w.getnframes() != c["samples"] or w.getframerate() != c["rate"]:
+            print("incomplete:", c["file"], w.getnframes(), c["samples"]); bad += 1
+    if os.path.getsize(os.path.join(m, c["file"])) != c["bytes"]:
+        print("size differs:", c["file"]); bad += 1
+print("manifest: every named file complete" if not bad else f"{bad} bad")
+sys.exit(1 if bad else 0)
+PY
+}
+check_manifest
+for f in "$m"/streams/s1/*.wav; do
+	grep -q "\"${f#$m/}\"" "$m/manifest.jsonl" ||
+		fail "$f is complete on disk but not in the manifest"
+done
+
+# the rerun: recovers, then appends
+"$rtpgen" "$tmp/short" --seconds 3 >/dev/null || fail "rtpgen"
+"$vpbot" replay "$tmp/short.pcap" --out "$tmp/out" --meeting long \
+	--log-level warn || fail "rerun exited $?"
+head -c "$(wc -c <"$tmp/manifest.before")" "$m/manifest.jsonl" |
+	cmp -s - "$tmp/manifest.before" || fail "earlier manifest lines changed"
+(cd "$m" && sha256sum -c --quiet "$tmp/sums.before") ||
+	fail "earlier chunk files changed"
+[ -z "$(ls "$m"/streams/s1 | grep '\.tmp$')" ] || fail ".tmp left after the rerun"
+grep -q '"recovered":true' "$m/manifest.jsonl" || fail "no recovered chunk line"
+grep -q '"stream":"s2"' "$m/manifest.jsonl" || fail "the rerun did not get stream s2"
+jq -e '.run == 2 and (.previous_runs | length) == 1' "$m/meeting.json" \
+	>/dev/null || fail "meeting.json does not record the earlier run"
+check_manifest
+echo "PASS: crash safety and rerun"
