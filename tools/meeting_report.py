@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+"""meeting_report.py MEETING-DIR [--svg FILE]
+
+Reads a vpbot meeting folder (meeting.json, manifest.jsonl, the chunk WAVs)
+and prints a summary: policy decision, participants, gate timeline, streams,
+seconds recorded, where the files are. With --svg, draws the meeting: one
+lane per stream showing when its participant spoke (100 ms RMS windows on
+the recording timeline), the gate's open/closed periods on top.
+Standard library only.
+"""
+import argparse
+import array
+import json
+import math
+import os
+import sys
+import wave
+
+
+def load(mdir):
+    meeting = json.load(open(os.path.join(mdir, "meeting.json")))
+    lines = []
+    path = os.path.join(mdir, "manifest.jsonl")
+    if os.path.exists(path):
+        lines = [json.loads(l) for l in open(path) if l.strip()]
+    return meeting, lines
+
+
+def activity(mdir, chunks, rate, win_s=0.1):
+    """[(start_s, end_s)] where the stream's 100 ms RMS is above -45 dBFS."""
+    spans, cur = [], None
+    for c in sorted(chunks, key=lambda c: c["seq"]):
+        with wave.open(os.path.join(mdir, c["file"])) as w:
+            data = array.array("h", w.readframes(w.getnframes()))
+            ch = w.getnchannels()
+        win = int(rate * win_s) * ch
+        for i in range(0, len(data), win):
+            seg = data[i:i + win]
+            if not seg:
+                continue
+            rms = math.sqrt(sum(x * x for x in seg[::4]) / len(seg[::4]))
+            t = (c["start_sample"] + i // ch) / rate
+            if rms > 32768 * 10 ** (-45 / 20):
+                if cur and abs(cur[1] - t) < 1e-6:
+                    cur[1] = t + win_s
+                else:
+                    cur = [t, t + win_s]
+                    spans.append(cur)
+    return spans
+
+
+def gate_spans(meeting, end_s, rate):
+    out, prev = [], None
+    for g in meeting.get("gate_timeline", []):
+        t = g.get("sample", 0) / rate
+        if prev is not None:
+            out.append((prev[0], t, prev[1], prev[2]))
+        prev = (t, g.get("open"), g.get("reason", ""))
+    if prev is not None:
+        out.append((prev[0], max(end_s, prev[0]), prev[1], prev[2]))
+    return out
+
+
+def summary(mdir, meeting, lines):
+    rate = meeting.get("rate", 48000)
+    st = meeting.get("status", {})
+    print(f"meeting {meeting.get('meeting')}: {st.get('state')} "
+          f"(exit {st.get('exit_code')}){' - ' + st['reason'] if st.get('reason') else ''}")
+    pol = meeting.get("policy")
+    if pol:
+        print(f"policy: {pol.get('verdict')}")
+        for r in pol.get("reasons", []):
+            print(f"  - {r}")
+    parts = meeting.get("participants", [])
+    print(f"participants ({len(parts)}):")
+    for p in parts:
+        who = p.get("display") or p["id"]
+        ident = f" <{p['identity']}>" if p.get("identity") else ""
+        print(f"  {who}{ident}: joined {p.get('joined_utc')}, "
+              f"left {p.get('left_utc') or '-'}, stream {p.get('stream') or '-'}")
+    gt = meeting.get("gate_timeline", [])
+    print(f"gate timeline ({len(gt)} change(s)):")
+    for g in gt:
+        print(f"  {g.get('sample', 0) / rate:8.2f} s  "
+              f"{'OPEN  ' if g.get('open') else 'closed'}  {g.get('reason', '')}")
+    by = {}
+    for l in lines:
+        by.setdefault(l["stream"], []).append(l)
+    total = 0.0
+    print(f"streams ({len(by)}):")
+    names = {s["id"]: s.get("participant") for s in meeting.get("streams", [])}
+    disp = {p["id"]: p.get("display") for p in parts}
+    for sid, ch in sorted(by.items()):
+        secs = sum(c["samples"] for c in ch) / ch[0]["rate"]
+        total += secs
+        pid = names.get(sid)
+        print(f"  {sid} ({disp.get(pid, pid) or '?'}): {len(ch)} chunk(s), "
+              f"{secs:.1f} s, lost {sum(c['lost'] for c in ch)}, "
+              f"fec {sum(c['fec'] for c in ch)}, plc {sum(c['plc'] for c in ch)}")
+    print(f"recorded: {total:.1f} s of audio in {len(lines)} chunk(s)")
+    print(f"files: {os.path.abspath(mdir)}/streams/ (manifest.jsonl, meeting.json)")
+
+
+def svg(mdir, meeting, lines, out):
+    rate = meeting.get("rate", 48000)
+    by = {}
+    for l in lines:
+        by.setdefault(l["stream"], []).append(l)
+    end = max([(c["start_sample"] + c["samples"]) / rate for c in lines] +
+              [g.get("sample", 0) / rate for g in meeting.get("gate_timeline", [])] + [1])
+    names = {s["id"]: s.get("participant") for s in meeting.get("streams", [])}
+    disp = {p["id"]: p.get("display") or p["id"] for p in meeting.get("participants", [])}
+    W, left, lane = 900, 150, 34
+    x = lambda t: left + (W - left - 20) * t / end
+    rows = sorted(by)
+    H = 80 + lane * (len(rows) + 1) + 40
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
+         f'font-family="sans-serif" font-size="12">',
+         f'<rect width="{W}" height="{H}" fill="white"/>',
+         f'<text x="10" y="22" font-size="15">meeting {meeting.get("meeting")}: '
+         f'who spoke when, on the recording timeline</text>']
+    y = 50
+    o.append(f'<text x="10" y="{y + 18}">gate</text>')
+    for a, b, op, why in gate_spans(meeting, end, rate):
+        o.append(f'<rect x="{x(a):.1f}" y="{y}" width="{max(x(b) - x(a), 1):.1f}" '
+                 f'height="24" fill="{"#3a3" if op else "#c33"}"><title>'
+                 f'{"open" if op else "closed"}: {why}</title></rect>')
+    for i, sid in enumerate(rows):
+        y = 50 + lane * (i + 1)
+        label = disp.get(names.get(sid), sid)
+        o.append(f'<text x="10" y="{y + 18}">{label[:18]} ({sid})</text>')
+        o.append(f'<line x1="{left}" x2="{W - 20}" y1="{y + 12}" y2="{y + 12}" stroke="#ddd"/>')
+        for a, b in activity(mdir, by[sid], rate):
+            o.append(f'<rect x="{x(a):.1f}" y="{y + 2}" width="{max(x(b) - x(a), 1):.1f}" '
+                     f'height="20" fill="hsl({(i * 67) % 360},60%,50%)"/>')
+    y = 50 + lane * (len(rows) + 1) + 10
+    step = max(1, int(end / 10))
+    for t in range(0, int(end) + 1, step):
+        o.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="45" y2="{y}" stroke="#eee"/>')
+        o.append(f'<text x="{x(t):.1f}" y="{y + 15}" text-anchor="middle">{t} s</text>')
+    o.append('</svg>')
+    with open(out, "w") as f:
+        f.write("\n".join(o) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mdir")
+    ap.add_argument("--svg")
+    a = ap.parse_args()
+    meeting, lines = load(a.mdir)
+    summary(a.mdir, meeting, lines)
+    if a.svg:
+        svg(a.mdir, meeting, lines, a.svg)
+        print(f"picture: {os.path.abspath(a.svg)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
