@@ -108,6 +108,8 @@ struct vp_sig_dialect {
 	int (*trickle)(void *state, const char *mid, unsigned mline,
 		       const char *candidate);
 	int (*leave)(void *state);
+	/** Optional (NULL: not supported): the recording announcement. */
+	int (*notice)(void *state, const char *text);
 };
 
 #endif

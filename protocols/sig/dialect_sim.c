@@ -316,6 +316,11 @@ int vp_sig_sim_notice(struct vp_sig_sim *s, const char *text)
 				      text));
 }
 
+static int sim_notice(void *state, const char *text)
+{
+	return vp_sig_sim_notice(state, text);
+}
+
 const struct vp_sig_dialect vp_sig_dialect_sim = {
 	.version = VP_SIG_DIALECT_VERSION,
 	.name = "sim",
@@ -325,4 +330,5 @@ const struct vp_sig_dialect vp_sig_dialect_sim = {
 	.answer = sim_answer,
 	.trickle = sim_trickle,
 	.leave = sim_leave,
+	.notice = sim_notice,
 };

@@ -90,6 +90,13 @@ int vp_sig_leave(struct vp_sig *s)
 	return s ? s->d->leave(s->st) : EINVAL;
 }
 
+int vp_sig_notice(struct vp_sig *s, const char *text)
+{
+	if (!s || !text)
+		return EINVAL;
+	return s->d->notice ? s->d->notice(s->st, text) : ENOTSUP;
+}
+
 const char *vp_sig_name(const struct vp_sig *s)
 {
 	return s ? s->d->name : "none";

@@ -44,6 +44,12 @@ int vp_sig_trickle(struct vp_sig *s, const char *mid, unsigned mline,
 /** Leave politely; `ended` follows. @return 0, EINVAL, EALREADY */
 int vp_sig_leave(struct vp_sig *s);
 
+/**
+ * Show the bot's recording announcement to the meeting (consent modes
+ * notify/enforced). @return 0, EINVAL, ENOTSUP (the dialect has no way to)
+ */
+int vp_sig_notice(struct vp_sig *s, const char *text);
+
 /** @return the dialect's name ("janus", "sim") */
 const char *vp_sig_name(const struct vp_sig *s);
 

@@ -8,7 +8,6 @@
 #define VP_LOG_MODULE "bot"
 #include "src/bot/bot_priv.h"
 
-#include "protocols/sig/dialect_sim.h"
 #include "src/bot/exitcode.h"
 #include "src/core/clock.h"
 #include "src/core/log.h"
@@ -78,8 +77,9 @@ static void on_announce(const char *pid, uint64_t at, void *arg)
 	vp_events_emit(b->ev, "recording_notice",
 		       json_pack("{s:s?, s:s}", "participant", pid, "text",
 				 text));
-	if (b->sim)
-		vp_sig_sim_notice(b->sim, text);
+	if (b->sig && vp_sig_notice(b->sig, text) == ENOTSUP)
+		vp_log_info("the %s dialect cannot show the announcement",
+			    vp_sig_name(b->sig));
 	(void)at;
 }
 

@@ -25,7 +25,6 @@ struct vp_sdp_session;
 struct vp_gate;
 struct vp_settings;
 struct vp_meeting_facts;
-struct vp_sig_sim;
 
 struct bot_participant {
 	char id[64];
@@ -51,7 +50,6 @@ struct bot {
 	GMainContext *ctx;
 	GMainLoop *loop;
 	struct vp_sig *sig;
-	struct vp_sig_sim *sim;  /* the sim dialect's state, for notices */
 	struct vp_events *ev;
 
 	/* policy and gate (bot_gate.c) */
