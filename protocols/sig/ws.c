@@ -54,6 +54,8 @@ struct vp_sig_ws {
 	uint16_t port;
 	bool tls, insecure;
 	bool open, closing, done;
+	bool discard;      /* dropping the rest of an oversized message */
+	int close_code;    /* 0, or the RFC 6455 code to close with */ 
 	int fail_err;
 	char fail_reason[192];
 	lws_retry_bo_t retry;
@@ -178,16 +180,33 @@ static int on_receive(struct vp_sig_ws *ws, struct lws *wsi, const void *in,
 	bool last = lws_is_final_fragment(wsi) &&
 		    !lws_remaining_packet_payload(wsi);
 	bool done = false;
-	int e = vp_sig_rx_add(&ws->rx, in, len, last, &done);
+	int e;
 
+	if (ws->discard) {
+		/* the rest of an oversized message: drop it, then close */
+		if (last) {
+			ws->discard = false;
+			ws->closing = true;
+			lws_callback_on_writable(wsi);
+		}
+		return 0;
+	}
+	e = vp_sig_rx_add(&ws->rx, in, len, last, &done);
 	if (e == EMSGSIZE) {
-		static const char r[] = "message too large";
-
-		/* RFC 6455 §7.4.1: 1009 = message too big to process */
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-				 (unsigned char *)r, sizeof(r) - 1);
-		fail_set(ws, EMSGSIZE, r);
-		return -1;
+		/* RFC 6455 §7.4.1: 1009 = message too big to process. Not by
+		 * returning -1 here: libwebsockets 4.1.6 writes past its rx
+		 * buffer when a client callback fails mid-message (seen under
+		 * ASan); finish the message, then close from WRITEABLE. */
+		fail_set(ws, EMSGSIZE, "message too large");
+		vp_sig_rx_reset(&ws->rx);
+		ws->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+		if (last) {
+			ws->closing = true;
+			lws_callback_on_writable(wsi);
+		} else {
+			ws->discard = true;
+		}
+		return 0;
 	}
 	if (e) {
 		fail_set(ws, e, "out of memory");
@@ -206,9 +225,17 @@ static int on_writable(struct vp_sig_ws *ws, struct lws *wsi)
 {
 	struct vp_sig_txmsg *m = vp_sig_txq_peek(&ws->txq);
 
-	if (!m) {
+	if (!m || ws->close_code) {
 		if (ws->closing) {
-			lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+			static const char big[] = "message too large";
+
+			if (ws->close_code)
+				lws_close_reason(wsi, ws->close_code,
+						 (unsigned char *)big,
+						 sizeof(big) - 1);
+			else
+				lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL,
+						 NULL, 0);
 			fail_set(ws, 0, "closed by us");
 			return -1;
 		}

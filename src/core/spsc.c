@@ -15,9 +15,13 @@
 #include <time.h>
 
 struct vp_spsc {
-	_Alignas(64) atomic_uint head; /* next slot to fill */
-	_Alignas(64) atomic_uint tail; /* next slot to read */
-	_Alignas(64) atomic_int sleeping;
+	/* head and tail on their own cache lines (padding, not _Alignas:
+	 * vp_mem_zalloc aligns to max_align_t only) */
+	atomic_uint head; /* next slot to fill */
+	char pad1[64 - sizeof(atomic_uint)];
+	atomic_uint tail; /* next slot to read */
+	char pad2[64 - sizeof(atomic_uint)];
+	atomic_int sleeping;
 	pthread_mutex_t mtx;
 	pthread_cond_t cond;
 	size_t slot_size;
