@@ -59,9 +59,15 @@ struct vp_sig_offer {
 };
 
 typedef void(vp_sig_joined_h)(const struct vp_sig_joined *j, void *arg);
-/** identity: verified identity (sim) or NULL (janus has none) */
+/**
+ * identity: verified identity (sim) or NULL (janus has none); consented:
+ * their consent as they come in (sim), false where the dialect has none.
+ * Delivered together so the gate never sees a consenting participant
+ * without their consent, not even for a moment.
+ */
 typedef void(vp_sig_participant_joined_h)(const char *id, const char *display,
-					  const char *identity, void *arg);
+					  const char *identity, bool consented,
+					  void *arg);
 typedef void(vp_sig_participant_left_h)(const char *id, void *arg);
 typedef void(vp_sig_offer_h)(const struct vp_sig_offer *o, void *arg);
 typedef void(vp_sig_consent_h)(const char *id, bool granted, void *arg);

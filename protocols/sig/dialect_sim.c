@@ -60,16 +60,13 @@ static const char *str(json_t *o, const char *k)
 static void participant(struct vp_sig_sim *s, json_t *p)
 {
 	const char *id = str(p, "id");
-	json_t *c = json_object_get(p, "consent");
 
 	if (!id || !json_is_object(p))
 		return;
 	if (s->h.participant_joined)
-		s->h.participant_joined(id, str(p, "display"),
-					str(p, "identity"), s->arg);
-	/* the consent a participant already has counts like a live grant */
-	if (json_is_true(c) && s->h.consent)
-		s->h.consent(id, true, s->arg);
+		s->h.participant_joined(
+			id, str(p, "display"), str(p, "identity"),
+			json_is_true(json_object_get(p, "consent")), s->arg);
 }
 
 static void on_joined(struct vp_sig_sim *s, json_t *m)

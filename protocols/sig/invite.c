@@ -159,6 +159,8 @@ static int parse_authority(struct vp_invite *inv, const char *s, size_t n,
 		if (!rb || rb == s + 1)
 			return fail(err, errsz, "bad IPv6 host");
 		hn = (size_t)(rb - s - 1);
+		if (hn >= sizeof(inv->host))
+			return fail(err, errsz, "host too long");
 		for (size_t i = 1; i <= hn; i++) {
 			if (!isxdigit((unsigned char)s[i]) && !strchr(":.", s[i]))
 				return fail(err, errsz, "bad IPv6 host");

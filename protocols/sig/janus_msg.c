@@ -95,7 +95,8 @@ static struct jpart *part_join(struct vp_sig_janus *j, const char *id,
 		p->present = true;
 		vp_log_info("participant joined id=%s", id);
 		if (j->h.participant_joined)
-			j->h.participant_joined(id, display, NULL, j->harg);
+			j->h.participant_joined(id, display, NULL, false,
+					      j->harg);
 	}
 	return p;
 }

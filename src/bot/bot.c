@@ -47,7 +47,7 @@ static void on_joined(const struct vp_sig_joined *j, void *arg)
 }
 
 static void on_part_joined(const char *id, const char *display,
-			   const char *identity, void *arg)
+			   const char *identity, bool consented, void *arg)
 {
 	struct bot *b = arg;
 	struct bot_participant *p = vp_bot__part(b, id, true);
@@ -64,10 +64,12 @@ static void on_part_joined(const char *id, const char *display,
 		 identity ? identity : "");
 	vp_log_info("participant joined id=%s", id);
 	if (b->gate)
-		vp_gate_participant_join(b->gate, id, identity, vp_bot__at(b));
+		vp_gate_participant_join_consented(b->gate, id, identity,
+						   consented, vp_bot__at(b));
 	vp_events_emit(b->ev, "participant_joined",
-		       json_pack("{s:s, s:s?, s:s?}", "id", id, "display",
-				 display, "identity", identity));
+		       json_pack("{s:s, s:s?, s:s?, s:b}", "id", id, "display",
+				 display, "identity", identity, "consented",
+				 consented));
 	vp_bot__save(b, "recording");
 }
 
@@ -243,6 +245,7 @@ static int start(struct bot *b)
 			     strerror(err));
 		return err;
 	}
+	b->m.io = b->io; /* from now on meeting.json is written off-thread */
 	vp_events_emit(b->ev, "joining", json_pack("{s:s}", "invite", red));
 	vp_log_info("joining %s", red);
 	err = vp_sig_alloc(&b->sig, &sc, &b->inv, &h, b);

@@ -339,6 +339,8 @@ void vp_bot__media_close(struct bot *b)
 	b->pc = vp_mem_deref(b->pc);
 	b->offer = vp_mem_deref(b->offer);
 	if (b->io) {
+		vp_meeting_save(&b->m); /* the last one through the io thread */
+		b->m.io = NULL;
 		vp_io_stop(b->io, &ios);
 		b->io = NULL;
 		if (ios.write_errors)

@@ -7,12 +7,14 @@
 #define VP_LOG_MODULE "io"
 #include "src/bot/io_thread.h"
 
+#include "src/bot/meeting.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 #include "src/core/spsc.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,7 +22,7 @@
 #define IO_MAX_STREAMS 256
 #define IO_RING 256 /* slots: ~1 MB, > 2 s of one stream's 20 ms blocks */
 
-enum io_op { IO_PCM = 0, IO_OPEN, IO_BREAK, IO_CLOSE, IO_STOP };
+enum io_op { IO_PCM = 0, IO_OPEN, IO_BREAK, IO_CLOSE, IO_META, IO_STOP };
 
 struct io_msg {
 	enum io_op op;
@@ -32,6 +34,7 @@ struct io_msg {
 	struct vp_pcm_counts cnt;
 	struct vp_pcm_writer_cfg cfg;
 	char id[VP_PCM_ID_MAX + 1];
+	char *text; /* IO_META: owned by the message */
 	int16_t pcm[VP_IO_MAX_SAMPLES];
 };
 
@@ -122,6 +125,11 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 	}
 	case IO_CLOSE:
 		stream_close(io, s);
+		break;
+	case IO_META:
+		if (vp_meeting_write(io->mdir, m->text))
+			atomic_fetch_add(&io->write_errors, 1);
+		free(m->text);
 		break;
 	case IO_STOP:
 		break;
@@ -226,6 +234,23 @@ static int control(struct vp_io *io, enum io_op op, unsigned idx,
 		snprintf(m->id, sizeof(m->id), "%s",
 			 cfg->stream_id ? cfg->stream_id : "");
 	}
+	vp_spsc_commit(io->ring);
+	vp_spsc_kick(io->ring);
+	return 0;
+}
+
+int vp_io_meta(struct vp_io *io, char *text)
+{
+	struct io_msg *m;
+
+	if (!io || !text) {
+		free(text);
+		return EINVAL;
+	}
+	m = reserve(io, true);
+	m->op = IO_META;
+	m->idx = 0;
+	m->text = text;
 	vp_spsc_commit(io->ring);
 	vp_spsc_kick(io->ring);
 	return 0;

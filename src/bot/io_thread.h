@@ -52,6 +52,12 @@ int vp_io_pcm(struct vp_io *io, unsigned idx, uint64_t start_sample,
 int vp_io_stream_break(struct vp_io *io, unsigned idx);
 int vp_io_stream_close(struct vp_io *io, unsigned idx);
 
+/**
+ * Have the io thread write meeting.json (vp_meeting_write) with TEXT, a
+ * malloc'd string it takes and frees. Never dropped: waits for room.
+ */
+int vp_io_meta(struct vp_io *io, char *text);
+
 /** Finish every stream's chunk, stop and join the thread, free. */
 void vp_io_stop(struct vp_io *io, struct vp_io_stats *final);
 

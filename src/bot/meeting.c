@@ -4,6 +4,7 @@
 #include "src/bot/meeting.h"
 
 #include "media/pcm/pcm.h"
+#include "src/bot/io_thread.h"
 #include "src/core/log.h"
 
 #include <dirent.h>
@@ -156,35 +157,44 @@ static int fsync_dir(const char *dir)
 	return err;
 }
 
-int vp_meeting_save(struct vp_meeting *m)
+int vp_meeting_write(const char *dir, const char *text)
 {
 	char tmp[4200], dst[4200];
+	size_t n = strlen(text);
 	int fd, err = 0;
-	char *s;
 
-	snprintf(tmp, sizeof(tmp), "%s/meeting.json.tmp", m->dir);
-	snprintf(dst, sizeof(dst), "%s/meeting.json", m->dir);
-	s = json_dumps(m->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (!s)
-		return ENOMEM;
+	snprintf(tmp, sizeof(tmp), "%s/meeting.json.tmp", dir);
+	snprintf(dst, sizeof(dst), "%s/meeting.json", dir);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		err = errno;
 		goto out;
 	}
-	size_t n = strlen(s);
-	if (write(fd, s, n) != (ssize_t)n || write(fd, "\n", 1) != 1 ||
+	if (write(fd, text, n) != (ssize_t)n || write(fd, "\n", 1) != 1 ||
 	    fsync(fd) != 0)
 		err = errno ? errno : EIO;
 	close(fd);
 	if (!err && rename(tmp, dst) != 0)
 		err = errno;
 	if (!err)
-		err = fsync_dir(m->dir);
+		err = fsync_dir(dir);
 out:
-	free(s);
 	if (err)
 		vp_log_err("writing %s: %s", dst, strerror(err));
+	return err;
+}
+
+int vp_meeting_save(struct vp_meeting *m)
+{
+	char *s = json_dumps(m->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	int err;
+
+	if (!s)
+		return ENOMEM;
+	if (m->io)
+		return vp_io_meta(m->io, s); /* takes s */
+	err = vp_meeting_write(m->dir, s);
+	free(s);
 	return err;
 }
 

@@ -18,7 +18,14 @@ struct vp_meeting {
 	json_t *doc;      /* meeting.json, owned */
 	unsigned run;     /* 1 for the first run into this folder */
 	unsigned next_stream; /* stream ids continue across runs: s1, s2… */
+	struct vp_io *io; /* set: saves go through the io thread */
 };
+
+struct vp_io;
+
+/** Write TEXT as DIR/meeting.json atomically (tmp, fsync, rename, fsync
+ *  the folder). Blocking: the io thread's job while one runs. */
+int vp_meeting_write(const char *dir, const char *text);
 
 /**
  * Check an id the bot uses as a folder name: [A-Za-z0-9._-], 1..100
@@ -37,7 +44,9 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 /** Next stream id ("s1", "s2", …), unique in this folder across runs. */
 void vp_meeting_stream_id(struct vp_meeting *m, char *buf, size_t sz);
 
-/** Write meeting.json atomically. @return 0 or an errno */
+/** Write meeting.json atomically; with m->io set, serialise here and let
+ *  the io thread write it (the net thread never waits for a disk).
+ *  @return 0 or an errno */
 int vp_meeting_save(struct vp_meeting *m);
 
 void vp_meeting_close(struct vp_meeting *m);

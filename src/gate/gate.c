@@ -256,6 +256,14 @@ static int grow_parts(struct vp_gate *g)
 int vp_gate_participant_join(struct vp_gate *g, const char *pid,
 			     const char *identity, uint64_t at_sample)
 {
+	return vp_gate_participant_join_consented(g, pid, identity, false,
+						  at_sample);
+}
+
+int vp_gate_participant_join_consented(struct vp_gate *g, const char *pid,
+				       const char *identity, bool consented,
+				       uint64_t at_sample)
+{
 	const struct vp_settings_member *m;
 	struct part *p;
 	int err;
@@ -275,8 +283,9 @@ int vp_gate_participant_join(struct vp_gate *g, const char *pid,
 	p->known = identity && *identity;
 	m = p->known ? vp_settings_member_find(g->s, identity) : NULL;
 	p->never_record = m && m->capture == VP_SETTINGS_CAPTURE_NEVER;
-	vp_log_info("gate participant=%s joined known=%d never_record=%d", pid,
-		    p->known, p->never_record);
+	p->consented = consented;
+	vp_log_info("gate participant=%s joined known=%d never_record=%d "
+		    "consented=%d", pid, p->known, p->never_record, consented);
 	err = apply(g, at_sample, false);
 	if (g->announceh && g->started && g->d.verdict == VP_POLICY_RECORD &&
 	    g->d.consent != VP_CONSENT_NONE)

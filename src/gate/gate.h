@@ -88,6 +88,10 @@ int vp_gate_start(struct vp_gate *g, uint64_t at_sample);
  */
 int vp_gate_participant_join(struct vp_gate *g, const char *pid,
 			     const char *identity, uint64_t at_sample);
+/** vp_gate_participant_join() for one who arrives having consented. */
+int vp_gate_participant_join_consented(struct vp_gate *g, const char *pid,
+				       const char *identity, bool consented,
+				       uint64_t at_sample);
 /** @return 0, EINVAL, ENOENT (pid not present), ENOMEM (stays closed) */
 int vp_gate_participant_leave(struct vp_gate *g, const char *pid,
 			      uint64_t at_sample);

@@ -95,7 +95,7 @@ static void on_joined(const struct vp_sig_joined *j, void *arg)
 }
 
 static void on_pjoined(const char *id, const char *display,
-		       const char *identity, void *arg)
+		       const char *identity, bool consented, void *arg)
 {
 	struct probe *p = arg;
 

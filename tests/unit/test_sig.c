@@ -142,7 +142,7 @@ static void h_joined(const struct vp_sig_joined *jn, void *arg)
 }
 
 static void h_pj(const char *id, const char *display, const char *ident,
-		 void *arg)
+		 bool consented, void *arg)
 {
 	struct cap *c = arg;
 
