@@ -132,7 +132,7 @@ def svg(mdir, meeting, lines, out):
         o.append(f'<line x1="{left}" x2="{W - 20}" y1="{y + 12}" y2="{y + 12}" stroke="#ddd"/>')
         for a, b in activity(mdir, by[sid], rate):
             o.append(f'<rect x="{x(a):.1f}" y="{y + 2}" width="{max(x(b) - x(a), 1):.1f}" '
-                     f'height="20" fill="hsl({(i * 67) % 360},60%,50%)"/>')
+                     f'height="20" fill="hsl({(200 + i * 67) % 360},60%,50%)"/>')
     y = 50 + lane * (len(rows) + 1) + 10
     step = max(1, int(end / 10))
     for t in range(0, int(end) + 1, step):
