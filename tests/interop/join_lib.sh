@@ -203,11 +203,14 @@ jl_trim() {
 
 # jl_mixcheck OUT.json (--wav REC | --meeting-dir D --stream S) A.wav A.json
 #             B.wav B.json SOLO_S
-# An AudioBridge mix against its two sources: A's first SOLO_S s and B's
-# last SOLO_S s are heard alone, so each is located in the mix by
+# An AudioBridge mix against its two sources (A starts first, B is the
+# tones and ends last): A's first SOLO_S s and B's last SOLO_S s are heard
+# alone, so each is located in the mix by
 # cross-correlation (corr_a, corr_b, their timeline offsets); then A + B
 # placed at those offsets must explain the whole mix where either is
-# present (corr_sum). offset_err_s = (B - A on the timeline) - (B - A by
+# present (corr_sum); where both speak, a least-squares fit ga*A + gb*B
+# (corr_both; gain_a_ratio, gain_b_ratio = those gains over the solo
+# gains, ~1 when the mixer really adds both). offset_err_s = (B - A on the timeline) - (B - A by
 # the publishers' send_start_utc_ns).
 jl_mixcheck() {
 	$PY - "$JL_HERE" "$@" <<'EOF'
@@ -234,9 +237,12 @@ a_wav, a_json, b_wav, b_json, solo = args[0], args[1], args[2], args[3], \
     float(args[4])
 sa, sb = compare.resample(a_wav, rate), compare.resample(b_wav, rate)
 n = int(solo * rate)
-la, ca, _ = compare.best_lag(rec, sa[:n], n // 2)
+# B (tones) is the louder one: find its solo tail in the whole mix, then
+# A's solo head only before B starts, so that the raw cross-correlation
+# peak of A cannot land on B's louder part.
 lb, cb, _ = compare.best_lag(rec, sb[-n:], n // 2)
 lb -= sb.size - n   # where B's sample 0 falls in rec
+la, ca, _ = compare.best_lag(rec[:max(lb, n)], sa[:n], n // 2)
 exp = np.zeros(rec.size)
 for src, lag in ((sa, la), (sb, lb)):
     r0, s0 = max(0, lag), max(0, -lag)
@@ -247,6 +253,26 @@ hi = min(rec.size, max(la + sa.size, lb + sb.size))
 x, y = rec[lo:hi], exp[lo:hi]
 den = np.sqrt(np.dot(x, x) * np.dot(y, y))
 csum = float(np.dot(x, y) / den) if den > 0 else 0.0
+# Where both speak, rec ~ ga*A + gb*B (least squares): each gain must be
+# close to that source's gain in its solo part, or the mixer lost one.
+def seg(src, lag, r0, r1):
+    return src[r0 - lag:r1 - lag]
+w0, w1 = max(la, lb, 0), min(la + sa.size, lb + sb.size, rec.size)
+both = dict(both_s=max(0, w1 - w0) / rate)
+if w1 - w0 >= rate:
+    A, B, R = seg(sa, la, w0, w1), seg(sb, lb, w0, w1), rec[w0:w1]
+    g, *_ = np.linalg.lstsq(np.stack([A, B], 1), R, rcond=None)
+    fit = g[0] * A + g[1] * B
+    both["corr_both"] = float(np.dot(R, fit) /
+                              np.sqrt(np.dot(R, R) * np.dot(fit, fit)))
+    def gain(src, lag, r0, r1):
+        r0, r1 = max(r0, lag, 0), min(r1, lag + src.size, rec.size)
+        s = seg(src, lag, r0, r1)
+        return np.dot(rec[r0:r1], s) / np.dot(s, s)
+    ga0 = gain(sa, la, la, la + n)
+    gb0 = gain(sb, lb, lb + sb.size - n, lb + sb.size)
+    both["gain_a_ratio"] = float(g[0] / ga0)
+    both["gain_b_ratio"] = float(g[1] / gb0)
 ta = json.loads(open(a_json).read().strip().splitlines()[-1])
 tb = json.loads(open(b_json).read().strip().splitlines()[-1])
 want = (tb["send_start_utc_ns"] - ta["send_start_utc_ns"]) / 1e9
@@ -254,7 +280,7 @@ got = (lb - la) / rate
 res = dict(rate=rate, corr_a=ca, corr_b=cb, corr_sum=csum,
            a_start_s=start_s + la / rate, b_start_s=start_s + lb / rate,
            b_minus_a_s=got, send_b_minus_a_s=want,
-           offset_err_s=got - want, mix_s=rec.size / rate)
+           offset_err_s=got - want, mix_s=rec.size / rate, **both)
 json.dump(res, open(out, "w"))
 print(json.dumps(res))
 EOF

@@ -13,7 +13,10 @@ frame (aiortc decodes Opus) and written as 16-bit 48 kHz mono to
 OUT/<mid>.wav, like a recording bot would.
 
   sub_aiortc.py --room N --out DIR --duration S [--url ws://127.0.0.1:8188]
-                [--display NAME]
+                [--display NAME] [--plugin videoroom|audiobridge]
+
+--plugin audiobridge joins muted and records the mix Janus sends (the
+reference for tests/interop/join_audiobridge.sh's thresholds).
 
 Prints one JSON line: {"streams":[{"mid","feed","display","samples","file"}],
 "join_to_first_audio_ms": ...}. Exit 0 on success, 1 on failure.
@@ -38,6 +41,7 @@ except ImportError as e:
     sys.exit(f"sub_aiortc.py: {e}; run with /usr/bin/python3")
 
 VR = "janus.plugin.videoroom"
+AB = "janus.plugin.audiobridge"
 
 
 def log(msg):
@@ -121,9 +125,37 @@ class Recorder:
         rep = await j.message(hb, body, timeout=15)
         await self.answer(j, hb, rep)
 
+    async def run_audiobridge(self, j):
+        """AudioBridge (JANUS-NOTES 5.2 a): join muted, Janus offers the
+        mix, answer with configure; one stream, mid of the offer."""
+        h = (await j.call({"janus": "attach", "plugin": AB}))["data"]["id"]
+        rep = await j.message(h, {"request": "join", "room": self.a.room,
+                                  "display": self.a.display, "muted": True,
+                                  "generate_offer": True}, timeout=15)
+        self.mids["0"] = {"feed": "mix", "display": "mix"}
+        await self.pc.setRemoteDescription(
+            RTCSessionDescription(**rep["jsep"]))
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        ans = {"type": "answer", "sdp": self.pc.localDescription.sdp,
+               "trickle": False}
+        await j.message(h, {"request": "configure", "muted": True}, ans,
+                        timeout=15)
+        await asyncio.sleep(self.a.duration)
+        return [h]
+
     async def run(self):
         a = self.a
         self.t_join = time.monotonic()
+        if a.plugin == "audiobridge":
+            async with websockets.connect(
+                    a.url, subprotocols=["janus-protocol"],
+                    open_timeout=10, max_size=None) as ws:
+                j = Janus(ws)
+                j.session = (await j.call({"janus": "create"}))["data"]["id"]
+                ka = asyncio.ensure_future(j.keepalive())
+                hs = await self.run_audiobridge(j)
+                await self.finish(j, ka, hs)
+            return self.summary()
         async with websockets.connect(a.url, subprotocols=["janus-protocol"],
                                       open_timeout=10,
                                       max_size=None) as ws:
@@ -159,21 +191,27 @@ class Recorder:
                         await self.answer(j, hb, m)
                     except Exception as e:  # keep recording the rest
                         log(f"renegotiation failed: {e}")
-            await self.pc.close()
-            for t in self.tasks:
-                try:
-                    await asyncio.wait_for(t, 5)
-                except Exception:
-                    pass
-            for h in (hb, ha):
-                try:
-                    await j.message(h, {"request": "leave"}, timeout=5)
-                    await j.call({"janus": "detach", "handle_id": h})
-                except Exception:
-                    pass
-            ka.cancel()
-            await j.call({"janus": "destroy"})
-            j.reader.cancel()
+            await self.finish(j, ka, (hb, ha))
+        return self.summary()
+
+    async def finish(self, j, ka, handles):
+        await self.pc.close()
+        for t in self.tasks:
+            try:
+                await asyncio.wait_for(t, 5)
+            except Exception:
+                pass
+        for h in handles:
+            try:
+                await j.message(h, {"request": "leave"}, timeout=5)
+                await j.call({"janus": "detach", "handle_id": h})
+            except Exception:
+                pass
+        ka.cancel()
+        await j.call({"janus": "destroy"})
+        j.reader.cancel()
+
+    def summary(self):
         first = None
         if self.t_first is not None:
             first = round((self.t_first - self.t_join) * 1000, 1)
@@ -187,6 +225,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--duration", type=float, required=True)
     ap.add_argument("--display", default="aiortc-recorder")
+    ap.add_argument("--plugin", choices=("videoroom", "audiobridge"),
+                    default="videoroom")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     try:

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# join_chromium.sh  live `vpbot join` (videoroom 1234) with a headless
+# Chromium publisher (janus.js; in-band FEC, DTX possible, ~32 kbit/s).
+#
+#   join_chromium.sh VPBOT
+#
+# vpbot joins first; chromium/chromium_publish.sh publishes speech for DUR
+# s after webrtcup. Chromium's fake microphone loops the file from
+# getUserMedia on, so the stream is compared with the file twice over.
+# Checks: exit 0; one stream, owned by participant "chrome" in
+# meeting.json; corr >= MIN_CORR; stream duration DUR +- DUR_TOL s (the
+# page's timer ends the media, and the bot's subscription may start a
+# little after Chromium's first packet).
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/join_lib.sh"
+MIN_CORR=${MIN_CORR:-0.9}
+DUR=10
+DUR_TOL=${DUR_TOL:-0.6}
+jl_init chr "${1:-}" chromium
+jl_signal speech 3 $DUR "$T/s.wav"
+sox "$T/s.wav" "$T/s.wav" "$T/s2x.wav" || jl_fail "sox concatenation failed"
+jl_janus_up
+
+jl_bot_start bot 90 "janus+ws://127.0.0.1:8188/1234" --meeting m \
+	--duration 40
+jl_wait_event bot joined 15 || jl_fail "vpbot did not emit 'joined' in 15 s"
+echo "== Chromium publishes ${DUR} s"
+timeout $((DUR + 60)) "$HERE/chromium/chromium_publish.sh" "$NS" \
+	"$T/s.wav" "$DUR" 1234 chrome >"$T/chr.json" 2>"$T/chr.err" ||
+	{ cat "$T/chr.err"; jl_fail "Chromium publisher failed"; }
+echo "publisher: $(cat "$T/chr.json")"
+# the publisher has left: ask the bot to leave now (SIGINT = polite leave)
+sleep 2
+kill -INT "$BOT_PID" 2>/dev/null
+jl_bot_wait bot
+[ "$BOT_RC" -eq 0 ] || jl_fail "vpbot exit $BOT_RC, expected 0 (SIGINT leave)"
+echo "check: exit 0 after SIGINT - ok"
+
+M=$T/out/m
+S=$(jl_streams_of "$M" chrome)
+echo "check: participant 'chrome' has one stream: '$S'"
+[ "$(echo "$S" | grep -c .)" -eq 1 ] || jl_fail "no single stream for chrome"
+timeout 60 $PY "$HERE/compare.py" --list --meeting-dir "$M" >"$T/list" ||
+	{ cat "$T/list"; jl_fail "manifest/chunks inconsistent"; }
+n=$(jl_json "$T/list" 'len(d["streams"])')
+[ "$n" -eq 1 ] || { cat "$T/list"; jl_fail "expected 1 stream, found $n"; }
+echo "check: corr >= $MIN_CORR, duration $DUR +- $DUR_TOL s"
+jl_compare "$T/cmp" --source "$T/s2x.wav" --meeting-dir "$M" --stream "$S" \
+	--min-corr "$MIN_CORR" --expect-duration-s $DUR \
+	--duration-tol "$DUR_TOL" || jl_fail "Chromium stream"
+
+echo "PASS: join_chromium"
+exit 0
