@@ -70,23 +70,72 @@ static void on_signal(int sig)
 	vp_replay_stop();
 }
 
+/* What replay and join share: output format and logging. */
+struct media_opts {
+	uint32_t rate;
+	unsigned channels;
+	double chunk_seconds;
+};
+
+#define MEDIA_OPTIONS                                                          \
+	{"rate", required_argument, NULL, 'r'},                                \
+		{"channels", required_argument, NULL, 'c'},                    \
+		{"chunk-seconds", required_argument, NULL, 's'},               \
+		{"log-level", required_argument, NULL, 'l'},                   \
+		{"trace", required_argument, NULL, 't'}
+
+/** @return 0 handled, -1 not a shared option, else an exit code */
+static int media_opt(int c, const char *arg, struct media_opts *mo)
+{
+	double v;
+
+	switch (c) {
+	case 'r':
+		if (parse_num(arg, 8000, 48000, &v) ||
+		    (v != 8000 && v != 12000 && v != 16000 && v != 24000 &&
+		     v != 48000))
+			return usage_error("--rate must be one of 8000 12000 "
+					   "16000 24000 48000, not '%s'", arg);
+		mo->rate = (uint32_t)v;
+		return 0;
+	case 'c':
+		if (parse_num(arg, 1, 2, &v) || (v != 1 && v != 2))
+			return usage_error("--channels must be 1 or 2, not "
+					   "'%s'", arg);
+		mo->channels = (unsigned)v;
+		return 0;
+	case 's':
+		if (parse_num(arg, 0.1, 3600, &v))
+			return usage_error("--chunk-seconds must be 0.1..3600, "
+					   "not '%s'", arg);
+		mo->chunk_seconds = v;
+		return 0;
+	case 'l':
+		if (set_log_level(arg))
+			return usage_error("unknown log level '%s'", arg);
+		return 0;
+	case 't':
+		vp_log_trace_enable(arg);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 static int cmd_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"out", required_argument, NULL, 'o'},
 		{"meeting", required_argument, NULL, 'm'},
-		{"rate", required_argument, NULL, 'r'},
-		{"channels", required_argument, NULL, 'c'},
-		{"chunk-seconds", required_argument, NULL, 's'},
 		{"pt", required_argument, NULL, 'p'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"trace", required_argument, NULL, 't'},
+		MEDIA_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
-	struct vp_replay_cfg cfg = {.rate = 48000, .channels = 1,
-				    .chunk_seconds = 10, .pt = -1};
+	struct media_opts mo = {.rate = 48000, .channels = 1,
+				.chunk_seconds = 10};
+	struct vp_replay_cfg cfg = {.pt = -1};
 	double v;
-	int c;
+	int c, e;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -96,44 +145,17 @@ static int cmd_replay(int argc, char **argv)
 		case 'm':
 			cfg.meeting = optarg;
 			break;
-		case 'r':
-			if (parse_num(optarg, 8000, 48000, &v) ||
-			    (v != 8000 && v != 12000 && v != 16000 &&
-			     v != 24000 && v != 48000))
-				return usage_error("--rate must be one of 8000 "
-						   "12000 16000 24000 48000, "
-						   "not '%s'", optarg);
-			cfg.rate = (uint32_t)v;
-			break;
-		case 'c':
-			if (parse_num(optarg, 1, 2, &v) || (v != 1 && v != 2))
-				return usage_error("--channels must be 1 or 2, "
-						   "not '%s'", optarg);
-			cfg.channels = (unsigned)v;
-			break;
-		case 's':
-			if (parse_num(optarg, 0.1, 3600, &v))
-				return usage_error("--chunk-seconds must be "
-						   "0.1..3600, not '%s'",
-						   optarg);
-			cfg.chunk_seconds = v;
-			break;
 		case 'p':
 			if (parse_num(optarg, 0, 127, &v) || v != (int)v)
 				return usage_error("--pt must be 0..127, not "
 						   "'%s'", optarg);
 			cfg.pt = (int)v;
 			break;
-		case 'l':
-			if (set_log_level(optarg))
-				return usage_error("unknown log level '%s'",
-						   optarg);
-			break;
-		case 't':
-			vp_log_trace_enable(optarg);
-			break;
 		default:
-			return usage_error("%s", "bad option");
+			e = media_opt(c, optarg, &mo);
+			if (e)
+				return e < 0 ? usage_error("%s", "bad option")
+					     : e;
 		}
 	}
 	if (optind + 1 != argc)
@@ -141,22 +163,12 @@ static int cmd_replay(int argc, char **argv)
 	if (!cfg.out)
 		return usage_error("%s", "replay needs --out DIR");
 	cfg.capture = argv[optind];
+	cfg.rate = mo.rate;
+	cfg.channels = mo.channels;
+	cfg.chunk_seconds = mo.chunk_seconds;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	return vp_replay_run(&cfg);
-}
-
-static int parse_rate(const char *arg, uint32_t *rate)
-{
-	double v;
-
-	if (parse_num(arg, 8000, 48000, &v) ||
-	    (v != 8000 && v != 12000 && v != 16000 && v != 24000 &&
-	     v != 48000))
-		return usage_error("--rate must be one of 8000 12000 16000 "
-				   "24000 48000, not '%s'", arg);
-	*rate = (uint32_t)v;
-	return 0;
 }
 
 static int cmd_join(int argc, char **argv)
@@ -166,19 +178,16 @@ static int cmd_join(int argc, char **argv)
 		{"meeting", required_argument, NULL, 'm'},
 		{"duration", required_argument, NULL, 'd'},
 		{"name", required_argument, NULL, 'n'},
-		{"rate", required_argument, NULL, 'r'},
-		{"channels", required_argument, NULL, 'c'},
-		{"chunk-seconds", required_argument, NULL, 's'},
 		{"events", required_argument, NULL, 'e'},
 		{"insecure", no_argument, NULL, 'k'},
 		{"settings", required_argument, NULL, 'S'},
 		{"meeting-facts", required_argument, NULL, 'F'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"trace", required_argument, NULL, 't'},
+		MEDIA_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
-	struct vp_bot_cfg cfg = {.rate = 48000, .channels = 1,
-				 .chunk_seconds = 10};
+	struct media_opts mo = {.rate = 48000, .channels = 1,
+				.chunk_seconds = 10};
+	struct vp_bot_cfg cfg = {0};
 	double v;
 	int c, e;
 
@@ -200,23 +209,6 @@ static int cmd_join(int argc, char **argv)
 		case 'n':
 			cfg.name = optarg;
 			break;
-		case 'r':
-			if ((e = parse_rate(optarg, &cfg.rate)))
-				return e;
-			break;
-		case 'c':
-			if (parse_num(optarg, 1, 2, &v) || (v != 1 && v != 2))
-				return usage_error("--channels must be 1 or 2, "
-						   "not '%s'", optarg);
-			cfg.channels = (unsigned)v;
-			break;
-		case 's':
-			if (parse_num(optarg, 0.1, 3600, &v))
-				return usage_error("--chunk-seconds must be "
-						   "0.1..3600, not '%s'",
-						   optarg);
-			cfg.chunk_seconds = v;
-			break;
 		case 'e':
 			cfg.events = optarg;
 			break;
@@ -229,16 +221,11 @@ static int cmd_join(int argc, char **argv)
 		case 'F':
 			cfg.facts_src = optarg;
 			break;
-		case 'l':
-			if (set_log_level(optarg))
-				return usage_error("unknown log level '%s'",
-						   optarg);
-			break;
-		case 't':
-			vp_log_trace_enable(optarg);
-			break;
 		default:
-			return usage_error("%s", "bad option");
+			e = media_opt(c, optarg, &mo);
+			if (e)
+				return e < 0 ? usage_error("%s", "bad option")
+					     : e;
 		}
 	}
 	if (optind + 1 != argc)
@@ -246,6 +233,9 @@ static int cmd_join(int argc, char **argv)
 	if (!cfg.out)
 		return usage_error("%s", "join needs --out DIR");
 	cfg.invite = argv[optind];
+	cfg.rate = mo.rate;
+	cfg.channels = mo.channels;
+	cfg.chunk_seconds = mo.chunk_seconds;
 	cfg.status_line = isatty(STDERR_FILENO);
 	return vp_bot_run(&cfg);
 }
