@@ -334,8 +334,23 @@ void vp_bot__media_close(struct bot *b)
 {
 	struct vp_io_stats ios = {0};
 
-	if (b->pc)
+	if (b->pc) {
+		const struct vp_pc_stats *st = vp_pc_stats(b->pc);
+
+		/* dropped packets are counted, never hidden (DESIGN §2) */
+		json_object_set_new(b->m.doc, "transport", json_pack(
+			"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"srtp_profile", vp_pc_srtp_profile(b->pc),
+			"rx_srtp", (json_int_t)st->rx_srtp,
+			"rx_srtcp", (json_int_t)st->rx_srtcp,
+			"rx_drop", (json_int_t)st->rx_drop,
+			"srtp_auth_fail", (json_int_t)st->srtp_auth_fail,
+			"srtp_replay", (json_int_t)st->srtp_replay,
+			"srtp_other_fail", (json_int_t)st->srtp_other_fail,
+			"rtp_malformed", (json_int_t)b->rtp_malformed,
+			"rtp_unknown_ssrc", (json_int_t)b->rtp_unknown));
 		vp_pc_close(b->pc);
+	}
 	b->pc = vp_mem_deref(b->pc);
 	b->offer = vp_mem_deref(b->offer);
 	if (b->io) {
