@@ -75,6 +75,7 @@ struct media_opts {
 	uint32_t rate;
 	unsigned channels;
 	double chunk_seconds;
+	bool log_level_set;
 };
 
 #define MEDIA_OPTIONS                                                          \
@@ -113,6 +114,7 @@ static int media_opt(int c, const char *arg, struct media_opts *mo)
 	case 'l':
 		if (set_log_level(arg))
 			return usage_error("unknown log level '%s'", arg);
+		mo->log_level_set = true;
 		return 0;
 	case 't':
 		vp_log_trace_enable(arg);
@@ -237,6 +239,10 @@ static int cmd_join(int argc, char **argv)
 	cfg.channels = mo.channels;
 	cfg.chunk_seconds = mo.chunk_seconds;
 	cfg.status_line = isatty(STDERR_FILENO);
+	/* a person at a terminal gets the status line and warnings, not the
+	 * audit log (which --log-level info brings back) */
+	if (cfg.status_line && !mo.log_level_set)
+		vp_log_set_level(VP_LOG_WARN);
 	return vp_bot_run(&cfg);
 }
 
