@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <libwebsockets.h>
+#include <openssl/x509.h>
 
 #include "protocols/sig/ws_buf.h"
 #include "src/core/clock.h"
@@ -253,7 +254,8 @@ static int on_writable(struct vp_sig_ws *ws, struct lws *wsi)
 }
 
 static int dispatch(struct vp_sig_ws *ws, struct lws *wsi,
-		    enum lws_callback_reasons reason, void *in, size_t len)
+		    enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len)
 {
 	char r[160];
 
@@ -271,6 +273,19 @@ static int dispatch(struct vp_sig_ws *ws, struct lws *wsi,
 		return on_receive(ws, wsi, in, len);
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		return on_writable(ws, wsi);
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		/* user: the X509_STORE_CTX, len: preverify_ok. Keep OpenSSL's
+		 * verdict (return 0 without touching the error), but keep its
+		 * reason too, so the error the user sees names it. */
+		if (!len && user) {
+			int e = X509_STORE_CTX_get_error(user);
+
+			snprintf(r, sizeof(r),
+				 "TLS: server certificate not trusted: %s",
+				 X509_verify_cert_error_string(e));
+			fail_set(ws, EPROTO, r);
+		}
+		return 0;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		peer_close(ws, in, len);
 		return 0;
@@ -310,7 +325,7 @@ static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason,
 	    reason <= LWS_CALLBACK_CLIENT_WRITEABLE)
 		return 0;
 	box->in_cb++;
-	ret = dispatch(box->ws, wsi, reason, in, len);
+	ret = dispatch(box->ws, wsi, reason, user, in, len);
 	box->in_cb--;
 	/* the handler may have destroyed the object */
 	if (!box->ws && (reason == LWS_CALLBACK_CLIENT_RECEIVE ||

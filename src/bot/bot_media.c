@@ -155,6 +155,8 @@ static void on_pc_state(enum vp_pc_state st, const char *reason, void *arg)
 
 	switch (st) {
 	case VP_PC_SECURE:
+		snprintf(b->srtp_profile, sizeof(b->srtp_profile), "%s",
+			 vp_pc_srtp_profile(b->pc));
 		vp_log_info("media secure (srtp %s)", vp_pc_srtp_profile(b->pc));
 		vp_events_emit(b->ev, "media_connected",
 			       json_pack("{s:s}", "srtp",
@@ -340,7 +342,8 @@ void vp_bot__media_close(struct bot *b)
 		/* dropped packets are counted, never hidden (DESIGN §2) */
 		json_object_set_new(b->m.doc, "transport", json_pack(
 			"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			"srtp_profile", vp_pc_srtp_profile(b->pc),
+			"srtp_profile",
+			b->srtp_profile[0] ? b->srtp_profile : "none",
 			"rx_srtp", (json_int_t)st->rx_srtp,
 			"rx_srtcp", (json_int_t)st->rx_srtcp,
 			"rx_drop", (json_int_t)st->rx_drop,

@@ -66,6 +66,7 @@ struct bot {
 	/* media */
 	struct vp_pc *pc;
 	bool gathered;
+	char srtp_profile[40];         /* negotiated, kept for meeting.json */
 	struct vp_sdp_session *offer;  /* latest offer, awaiting answer */
 	char offer_id[64];
 	bool answer_pending;

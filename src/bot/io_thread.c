@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #define IO_MAX_STREAMS 256
-#define IO_RING 256 /* slots: ~1 MB, > 2 s of one stream's 20 ms blocks */
+#define IO_RING 1024 /* slots, ~2 MB: 10 s of one stream, rides out a disk stall */
 
 enum io_op { IO_PCM = 0, IO_OPEN, IO_BREAK, IO_CLOSE, IO_META, IO_STOP };
 

@@ -13,8 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/** Largest PCM block one message carries: 20 ms at 48 kHz stereo. */
-#define VP_IO_MAX_SAMPLES 1920
+/** Largest PCM block one message carries: 20 ms at 48 kHz mono (10 ms
+ *  stereo), so a slot is ~2 KB and the ring holds seconds, not moments. */
+#define VP_IO_MAX_SAMPLES 960
 
 struct vp_io;
 

@@ -469,6 +469,8 @@ static bool faults(struct vp_simconf_meeting *m, double t)
 	if (due(f->hang_at, t, &m->hang_done)) {
 		event(m, NULL, "fault", json_pack("{s:s}", "what", "hang"));
 		m->st = M_HUNG; /* keeps the tick for the log, sends nothing */
+		if (m->conn && m->ops->freeze)
+			m->ops->freeze(m->conn);
 	}
 	if (due(f->signaling_drop_at, t, &m->drop_done)) {
 		void *conn = m->conn;

@@ -25,6 +25,9 @@ struct vp_simconf_conn_ops {
 	void (*close)(void *conn);
 	/** close abruptly: no close frame (the signaling-drop fault) */
 	void (*drop)(void *conn);
+	/** stop reading the connection, as a frozen server would: not even
+	 *  WebSocket pings are answered any more (the hang fault) */
+	void (*freeze)(void *conn);
 };
 
 struct vp_simconf_meeting_cfg {

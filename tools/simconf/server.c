@@ -100,7 +100,15 @@ static void op_drop(void *arg)
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
-static const struct vp_simconf_conn_ops ops = {op_send, op_close, op_drop};
+static void op_freeze(void *arg)
+{
+	struct conn *c = arg;
+
+	lws_rx_flow_control(c->wsi, 0);
+}
+
+static const struct vp_simconf_conn_ops ops = {op_send, op_close, op_drop,
+					       op_freeze};
 
 /* --- Runs on: net thread (lws callbacks) --- */
 
