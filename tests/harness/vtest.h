@@ -3,7 +3,7 @@
  * @file vtest.h  The unit-test harness: VTEST(name) registers a test,
  * VT_* assert (a failed assertion ends that test, the others still run).
  * main() lives in vtest.c and ends with "N passed, N failed".
- * Usage: test_x [NAME-SUBSTRING]
+ * Usage: test_x [--oom] [NAME-SUBSTRING]  (--oom: see vtest.c)
  */
 #ifndef VP_TESTS_VTEST_H
 #define VP_TESTS_VTEST_H
