@@ -181,6 +181,8 @@ static void give_up_gap(struct vp_jb *jb)
 	const struct slot *n = NULL;
 	int64_t seq, k, span, per, rem, ts;
 
+	if (is_held(jb, jb->next))
+		return; /* no gap: the head is here (release_run() takes it) */
 	for (seq = jb->next + 1; seq <= jb->high; seq++) {
 		if (is_held(jb, seq)) {
 			n = slot_of(jb, seq);

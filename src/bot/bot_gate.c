@@ -34,10 +34,11 @@ uint64_t vp_bot__at(const struct bot *b)
 			     : 0;
 }
 
-bool vp_bot__gate_open(void *arg)
+bool vp_bot__gate_open(void *arg, uint64_t *open_since)
 {
 	const struct bot *b = arg;
 
+	*open_since = b->gate_open_since;
 	return b->gate && vp_gate_is_open(b->gate);
 }
 
@@ -57,6 +58,8 @@ static void on_gate_change(bool open, const char *reason, uint64_t at,
 				    json_string(ts));
 	}
 	b->gate_ever_open |= open;
+	if (open)
+		b->gate_open_since = at;
 	vp_events_emit(b->ev, "gate",
 		       json_pack("{s:b, s:s, s:I}", "open", open, "reason",
 				 reason ? reason : "", "sample",
@@ -147,27 +150,25 @@ static int load_code(const struct bot *b, int e, bool is_url)
 int vp_bot__policy(struct bot *b)
 {
 	struct vp_policy_decision d;
-	char err[256] = "";
+	char err[256] = "", ferr[256] = "";
 	const char *src = b->cfg->settings_src;
 	bool url = src && !strncmp(src, "https://", 8);
 	int e, code = 0;
 
+	/* both are loaded even if the first fails, so the decision names
+	 * the input that is really missing */
 	e = load_settings(b, err, sizeof(err));
 	if (e)
 		code = load_code(b, e, url);
-	if (!code) {
-		e = load_facts(b, err, sizeof(err));
-		if (e)
-			code = e == ENOMEM ? VP_EXIT_SOFTWARE : VP_EXIT_DATAERR;
-	}
-	if (code) {
-		b->settings = vp_mem_deref(b->settings);
-		b->facts = vp_mem_deref(b->facts);
-	}
+	e = load_facts(b, code ? ferr : err, sizeof(ferr));
+	if (e && !code)
+		code = e == ENOMEM ? VP_EXIT_SOFTWARE : VP_EXIT_DATAERR;
 	/* missing inputs decide DENY with their reason: fail closed */
 	vp_policy_decide(&d, b->settings, b->facts);
 	json_object_set_new(b->m.doc, "policy", vp_policy_decision_json(&d));
 	if (code) {
+		b->settings = vp_mem_deref(b->settings);
+		b->facts = vp_mem_deref(b->facts);
 		json_object_set_new(json_object_get(b->m.doc, "policy"),
 				    "load_error", json_string(err));
 		vp_bot__fail(b, code, "policy inputs: %s", err);

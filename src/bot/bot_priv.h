@@ -57,6 +57,7 @@ struct bot {
 	struct vp_meeting_facts *facts;
 	struct vp_gate *gate;
 	bool gate_started, gate_ever_open;
+	uint64_t gate_open_since; /* timeline sample of the last opening */
 
 	struct vp_meeting m;
 	struct vp_io *io;
@@ -100,7 +101,7 @@ int vp_bot__policy(struct bot *b);
 void vp_bot__gate_start(struct bot *b);
 void vp_bot__gate_close(struct bot *b);
 uint64_t vp_bot__at(const struct bot *b);
-bool vp_bot__gate_open(void *arg);
+bool vp_bot__gate_open(void *arg, uint64_t *open_since);
 
 /* bot_report.c */
 struct bot_participant *vp_bot__part(struct bot *b, const char *id, bool add);

@@ -107,8 +107,17 @@ static void emit(struct vp_track *t, const int16_t *pcm, uint32_t frames,
 
 	while (frames) {
 		uint32_t n = frames < max ? frames : max;
-		bool open = !t->cfg.gateh || t->cfg.gateh(t->cfg.gate_arg);
-		uint64_t utc = vp_timeline_stream_utc(&t->tls, ts48, &src);
+		uint64_t since = 0, utc;
+		bool open = !t->cfg.gateh ||
+			    t->cfg.gateh(t->cfg.gate_arg, &since);
+
+		if (open && t->next_sample < since) {
+			/* placed before the gate reopened: drop that part */
+			if (since - t->next_sample < n)
+				n = (uint32_t)(since - t->next_sample);
+			open = false;
+		}
+		utc = vp_timeline_stream_utc(&t->tls, ts48, &src);
 
 		if (!open) {
 			t->st.gated_samples += n;

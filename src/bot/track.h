@@ -16,8 +16,14 @@
 
 struct vp_track;
 
-/** Gate check, per frame: false drops the frame (counted, never buffered). */
-typedef bool(vp_track_gate_h)(void *arg);
+/**
+ * Gate check, per frame: false drops the frame (counted, never buffered).
+ * When open, *open_since is the timeline sample where it last opened:
+ * audio placed before it (held back by the jitter buffer, or the silence
+ * of a DTX gap that spans the closure) was captured while the gate was
+ * shut and is dropped too.
+ */
+typedef bool(vp_track_gate_h)(void *arg, uint64_t *open_since);
 
 struct vp_track_cfg {
 	const char *id;      /* stream id, e.g. "s1" */

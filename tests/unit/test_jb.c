@@ -490,3 +490,24 @@ VTEST(jb_start_hold_takes_an_earlier_first_packet)
 	VT_EQ(0, vp_jb_stats(jb)->lost);
 	vp_mem_deref(jb);
 }
+
+/* More packets than the capacity arrive inside the start-up hold, all in
+ * order: nothing is missing, so nothing may be declared lost, and a flush
+ * releases them all (this once spun forever). */
+VTEST(jb_start_hold_overflow_in_order)
+{
+	struct vp_jb_cfg cfg = {.capacity = 64, .hold_ns = 200 * MS,
+				.start_hold = true};
+	struct rec r = {0};
+	struct vp_jb *jb = NULL;
+
+	VT_EQ(0, vp_jb_alloc(&jb, &cfg, on_release, &r));
+	for (unsigned i = 0; i < 70; i++)
+		VT_EQ(0, put(jb, (uint16_t)(1000 + i), i * 960, i * MS));
+	vp_jb_flush(jb);
+	VT_EQ(70, r.n);
+	VT_EQ(0, vp_jb_stats(jb)->lost);
+	for (unsigned i = 0; i < 70; i++)
+		VT_EQ(VP_JB_PACKET, r.it[i].kind);
+	vp_mem_deref(jb);
+}
