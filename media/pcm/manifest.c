@@ -6,6 +6,7 @@
  */
 #define VP_LOG_MODULE "pcm"
 #include "media/pcm/pcm_priv.h"
+#include "src/core/fs.h"
 #include "src/core/clock.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
@@ -61,42 +62,10 @@ int vp_pcm__path(char *buf, size_t sz, const char *mdir, const char *rel)
 	return (n < 0 || (size_t)n >= sz) ? EINVAL : 0;
 }
 
-int vp_pcm__write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	ssize_t r;
-
-	while (len) {
-		r = write(fd, p, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return errno;
-		if (r == 0)
-			return EIO;
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-int vp_pcm__fsync_dir(const char *path)
-{
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	if (fsync(fd))
-		err = errno;
-	close(fd);
-	return err;
-}
-
 int vp_pcm__mkdir(const char *path, const char *parent)
 {
 	if (mkdir(path, 0755) == 0)
-		return vp_pcm__fsync_dir(parent);
+		return vp_fs_fsync_dir(parent);
 	return errno == EEXIST ? 0 : errno;
 }
 
@@ -142,7 +111,7 @@ int vp_pcm_manifest_open(struct vp_pcm_manifest **mp, const char *mdir)
 	m->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
 		     0644);
 	if (m->fd >= 0) {
-		err = vp_pcm__fsync_dir(mdir);
+		err = vp_fs_fsync_dir(mdir);
 		goto out;
 	}
 	if (errno != EEXIST) {
@@ -208,7 +177,7 @@ int vp_pcm__manifest_append(struct vp_pcm_manifest *m,
 	memcpy(line, s, n);
 	line[n] = '\n';
 	/* one write() per line: O_APPEND keeps lines whole and in order */
-	err = vp_pcm__write_all(m->fd, line, n + 1);
+	err = vp_fs_write_all(m->fd, line, n + 1);
 	if (!err && fsync(m->fd))
 		err = errno;
 	if (err)

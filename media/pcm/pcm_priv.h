@@ -66,12 +66,8 @@ int vp_pcm__path(char *buf, size_t sz, const char *mdir, const char *rel);
 /** Append one line (one write(), then fsync). */
 int vp_pcm__manifest_append(struct vp_pcm_manifest *m,
 			    const struct vp_pcm__line *l);
-/** fsync a folder. @return 0 or errno */
-int vp_pcm__fsync_dir(const char *path);
 /** mkdir (EEXIST is fine) and fsync its parent. */
 int vp_pcm__mkdir(const char *path, const char *parent);
-/** write() all of it, EINTR and short writes handled. @return 0 or errno */
-int vp_pcm__write_all(int fd, const void *buf, size_t len);
 /** rename that never replaces: EEXIST if @p to exists. */
 int vp_pcm__rename_noreplace(const char *from, const char *to);
 /** "rtcp_sr" / "arrival" and back (unknown text -> arrival). */

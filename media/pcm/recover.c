@@ -6,6 +6,7 @@
  */
 #define VP_LOG_MODULE "pcm"
 #include "media/pcm/pcm_priv.h"
+#include "src/core/fs.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 
@@ -48,7 +49,7 @@ static int park_corrupt(struct rec *r, const char *path)
 		return EINVAL;
 	err = vp_pcm__rename_noreplace(path, to);
 	if (!err)
-		err = vp_pcm__fsync_dir(r->dir);
+		err = vp_fs_fsync_dir(r->dir);
 	vp_log_warn("recover %s: no readable metadata, kept as .corrupt (%s)",
 		    path, err ? strerror(err) : "ok");
 	return err;
@@ -119,7 +120,7 @@ static int recover_file(struct rec *r, const char *name, bool tmp)
 		snprintf(fin, sizeof(fin), "%.*s", (int)(strlen(path) - 4),
 			 path);
 		err = vp_pcm__rename_noreplace(path, fin);
-		err = err ? err : vp_pcm__fsync_dir(r->dir);
+		err = err ? err : vp_fs_fsync_dir(r->dir);
 	}
 	if (err)
 		return err;

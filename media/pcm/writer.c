@@ -6,6 +6,7 @@
  */
 #define VP_LOG_MODULE "pcm"
 #include "media/pcm/pcm_priv.h"
+#include "src/core/fs.h"
 #include "src/core/clock.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
@@ -165,10 +166,10 @@ static int chunk_open(struct vp_pcm_writer *w, uint64_t ref, uint64_t utc_ref,
 	w->next_seq++;
 	w->data_off = len;
 	/* header and name durable now, so a crash leaves a recoverable file */
-	err = vp_pcm__write_all(w->fd, hdr, len);
+	err = vp_fs_write_all(w->fd, hdr, len);
 	if (!err && fsync(w->fd))
 		err = errno;
-	return err ? err : vp_pcm__fsync_dir(w->dir);
+	return err ? err : vp_fs_fsync_dir(w->dir);
 }
 
 static int chunk_finish(struct vp_pcm_writer *w)
@@ -183,7 +184,7 @@ static int chunk_finish(struct vp_pcm_writer *w)
 		err = errno;
 	w->fd = -1;
 	err = err ? err : vp_pcm__rename_noreplace(w->tmp, w->fin);
-	err = err ? err : vp_pcm__fsync_dir(w->dir);
+	err = err ? err : vp_fs_fsync_dir(w->dir);
 	if (!err) {
 		w->cur.bytes = w->data_off + data;
 		err = vp_pcm__manifest_append(w->m, &w->cur);
@@ -207,7 +208,7 @@ static int put_zeros(int fd, size_t bytes)
 
 	while (!err && bytes) {
 		k = bytes < sizeof(zeros) ? bytes : sizeof(zeros);
-		err = vp_pcm__write_all(fd, zeros, k);
+		err = vp_fs_write_all(fd, zeros, k);
 		bytes -= k;
 	}
 	return err;
@@ -230,7 +231,7 @@ static int emit(struct vp_pcm_writer *w, const int16_t *pcm, uint64_t n,
 		take = n < room ? n : room;
 		bytes = (size_t)take * w->channels * 2;
 		if (pcm) {
-			err = vp_pcm__write_all(w->fd, pcm, bytes);
+			err = vp_fs_write_all(w->fd, pcm, bytes);
 			pcm += take * w->channels;
 		} else {
 			err = put_zeros(w->fd, bytes);

@@ -5,6 +5,7 @@
 
 #include "media/pcm/pcm.h"
 #include "src/bot/io_thread.h"
+#include "src/core/fs.h"
 #include "src/core/log.h"
 
 #include <dirent.h>
@@ -30,24 +31,6 @@ int vp_meeting_id_check(const char *id)
 		      c == '-'))
 			return EINVAL;
 	}
-	return 0;
-}
-
-static int mkdir_p(const char *path)
-{
-	char tmp[4096];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-			return errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-		return errno;
 	return 0;
 }
 
@@ -113,7 +96,7 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 	if ((size_t)snprintf(m->dir, sizeof(m->dir), "%s/%s", out, id) >=
 	    sizeof(m->dir))
 		return ENAMETOOLONG;
-	err = mkdir_p(m->dir);
+	err = vp_fs_mkdir_p(m->dir);
 	if (err)
 		return err;
 	err = vp_pcm_recover(m->dir, &recovered);
@@ -144,19 +127,6 @@ void vp_meeting_stream_id(struct vp_meeting *m, char *buf, size_t sz)
 	snprintf(buf, sz, "s%u", m->next_stream++);
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-	int err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (fsync(fd) != 0)
-		err = errno;
-	close(fd);
-	return err;
-}
-
 int vp_meeting_write(const char *dir, const char *text)
 {
 	char tmp[4200], dst[4200];
@@ -170,14 +140,16 @@ int vp_meeting_write(const char *dir, const char *text)
 		err = errno;
 		goto out;
 	}
-	if (write(fd, text, n) != (ssize_t)n || write(fd, "\n", 1) != 1 ||
-	    fsync(fd) != 0)
-		err = errno ? errno : EIO;
+	err = vp_fs_write_all(fd, text, n);
+	if (!err)
+		err = vp_fs_write_all(fd, "\n", 1);
+	if (!err && fsync(fd) != 0)
+		err = errno;
 	close(fd);
 	if (!err && rename(tmp, dst) != 0)
 		err = errno;
 	if (!err)
-		err = fsync_dir(dir);
+		err = vp_fs_fsync_dir(dir);
 out:
 	if (err)
 		vp_log_err("writing %s: %s", dst, strerror(err));
