@@ -5,7 +5,8 @@
 Every signal is a 48 kHz mono 16-bit WAV of an exact duration:
 
   speech  espeak-ng speech (voice and text chosen per participant index),
-          resampled to 48 kHz with sox and repeated to fill the duration.
+          resampled to 48 kHz with sox and repeated (each time at another
+          speed and pitch, so no stretch repeats) to fill the duration.
   tones   seeded bursts of linear chirps between random frequencies with
           random silences in between; the pattern never repeats, so the
           cross-correlation with a recording has one clear peak.
@@ -78,22 +79,28 @@ def speech(index, duration, voice=None, text=None):
     voice = voice or VOICES[index % len(VOICES)]
     text = text or TEXTS[index % len(TEXTS)]
     n = int(round(duration * RATE))
-    with tempfile.TemporaryDirectory() as td:
-        raw, res = os.path.join(td, "raw.wav"), os.path.join(td, "res.wav")
-        # Speed and pitch vary with the index too, so two participants
-        # sharing a voice still differ.
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(150 + 9 * index),
-                        "-p", str(35 + 7 * (index % 6)), "-w", raw, text],
-                       check=True)
-        subprocess.run(["sox", raw, "-r", str(RATE), "-c", "1", "-b", "16",
-                        res], check=True)
-        x, _ = read_wav(res)
-    peak = np.max(np.abs(x)) or 1.0
-    x = 0.5 * x / peak
     gap = np.zeros(int(0.25 * RATE))
     out = np.zeros(0)
+    k = 0
+    # Each repetition is spoken at another speed and pitch: a repeated
+    # clip would give cross-correlation two equal peaks, and a test could
+    # align a segment with the wrong occurrence.
     while out.size < n:
-        out = np.concatenate([out, x, gap])
+        with tempfile.TemporaryDirectory() as td:
+            raw = os.path.join(td, "raw.wav")
+            res = os.path.join(td, "res.wav")
+            # Speed and pitch vary with the index too, so two participants
+            # sharing a voice still differ.
+            subprocess.run(["espeak-ng", "-v", voice,
+                            "-s", str(150 + 9 * index + 23 * k),
+                            "-p", str(35 + 7 * (index % 6) + 11 * (k % 4)),
+                            "-w", raw, text], check=True)
+            subprocess.run(["sox", raw, "-r", str(RATE), "-c", "1", "-b",
+                            "16", res], check=True)
+            x, _ = read_wav(res)
+        peak = np.max(np.abs(x)) or 1.0
+        out = np.concatenate([out, 0.5 * x / peak, gap])
+        k += 1
     return out[:n]
 
 
