@@ -247,7 +247,13 @@ int vp_io_meta(struct vp_io *io, char *text)
 		free(text);
 		return EINVAL;
 	}
-	m = reserve(io, true);
+	/* never wait for it: a later save carries the newer state, and the
+	 * final one is written directly once the io thread has stopped */
+	m = vp_spsc_reserve(io->ring);
+	if (!m) {
+		free(text);
+		return ENOSPC;
+	}
 	m->op = IO_META;
 	m->idx = 0;
 	m->text = text;

@@ -55,7 +55,8 @@ int vp_io_stream_close(struct vp_io *io, unsigned idx);
 
 /**
  * Have the io thread write meeting.json (vp_meeting_write) with TEXT, a
- * malloc'd string it takes and frees. Never dropped: waits for room.
+ * malloc'd string it takes and frees. Never waits: with the ring full it
+ * is dropped (ENOSPC), as a later save carries newer state anyway.
  */
 int vp_io_meta(struct vp_io *io, char *text);
 
