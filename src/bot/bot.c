@@ -198,10 +198,7 @@ static void meeting_id(const struct bot *b, char *id, size_t sz)
 	}
 	snprintf(id, sz, "%s-%s", vp_invite_dialect_name(b->inv.dialect),
 		 b->inv.room);
-	for (char *p = id; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789._-", *p))
-			*p = '_';
+	vp_meeting_id_sanitize(id);
 }
 
 static int start(struct bot *b)

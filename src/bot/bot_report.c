@@ -69,23 +69,11 @@ static json_t *streams_json(const struct bot *b)
 	json_t *a = json_array();
 
 	for (unsigned i = 0; i < b->ntracks; i++) {
-		const struct vp_track_stats *st = vp_track_stats(b->tracks[i]);
+		json_t *o = vp_track_stats_json(b->tracks[i]);
 
-		json_array_append_new(a, json_pack(
-			"{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			"s:I, s:I, s:I, s:I}",
-			"id", vp_track_id(b->tracks[i]), "participant",
-			b->track_part[i], "last_ssrc",
-			(json_int_t)st->last_ssrc, "first_sample",
-			(json_int_t)st->first_sample, "samples",
-			(json_int_t)st->samples, "packets",
-			(json_int_t)st->packets, "lost", (json_int_t)st->lost,
-			"fec", (json_int_t)st->fec, "plc", (json_int_t)st->plc,
-			"dtx", (json_int_t)st->dtx, "duplicates",
-			(json_int_t)st->duplicates, "late",
-			(json_int_t)st->late, "gated_samples",
-			(json_int_t)st->gated_samples, "io_overflow",
-			(json_int_t)st->io_overflow));
+		json_object_set_new(o, "participant",
+				    json_string(b->track_part[i]));
+		json_array_append_new(a, o);
 	}
 	return a;
 }

@@ -34,6 +34,18 @@ int vp_meeting_id_check(const char *id)
 	return 0;
 }
 
+void vp_meeting_id_sanitize(char *id)
+{
+	for (char *p = id; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789._-", *p))
+			*p = '_';
+	if (id[0] == '.')
+		id[0] = '_';
+	else if (id[0] == '\0')
+		strcpy(id, "_");
+}
+
 /* Streams of earlier runs keep their ids: continue after the highest sN. */
 static unsigned scan_streams(const char *mdir)
 {

@@ -41,6 +41,10 @@ int vp_meeting_id_check(const char *id);
 int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 		    const char *err_ctx);
 
+/** Make a derived id usable: characters outside [A-Za-z0-9._-] become
+ *  '_', and so does a leading '.' (an empty id becomes "_"). */
+void vp_meeting_id_sanitize(char *id);
+
 /** Next stream id ("s1", "s2", …), unique in this folder across runs. */
 void vp_meeting_stream_id(struct vp_meeting *m, char *buf, size_t sz);
 

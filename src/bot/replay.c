@@ -320,25 +320,17 @@ static int run_pipeline(struct replay *r, char *err, size_t errsz)
 
 static json_t *stream_json(const struct replay *r, unsigned i)
 {
-	const struct vp_track_stats *st = vp_track_stats(r->track[i]);
 	json_t *ssrcs = json_array();
 
 	for (unsigned k = 0; k < r->nsrc; k++)
 		if (r->src[k].opus && r->src[k].stream == (int)i)
 			json_array_append_new(ssrcs,
 					      json_integer(r->src[k].ssrc));
-	return json_pack(
-		"{s:s, s:o, s:n, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:I, s:I, s:I}",
-		"id", vp_track_id(r->track[i]), "ssrcs", ssrcs, "participant",
-		"first_sample", (json_int_t)st->first_sample, "samples",
-		(json_int_t)st->samples, "packets", (json_int_t)st->packets,
-		"lost", (json_int_t)st->lost, "fec", (json_int_t)st->fec, "plc",
-		(json_int_t)st->plc, "dtx", (json_int_t)st->dtx, "dtx_samples",
-		(json_int_t)st->dtx_samples, "duplicates",
-		(json_int_t)st->duplicates, "late", (json_int_t)st->late,
-		"bad_payload", (json_int_t)st->bad_payload, "decode_errors",
-		(json_int_t)st->decode_errors);
+	json_t *o = vp_track_stats_json(r->track[i]);
+
+	json_object_set_new(o, "ssrcs", ssrcs);
+	json_object_set_new(o, "participant", json_null());
+	return o;
 }
 
 static void set_utc(json_t *doc, const char *key, uint64_t ns)
@@ -391,12 +383,7 @@ static void default_id(const char *path, char *id, size_t sz)
 	dot = strrchr(id, '.');
 	if (dot && dot != id)
 		*dot = '\0';
-	for (char *p = id; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789._-", *p))
-			*p = '_';
-	if (id[0] == '.' || id[0] == '\0')
-		id[0] = '_';
+	vp_meeting_id_sanitize(id);
 }
 
 int vp_replay_run(const struct vp_replay_cfg *cfg)

@@ -339,6 +339,26 @@ const struct vp_track_stats *vp_track_stats(const struct vp_track *t)
 	return &t->st;
 }
 
+json_t *vp_track_stats_json(const struct vp_track *t)
+{
+	const struct vp_track_stats *st = vp_track_stats(t);
+
+	return json_pack(
+		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		"s:I, s:I, s:I, s:I}",
+		"id", t->id, "last_ssrc", (json_int_t)st->last_ssrc,
+		"first_sample", (json_int_t)st->first_sample, "samples",
+		(json_int_t)st->samples, "packets", (json_int_t)st->packets,
+		"lost", (json_int_t)st->lost, "fec", (json_int_t)st->fec, "plc",
+		(json_int_t)st->plc, "dtx", (json_int_t)st->dtx, "dtx_samples",
+		(json_int_t)st->dtx_samples, "duplicates",
+		(json_int_t)st->duplicates, "late", (json_int_t)st->late,
+		"bad_payload", (json_int_t)st->bad_payload, "decode_errors",
+		(json_int_t)st->decode_errors, "gated_samples",
+		(json_int_t)st->gated_samples, "io_overflow",
+		(json_int_t)st->io_overflow);
+}
+
 const char *vp_track_id(const struct vp_track *t)
 {
 	return t->id;

@@ -11,6 +11,7 @@
 #include "media/timeline/timeline.h"
 #include "src/bot/io_thread.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -66,6 +67,8 @@ void vp_track_poll(struct vp_track *t, uint64_t now_utc_ns);
 void vp_track_flush(struct vp_track *t);
 
 const struct vp_track_stats *vp_track_stats(const struct vp_track *t);
+/** The stream's entry for meeting.json: id and every counter. */
+json_t *vp_track_stats_json(const struct vp_track *t);
 const char *vp_track_id(const struct vp_track *t);
 
 #endif
