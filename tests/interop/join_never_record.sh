@@ -77,11 +77,11 @@ post(f"{B}/{s}", {"janus": "destroy", "transaction": "d"})
 EOF
 }
 
-wait_publishers() { # wait_publishers N SECS
+wait_publishers() { # wait_publishers N SECS: until exactly N publish
 	local end=$((SECONDS + $2)) n
 	while [ $SECONDS -lt $end ]; do
 		n=$(publishers 2>/dev/null)
-		[ "${n:-0}" -ge "$1" ] && return 0
+		[ -n "$n" ] && [ "$n" -eq "$1" ] && return 0
 		sleep 0.2
 	done
 	return 1
@@ -90,7 +90,8 @@ wait_publishers() { # wait_publishers N SECS
 run() { # run TAG FACTS: A publishes, the bot joins, then B
 	local tag=$1
 	echo "== run $tag: A publishes, vpbot joins, then B"
-	wait_publishers 0 1 || jl_fail "cannot ask Janus for its publishers"
+	wait_publishers 0 15 ||
+		jl_fail "$tag: Janus's room 1234 is not empty (or cannot be asked)"
 	jl_pub_start "A$tag" --plugin videoroom --room 1234 --id "$ID_A" \
 		--display alice@example.com --wav "$T/a.wav" --duration $DUR
 	wait_publishers 1 20 || jl_fail "$tag: A is not publishing after 20 s"
