@@ -233,26 +233,29 @@ const char *vp_bot__identity(const struct bot *b, const char *pid,
 void vp_bot__gate_join(struct bot *b, const char *pid, const char *identity,
 		       bool consented)
 {
-	if (b->gate)
-		vp_bot__gate_error(b,
-				   vp_gate_participant_join_consented(
-					   b->gate, pid, identity, consented,
-					   vp_bot__at(b)),
-				   "participant join", pid);
+	int err;
+
+	if (!b->gate)
+		return;
+	err = vp_gate_participant_join_consented(b->gate, pid, identity,
+						 consented, vp_bot__at(b));
+	vp_bot__gate_error(b, err, "participant join", pid);
 }
 
 void vp_bot__gate_leave(struct bot *b, const char *pid)
 {
-	if (b->gate)
-		vp_bot__gate_error(b,
-				   vp_gate_participant_leave(b->gate, pid,
-							     vp_bot__at(b)),
-				   "participant leave", pid);
+	int err;
+
+	if (!b->gate)
+		return;
+	err = vp_gate_participant_leave(b->gate, pid, vp_bot__at(b));
+	vp_bot__gate_error(b, err, "participant leave", pid);
 }
 
 void vp_bot__gate_consent(struct bot *b, const char *pid, bool granted)
 {
 	const struct bot_participant *p = vp_bot__part(b, pid, false);
+	int err;
 
 	if (!p || !p->present) {
 		/* nobody to apply it to: their join carries their consent
@@ -261,11 +264,10 @@ void vp_bot__gate_consent(struct bot *b, const char *pid, bool granted)
 			    pid);
 		return;
 	}
-	if (b->gate)
-		vp_bot__gate_error(b,
-				   vp_gate_consent(b->gate, pid, granted,
-						   vp_bot__at(b)),
-				   "consent", pid);
+	if (!b->gate)
+		return;
+	err = vp_gate_consent(b->gate, pid, granted, vp_bot__at(b));
+	vp_bot__gate_error(b, err, "consent", pid);
 }
 
 void vp_bot__gate_start(struct bot *b)

@@ -172,8 +172,7 @@ static bool evaluate_people(const struct vp_gate *g, char *why, size_t sz)
 			 p->pid);
 		return false;
 	}
-	for (size_t i = 0; g->d.consent == VP_CONSENT_ENFORCED &&
-			   i < g->nparts;
+	for (size_t i = 0; g->d.consent == VP_CONSENT_ENFORCED && i < g->nparts;
 	     i++) {
 		p = &g->parts[i];
 		if (!p->consented) {
@@ -385,7 +384,8 @@ int vp_gate_participant_join_consented(struct vp_gate *g, const char *pid,
 	p->never_record = m && m->capture == VP_SETTINGS_CAPTURE_NEVER;
 	p->consented = consented;
 	vp_log_info("gate participant=%s joined known=%d never_record=%d "
-		    "consented=%d", pid, p->known, p->never_record, consented);
+		    "consented=%d",
+		    pid, p->known, p->never_record, consented);
 	err = apply(g, at_sample, false);
 	if (g->announceh && g->started && g->d.verdict == VP_POLICY_RECORD &&
 	    g->d.consent != VP_CONSENT_NONE)
@@ -405,8 +405,10 @@ int vp_gate_participant_leave(struct vp_gate *g, const char *pid,
 			     at_sample);
 	p = find(g, pid);
 	if (!p)
-		return latch(g, ENOENT, "a participant the gate does not know "
-			     "left", at_sample);
+		return latch(g, ENOENT,
+			     "a participant the gate does not know "
+			     "left",
+			     at_sample);
 	vp_log_info("gate participant=%s left", pid);
 	vp_mem_deref(p->pid);
 	/* order does not matter: move the last one into the hole */
@@ -426,8 +428,10 @@ int vp_gate_consent(struct vp_gate *g, const char *pid, bool granted,
 			     at_sample);
 	p = find(g, pid);
 	if (!p)
-		return latch(g, ENOENT, "consent for a participant the gate "
-			     "does not know", at_sample);
+		return latch(g, ENOENT,
+			     "consent for a participant the gate "
+			     "does not know",
+			     at_sample);
 	vp_log_info("gate participant=%s consent=%s", pid,
 		    granted ? "granted" : "revoked");
 	p->consented = granted;
@@ -511,9 +515,8 @@ json_t *vp_gate_json(const struct vp_gate *g)
 		return NULL;
 	return json_pack("{s:b, s:b, s:s, s:I, s:I, s:o, s:o}", "open",
 			 vp_gate_is_open(g), "failed", g->failed, "reason",
-			 g->reason,
-			 "dropped_frames", (json_int_t)g->dropped_frames,
-			 "dropped_samples", (json_int_t)g->dropped_samples,
-			 "participants", parts_json(g), "timeline",
-			 vp_gate_timeline_json(g));
+			 g->reason, "dropped_frames",
+			 (json_int_t)g->dropped_frames, "dropped_samples",
+			 (json_int_t)g->dropped_samples, "participants",
+			 parts_json(g), "timeline", vp_gate_timeline_json(g));
 }

@@ -525,10 +525,14 @@ const char *vp_meeting_facts_vouched(const struct vp_meeting_facts *f,
 
 static int parse_facts(struct pctx *c, json_t *root, struct vp_meeting_facts *f)
 {
-	static const char *const keys[] = {
-		"organizer",	  "invitees",	    "title",
-		"private",	  "manual_invite",  "conference_url",
-		"vouched_identities", NULL};
+	static const char *const keys[] = {"organizer",
+					   "invitees",
+					   "title",
+					   "private",
+					   "manual_invite",
+					   "conference_url",
+					   "vouched_identities",
+					   NULL};
 	json_t *v;
 	int err = check_keys(c, root, "", keys);
 

@@ -352,11 +352,12 @@ VTEST(gate_parse_fields_and_defaults)
 VTEST(gate_facts_vouched_identities)
 {
 	struct vp_settings *s = settings(S_LIST);
-	struct vp_meeting_facts *f = facts(
-		"{'organizer': 'alice@example.com', 'invitees': "
-		"['Carol@example.com'], 'private': false, "
-		"'vouched_identities': {'4284012330263173': 'Carol@Example.com',"
-		" 'p-2': 'bob@example.com'}}");
+	struct vp_meeting_facts *f =
+		facts("{'organizer': 'alice@example.com', 'invitees': "
+		      "['Carol@example.com'], 'private': false, "
+		      "'vouched_identities': {'4284012330263173': "
+		      "'Carol@Example.com',"
+		      " 'p-2': 'bob@example.com'}}");
 	struct vp_meeting_facts *f2 =
 		facts(F(ALICE, EXTERNAL, "'x'", "false", "false", URL));
 	struct vp_policy_decision d;

@@ -73,8 +73,8 @@ static struct vp_gate *live_facts(const char *mode, const char *fq,
 /* ... with carol not invited */
 static struct vp_gate *live(const char *mode, struct rec *r)
 {
-	return live_facts(mode, F(ALICE, EXTERNAL, "'x'", "false", "false", URL),
-			  r);
+	return live_facts(mode,
+			  F(ALICE, EXTERNAL, "'x'", "false", "false", URL), r);
 }
 
 /* The last timeline entry's reason starts with `code`, and it is closed. */
@@ -275,9 +275,9 @@ VTEST(gate_live_policy_keeps_closed)
  * that ignores the return value still cannot leave it open. */
 VTEST(gate_live_errors_latch_closed)
 {
-	static const char *const cases[] = {"join twice", "join no id",
+	static const char *const cases[] = {"join twice",    "join no id",
 					    "leave unknown", "consent unknown",
-					    "start twice", "vp_gate_fail"};
+					    "start twice",   "vp_gate_fail"};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct rec r;
@@ -285,8 +285,8 @@ VTEST(gate_live_errors_latch_closed)
 		struct vp_gate_grant *gr = NULL;
 		int e = 0;
 
-		VT_EQ(0, vp_gate_participant_join(g, "p1", "bob@example.com",
-						  0));
+		VT_EQ(0,
+		      vp_gate_participant_join(g, "p1", "bob@example.com", 0));
 		VT_EQ(0, vp_gate_start(g, 0));
 		VT_TRUE(vp_gate_is_open(g) && !vp_gate_failed(g));
 		VT_EQ(VP_GATE_ALLOW, vp_gate_check(g, "p1", &gr));
@@ -316,11 +316,12 @@ VTEST(gate_live_errors_latch_closed)
 		    strncmp(vp_gate_reason(g), "gate_error:", 11) ||
 		    !last_mark_is(g, "gate_error:") || r.n != 2 || r.open[1] ||
 		    r.at[1] != 5)
-			vtest_fail(__FILE__, __LINE__, "case %s: not latched (%s)",
-				   cases[i], vp_gate_reason(g));
+			vtest_fail(__FILE__, __LINE__,
+				   "case %s: not latched (%s)", cases[i],
+				   vp_gate_reason(g));
 		/* nothing reopens it: not a leave, a consent, a new join */
-		VT_EQ(0, vp_gate_participant_join(g, "p3", "dave@example.com",
-						  9));
+		VT_EQ(0,
+		      vp_gate_participant_join(g, "p3", "dave@example.com", 9));
 		VT_EQ(0, vp_gate_participant_leave(g, "p3", 10));
 		VT_TRUE(!vp_gate_is_open(g));
 		VT_EQ(VP_GATE_DENY, vp_gate_check(g, "p1", &gr));
@@ -371,7 +372,8 @@ VTEST(gate_live_never_record_join_oom_closes)
 			VT_TRUE(!vp_gate_is_open(g));
 		} else {
 			VT_TRUE(!vp_gate_failed(g));
-			VT_TRUE(!strncmp(vp_gate_reason(g), "never_record:", 13));
+			VT_TRUE(!strncmp(vp_gate_reason(g),
+					 "never_record:", 13));
 		}
 		vp_mem_deref(gr);
 		vp_mem_deref(g);
@@ -439,8 +441,8 @@ VTEST(gate_live_never_record_unverifiable)
 				 g, "p1", "bob@example.com", true, 0));
 		VT_EQ(0, vp_gate_start(g, 0));
 		VT_TRUE(vp_gate_is_open(g)); /* everyone present is known */
-		VT_EQ(0, vp_gate_participant_join(g, "4284012330263173",
-						  NULL, 960));
+		VT_EQ(0, vp_gate_participant_join(g, "4284012330263173", NULL,
+						  960));
 		VT_TRUE(!vp_gate_is_open(g));
 		VT_TRUE(!strncmp(vp_gate_reason(g),
 				 "never_record_unverifiable: participant "
@@ -449,8 +451,8 @@ VTEST(gate_live_never_record_unverifiable)
 		/* consenting does not identify them */
 		VT_EQ(0, vp_gate_consent(g, "4284012330263173", true, 1000));
 		VT_TRUE(!vp_gate_is_open(g));
-		VT_EQ(0, vp_gate_participant_leave(g, "4284012330263173",
-						   2000));
+		VT_EQ(0,
+		      vp_gate_participant_leave(g, "4284012330263173", 2000));
 		VT_TRUE(vp_gate_is_open(g)); /* not an error: it reopens */
 		VT_EQ(3, r.n);
 		vp_mem_deref(g);
