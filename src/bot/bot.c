@@ -52,20 +52,21 @@ static void on_part_joined(const char *id, const char *display,
 	struct bot *b = arg;
 	struct bot_participant *p = vp_bot__part(b, id, true);
 
-	if (!p)
+	if (!p) { /* untracked is unknown to the gate: it must not stay open */
+		vp_bot__gate_error(b, ENOSPC, "participant table full", id);
 		return;
+	}
 	if (p->present)
 		return; /* already known: a repeated notice */
 	p->present = true;
 	p->joined_ns = vp_clock_utc_ns();
 	p->left_ns = 0;
+	identity = vp_bot__identity(b, id, identity);
 	snprintf(p->display, sizeof(p->display), "%s", display ? display : "");
 	snprintf(p->identity, sizeof(p->identity), "%s",
 		 identity ? identity : "");
 	vp_log_info("participant joined id=%s", id);
-	if (b->gate)
-		vp_gate_participant_join_consented(b->gate, id, identity,
-						   consented, vp_bot__at(b));
+	vp_bot__gate_join(b, id, identity, consented);
 	vp_events_emit(b->ev, "participant_joined",
 		       json_pack("{s:s, s:s?, s:s?, s:b}", "id", id, "display",
 				 display, "identity", identity, "consented",
@@ -83,8 +84,7 @@ static void on_part_left(const char *id, void *arg)
 	p->present = false;
 	p->left_ns = vp_clock_utc_ns();
 	vp_log_info("participant left id=%s", id);
-	if (b->gate)
-		vp_gate_participant_leave(b->gate, id, vp_bot__at(b));
+	vp_bot__gate_leave(b, id);
 	vp_events_emit(b->ev, "participant_left", json_pack("{s:s}", "id", id));
 	vp_bot__save(b, "recording");
 }
@@ -97,8 +97,7 @@ static void on_consent(const char *id, bool granted, void *arg)
 		    granted ? "granted" : "revoked");
 	vp_events_emit(b->ev, "consent",
 		       json_pack("{s:s, s:b}", "id", id, "granted", granted));
-	if (b->gate)
-		vp_gate_consent(b->gate, id, granted, vp_bot__at(b));
+	vp_bot__gate_consent(b, id, granted);
 }
 
 static void on_offer(const struct vp_sig_offer *o, void *arg)

@@ -190,11 +190,92 @@ int vp_bot__policy(struct bot *b)
 	return 0;
 }
 
+/*
+ * An error on the gate's path. The gate has already latched itself
+ * closed for the rest of the meeting (gate.h, "Errors"); latching again
+ * here keeps that true for an error the gate never saw, and the log says
+ * which call failed. The change handler has put the reason in the
+ * timeline, the events and meeting.json.
+ */
+void vp_bot__gate_error(struct bot *b, int err, const char *what,
+			const char *pid)
+{
+	if (!err)
+		return;
+	vp_log_err("gate: %s (participant=%.64s): %s; the gate is closed for "
+		   "the rest of the meeting",
+		   what, pid ? pid : "-", strerror(err));
+	if (b->gate)
+		vp_gate_fail(b->gate, err, what, vp_bot__at(b));
+}
+
+/*
+ * The identity the gate judges a participant by: the dialect's, which its
+ * server verified (sim), else the one the deployment vouches for in the
+ * meeting facts (vouched_identities, for dialects that carry none, like
+ * Janus). Never the display name: anyone can type any name.
+ */
+const char *vp_bot__identity(const struct bot *b, const char *pid,
+			     const char *dialect_identity)
+{
+	const char *v;
+
+	if (dialect_identity && *dialect_identity)
+		return dialect_identity;
+	v = vp_meeting_facts_vouched(b->facts, pid);
+	if (v)
+		vp_log_info("participant %s: identity vouched for by the "
+			    "deployment (meeting facts)",
+			    pid);
+	return v;
+}
+
+void vp_bot__gate_join(struct bot *b, const char *pid, const char *identity,
+		       bool consented)
+{
+	int err;
+
+	if (!b->gate)
+		return;
+	err = vp_gate_participant_join_consented(b->gate, pid, identity,
+						 consented, vp_bot__at(b));
+	vp_bot__gate_error(b, err, "participant join", pid);
+}
+
+void vp_bot__gate_leave(struct bot *b, const char *pid)
+{
+	int err;
+
+	if (!b->gate)
+		return;
+	err = vp_gate_participant_leave(b->gate, pid, vp_bot__at(b));
+	vp_bot__gate_error(b, err, "participant leave", pid);
+}
+
+void vp_bot__gate_consent(struct bot *b, const char *pid, bool granted)
+{
+	const struct bot_participant *p = vp_bot__part(b, pid, false);
+	int err;
+
+	if (!p || !p->present) {
+		/* nobody to apply it to: their join carries their consent
+		 * as it is then, so ignoring this cannot open the gate */
+		vp_log_warn("consent for %.64s, who is not present: ignored",
+			    pid);
+		return;
+	}
+	if (!b->gate)
+		return;
+	err = vp_gate_consent(b->gate, pid, granted, vp_bot__at(b));
+	vp_bot__gate_error(b, err, "consent", pid);
+}
+
 void vp_bot__gate_start(struct bot *b)
 {
 	if (b->gate && !b->gate_started) {
 		b->gate_started = true;
-		vp_gate_start(b->gate, vp_bot__at(b));
+		vp_bot__gate_error(b, vp_gate_start(b->gate, vp_bot__at(b)),
+				   "start", NULL);
 	}
 }
 

@@ -99,6 +99,16 @@ void vp_bot__flush_tracks(struct bot *b);
 /* bot_gate.c */
 int vp_bot__policy(struct bot *b);
 void vp_bot__gate_start(struct bot *b);
+void vp_bot__gate_join(struct bot *b, const char *pid, const char *identity,
+		       bool consented);
+void vp_bot__gate_leave(struct bot *b, const char *pid);
+void vp_bot__gate_consent(struct bot *b, const char *pid, bool granted);
+/** Latch the gate closed for an error on its path (and log it). */
+void vp_bot__gate_error(struct bot *b, int err, const char *what,
+			const char *pid);
+/** The identity the gate judges pid by; never the display name. */
+const char *vp_bot__identity(const struct bot *b, const char *pid,
+			     const char *dialect_identity);
 void vp_bot__gate_close(struct bot *b);
 uint64_t vp_bot__at(const struct bot *b);
 bool vp_bot__gate_open(void *arg, uint64_t *open_since);

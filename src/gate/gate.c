@@ -16,6 +16,7 @@
 #include "src/gate/gate_priv.h"
 
 #define REASON_LEN 160
+#define MARKS_CAP0 16
 
 struct vp_gate_grant {
 	atomic_bool revoked; /* the only mutable field; any thread reads */
@@ -39,6 +40,8 @@ struct vp_gate {
 	struct vp_settings *s;
 	struct vp_policy_decision d;
 	bool started;
+	bool failed; /* latched closed by an error: for good */
+	char fail_why[REASON_LEN];
 	atomic_bool open;
 	struct vp_gate_grant *grant; /* non-NULL exactly while open */
 	char reason[REASON_LEN];
@@ -86,6 +89,13 @@ int vp_gate_alloc(struct vp_gate **gp, const struct vp_settings *s,
 	if (!g)
 		return ENOMEM;
 	atomic_init(&g->open, false);
+	/* the timeline always has room for the mark of an error latch */
+	g->marks = vp_mem_zalloc(MARKS_CAP0 * sizeof(*g->marks), NULL);
+	if (!g->marks) {
+		vp_mem_deref(g);
+		return ENOMEM;
+	}
+	g->capmarks = MARKS_CAP0;
 	/* settings are immutable; the second owner only reads them */
 	g->s = vp_mem_ref((void *)s);
 	g->d = *d;
@@ -120,38 +130,54 @@ static struct part *find(const struct vp_gate *g, const char *pid)
 	return NULL;
 }
 
-/* Would the gate be open now? If not, why (first blocking condition). */
-static bool evaluate(const struct vp_gate *g, char *why, size_t sz)
+/* The first present participant who is never-record, or NULL. */
+static const struct part *never_present(const struct vp_gate *g)
 {
-	bool enforced = g->d.consent == VP_CONSENT_ENFORCED;
-
-	if (!g->started) {
-		snprintf(why, sz, "not_started: the gate was not started");
-		return false;
-	}
-	if (g->d.verdict != VP_POLICY_RECORD) {
-		snprintf(why, sz, "policy_%s: %.120s",
-			 vp_policy_verdict_str(g->d.verdict),
-			 vp_policy_cause(&g->d));
-		return false;
-	}
-	/* never-record first: it holds even if they consented */
 	for (size_t i = 0; i < g->nparts; i++) {
-		if (g->parts[i].never_record) {
-			snprintf(why, sz,
-				 "never_record: participant %.64s "
-				 "is present",
-				 g->parts[i].pid);
-			return false;
-		}
+		if (g->parts[i].never_record)
+			return &g->parts[i];
 	}
-	for (size_t i = 0; enforced && i < g->nparts; i++) {
-		const struct part *p = &g->parts[i];
+	return NULL;
+}
 
+/* The first present participant without an identity, or NULL. */
+static const struct part *unknown_present(const struct vp_gate *g)
+{
+	for (size_t i = 0; i < g->nparts; i++) {
+		if (!g->parts[i].known)
+			return &g->parts[i];
+	}
+	return NULL;
+}
+
+/* The live rows of DESIGN §6: never-record, then consent. */
+static bool evaluate_people(const struct vp_gate *g, char *why, size_t sz)
+{
+	const struct part *p = never_present(g);
+
+	/* never-record first: it holds even if they consented */
+	if (p) {
+		snprintf(why, sz, "never_record: participant %.64s is present",
+			 p->pid);
+		return false;
+	}
+	/* an invited never-record member may be anyone we cannot
+	 * identify; a display name is not an identity (fail closed) */
+	p = g->d.never_record_invited ? unknown_present(g) : NULL;
+	if (p) {
+		snprintf(why, sz,
+			 "never_record_unverifiable: participant %.48s has "
+			 "no verified identity; a never-record member is "
+			 "invited",
+			 p->pid);
+		return false;
+	}
+	for (size_t i = 0; g->d.consent == VP_CONSENT_ENFORCED && i < g->nparts;
+	     i++) {
+		p = &g->parts[i];
 		if (!p->consented) {
 			snprintf(why, sz,
-				 "%s: participant %.64s has not "
-				 "consented",
+				 "%s: participant %.64s has not consented",
 				 p->known ? "consent_missing"
 					  : "consent_unknown",
 				 p->pid);
@@ -162,22 +188,50 @@ static bool evaluate(const struct vp_gate *g, char *why, size_t sz)
 	return true;
 }
 
+/* Would the gate be open now? If not, why (first blocking condition). */
+static bool evaluate(const struct vp_gate *g, char *why, size_t sz)
+{
+	if (g->failed) {
+		snprintf(why, sz, "%s", g->fail_why);
+		return false;
+	}
+	if (!g->started) {
+		snprintf(why, sz, "not_started: the gate was not started");
+		return false;
+	}
+	if (g->d.verdict != VP_POLICY_RECORD) {
+		snprintf(why, sz, "policy_%s: %.120s",
+			 vp_policy_verdict_str(g->d.verdict),
+			 vp_policy_cause(&g->d));
+		return false;
+	}
+	return evaluate_people(g, why, sz);
+}
+
+static int grow_marks(struct vp_gate *g)
+{
+	size_t cap = g->capmarks * 2;
+	struct mark *m = vp_mem_zalloc(cap * sizeof(*m), NULL);
+
+	if (!m)
+		return ENOMEM;
+	memcpy(m, g->marks, g->nmarks * sizeof(*m));
+	vp_mem_deref(g->marks);
+	g->marks = m;
+	g->capmarks = cap;
+	return 0;
+}
+
+/* One slot is always kept spare for the mark of an error latch, so the
+ * timeline says why the gate shut even when memory ran out. */
 static int add_mark(struct vp_gate *g, uint64_t at, bool open)
 {
 	struct mark *m;
 
-	if (g->nmarks == g->capmarks) {
-		size_t cap = g->capmarks ? g->capmarks * 2 : 16;
-
-		m = vp_mem_zalloc(cap * sizeof(*m), NULL);
-		if (!m)
-			return ENOMEM;
-		if (g->nmarks)
-			memcpy(m, g->marks, g->nmarks * sizeof(*m));
-		vp_mem_deref(g->marks);
-		g->marks = m;
-		g->capmarks = cap;
-	}
+	if (!g->failed && g->nmarks + 1 >= g->capmarks && grow_marks(g))
+		return ENOMEM;
+	if (g->nmarks == g->capmarks)
+		return ENOMEM;
 	m = &g->marks[g->nmarks++];
 	m->sample = at;
 	m->open = open;
@@ -185,43 +239,81 @@ static int add_mark(struct vp_gate *g, uint64_t at, bool open)
 	return 0;
 }
 
+static int apply(struct vp_gate *g, uint64_t at, bool force_mark);
+
+/*
+ * Any error on the gate's path closes it for the rest of the meeting: a
+ * participant the gate could not register, or a timeline entry it could
+ * not write, leaves it not knowing who is present, and guessing "open"
+ * would record a never-record member. The first error's reason stays.
+ * @return err, so callers can `return latch(...)`
+ */
+static int latch(struct vp_gate *g, int err, const char *what, uint64_t at)
+{
+	if (g->failed)
+		return err;
+	g->failed = true;
+	snprintf(g->fail_why, sizeof(g->fail_why),
+		 "gate_error: %.80s (%s); closed for the rest of the meeting",
+		 what, strerror(err));
+	revoke(g); /* before anything else can fail */
+	vp_log_err("gate %s", g->fail_why);
+	(void)apply(g, at, true);
+	return err;
+}
+
+static int open_grant(struct vp_gate *g)
+{
+	g->grant = vp_mem_zalloc(sizeof(*g->grant), NULL);
+	if (!g->grant)
+		return ENOMEM;
+	atomic_init(&g->grant->revoked, false);
+	atomic_store(&g->open, true);
+	return 0;
+}
+
 /*
  * Re-evaluate after an event and apply the result. Closing never fails
- * and happens before anything else; opening needs a new grant, and if
- * that allocation fails the gate stays closed (fail closed).
+ * and happens before anything else; opening needs a new grant and a
+ * timeline entry, and if either allocation fails the gate latches closed.
  */
 static int apply(struct vp_gate *g, uint64_t at, bool force_mark)
 {
 	char why[REASON_LEN];
 	bool want = evaluate(g, why, sizeof(why));
 	bool was = atomic_load(&g->open);
-	int err = 0, merr;
 
 	if (!want && was)
 		revoke(g);
-	if (want && !was) {
-		g->grant = vp_mem_zalloc(sizeof(*g->grant), NULL);
-		if (!g->grant) {
-			want = false;
-			snprintf(why, sizeof(why),
-				 "no_memory: could not open the gate");
-			err = ENOMEM;
-			vp_log_warn("gate stays closed: out of memory");
-		} else {
-			atomic_init(&g->grant->revoked, false);
-			atomic_store(&g->open, true);
-		}
-	}
+	if (want && !was && open_grant(g))
+		return latch(g, ENOMEM, "could not open the gate", at);
 	memcpy(g->reason, why, sizeof(g->reason));
 	if (want == was && !force_mark)
-		return err;
+		return 0;
 	/* the audit trail, then the timeline and the bot */
 	vp_log_info("gate %s at_sample=%llu reason=\"%s\"",
 		    want ? "open" : "closed", (unsigned long long)at, why);
-	merr = add_mark(g, at, want);
+	if (add_mark(g, at, want))
+		return latch(g, ENOMEM, "could not extend the gate timeline",
+			     at);
 	if (g->changeh)
 		g->changeh(want, why, at, g->change_arg);
-	return err ? err : merr;
+	return 0;
+}
+
+int vp_gate_fail(struct vp_gate *g, int err, const char *what,
+		 uint64_t at_sample)
+{
+	if (!g)
+		return EINVAL;
+	(void)latch(g, err ? err : EPROTO, what ? what : "caller error",
+		    at_sample);
+	return 0;
+}
+
+bool vp_gate_failed(const struct vp_gate *g)
+{
+	return !g || g->failed;
 }
 
 int vp_gate_start(struct vp_gate *g, uint64_t at_sample)
@@ -229,7 +321,8 @@ int vp_gate_start(struct vp_gate *g, uint64_t at_sample)
 	if (!g)
 		return EINVAL;
 	if (g->started)
-		return EALREADY;
+		return latch(g, EALREADY, "the gate was started twice",
+			     at_sample);
 	g->started = true;
 	if (g->announceh && g->d.verdict == VP_POLICY_RECORD &&
 	    g->d.consent != VP_CONSENT_NONE)
@@ -268,24 +361,31 @@ int vp_gate_participant_join_consented(struct vp_gate *g, const char *pid,
 	struct part *p;
 	int err;
 
-	if (!g || !pid || !*pid)
+	if (!g)
 		return EINVAL;
+	if (!pid || !*pid)
+		return latch(g, EINVAL, "a participant joined without an id",
+			     at_sample);
 	if (find(g, pid))
-		return EALREADY;
-	if (g->nparts == g->capparts && (err = grow_parts(g)))
-		return err;
+		return latch(g, EALREADY, "a participant id joined twice",
+			     at_sample);
+	if (g->nparts == g->capparts && grow_parts(g))
+		return latch(g, ENOMEM, "could not register a participant",
+			     at_sample);
 	p = &g->parts[g->nparts];
 	memset(p, 0, sizeof(*p));
 	p->pid = vp_mem_strdup(pid);
 	if (!p->pid)
-		return ENOMEM;
+		return latch(g, ENOMEM, "could not register a participant",
+			     at_sample);
 	g->nparts++;
 	p->known = identity && *identity;
 	m = p->known ? vp_settings_member_find(g->s, identity) : NULL;
 	p->never_record = m && m->capture == VP_SETTINGS_CAPTURE_NEVER;
 	p->consented = consented;
 	vp_log_info("gate participant=%s joined known=%d never_record=%d "
-		    "consented=%d", pid, p->known, p->never_record, consented);
+		    "consented=%d",
+		    pid, p->known, p->never_record, consented);
 	err = apply(g, at_sample, false);
 	if (g->announceh && g->started && g->d.verdict == VP_POLICY_RECORD &&
 	    g->d.consent != VP_CONSENT_NONE)
@@ -298,11 +398,17 @@ int vp_gate_participant_leave(struct vp_gate *g, const char *pid,
 {
 	struct part *p;
 
-	if (!g || !pid)
+	if (!g)
 		return EINVAL;
+	if (!pid)
+		return latch(g, EINVAL, "a participant without an id left",
+			     at_sample);
 	p = find(g, pid);
 	if (!p)
-		return ENOENT;
+		return latch(g, ENOENT,
+			     "a participant the gate does not know "
+			     "left",
+			     at_sample);
 	vp_log_info("gate participant=%s left", pid);
 	vp_mem_deref(p->pid);
 	/* order does not matter: move the last one into the hole */
@@ -315,11 +421,17 @@ int vp_gate_consent(struct vp_gate *g, const char *pid, bool granted,
 {
 	struct part *p;
 
-	if (!g || !pid)
+	if (!g)
 		return EINVAL;
+	if (!pid)
+		return latch(g, EINVAL, "consent without a participant id",
+			     at_sample);
 	p = find(g, pid);
 	if (!p)
-		return ENOENT;
+		return latch(g, ENOENT,
+			     "consent for a participant the gate "
+			     "does not know",
+			     at_sample);
 	vp_log_info("gate participant=%s consent=%s", pid,
 		    granted ? "granted" : "revoked");
 	p->consented = granted;
@@ -401,10 +513,10 @@ json_t *vp_gate_json(const struct vp_gate *g)
 {
 	if (!g)
 		return NULL;
-	return json_pack("{s:b, s:s, s:I, s:I, s:o, s:o}", "open",
-			 vp_gate_is_open(g), "reason", g->reason,
-			 "dropped_frames", (json_int_t)g->dropped_frames,
-			 "dropped_samples", (json_int_t)g->dropped_samples,
-			 "participants", parts_json(g), "timeline",
-			 vp_gate_timeline_json(g));
+	return json_pack("{s:b, s:b, s:s, s:I, s:I, s:o, s:o}", "open",
+			 vp_gate_is_open(g), "failed", g->failed, "reason",
+			 g->reason, "dropped_frames",
+			 (json_int_t)g->dropped_frames, "dropped_samples",
+			 (json_int_t)g->dropped_samples, "participants",
+			 parts_json(g), "timeline", vp_gate_timeline_json(g));
 }

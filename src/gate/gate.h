@@ -4,15 +4,32 @@
  * frame (DESIGN.md §6, the rows not overridden by a manual invite).
  *
  * One whole-meeting gate. It is open only when all of these hold:
+ *  - no error has happened on the gate's path (see "Errors" below);
  *  - vp_gate_start() was called (nothing is captured before that);
  *  - the policy verdict is RECORD;
  *  - no present participant is a never-record member (identity matched
  *    case-insensitively against the settings' members);
+ *  - if a never-record member is invited (decision.never_record_invited),
+ *    every present participant has an identity: one we cannot identify
+ *    may be that member (never_record_unverifiable). Identities come from
+ *    the dialect (verified by its server) or from the deployment
+ *    (meeting facts' vouched_identities); a display name is not one;
  *  - with consent enforced, every present participant has consented
  *    (a participant with no identity counts as not consented until they
- *    consent live; with none/notify an unknown participant does not close
- *    the gate, because nothing identifies them as never-record).
+ *    consent live; with none/notify and no never-record invitee an
+ *    unknown participant does not close the gate).
  * The bot itself is not a participant: never pass it to _join().
+ *
+ * Errors fail closed, for good: every function below that changes state
+ * and returns an error other than EINVAL-for-a-NULL-gate has, before it
+ * returns, latched the gate closed for the rest of the meeting (reason
+ * "gate_error: ..."), revoked the grant and added a timeline entry. A
+ * gate that could not register a participant, or write its timeline,
+ * no longer knows who is present; reopening later would be a guess.
+ * So a caller that ignores a return value still cannot leave it open;
+ * callers should still log it. vp_gate_fail() latches from outside, for
+ * errors the caller meets on the gate's path (e.g. a participant it
+ * could not even pass to the gate).
  *
  * Threads: every function runs on the net thread (the owner), except
  * vp_gate_is_open() and vp_gate_grant_valid(), which are single atomic
@@ -75,16 +92,29 @@ void vp_gate_on_announce(struct vp_gate *g, vp_gate_announce_h *h, void *arg);
  * The bot is in and knows the participants present at join (register them
  * with _join() first): evaluate, and open if allowed. Adds the first
  * timeline entry, open or closed, with its reason.
- * @return 0, EALREADY (started before), EINVAL, ENOMEM (stays closed)
+ * @return 0, EALREADY (started before), EINVAL, ENOMEM; any error latches
  */
 int vp_gate_start(struct vp_gate *g, uint64_t at_sample);
+
+/**
+ * Latch the gate closed for the rest of the meeting (reason "gate_error:
+ * WHAT (strerror(err)); closed for the rest of the meeting"), for an error
+ * the caller met on the gate's path. Only the first error's reason is
+ * kept. @return 0, or EINVAL for a NULL gate
+ */
+int vp_gate_fail(struct vp_gate *g, int err, const char *what,
+		 uint64_t at_sample);
+/** @return true once latched closed by an error (or for NULL) */
+bool vp_gate_failed(const struct vp_gate *g);
 
 /**
  * A participant joined. Closes the gate before returning if they are
  * never-record, or (consent enforced) have not consented.
  * @param pid       the dialect's participant id (copied)
- * @param identity  e-mail if the dialect knows it, else NULL
- * @return 0, EINVAL, EALREADY (pid present), ENOMEM
+ * @param identity  verified e-mail (from the dialect, or vouched for by
+ *                  the deployment), else NULL; never a display name
+ * @return 0, EINVAL, EALREADY (pid present), ENOMEM; any error but a NULL
+ *         gate latches the gate closed
  */
 int vp_gate_participant_join(struct vp_gate *g, const char *pid,
 			     const char *identity, uint64_t at_sample);
@@ -92,13 +122,13 @@ int vp_gate_participant_join(struct vp_gate *g, const char *pid,
 int vp_gate_participant_join_consented(struct vp_gate *g, const char *pid,
 				       const char *identity, bool consented,
 				       uint64_t at_sample);
-/** @return 0, EINVAL, ENOENT (pid not present), ENOMEM (stays closed) */
+/** @return 0, EINVAL, ENOENT (pid not present), ENOMEM; errors latch */
 int vp_gate_participant_leave(struct vp_gate *g, const char *pid,
 			      uint64_t at_sample);
 /**
  * A participant granted or revoked consent. A revocation closes the gate
  * (consent enforced) before returning.
- * @return 0, EINVAL, ENOENT (pid not present), ENOMEM (stays closed)
+ * @return 0, EINVAL, ENOENT (pid not present), ENOMEM; errors latch
  */
 int vp_gate_consent(struct vp_gate *g, const char *pid, bool granted,
 		    uint64_t at_sample);
@@ -129,7 +159,8 @@ const char *vp_gate_reason(const struct vp_gate *g);
 json_t *vp_gate_timeline_json(const struct vp_gate *g);
 
 /**
- * Whole state: {"open", "reason", "dropped_frames", "dropped_samples",
+ * Whole state: {"open", "failed", "reason", "dropped_frames",
+ * "dropped_samples",
  * "participants": [{"pid", "known", "never_record", "consented"}],
  * "timeline": [...]}. Identities are not included (meeting.json has them
  * in the participants list). @return a new reference, or NULL

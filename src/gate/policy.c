@@ -183,11 +183,13 @@ static void note_live(struct vp_policy_decision *d, const struct vp_settings *s,
 		const struct vp_settings_member *m =
 			vp_settings_member_find(s, person(f, i));
 
-		if (m && m->capture == VP_SETTINGS_CAPTURE_NEVER)
+		if (m && m->capture == VP_SETTINGS_CAPTURE_NEVER) {
+			d->never_record_invited = true;
 			reason(d,
 			       "never_record_invitee: %.80s closes the "
 			       "gate while present",
 			       m->address);
+		}
 	}
 	switch (s->consent) {
 	case VP_CONSENT_ENFORCED:
@@ -293,10 +295,11 @@ json_t *vp_policy_decision_json(const struct vp_policy_decision *d)
 	if (!d)
 		return NULL;
 	r = json_array();
-	o = json_pack("{s:s, s:s, s:b, s:o}", "verdict",
+	o = json_pack("{s:s, s:s, s:b, s:b, s:o}", "verdict",
 		      vp_policy_verdict_str(d->verdict), "consent",
 		      vp_consent_mode_str(d->consent), "manual_invite",
-		      d->manual_invite, "reasons", r);
+		      d->manual_invite, "never_record_invited",
+		      d->never_record_invited, "reasons", r);
 	if (o && d->verdict != VP_POLICY_RECORD &&
 	    json_object_set_new(o, "cause", json_string(vp_policy_cause(d)))) {
 		json_decref(o);

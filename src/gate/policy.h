@@ -41,6 +41,10 @@ struct vp_policy_decision {
 	enum vp_policy_verdict verdict;
 	enum vp_consent_mode consent; /**< ENFORCED when settings missing */
 	bool manual_invite;
+	/** the organizer or an invitee is a never-record member: the gate
+	 *  then stays closed while anyone present has no verified identity
+	 *  (never_record_unverifiable) */
+	bool never_record_invited;
 	unsigned
 		cause; /**< index of the reason that set a non-RECORD verdict */
 	unsigned nreasons;
@@ -69,7 +73,8 @@ const char *vp_policy_verdict_str(enum vp_policy_verdict v);
 /**
  * For meeting.json and the events:
  * {"verdict": "deny", "consent": "enforced", "manual_invite": false,
- *  "cause": "private_meeting: ...", "reasons": ["...", ...]}
+ *  "never_record_invited": false, "cause": "private_meeting: ...",
+ *  "reasons": ["...", ...]}
  * ("cause" only when the verdict is not RECORD)
  * @return a new reference, or NULL (ENOMEM)
  */

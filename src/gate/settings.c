@@ -427,6 +427,8 @@ static void facts_destroy(void *arg)
 
 	vp_mem_deref(f->organizer);
 	strv_destroy(&f->invitees);
+	strv_destroy(&f->vouched_pids);
+	strv_destroy(&f->vouched_addrs);
 	vp_mem_deref(f->title);
 	vp_mem_deref(f->conference_url);
 }
@@ -447,11 +449,90 @@ static int parse_url(struct pctx *c, json_t *root, struct vp_meeting_facts *f)
 	return 0;
 }
 
+/* A participant id as a dialect reports it: opaque, compared exactly. */
+static bool pid_valid(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (n == 0 || n > VP_FACTS_PID_MAX)
+		return false;
+	for (; *k; k++)
+		if ((unsigned char)*k <= 0x20 || (unsigned char)*k >= 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * "vouched_identities": {"<participant id>": "address", ...}: identities
+ * the deployment vouches for, for dialects that carry none (src/gate/
+ * README.md says when a deployment may do that). Addresses only; a
+ * display name is never an identity.
+ */
+static int parse_vouched(struct pctx *c, json_t *root,
+			 struct vp_meeting_facts *f)
+{
+	json_t *o = json_object_get(root, "vouched_identities"), *v;
+	const char *key;
+	char name[96];
+	size_t n;
+	int err;
+
+	if (!o)
+		return 0;
+	if (!json_is_object(o))
+		return bad(c, "vouched_identities",
+			   "must be an object of participant id -> address");
+	n = json_object_size(o);
+	if (n > MAX_LIST)
+		return bad(c, "vouched_identities", "has too many entries");
+	f->vouched_pids.v = vp_mem_zalloc((n + 1) * sizeof(char *), NULL);
+	f->vouched_addrs.v = vp_mem_zalloc((n + 1) * sizeof(char *), NULL);
+	if (!f->vouched_pids.v || !f->vouched_addrs.v)
+		return ENOMEM;
+	json_object_foreach(o, key, v)
+	{
+		if (!pid_valid(key))
+			return bad(c, "vouched_identities",
+				   "has a key that is not a participant id "
+				   "(1..63 printable ASCII characters)");
+		snprintf(name, sizeof(name), "vouched_identities.%s", key);
+		f->vouched_pids.v[f->vouched_pids.n] = vp_mem_strdup(key);
+		if (!f->vouched_pids.v[f->vouched_pids.n])
+			return ENOMEM;
+		f->vouched_pids.n++;
+		err = get_text(c, v, name, true,
+			       &f->vouched_addrs.v[f->vouched_addrs.n]);
+		if (err)
+			return err;
+		f->vouched_addrs.n++;
+		err = check_kind(c, f->vouched_addrs.v[f->vouched_addrs.n - 1],
+				 K_ADDR, name);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+const char *vp_meeting_facts_vouched(const struct vp_meeting_facts *f,
+				     const char *pid)
+{
+	for (size_t i = 0; f && pid && i < f->vouched_addrs.n; i++) {
+		if (!strcmp(f->vouched_pids.v[i], pid))
+			return f->vouched_addrs.v[i];
+	}
+	return NULL;
+}
+
 static int parse_facts(struct pctx *c, json_t *root, struct vp_meeting_facts *f)
 {
-	static const char *const keys[] = {
-		"organizer",	 "invitees",	   "title", "private",
-		"manual_invite", "conference_url", NULL};
+	static const char *const keys[] = {"organizer",
+					   "invitees",
+					   "title",
+					   "private",
+					   "manual_invite",
+					   "conference_url",
+					   "vouched_identities",
+					   NULL};
 	json_t *v;
 	int err = check_keys(c, root, "", keys);
 
@@ -484,6 +565,8 @@ static int parse_facts(struct pctx *c, json_t *root, struct vp_meeting_facts *f)
 			       &f->manual_invite);
 	if (!err)
 		err = parse_url(c, root, f);
+	if (!err)
+		err = parse_vouched(c, root, f);
 	return err;
 }
 

@@ -68,7 +68,15 @@ struct vp_meeting_facts {
 	bool private_;			  /**< JSON "private" */
 	bool manual_invite;
 	char *conference_url; /**< NULL: physical room, metadata only */
+	/** vouched_identities: participant ids (as the dialect reports
+	 *  them, exact) and, index by index, the lower-cased addresses the
+	 *  deployment vouches for */
+	struct vp_settings_strv vouched_pids;
+	struct vp_settings_strv vouched_addrs;
 };
+
+/** Longest participant id a vouched_identities key may be. */
+#define VP_FACTS_PID_MAX 63
 
 /**
  * Parse company settings JSON.
@@ -110,6 +118,13 @@ int vp_meeting_facts_parse(struct vp_meeting_facts **fp, const char *json,
  */
 int vp_meeting_facts_load(struct vp_meeting_facts **fp, const char *path,
 			  char *err, size_t errsz);
+
+/**
+ * @return the address the deployment vouches for as participant pid
+ *         (meeting facts' vouched_identities), or NULL
+ */
+const char *vp_meeting_facts_vouched(const struct vp_meeting_facts *f,
+				     const char *pid);
 
 /** @return the member entry for a (any case) address, or NULL */
 const struct vp_settings_member *

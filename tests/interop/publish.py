@@ -261,6 +261,8 @@ async def join(j, handle, a):
     if a.plugin == "videoroom":
         body = {"request": "join", "ptype": "publisher", "room": a.room,
                 "display": a.display}
+        if a.id:
+            body["id"] = a.id   # Janus lets a client pick its publisher id
     else:
         body = {"request": "join", "room": a.room, "display": a.display,
                 "muted": False}
@@ -329,6 +331,7 @@ def main():
     ap.add_argument("--plugin", choices=sorted(PLUGINS), required=True)
     ap.add_argument("--room", type=int, required=True)
     ap.add_argument("--display", required=True)
+    ap.add_argument("--id", type=int, help="VideoRoom publisher id to ask for")
     ap.add_argument("--wav", required=True)
     ap.add_argument("--start-delay", type=float, default=0.0)
     ap.add_argument("--duration", type=float)

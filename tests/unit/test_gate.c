@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file test_gate.c  Policy rules and overrides of DESIGN.md §6 (table
- * driven), settings/facts validation, settings loading, the live gate.
- * JSON in this file is written with ' for " (see json()) to stay readable.
+ * driven), settings/facts validation, settings loading. The live gate:
+ * test_gate_live.c. JSON is written with ' for " (test_gate.h).
  */
 #include <errno.h>
 #include <signal.h>
@@ -12,78 +12,13 @@
 #include <unistd.h>
 
 #include "src/core/clock.h"
-#include "src/core/mem.h"
-#include "src/gate/gate.h"
-#include "src/gate/policy.h"
-#include "src/gate/settings.h"
-#include "tests/harness/vtest.h"
+#include "tests/unit/test_gate.h"
 
 #ifndef VP_GATE_DATA_DIR
 #define VP_GATE_DATA_DIR "tests/data/settings"
 #endif
 
-/* ' -> " into a static buffer (one at a time) */
-static const char *json(const char *src, char *buf, size_t sz)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < sz; i++)
-		buf[i] = src[i] == '\'' ? '"' : src[i];
-	buf[i] = '\0';
-	return buf;
-}
-
-static struct vp_settings *settings(const char *q)
-{
-	char buf[4096], err[256] = "";
-	struct vp_settings *s = NULL;
-	int e;
-
-	json(q, buf, sizeof(buf));
-	e = vp_settings_parse(&s, buf, strlen(buf), err, sizeof(err));
-	if (e)
-		vtest_fail(__FILE__, __LINE__, "settings %d: %s", e, err);
-	return s;
-}
-
-static struct vp_meeting_facts *facts(const char *q)
-{
-	char buf[4096], err[256] = "";
-	struct vp_meeting_facts *f = NULL;
-	int e;
-
-	json(q, buf, sizeof(buf));
-	e = vp_meeting_facts_parse(&f, buf, strlen(buf), err, sizeof(err));
-	if (e)
-		vtest_fail(__FILE__, __LINE__, "facts %d: %s", e, err);
-	return f;
-}
-
 /* ------------------------------------------------------------ policy */
-
-#define S(rint, rext, members, extra)                                          \
-	"{'company_domains': ['example.com'], 'record_internal': " rint        \
-	", 'record_external': " rext ", 'recorded_members': " members          \
-	", 'consent': {'mode': 'enforced'}" extra "}"
-#define S_ALL S("true", "true", "'all'", "")
-#define S_EXCL                                                                 \
-	S("true", "true", "'all'",                                             \
-	  ", 'exclude': {'domains': ['lawfirm.test'], 'addresses': "           \
-	  "['ceo@partner.test'], 'title_words': ['confidential', "             \
-	  "'HR review', '1:1']}")
-#define S_LIST                                                                 \
-	S("true", "true", "['alice@example.com']",                             \
-	  ", 'members': [{'address': 'dave@example.com', 'data_capture': "     \
-	  "'always'}, {'address': 'carol@example.com', 'data_capture': "       \
-	  "'never'}]")
-#define F(org, inv, title, priv, manual, url)                                  \
-	"{'organizer': " org ", 'invitees': " inv ", 'title': " title          \
-	", 'private': " priv ", 'manual_invite': " manual                      \
-	", 'conference_url': " url "}"
-#define URL	 "'https://meet.example.com/x'"
-#define INTERNAL "['bob@example.com']"
-#define EXTERNAL "['erin@customer.test']"
-#define ALICE	 "'alice@example.com'"
 
 struct row {
 	const char *name;
@@ -339,6 +274,18 @@ static const struct bad bad_facts[] = {
 	 "conference_url must be a URL or null"},
 	{"{'invitees': [], 'private': false, 'secret': 1}",
 	 "unknown key secret"},
+	{"{'invitees': [], 'private': false, 'vouched_identities': ['x']}",
+	 "vouched_identities must be an object"},
+	{"{'invitees': [], 'private': false, 'vouched_identities': "
+	 "{'17': 'Carol'}}",
+	 "vouched_identities.17 is not an e-mail address"},
+	{"{'invitees': [], 'private': false, 'vouched_identities': "
+	 "{'a b': 'c@example.com'}}",
+	 "vouched_identities has a key that is not a participant id"},
+	{"{'invitees': [], 'private': false, 'vouched_identities': "
+	 "{'0123456789012345678901234567890123456789012345678901234567890123'"
+	 ": 'c@example.com'}}",
+	 "vouched_identities has a key that is not a participant id"},
 };
 
 VTEST(gate_settings_malformed_names_field)
@@ -399,6 +346,42 @@ VTEST(gate_parse_fields_and_defaults)
 	vp_mem_deref(f);
 }
 
+/* Identities a deployment vouches for, by participant id (exact), for
+ * dialects that carry none; and the never-record invitee flag the gate
+ * needs to fail closed on participants it cannot identify. */
+VTEST(gate_facts_vouched_identities)
+{
+	struct vp_settings *s = settings(S_LIST);
+	struct vp_meeting_facts *f =
+		facts("{'organizer': 'alice@example.com', 'invitees': "
+		      "['Carol@example.com'], 'private': false, "
+		      "'vouched_identities': {'4284012330263173': "
+		      "'Carol@Example.com',"
+		      " 'p-2': 'bob@example.com'}}");
+	struct vp_meeting_facts *f2 =
+		facts(F(ALICE, EXTERNAL, "'x'", "false", "false", URL));
+	struct vp_policy_decision d;
+	json_t *j;
+
+	VT_STR_EQ("carol@example.com",
+		  vp_meeting_facts_vouched(f, "4284012330263173"));
+	VT_STR_EQ("bob@example.com", vp_meeting_facts_vouched(f, "p-2"));
+	VT_TRUE(vp_meeting_facts_vouched(f, "P-2") == NULL); /* exact */
+	VT_TRUE(vp_meeting_facts_vouched(f, "Carol") == NULL);
+	VT_TRUE(vp_meeting_facts_vouched(f2, "p-2") == NULL);
+	VT_TRUE(vp_meeting_facts_vouched(NULL, "p-2") == NULL);
+	vp_policy_decide(&d, s, f);
+	VT_TRUE(d.never_record_invited);
+	j = vp_policy_decision_json(&d);
+	VT_TRUE(json_is_true(json_object_get(j, "never_record_invited")));
+	json_decref(j);
+	vp_policy_decide(&d, s, f2);
+	VT_TRUE(!d.never_record_invited);
+	vp_mem_deref(s);
+	vp_mem_deref(f);
+	vp_mem_deref(f2);
+}
+
 VTEST(gate_parse_oom_walk)
 {
 	char sb[2048], fb[2048];
@@ -406,7 +389,10 @@ VTEST(gate_parse_oom_walk)
 	long n;
 
 	json(S_EXCL, sb, sizeof(sb));
-	json(F(ALICE, EXTERNAL, "'t'", "false", "false", URL), fb, sizeof(fb));
+	json("{'organizer': 'alice@example.com', 'invitees': ['b@x.test'], "
+	     "'private': false, 'title': 't', 'conference_url': 'a://b', "
+	     "'vouched_identities': {'1': 'a@x.test', '2': 'b@x.test'}}",
+	     fb, sizeof(fb));
 	for (n = 0; n < 1000; n++) {
 		struct vp_settings *s = NULL;
 		struct vp_meeting_facts *f = NULL;
@@ -528,272 +514,4 @@ VTEST(gate_load_url_tls_verified)
 	waitpid(pid, NULL, 0);
 	VT_EQ(EPROTO, e); /* a verified peer would give EBADMSG (HTML) */
 	VT_TRUE(s == NULL);
-}
-
-/* --------------------------------------------------------- live gate */
-
-struct rec {
-	int n;
-	bool open[16];
-	uint64_t at[16];
-	char reason[16][160];
-	int announced;
-	const char *last_pid;
-};
-
-static void on_change(bool open, const char *reason, uint64_t at, void *arg)
-{
-	struct rec *r = arg;
-
-	if (r->n < 16) {
-		r->open[r->n] = open;
-		r->at[r->n] = at;
-		snprintf(r->reason[r->n], sizeof(r->reason[0]), "%s", reason);
-	}
-	r->n++;
-}
-
-static void on_announce(const char *pid, uint64_t at, void *arg)
-{
-	struct rec *r = arg;
-
-	r->announced++;
-	r->last_pid = pid;
-}
-
-/* A RECORD gate for the given consent mode, carol@example.com never. */
-static struct vp_gate *live(const char *mode, struct rec *r)
-{
-	char q[1024];
-	struct vp_settings *s;
-	struct vp_meeting_facts *f;
-	struct vp_policy_decision d;
-	struct vp_gate *g = NULL;
-
-	snprintf(q, sizeof(q),
-		 "{'company_domains': ['example.com'], "
-		 "'record_internal': true, 'record_external': true, "
-		 "'recorded_members': 'all', 'members': [{'address': "
-		 "'carol@example.com', 'data_capture': 'never'}], "
-		 "'consent': {'mode': '%s'}}",
-		 mode);
-	s = settings(q);
-	f = facts(F(ALICE, EXTERNAL, "'x'", "false", "false", URL));
-	vp_policy_decide(&d, s, f);
-	VT_EQ(VP_POLICY_RECORD, d.verdict);
-	VT_EQ(0, vp_gate_alloc(&g, s, &d));
-	vp_mem_deref(s); /* the gate keeps its own reference */
-	vp_mem_deref(f);
-	memset(r, 0, sizeof(*r));
-	vp_gate_on_change(g, on_change, r);
-	vp_gate_on_announce(g, on_announce, r);
-	return g;
-}
-
-VTEST(gate_live_closed_before_start)
-{
-	struct rec r;
-	struct vp_gate *g = live("none", &r);
-	struct vp_gate_grant *gr = NULL;
-
-	VT_EQ(0, vp_gate_participant_join(g, "p1", NULL, 0));
-	VT_TRUE(!vp_gate_is_open(g));
-	VT_EQ(VP_GATE_DENY, vp_gate_check(g, NULL, &gr));
-	VT_TRUE(gr == NULL);
-	VT_EQ(0, r.n);
-	VT_EQ(0, vp_gate_start(g, 10));
-	VT_EQ(EALREADY, vp_gate_start(g, 11));
-	VT_TRUE(vp_gate_is_open(g));
-	VT_EQ(1, r.n);
-	VT_EQ(10, r.at[0]);
-	VT_EQ(VP_GATE_ALLOW, vp_gate_check(g, "p1", &gr));
-	VT_TRUE(vp_gate_grant_valid(gr));
-	VT_EQ(0, r.announced); /* consent none: no announcement */
-	vp_mem_deref(g);
-	VT_TRUE(!vp_gate_grant_valid(gr)); /* dies with the gate */
-	vp_mem_deref(gr);
-}
-
-VTEST(gate_live_enforced_late_consent)
-{
-	struct rec r;
-	struct vp_gate *g = live("enforced", &r);
-	json_t *t;
-
-	VT_EQ(0, vp_gate_participant_join(g, "p1", "bob@example.com", 0));
-	VT_EQ(0, vp_gate_start(g, 0));
-	VT_TRUE(!vp_gate_is_open(g));
-	VT_EQ(1, r.n);
-	VT_TRUE(strncmp(r.reason[0], "consent_missing:", 16) == 0);
-	VT_EQ(0, vp_gate_participant_join(g, "p2", "erin@customer.test", 960));
-	VT_EQ(0, vp_gate_consent(g, "p1", true, 4800));
-	VT_TRUE(!vp_gate_is_open(g)); /* p2 still has not consented */
-	VT_EQ(0, vp_gate_consent(g, "p2", true, 9600));
-	VT_TRUE(vp_gate_is_open(g));
-	VT_EQ(2, r.n);
-	VT_TRUE(r.open[1]);
-	VT_EQ(9600, r.at[1]);
-	VT_EQ(2, r.announced); /* at start (to all) and at p2's join */
-	t = vp_gate_timeline_json(g);
-	VT_EQ(2, json_array_size(t));
-	VT_EQ(9600, json_integer_value(
-			    json_object_get(json_array_get(t, 1), "sample")));
-	VT_TRUE(json_is_true(json_object_get(json_array_get(t, 1), "open")));
-	VT_TRUE(json_is_false(json_object_get(json_array_get(t, 0), "open")));
-	json_decref(t);
-	vp_mem_deref(g);
-}
-
-VTEST(gate_live_never_record_mid_meeting)
-{
-	struct rec r;
-	struct vp_gate *g = live("notify", &r);
-	struct vp_gate_grant *gr = NULL, *gr2 = NULL;
-
-	VT_EQ(0, vp_gate_participant_join(g, "p1", "bob@example.com", 0));
-	VT_EQ(0, vp_gate_start(g, 0));
-	VT_EQ(VP_GATE_ALLOW, vp_gate_check(g, "p1", &gr));
-	/* the join closes the gate before their first frame can pass */
-	VT_EQ(0, vp_gate_participant_join(g, "p9", "CAROL@Example.COM", 48000));
-	VT_TRUE(!vp_gate_is_open(g));
-	VT_TRUE(!vp_gate_grant_valid(gr));
-	VT_EQ(VP_GATE_DENY, vp_gate_check(g, "p1", &gr2));
-	VT_EQ(2, r.n);
-	VT_EQ(48000, r.at[1]);
-	VT_TRUE(strstr(r.reason[1], "never_record") &&
-		strstr(r.reason[1], "p9"));
-	/* consent does not lift never-record */
-	VT_EQ(0, vp_gate_consent(g, "p9", true, 50000));
-	VT_TRUE(!vp_gate_is_open(g));
-	vp_gate_dropped_add(g, 3, 2880);
-	VT_EQ(0, vp_gate_participant_leave(g, "p9", 96000));
-	VT_TRUE(vp_gate_is_open(g));
-	VT_EQ(3, r.n);
-	VT_EQ(96000, r.at[2]);
-	VT_EQ(VP_GATE_ALLOW, vp_gate_check(g, "p1", &gr2));
-	VT_TRUE(vp_gate_grant_valid(gr2));
-	VT_TRUE(!vp_gate_grant_valid(gr)); /* an old grant stays revoked */
-	{
-		json_t *j = vp_gate_json(g);
-
-		VT_EQ(2880, json_integer_value(
-				    json_object_get(j, "dropped_samples")));
-		VT_EQ(3, json_array_size(json_object_get(j, "timeline")));
-		json_decref(j);
-	}
-	vp_mem_deref(gr);
-	vp_mem_deref(gr2);
-	vp_mem_deref(g);
-}
-
-VTEST(gate_live_revocation_closes_at_once)
-{
-	struct rec r;
-	struct vp_gate *g = live("enforced", &r);
-	struct vp_gate_grant *gr = NULL;
-	int frames = 0;
-
-	VT_EQ(0, vp_gate_participant_join(g, "p1", "bob@example.com", 0));
-	VT_EQ(0, vp_gate_consent(g, "p1", true, 0));
-	VT_EQ(0, vp_gate_start(g, 0));
-	VT_EQ(VP_GATE_ALLOW, vp_gate_check(g, "p1", &gr));
-	/* frames at 20 ms; the revocation arrives between frames 5 and 6 */
-	for (uint64_t at = 0; at < 20 * 960; at += 960) {
-		if (at == 6 * 960)
-			VT_EQ(0, vp_gate_consent(g, "p1", false, at));
-		if (vp_gate_grant_valid(gr) && vp_gate_is_open(g))
-			frames++;
-	}
-	VT_EQ(6, frames);
-	VT_TRUE(strncmp(vp_gate_reason(g), "consent_missing:", 16) == 0);
-	VT_EQ(6 * 960, r.at[1]);
-	vp_mem_deref(gr);
-	vp_mem_deref(g);
-}
-
-VTEST(gate_live_unknown_participant)
-{
-	struct rec r;
-	struct vp_gate *g = live("enforced", &r);
-
-	VT_EQ(0, vp_gate_start(g, 0));
-	VT_TRUE(vp_gate_is_open(g)); /* nobody present yet */
-	VT_EQ(0, vp_gate_participant_join(g, "janus-17", NULL, 100));
-	VT_TRUE(!vp_gate_is_open(g));
-	VT_TRUE(strncmp(r.reason[1], "consent_unknown:", 16) == 0);
-	VT_EQ(0, vp_gate_consent(g, "janus-17", true, 200));
-	VT_TRUE(vp_gate_is_open(g));
-	vp_mem_deref(g);
-
-	/* notify: an unknown participant does not close the gate */
-	g = live("notify", &r);
-	VT_EQ(0, vp_gate_start(g, 0));
-	VT_EQ(1, r.announced);
-	VT_TRUE(r.last_pid == NULL);
-	VT_EQ(0, vp_gate_participant_join(g, "janus-18", NULL, 100));
-	VT_TRUE(vp_gate_is_open(g));
-	VT_EQ(2, r.announced);
-	VT_STR_EQ("janus-18", r.last_pid);
-	vp_mem_deref(g);
-}
-
-VTEST(gate_live_policy_keeps_closed)
-{
-	struct vp_settings *s = settings(S("false", "true", "'all'", ""));
-	struct vp_meeting_facts *f =
-		facts(F(ALICE, INTERNAL, "'x'", "false", "false", URL));
-	struct vp_policy_decision d;
-	struct vp_gate *g = NULL;
-	struct rec r = {0};
-
-	vp_policy_decide(&d, s, f);
-	VT_EQ(0, vp_gate_alloc(&g, s, &d));
-	vp_gate_on_change(g, on_change, &r);
-	vp_gate_on_announce(g, on_announce, &r);
-	VT_EQ(0, vp_gate_start(g, 0));
-	VT_EQ(0, vp_gate_participant_join(g, "p1", "bob@example.com", 5));
-	VT_EQ(0, vp_gate_consent(g, "p1", true, 6));
-	VT_TRUE(!vp_gate_is_open(g));
-	VT_EQ(1, r.n); /* the start entry, closed, with the policy reason */
-	VT_TRUE(!r.open[0]);
-	VT_TRUE(strstr(r.reason[0], "policy_deny: internal_not_recorded"));
-	VT_EQ(0, r.announced);
-	vp_mem_deref(g);
-	/* no settings at all: only a DENY decision is accepted */
-	vp_policy_decide(&d, NULL, f);
-	g = NULL;
-	VT_EQ(0, vp_gate_alloc(&g, NULL, &d));
-	VT_EQ(0, vp_gate_start(g, 0));
-	VT_TRUE(!vp_gate_is_open(g));
-	vp_mem_deref(g);
-	d.verdict = VP_POLICY_RECORD;
-	VT_EQ(EINVAL, vp_gate_alloc(&g, NULL, &d));
-	vp_mem_deref(s);
-	vp_mem_deref(f);
-}
-
-VTEST(gate_live_errors_and_oom)
-{
-	struct rec r;
-	struct vp_gate *g = live("enforced", &r);
-	struct vp_gate_grant *gr = NULL;
-
-	VT_EQ(0, vp_gate_participant_join(g, "p1", "bob@example.com", 0));
-	VT_EQ(EALREADY, vp_gate_participant_join(g, "p1", NULL, 1));
-	VT_EQ(ENOENT, vp_gate_participant_leave(g, "p2", 1));
-	VT_EQ(ENOENT, vp_gate_consent(g, "p2", true, 1));
-	VT_EQ(EINVAL, vp_gate_participant_join(g, "", NULL, 1));
-	VT_EQ(0, vp_gate_start(g, 0));
-	VT_EQ(VP_GATE_DENY, vp_gate_check(g, "nobody", &gr));
-	/* opening needs a new grant; if that fails the gate stays shut */
-	vp_mem_fail_after(0);
-	VT_EQ(ENOMEM, vp_gate_consent(g, "p1", true, 10));
-	vp_mem_fail_reset();
-	VT_TRUE(!vp_gate_is_open(g));
-	VT_TRUE(strncmp(vp_gate_reason(g), "no_memory:", 10) == 0);
-	VT_EQ(0, vp_gate_consent(g, "p1", true, 20));
-	VT_TRUE(vp_gate_is_open(g));
-	VT_EQ(VP_GATE_DENY, vp_gate_check(g, "nobody", &gr));
-	VT_TRUE(gr == NULL);
-	vp_mem_deref(g);
 }
