@@ -107,20 +107,17 @@ int vp_pcm_manifest_open(struct vp_pcm_manifest **mp, const char *mdir)
 		err = ENOMEM;
 		goto out;
 	}
-	/* O_EXCL first, to know whether the folder entry is new */
-	m->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
-		     0644);
-	if (m->fd >= 0) {
+	/* O_EXCL first, to know whether the folder entry is new; a link
+	 * planted as manifest.jsonl is refused, never appended through */
+	err = vp_fs_open_below(&m->fd, mdir, path,
+			       O_WRONLY | O_APPEND | O_CREAT | O_EXCL, 0644);
+	if (!err) {
 		err = vp_fs_fsync_dir(mdir);
 		goto out;
 	}
-	if (errno != EEXIST) {
-		err = errno;
+	if (err != EEXIST)
 		goto out;
-	}
-	m->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (m->fd < 0)
-		err = errno;
+	err = vp_fs_open_below(&m->fd, mdir, path, O_WRONLY | O_APPEND, 0);
 out:
 	if (err)
 		vp_mem_deref(m);
