@@ -64,9 +64,8 @@ int vp_pcm__path(char *buf, size_t sz, const char *mdir, const char *rel)
 
 int vp_pcm__mkdir(const char *path, const char *parent)
 {
-	if (mkdir(path, 0755) == 0)
-		return vp_fs_fsync_dir(parent);
-	return errno == EEXIST ? 0 : errno;
+	/* through no planted link: PARENT and PATH must be real folders */
+	return vp_fs_mkdir_below(parent, path);
 }
 
 int vp_pcm__rename_noreplace(const char *from, const char *to)

@@ -140,18 +140,19 @@ static int step(int dfd, const char *name, bool last, int flags, mode_t mode,
 	return fd;
 }
 
-int vp_fs_open_below(int *fdp, const char *top, const char *path, int flags,
-		     mode_t mode)
+/* Open the folder PATH's last component is in, walking down from TOP
+ * without following a link; REL (a buffer) gets the last component. */
+static int walk(int *dfdp, char *rel, size_t relsz, const char **lastp,
+		const char *top, const char *path)
 {
 	size_t tl = top ? strlen(top) : 0;
-	char rel[4096], *name, *slash;
+	char *name, *slash;
 	int dfd, fd, err;
 
-	if (!fdp || !tl || !path || strncmp(path, top, tl) ||
-	    path[tl] != '/' || !path[tl + 1])
+	if (!tl || !path || strncmp(path, top, tl) || path[tl] != '/' ||
+	    !path[tl + 1])
 		return EINVAL;
-	if ((size_t)snprintf(rel, sizeof(rel), "%s", path + tl + 1) >=
-	    sizeof(rel))
+	if ((size_t)snprintf(rel, relsz, "%s", path + tl + 1) >= relsz)
 		return ENAMETOOLONG;
 	dfd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {
@@ -169,7 +170,52 @@ int vp_fs_open_below(int *fdp, const char *top, const char *path, int flags,
 			return -fd;
 		dfd = fd;
 	}
-	fd = *name ? step(dfd, name, true, flags, mode, path) : -EINVAL;
+	if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
+		close(dfd);
+		return EINVAL;
+	}
+	*dfdp = dfd;
+	*lastp = name;
+	return 0;
+}
+
+int vp_fs_mkdir_below(const char *top, const char *path)
+{
+	const char *name;
+	char rel[4096];
+	struct stat st;
+	int dfd, err;
+
+	err = walk(&dfd, rel, sizeof(rel), &name, top, path);
+	if (err)
+		return err;
+	if (mkdirat(dfd, name, 0755) == 0) {
+		err = fsync(dfd) ? errno : 0; /* the new entry is durable */
+	} else if (errno != EEXIST) {
+		err = errno;
+	} else if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		err = errno;
+	} else if (!S_ISDIR(st.st_mode)) {
+		err = refused(dfd, name, path, S_ISLNK(st.st_mode) ? ELOOP
+								  : ENOTDIR);
+	}
+	close(dfd);
+	return err;
+}
+
+int vp_fs_open_below(int *fdp, const char *top, const char *path, int flags,
+		     mode_t mode)
+{
+	const char *name;
+	char rel[4096];
+	int dfd, fd, err;
+
+	if (!fdp)
+		return EINVAL;
+	err = walk(&dfd, rel, sizeof(rel), &name, top, path);
+	if (err)
+		return err;
+	fd = step(dfd, name, true, flags, mode, path);
 	close(dfd);
 	if (fd < 0)
 		return -fd;

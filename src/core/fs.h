@@ -38,4 +38,12 @@ int vp_fs_dir_check(const char *path);
 int vp_fs_open_below(int *fdp, const char *top, const char *path, int flags,
 		     mode_t mode);
 
+/**
+ * mkdir PATH (0755), a folder below TOP, walking down as
+ * vp_fs_open_below() does; an existing folder is fine, a link or a file
+ * in its place is refused (logged). A new folder's entry is fsync'd.
+ * @return 0, EINVAL, ELOOP, ENOTDIR or the errno of mkdir
+ */
+int vp_fs_mkdir_below(const char *top, const char *path);
+
 #endif
