@@ -169,7 +169,9 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 			    json_pack("{s:s}", "state", "starting"));
 	(void)err_ctx;
 	err = vp_meeting_save(m);
-	if (!err)
+	if (err)
+		vp_meeting_close(m); /* failed: the caller has nothing to close */
+	else
 		reserve_make(m->dir);
 	return err;
 }
