@@ -48,33 +48,37 @@ for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
 [ -s "$T/port" ] || { cat "$T/simconf.err"; echo "FAIL: simconf did not start"; exit 1; }
 URL=sim+ws://127.0.0.1:$(cat "$T/port")
 
-# watch PID TOKEN TAG: until PID is vpbot itself and has run a while, its
-# command line and its /proc/PID/cmdline must not hold TOKEN
+# watch PID TOKEN TAG (in the background, one per bot): once PID is vpbot
+# itself, its /proc/PID/cmdline and its ps line must not hold TOKEN, for a
+# few looks while it runs. The verdict goes to $T/TAG.watch.
 watch() {
 	local pid=$1 tok=$2 tag=$3 seen=0
-	for _ in $(seq 200); do
+	for _ in $(seq 600); do
 		[ -e "/proc/$pid" ] || break
 		if [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$VPBOT" ]; then
 			tr '\0' ' ' <"/proc/$pid/cmdline" >"$T/$tag.cmdline" 2>/dev/null
 			ps -o args= -p "$pid" >>"$T/$tag.cmdline" 2>/dev/null
 			seen=$((seen + 1))
-			grep -q -- "$tok" "$T/$tag.cmdline" &&
-				{ bad "$tag: the token is in the process list: $(cat "$T/$tag.cmdline")"; return; }
-			[ "$seen" -ge 10 ] && break
+			if grep -q -- "$tok" "$T/$tag.cmdline"; then
+				echo "$tag: the token is in the process list: $(cat "$T/$tag.cmdline")" >"$T/$tag.watch"
+				return
+			fi
+			[ "$seen" -ge 5 ] && break
 		fi
 		sleep 0.1
 	done
-	[ "$seen" -ge 1 ] || bad "$tag: never saw the vpbot process"
+	if [ "$seen" -ge 1 ]; then echo ok >"$T/$tag.watch"
+	else echo "$tag: never saw the vpbot process" >"$T/$tag.watch"; fi
 }
 
 # the file way: the invite on stdin (--invite-file -)
 echo "$URL/viafile?token=$TOK_FILE&name=secret-test" |
 	ip netns exec "$NS" "$VPBOT" join --invite-file - --out "$T/out" \
-	--duration 15 --log-level debug >"$T/file.log" 2>&1 &
+	--duration 30 --log-level debug >"$T/file.log" 2>&1 &
 PID_FILE=$!
 # the environment way
 VPBOT_INVITE="$URL/viaenv?token=$TOK_ENV" ip netns exec "$NS" "$VPBOT" \
-	join --out "$T/out" --duration 15 --log-level debug >"$T/env.log" 2>&1 &
+	join --out "$T/out" --duration 30 --log-level debug >"$T/env.log" 2>&1 &
 PID_ENV=$!
 # a wrong token through a file: refused, so the token is what gets us in
 echo "$URL/wrong?token=wrong-$$" >"$T/wrong.invite"
@@ -82,8 +86,14 @@ chmod 600 "$T/wrong.invite"
 ip netns exec "$NS" "$VPBOT" join --invite-file "$T/wrong.invite" \
 	--out "$T/out-wrong" --duration 15 >"$T/wrong.log" 2>&1 &
 PID_WRONG=$!
-watch "$PID_FILE" "$TOK_FILE" file
-watch "$PID_ENV" "$TOK_ENV" env
+watch "$PID_FILE" "$TOK_FILE" file &
+W1=$!
+watch "$PID_ENV" "$TOK_ENV" env &
+W2=$!
+wait "$W1" "$W2"
+for tag in file env; do
+	[ "$(cat "$T/$tag.watch")" = ok ] || bad "$(cat "$T/$tag.watch")"
+done
 wait "$PID_FILE"; RC_FILE=$?
 wait "$PID_ENV"; RC_ENV=$?
 wait "$PID_WRONG"; RC_WRONG=$?
