@@ -3,13 +3,17 @@
  * @file main.c  The vpbot command line: argv -> a validated config -> the
  * subcommand's run function -> a sysexits(3) code (DESIGN.md §7).
  */
+#include "protocols/sig/invite.h"
 #include "src/bot/bot.h"
 #include "src/bot/exitcode.h"
 #include "src/bot/job.h"
+#include "src/bot/meeting.h"
 #include "src/bot/replay.h"
 #include "src/core/log.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,9 +22,10 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: vpbot join INVITE --out DIR [--meeting ID] [--duration S]\n"
+	"usage: vpbot join INVITE|--invite-file FILE|- --out DIR [--meeting ID]\n"
+	"                  [--duration S] (or the invite in $VPBOT_INVITE)\n"
 	"                  [--name NAME] [--rate R] [--channels 1|2]\n"
-	"                  [--chunk-seconds S] [--events FILE|FD] [--insecure]\n"
+	"                  [--chunk-seconds S] [--events FILE|fd:N] [--insecure]\n"
 	"                  [--settings FILE|https://URL] [--meeting-facts FILE]\n"
 	"       vpbot run JOB.json [--log-level L]\n"
 	"       vpbot replay CAPTURE --out DIR [--meeting ID] [--rate R]\n"
@@ -64,10 +69,89 @@ static int set_log_level(const char *s)
 	return -1;
 }
 
+/* --- Invites off the command line (issue 10: argv is public via ps) --- */
+
+#define INVITE_ENV "VPBOT_INVITE"
+
+static char invite_buf[4096];
+
+/* Read the invite from FILE ("-": stdin): one URL, surrounding blanks and
+ * the final newline dropped. @return 0 or an exit code (message given) */
+static int read_invite_file(const char *file)
+{
+	int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
+	size_t n = 0, a = 0;
+	ssize_t r = 1;
+
+	if (fd < 0)
+		return usage_error("cannot read --invite-file %s", file);
+	while (r > 0 && n < sizeof(invite_buf) - 1) {
+		r = read(fd, invite_buf + n, sizeof(invite_buf) - 1 - n);
+		if (r < 0 && errno == EINTR)
+			r = 1;
+		else if (r > 0)
+			n += (size_t)r;
+	}
+	if (fd > 0)
+		close(fd);
+	if (r < 0)
+		return usage_error("cannot read --invite-file %s", file);
+	if (n == sizeof(invite_buf) - 1)
+		return usage_error("--invite-file %s: too long for an invite",
+				   file);
+	while (n && strchr(" \t\r\n", invite_buf[n - 1]))
+		n--;
+	while (a < n && strchr(" \t\r\n", invite_buf[a]))
+		a++;
+	memmove(invite_buf, invite_buf + a, n - a);
+	invite_buf[n - a] = '\0';
+	if (!invite_buf[0])
+		return usage_error("--invite-file %s holds no invite", file);
+	return 0;
+}
+
+/* One source: the argument, --invite-file, or $VPBOT_INVITE. */
+static int pick_invite(const char **invite, const char *arg, const char *file)
+{
+	const char *env = getenv(INVITE_ENV);
+	int e;
+
+	if (arg && file)
+		return usage_error("%s", "give the invite as an argument or "
+				   "--invite-file, not both");
+	if (file) {
+		e = read_invite_file(file);
+		if (e)
+			return e;
+		*invite = invite_buf;
+	} else if (arg) {
+		*invite = arg;
+	} else if (env && *env) {
+		snprintf(invite_buf, sizeof(invite_buf), "%s", env);
+		*invite = invite_buf;
+	} else {
+		return usage_error("%s", "join needs an INVITE URL (argument, "
+				   "--invite-file or $" INVITE_ENV ")");
+	}
+	/* not passed on to anything vpbot might start */
+	unsetenv(INVITE_ENV);
+	return 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
 	vp_replay_stop();
+}
+
+/* --meeting and --name follow the rules a job's fields do (64, named). */
+static int check_names(const char *meeting, const char *name)
+{
+	if (meeting && vp_meeting_id_check(meeting))
+		return usage_error("--meeting must be %s", VP_MEETING_ID_RULE);
+	if (name && vp_invite_name_check(name))
+		return usage_error("--name must be %s", VP_INVITE_NAME_RULE);
+	return 0;
 }
 
 /* What replay and join share: output format and logging. */
@@ -164,6 +248,9 @@ static int cmd_replay(int argc, char **argv)
 		return usage_error("%s", "replay needs exactly one CAPTURE");
 	if (!cfg.out)
 		return usage_error("%s", "replay needs --out DIR");
+	e = check_names(cfg.meeting, NULL);
+	if (e)
+		return e;
 	cfg.capture = argv[optind];
 	cfg.rate = mo.rate;
 	cfg.channels = mo.channels;
@@ -184,12 +271,14 @@ static int cmd_join(int argc, char **argv)
 		{"insecure", no_argument, NULL, 'k'},
 		{"settings", required_argument, NULL, 'S'},
 		{"meeting-facts", required_argument, NULL, 'F'},
+		{"invite-file", required_argument, NULL, 'I'},
 		MEDIA_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	struct media_opts mo = {.rate = 48000, .channels = 1,
 				.chunk_seconds = 10};
 	struct vp_bot_cfg cfg = {0};
+	const char *invite_file = NULL;
 	double v;
 	int c, e;
 
@@ -223,6 +312,9 @@ static int cmd_join(int argc, char **argv)
 		case 'F':
 			cfg.facts_src = optarg;
 			break;
+		case 'I':
+			invite_file = optarg;
+			break;
 		default:
 			e = media_opt(c, optarg, &mo);
 			if (e)
@@ -230,11 +322,16 @@ static int cmd_join(int argc, char **argv)
 					     : e;
 		}
 	}
-	if (optind + 1 != argc)
-		return usage_error("%s", "join needs exactly one INVITE URL");
+	if (optind + 1 < argc)
+		return usage_error("%s", "join takes one INVITE URL");
 	if (!cfg.out)
 		return usage_error("%s", "join needs --out DIR");
-	cfg.invite = argv[optind];
+	e = check_names(cfg.meeting, cfg.name);
+	if (!e)
+		e = pick_invite(&cfg.invite, optind < argc ? argv[optind] : NULL,
+				invite_file);
+	if (e)
+		return e;
 	cfg.rate = mo.rate;
 	cfg.channels = mo.channels;
 	cfg.chunk_seconds = mo.chunk_seconds;
@@ -243,7 +340,9 @@ static int cmd_join(int argc, char **argv)
 	 * audit log (which --log-level info brings back) */
 	if (cfg.status_line && !mo.log_level_set)
 		vp_log_set_level(VP_LOG_WARN);
-	return vp_bot_run(&cfg);
+	e = vp_bot_run(&cfg);
+	explicit_bzero(invite_buf, sizeof(invite_buf));
+	return e;
 }
 
 /* The scheduler's entry: everything comes from the job file (job.h). */

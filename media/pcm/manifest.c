@@ -64,9 +64,8 @@ int vp_pcm__path(char *buf, size_t sz, const char *mdir, const char *rel)
 
 int vp_pcm__mkdir(const char *path, const char *parent)
 {
-	if (mkdir(path, 0755) == 0)
-		return vp_fs_fsync_dir(parent);
-	return errno == EEXIST ? 0 : errno;
+	/* through no planted link: PARENT and PATH must be real folders */
+	return vp_fs_mkdir_below(parent, path);
 }
 
 int vp_pcm__rename_noreplace(const char *from, const char *to)
@@ -107,20 +106,17 @@ int vp_pcm_manifest_open(struct vp_pcm_manifest **mp, const char *mdir)
 		err = ENOMEM;
 		goto out;
 	}
-	/* O_EXCL first, to know whether the folder entry is new */
-	m->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
-		     0644);
-	if (m->fd >= 0) {
+	/* O_EXCL first, to know whether the folder entry is new; a link
+	 * planted as manifest.jsonl is refused, never appended through */
+	err = vp_fs_open_below(&m->fd, mdir, path,
+			       O_WRONLY | O_APPEND | O_CREAT | O_EXCL, 0644);
+	if (!err) {
 		err = vp_fs_fsync_dir(mdir);
 		goto out;
 	}
-	if (errno != EEXIST) {
-		err = errno;
+	if (err != EEXIST)
 		goto out;
-	}
-	m->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (m->fd < 0)
-		err = errno;
+	err = vp_fs_open_below(&m->fd, mdir, path, O_WRONLY | O_APPEND, 0);
 out:
 	if (err)
 		vp_mem_deref(m);

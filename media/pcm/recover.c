@@ -101,9 +101,10 @@ static int recover_file(struct rec *r, const char *name, bool tmp)
 
 	if (vp_pcm__path(path, sizeof(path), r->dir, name))
 		return EINVAL;
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
+	/* a planted link must not get a WAV header patched into it */
+	err = vp_fs_open_below(&fd, r->m->mdir, path, O_RDWR, 0);
+	if (err)
+		return err;
 	err = vp_pcm__wav_parse(fd, &l.meta, &off);
 	if (!err && !names_match(&l.meta, r->id, name, tmp))
 		err = EBADMSG;

@@ -160,9 +160,11 @@ static int chunk_open(struct vp_pcm_writer *w, uint64_t ref, uint64_t utc_ref,
 	/* never overwrite: a finished chunk or a leftover .tmp blocks us */
 	if (access(w->fin, F_OK) == 0)
 		return EEXIST;
-	w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (w->fd < 0)
-		return errno;
+	/* no link planted in the meeting folder is followed */
+	err = vp_fs_open_below(&w->fd, w->m->mdir, w->tmp,
+			       O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (err)
+		return err;
 	w->next_seq++;
 	w->data_off = len;
 	/* header and name durable now, so a crash leaves a recoverable file */

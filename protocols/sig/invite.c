@@ -9,6 +9,7 @@
 #include "protocols/sig/invite.h"
 
 #include <ctype.h>
+#include <glib.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -227,24 +228,74 @@ static int parse_room(struct vp_invite *inv, const char *s, size_t n,
 	return 0;
 }
 
+int vp_invite_name_check(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n >= VP_INVITE_NAME_MAX || !g_utf8_validate(name, -1, NULL))
+		return EBADMSG;
+	for (const char *p = name; *p; p = g_utf8_next_char(p)) {
+		switch (g_unichar_type(g_utf8_get_char(p))) {
+		case G_UNICODE_CONTROL:	    /* Cc: C0, DEL, C1 (newlines) */
+		case G_UNICODE_FORMAT:	    /* Cf: bidi embeddings, overrides,
+					     * isolates, marks; zero-width */
+		case G_UNICODE_LINE_SEPARATOR: /* Zl, Zp: line breaks too */
+		case G_UNICODE_PARAGRAPH_SEPARATOR:
+			return EBADMSG;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Which field a query key fills, and a bit for duplicate detection. */
+static int query_field(struct vp_invite *inv, const char *k, size_t kn,
+		       char **dst, size_t *dsz)
+{
+#define KEY(lit) (kn == sizeof(lit) - 1 && !memcmp(k, lit, kn))
+	if (KEY("token")) {
+		*dst = inv->token;
+		*dsz = sizeof(inv->token);
+		return 1;
+	}
+	if (KEY("pin")) {
+		*dst = inv->pin;
+		*dsz = sizeof(inv->pin);
+		return 2;
+	}
+	if (KEY("name")) {
+		*dst = inv->name;
+		*dsz = sizeof(inv->name);
+		return 4;
+	}
+	return KEY("plugin") ? 8 : 0;
+#undef KEY
+}
+
 static int query_param(struct vp_invite *inv, const char *k, size_t kn,
-		       const char *v, size_t vn, char *err, size_t errsz)
+		       const char *v, size_t vn, unsigned *seen, char *err,
+		       size_t errsz)
 {
 	char *dst = NULL;
 	size_t dsz = 0;
-	int e;
+	int bit, e;
 
-#define KEY(lit) (kn == sizeof(lit) - 1 && !memcmp(k, lit, kn))
-	if (KEY("token")) {
-		dst = inv->token;
-		dsz = sizeof(inv->token);
-	} else if (KEY("pin")) {
-		dst = inv->pin;
-		dsz = sizeof(inv->pin);
-	} else if (KEY("name")) {
-		dst = inv->name;
-		dsz = sizeof(inv->name);
-	} else if (KEY("plugin")) {
+	bit = query_field(inv, k, kn, &dst, &dsz);
+	/* a typo must not silently drop a pin: unknown keys are errors. A
+	 * key is echoed only when short and plain (it is not a secret, but
+	 * "?SECRET" without a key would be) */
+	if (!bit && echoable(k, kn) && kn <= 20)
+		return fail(err, errsz, "unknown query key '%.*s' (known: "
+			    "token, pin, name, plugin)", (int)kn, k);
+	if (!bit)
+		return fail(err, errsz, "unknown query key (known: token, "
+			    "pin, name, plugin)");
+	if (*seen & (unsigned)bit)
+		return fail(err, errsz, "duplicate query key '%.*s'", (int)kn,
+			    k);
+	*seen |= (unsigned)bit;
+	if (bit == 8) {
 		if (vn == 9 && !memcmp(v, "videoroom", 9))
 			inv->plugin = VP_INVITE_VIDEOROOM;
 		else if (vn == 11 && !memcmp(v, "audiobridge", 11))
@@ -255,8 +306,6 @@ static int query_param(struct vp_invite *inv, const char *k, size_t kn,
 		else
 			return fail(err, errsz, "unknown plugin");
 		return 0;
-	} else {
-		return 0; /* forward compatible: unknown keys are ignored */
 	}
 	e = pct_decode(dst, dsz, v, vn);
 	if (e == ENOSPC)
@@ -264,14 +313,17 @@ static int query_param(struct vp_invite *inv, const char *k, size_t kn,
 	if (e)
 		return fail(err, errsz, "bad percent-encoding in %.*s", (int)kn,
 			    k);
+	/* one rule for every display name we send: vp_invite_name_check */
+	if (bit == 4 && dst[0] && vp_invite_name_check(dst))
+		return fail(err, errsz, "bad name: " VP_INVITE_NAME_RULE);
 	return 0;
-#undef KEY
 }
 
 static int parse_query(struct vp_invite *inv, const char *s, size_t n,
 		       char *err, size_t errsz)
 {
 	const char *end = s + n;
+	unsigned seen = 0;
 
 	while (s < end) {
 		const char *amp = memchr(s, '&', (size_t)(end - s));
@@ -280,11 +332,11 @@ static int parse_query(struct vp_invite *inv, const char *s, size_t n,
 		int e;
 
 		if (pe > s) {
-			if (!eq)
-				eq = pe;
-			e = query_param(inv, s, (size_t)(eq - s),
-					eq < pe ? eq + 1 : pe,
-					eq < pe ? (size_t)(pe - eq - 1) : 0, err,
+			if (!eq) /* never echoed: it may be a bare secret */
+				return fail(err, errsz, "query part without "
+					    "'=' (KEY=VALUE expected)");
+			e = query_param(inv, s, (size_t)(eq - s), eq + 1,
+					(size_t)(pe - eq - 1), &seen, err,
 					errsz);
 			if (e)
 				return e;

@@ -44,7 +44,9 @@ struct vp_invite {
  *   sim+ws|sim+wss://HOST[:PORT]/MEETING[?token=T&name=N]
  *   janus+ws|janus+wss://HOST[:PORT]/ROOM[?pin=P&name=N&plugin=P]
  * HOST may be a name, an IPv4 address or an [IPv6] literal. A Janus ROOM
- * is a decimal number. Unknown query keys are ignored.
+ * is a decimal number. An unknown or repeated query key is an error (a
+ * mistyped "pni=" must not join without the pin), and so is a name that
+ * vp_invite_name_check() refuses.
  * @param inv    out: written only on success
  * @param url    the URL
  * @param err    out: a one-line reason on failure (never contains pin or
@@ -61,6 +63,20 @@ int vp_invite_parse(struct vp_invite *inv, const char *url, char *err,
  * @return the length snprintf would have written (like snprintf)
  */
 int vp_invite_redacted(const struct vp_invite *inv, char *buf, size_t size);
+
+/** What vp_invite_name_check() requires, for error texts. */
+#define VP_INVITE_NAME_RULE                                                    \
+	"1..127 bytes of UTF-8, no control, line-break, bidi or format "      \
+	"characters"
+
+/**
+ * The one validator of a display name the bot sends (invite name=, job
+ * "name", --name): VP_INVITE_NAME_RULE (Unicode categories Cc, Cf, Zl, Zp
+ * are refused: newlines and bidi overrides could forge log lines or
+ * other participants' names).
+ * @return 0 or EBADMSG
+ */
+int vp_invite_name_check(const char *name);
 
 /** @return "sim", "janus" or "none" */
 const char *vp_invite_dialect_name(enum vp_invite_dialect d);

@@ -220,8 +220,8 @@ static int start(struct bot *b)
 	vp_log_set_bot(id);
 	err = vp_meeting_open(&b->m, c->out, id, NULL);
 	if (err) {
-		vp_bot__fail(b, VP_EXIT_SOFTWARE, "cannot use %s/%s: %s",
-			     c->out, id, strerror(err));
+		vp_bot__fail(b, vp_exit_for_io(err), "cannot use %s/%s: %s",
+			     c->out, id, vp_exit_io_text(err));
 		return err;
 	}
 	vp_invite_redacted(&b->inv, red, sizeof(red));
@@ -237,8 +237,8 @@ static int start(struct bot *b)
 		return EACCES;
 	err = vp_io_start(&b->io, b->m.dir, false);
 	if (err) {
-		vp_bot__fail(b, VP_EXIT_SOFTWARE, "io thread: %s",
-			     strerror(err));
+		vp_bot__fail(b, vp_exit_for_io(err), "io thread: %s",
+			     vp_exit_io_text(err));
 		return err;
 	}
 	b->m.io = b->io; /* from now on meeting.json is written off-thread */

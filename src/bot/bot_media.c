@@ -362,9 +362,9 @@ void vp_bot__media_close(struct bot *b)
 		vp_io_stop(b->io, &ios);
 		b->io = NULL;
 		if (ios.write_errors)
-			vp_bot__fail(b, VP_EXIT_SOFTWARE,
+			vp_bot__fail(b, vp_exit_for_io(ios.last_error),
 				     "writing chunks failed: %s",
-				     strerror(ios.last_error));
+				     vp_exit_io_text(ios.last_error));
 		json_object_set_new(b->m.doc, "io",
 			json_pack("{s:I, s:I}", "overflow",
 				  (json_int_t)ios.overflow, "write_errors",

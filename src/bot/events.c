@@ -38,14 +38,14 @@ int vp_events_open(struct vp_events **evp, const char *spec)
 	if (!ev)
 		return ENOMEM;
 	ev->fd = -1;
+	/* only "fd:N" names a descriptor: "2024-ev.jsonl" is a file name */
 	if (spec && !strncmp(spec, "fd:", 3))
 		num = spec + 3;
-	else if (spec && *spec >= '0' && *spec <= '9')
-		num = spec;
 	if (num) {
 		long fd = strtol(num, &end, 10);
 
-		if (*end || fd < 0 || fd > 65535 || fcntl((int)fd, F_GETFD) < 0) {
+		if (!*num || *end || fd < 0 || fd > 65535 ||
+		    fcntl((int)fd, F_GETFD) < 0) {
 			vp_mem_deref(ev);
 			return EBADF;
 		}

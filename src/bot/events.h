@@ -13,8 +13,9 @@
 struct vp_events;
 
 /**
- * @param spec  a path (appended to), or "fd:N" / a bare number for an
- *              inherited file descriptor; NULL: events are dropped
+ * @param spec  a path (appended to), or "fd:N" for an inherited file
+ *              descriptor (only that form: "2024-ev.jsonl" is a file);
+ *              NULL: events are dropped
  * @return 0, EINVAL, ENOMEM or the errno of open
  */
 int vp_events_open(struct vp_events **evp, const char *spec);

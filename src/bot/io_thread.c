@@ -126,11 +126,16 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 	case IO_CLOSE:
 		stream_close(io, s);
 		break;
-	case IO_META:
-		if (vp_meeting_write(io->mdir, m->text))
+	case IO_META: {
+		int err = vp_meeting_write(io->mdir, m->text);
+
+		if (err) { /* the exit code names it (exitcode.h) */
 			atomic_fetch_add(&io->write_errors, 1);
+			atomic_store(&io->last_error, err);
+		}
 		free(m->text);
 		break;
+	}
 	case IO_STOP:
 		break;
 	}

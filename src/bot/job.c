@@ -2,6 +2,9 @@
 /** @file job.c  The job file: strict types, every error names its field. */
 #include "src/bot/job.h"
 
+#include "protocols/sig/invite.h"
+#include "src/bot/meeting.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,8 +112,15 @@ static int fill(struct vp_job *j, char *err, size_t errsz)
 	if (!e)
 		e = get_str(j->doc, "meeting_id", false, &c->meeting, err,
 			    errsz);
+	if (!e && c->meeting && vp_meeting_id_check(c->meeting))
+		e = bad(err, errsz, "job: meeting_id must be %s",
+			VP_MEETING_ID_RULE);
 	if (!e)
 		e = get_str(j->doc, "name", false, &c->name, err, errsz);
+	/* the invite's name= rule, the one validator (invite.h) */
+	if (!e && c->name && vp_invite_name_check(c->name))
+		e = bad(err, errsz, "job: name must be %s",
+			VP_INVITE_NAME_RULE);
 	if (!e)
 		e = get_str(j->doc, "events", false, &c->events, err, errsz);
 	if (!e)

@@ -5,8 +5,10 @@
  * {
  *   "invite": "janus+ws://127.0.0.1:8188/1234",   required (DESIGN.md §4)
  *   "out": "/var/lib/vpbot",                       required
- *   "meeting_id": "weekly-sync-2026-11-28",        default: from the invite
- *   "name": "Notetaker",                           display name
+ *   "meeting_id": "weekly-sync-2026-11-28",        default: from the invite;
+ *                      one folder name (VP_MEETING_ID_RULE), else exit 65
+ *   "name": "Notetaker",                           display name, the
+ *                      rule of an invite's name= (vp_invite_name_check)
  *   "rate": 16000, "channels": 1, "chunk_seconds": 10,
  *   "max_duration_s": 3600,                        leave after this long
  *   "events": "/run/vpbot/job-17.events",          or "fd:3"

@@ -72,14 +72,19 @@ static unsigned scan_streams(const char *mdir)
 	return max;
 }
 
-/* A rerun keeps what the earlier runs said, under "previous_runs". */
+/* A rerun keeps what the earlier runs said, under "previous_runs" (read
+ * without following a link: a planted one must not copy a file in). */
 static json_t *carry_previous(const char *mdir, unsigned *run)
 {
 	char path[4200];
-	json_t *old, *prev;
+	json_t *old = NULL, *prev;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/meeting.json", mdir);
-	old = json_load_file(path, 0, NULL);
+	if (!vp_fs_open_below(&fd, mdir, path, O_RDONLY, 0)) {
+		old = json_loadfd(fd, 0, NULL);
+		close(fd);
+	}
 	*run = 1;
 	if (!old)
 		return json_array();
@@ -92,6 +97,34 @@ static json_t *carry_previous(const char *mdir, unsigned *run)
 	*run = (unsigned)json_array_size(prev) + 2;
 	json_array_append_new(prev, old);
 	return prev;
+}
+
+/* Disk space held back while vpbot runs, so that a disk filled by the
+ * recording still gets meeting.json's final status ("failed", why). */
+#define RESERVE ".reserve"
+#define RESERVE_BYTES (64 * 1024)
+
+static void reserve_make(const char *dir)
+{
+	char path[4200];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/" RESERVE, dir);
+	err = vp_fs_open_below(&fd, dir, path, O_WRONLY | O_CREAT, 0600);
+	if (err)
+		return; /* a refusal was logged; a missing reserve is no error */
+	err = posix_fallocate(fd, 0, RESERVE_BYTES);
+	close(fd);
+	if (err) /* not all of it: then none, it would only mislead */
+		unlink(path);
+}
+
+static bool reserve_spend(const char *dir)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/" RESERVE, dir);
+	return unlink(path) == 0;
 }
 
 int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
@@ -109,9 +142,13 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 	    sizeof(m->dir))
 		return ENAMETOOLONG;
 	err = vp_fs_mkdir_p(m->dir);
+	if (!err) /* OUT/ID itself must not be a link planted there */
+		err = vp_fs_dir_check(m->dir);
 	if (err)
 		return err;
 	err = vp_pcm_recover(m->dir, &recovered);
+	if (err == ELOOP || err == EMLINK || err == EPERM)
+		return err; /* a planted link or file: refused, logged */
 	if (err)
 		vp_log_warn("recovering %s: %s", m->dir, strerror(err));
 	else if (recovered)
@@ -131,12 +168,37 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 	json_object_set_new(m->doc, "status",
 			    json_pack("{s:s}", "state", "starting"));
 	(void)err_ctx;
-	return vp_meeting_save(m);
+	err = vp_meeting_save(m);
+	if (err)
+		vp_meeting_close(m); /* failed: the caller has nothing to close */
+	else
+		reserve_make(m->dir);
+	return err;
 }
 
 void vp_meeting_stream_id(struct vp_meeting *m, char *buf, size_t sz)
 {
 	snprintf(buf, sz, "s%u", m->next_stream++);
+}
+
+/* A new DIR/meeting.json.tmp of our own (O_EXCL, no link followed). One
+ * a crash left is removed first, but only if it is a plain file of ours. */
+static int open_tmp(int *fdp, const char *dir, const char *tmp)
+{
+	int fd, err;
+
+	err = vp_fs_open_below(fdp, dir, tmp, O_WRONLY | O_CREAT | O_EXCL,
+			       0644);
+	if (err != EEXIST)
+		return err;
+	err = vp_fs_open_below(&fd, dir, tmp, O_WRONLY, 0);
+	if (err)
+		return err;
+	close(fd);
+	if (unlink(tmp))
+		return errno;
+	return vp_fs_open_below(fdp, dir, tmp, O_WRONLY | O_CREAT | O_EXCL,
+				0644);
 }
 
 int vp_meeting_write(const char *dir, const char *text)
@@ -147,11 +209,9 @@ int vp_meeting_write(const char *dir, const char *text)
 
 	snprintf(tmp, sizeof(tmp), "%s/meeting.json.tmp", dir);
 	snprintf(dst, sizeof(dst), "%s/meeting.json", dir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err = errno;
+	err = open_tmp(&fd, dir, tmp);
+	if (err)
 		goto out;
-	}
 	err = vp_fs_write_all(fd, text, n);
 	if (!err)
 		err = vp_fs_write_all(fd, "\n", 1);
@@ -160,12 +220,23 @@ int vp_meeting_write(const char *dir, const char *text)
 	close(fd);
 	if (!err && rename(tmp, dst) != 0)
 		err = errno;
+	if (err) /* never leave a torn or empty .tmp behind */
+		unlink(tmp);
 	if (!err)
 		err = vp_fs_fsync_dir(dir);
 out:
 	if (err)
 		vp_log_err("writing %s: %s", dst, strerror(err));
 	return err;
+}
+
+/* The last save says how it ended: finished or failed. */
+static bool is_final(const struct vp_meeting *m)
+{
+	const char *st = json_string_value(json_object_get(
+		json_object_get(m->doc, "status"), "state"));
+
+	return st && (!strcmp(st, "finished") || !strcmp(st, "failed"));
 }
 
 int vp_meeting_save(struct vp_meeting *m)
@@ -178,12 +249,21 @@ int vp_meeting_save(struct vp_meeting *m)
 	if (m->io)
 		return vp_io_meta(m->io, s); /* takes s */
 	err = vp_meeting_write(m->dir, s);
+	/* the disk is full: the final status is worth the reserve */
+	if ((err == ENOSPC || err == EDQUOT) && is_final(m) &&
+	    reserve_spend(m->dir)) {
+		vp_log_warn("disk full: final meeting.json written with the "
+			    "space held in reserve");
+		err = vp_meeting_write(m->dir, s);
+	}
 	free(s);
 	return err;
 }
 
 void vp_meeting_close(struct vp_meeting *m)
 {
+	if (m->doc)
+		reserve_spend(m->dir);
 	json_decref(m->doc);
 	m->doc = NULL;
 }

@@ -27,9 +27,14 @@ struct vp_io;
  *  the folder). Blocking: the io thread's job while one runs. */
 int vp_meeting_write(const char *dir, const char *text);
 
+/** What vp_meeting_id_check() requires, for error texts. */
+#define VP_MEETING_ID_RULE                                                     \
+	"1..100 characters of A-Z a-z 0-9 . _ -, not starting with '.' "      \
+	"(one folder name: no '/', no '..')"
+
 /**
- * Check an id the bot uses as a folder name: [A-Za-z0-9._-], 1..100
- * chars, not starting with '.'. @return 0 or EINVAL
+ * Check an id the bot uses as a folder name: VP_MEETING_ID_RULE.
+ * @return 0 or EINVAL
  */
 int vp_meeting_id_check(const char *id);
 

@@ -352,8 +352,9 @@ static int finish(struct replay *r, int code, const char *reason)
 		vp_io_stop(r->io, &ios);
 	r->io = NULL;
 	if (ios.write_errors && code == VP_EXIT_OK) {
-		code = VP_EXIT_SOFTWARE;
-		reason = strerror(ios.last_error);
+		code = vp_exit_for_io(ios.last_error);
+		reason = vp_exit_io_text(ios.last_error);
+		fprintf(stderr, "vpbot: writing chunks failed: %s\n", reason);
 	}
 	for (unsigned i = 0; i < r->ntrack; i++) {
 		json_array_append_new(streams, stream_json(r, i));
@@ -411,9 +412,9 @@ int vp_replay_run(const struct vp_replay_cfg *cfg)
 	e = vp_meeting_open(&r->m, cfg->out, id, NULL);
 	if (e) {
 		fprintf(stderr, "vpbot: cannot use %s/%s: %s\n", cfg->out, id,
-			strerror(e));
+			vp_exit_io_text(e));
 		free(r);
-		return e == EINVAL ? VP_EXIT_USAGE : VP_EXIT_SOFTWARE;
+		return e == EINVAL ? VP_EXIT_USAGE : vp_exit_for_io(e);
 	}
 	vp_timeline_init(&r->tl, cfg->rate, r->origin_ns);
 	json_object_set_new(r->m.doc, "source",
@@ -430,13 +431,16 @@ int vp_replay_run(const struct vp_replay_cfg *cfg)
 	vp_meeting_save(&r->m);
 
 	e = vp_io_start(&r->io, r->m.dir, true);
+	code = e ? vp_exit_for_io(e) : VP_EXIT_SOFTWARE;
+	if (e)
+		snprintf(err, sizeof(err), "%s", vp_exit_io_text(e));
 	if (!e)
 		e = open_tracks(r);
 	if (!e)
 		e = run_pipeline(r, err, sizeof(err));
 	if (e)
 		fprintf(stderr, "vpbot: %s\n", err[0] ? err : strerror(e));
-	code = finish(r, e ? VP_EXIT_SOFTWARE : VP_EXIT_OK,
+	code = finish(r, e ? code : VP_EXIT_OK,
 		      e ? (err[0] ? err : strerror(e)) : NULL);
 	vp_log_info("replay done: %u stream(s), exit %d", r->ntrack, code);
 	free(r);

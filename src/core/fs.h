@@ -4,6 +4,7 @@
 #define VP_CORE_FS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /** write() all of buf, retrying short writes and EINTR.
  *  @return 0 or an errno (EIO for a write that made no progress) */
@@ -13,5 +14,36 @@ int vp_fs_write_all(int fd, const void *buf, size_t len);
 int vp_fs_fsync_dir(const char *path);
 /** mkdir -p (0755). @return 0 or an errno */
 int vp_fs_mkdir_p(const char *path);
+
+/**
+ * Check that PATH is a folder and not a symbolic link to one (the last
+ * component only: the folders above it are the operator's choice).
+ * @return 0, ELOOP (a link, logged), ENOTDIR or the errno of lstat
+ */
+int vp_fs_dir_check(const char *path);
+
+/**
+ * Open PATH, a file below the folder TOP (PATH is TOP "/" REL), walking REL
+ * one component at a time with openat(O_NOFOLLOW) from TOP opened with
+ * O_DIRECTORY|O_NOFOLLOW: a symbolic link at TOP or anywhere in REL is
+ * refused, so a link planted in an output folder never redirects a write.
+ * O_CLOEXEC and O_NOFOLLOW are added to FLAGS. Only a regular file with a
+ * single name is opened (a FIFO does not block, a hard link to a file
+ * elsewhere is refused). Refusals are logged with the path.
+ * @param fdp  out: the descriptor
+ * @return 0, EINVAL (PATH not below TOP, or a "." / ".." component),
+ *         ELOOP (a symbolic link), EMLINK (a hard link), EPERM (not a
+ *         regular file) or the errno of open
+ */
+int vp_fs_open_below(int *fdp, const char *top, const char *path, int flags,
+		     mode_t mode);
+
+/**
+ * mkdir PATH (0755), a folder below TOP, walking down as
+ * vp_fs_open_below() does; an existing folder is fine, a link or a file
+ * in its place is refused (logged). A new folder's entry is fsync'd.
+ * @return 0, EINVAL, ELOOP, ENOTDIR or the errno of mkdir
+ */
+int vp_fs_mkdir_below(const char *top, const char *path);
 
 #endif

@@ -2,8 +2,10 @@
 /**
  * @file fuzz_invite.c  Invite URL parsing and redaction on arbitrary bytes.
  * Checks, besides "no crash": the redacted text does not depend on the pin
- * or token (so it cannot leak them), it is truncated like snprintf, and an
- * error text does not depend on a pin= or token= value in the URL.
+ * or token (so it cannot leak them), it is truncated like snprintf, an
+ * error text does not depend on a pin= or token= value in the URL, an
+ * accepted URL has only known, unrepeated KEY=VALUE query parts, and an
+ * accepted name holds no control, line-break or bidi control character.
  */
 #include "protocols/sig/invite.h"
 
@@ -134,6 +136,58 @@ static void check_err(const char *url, const char *err)
 	}
 }
 
+/* Accepted: every non-empty query part is KEY=VALUE, KEY known, once. */
+static void check_query(const char *url)
+{
+	static const char *const known[] = {"token", "pin", "name", "plugin"};
+	const char *q = strstr(url, "://"), *end;
+	unsigned seen = 0;
+
+	q = q ? strchr(q + 3, '?') : NULL;
+	end = url + strcspn(url, "#");
+	if (!q || q > end)
+		return;
+	for (const char *p = q + 1; p < end;) {
+		size_t pn = strcspn(p, "&#"), kn = strcspn(p, "=&#");
+		unsigned k;
+
+		if (pn && kn == pn)
+			abort(); /* no '=' */
+		for (k = 0; pn && k < 4; k++)
+			if (strlen(known[k]) == kn && !memcmp(p, known[k], kn))
+				break;
+		if (pn && (k == 4 || (seen & (1u << k))))
+			abort(); /* unknown or repeated */
+		if (pn)
+			seen |= 1u << k;
+		p += pn;
+		if (*p != '&')
+			break;
+		p++;
+	}
+}
+
+/* Accepted name: no C0/DEL/C1 and none of U+061C, U+200E/F, U+2028..202E,
+ * U+2066..2069 (their UTF-8 bytes, checked without the parser's library) */
+static void check_name(const unsigned char *s)
+{
+	for (; *s; s++) {
+		if (*s < 0x20 || *s == 0x7f)
+			abort();
+		if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+			abort();
+		if (s[0] == 0xd8 && s[1] == 0x9c)
+			abort();
+		if (s[0] == 0xe2 && s[1] == 0x80 &&
+		    (s[2] == 0x8e || s[2] == 0x8f ||
+		     (s[2] >= 0xa8 && s[2] <= 0xae)))
+			abort();
+		if (s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa6 &&
+		    s[2] <= 0xa9)
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	struct vp_invite *inv;
@@ -149,6 +203,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (vp_invite_parse(inv, url, err, sizeof(err)) == 0) {
 		if (inv->dialect == VP_INVITE_NONE || !inv->port)
 			abort();
+		check_query(url);
+		check_name((const unsigned char *)inv->name);
 		check_redacted(inv);
 	} else {
 		if (strlen(err) >= sizeof(err))

@@ -40,7 +40,7 @@ VTEST(sig_invite_good)
 	VT_EQ(443, inv.port);
 	VT_EQ(VP_INVITE_AUDIOBRIDGE, inv.plugin);
 
-	VT_EQ(0, vp_invite_parse(&inv, "sim+ws://conf.example:80/m-42?token=abc&x=1",
+	VT_EQ(0, vp_invite_parse(&inv, "sim+ws://conf.example:80/m-42?token=abc&",
 				 err, sizeof(err)));
 	VT_EQ(VP_INVITE_SIM, inv.dialect);
 	VT_STR_EQ("m-42", inv.room);
@@ -69,6 +69,16 @@ VTEST(sig_invite_bad)
 		{"janus+ws://u:pw@h/1", "credentials in the URL are not supported"},
 		{"1234", "not an invite URL (expected SCHEME://HOST:PORT/ROOM)"},
 		{"janus+ws://h/1 2", "invite URL contains spaces or control characters"},
+		/* issue 10: a typo or a repeat never passes silently */
+		{"sim+ws://h/m?token=a&x=1", "unknown query key 'x' (known: token, pin, name, plugin)"},
+		{"janus+ws://h/1?pni=1", "unknown query key 'pni' (known: token, pin, name, plugin)"},
+		{"janus+ws://h/1?pin=1&pin=2", "duplicate query key 'pin'"},
+		{"janus+ws://h/1?plugin=videoroom&plugin=audiobridge", "duplicate query key 'plugin'"},
+		{"sim+ws://h/m?SECRETVALUE", "query part without '=' (KEY=VALUE expected)"},
+		{"sim+ws://h/m?name=a%0Ab", "bad name: " VP_INVITE_NAME_RULE},
+		{"sim+ws://h/m?name=a%E2%80%AEb", "bad name: " VP_INVITE_NAME_RULE},
+		{"sim+ws://h/m?name=a%C2%85b", "bad name: " VP_INVITE_NAME_RULE},
+		{"sim+ws://h/m?name=%FF", "bad name: " VP_INVITE_NAME_RULE},
 	};
 	struct vp_invite inv;
 	char err[128];
@@ -79,6 +89,11 @@ VTEST(sig_invite_bad)
 		VT_STR_EQ(t[i].err, err);
 	}
 	VT_EQ(0x5a, ((unsigned char *)&inv)[0]); /* out-param untouched */
+	/* the one name rule: a name in another script is fine */
+	VT_EQ(0, vp_invite_name_check("Zoë 会议 Notetaker"));
+	VT_EQ(EBADMSG, vp_invite_name_check("a\u2066b"));
+	VT_EQ(EBADMSG, vp_invite_name_check("a\tb"));
+	VT_EQ(EBADMSG, vp_invite_name_check(""));
 	VT_EQ(EINVAL, vp_invite_parse(NULL, "x", err, sizeof(err)));
 }
 
