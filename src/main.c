@@ -5,6 +5,7 @@
  */
 #include "src/bot/bot.h"
 #include "src/bot/exitcode.h"
+#include "src/bot/export.h"
 #include "src/bot/job.h"
 #include "src/bot/replay.h"
 #include "src/core/log.h"
@@ -25,6 +26,8 @@ static const char usage[] =
 	"       vpbot run JOB.json [--log-level L]\n"
 	"       vpbot replay CAPTURE --out DIR [--meeting ID] [--rate R]\n"
 	"                    [--channels 1|2] [--chunk-seconds S] [--pt N]\n"
+	"       vpbot export OUT/ID [--stream S] --wav FILE\n"
+	"       vpbot verify OUT/ID\n"
 	"       vpbot --version\n"
 	"common: --log-level err|warn|info|debug|trace  --trace CATS\n";
 
@@ -286,6 +289,11 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
+	/* after the call: they only read a meeting folder */
+	if (!strcmp(argv[1], "export"))
+		return vp_export_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "verify"))
+		return vp_verify_main(argc - 1, argv + 1);
 	/* libcurl (settings URLs) wants this once, before any thread */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (!strcmp(argv[1], "run"))
