@@ -8,6 +8,7 @@
 #include "src/bot/export.h"
 #include "src/bot/job.h"
 #include "src/bot/replay.h"
+#include "src/bot/webhook_cfg.h"
 #include "src/core/log.h"
 
 #include <curl/curl.h>
@@ -23,6 +24,8 @@ static const char usage[] =
 	"                  [--name NAME] [--rate R] [--channels 1|2]\n"
 	"                  [--chunk-seconds S] [--events FILE|FD] [--insecure]\n"
 	"                  [--settings FILE|https://URL] [--meeting-facts FILE]\n"
+	"                  [--webhook https://URL [--webhook-secret-file F]\n"
+	"                   [--webhook-ca PEM] [--webhook-timeout S]]\n"
 	"       vpbot run JOB.json [--log-level L]\n"
 	"       vpbot replay CAPTURE --out DIR [--meeting ID] [--rate R]\n"
 	"                    [--channels 1|2] [--chunk-seconds S] [--pt N]\n"
@@ -176,6 +179,26 @@ static int cmd_replay(int argc, char **argv)
 	return vp_replay_run(&cfg);
 }
 
+/* The webhook's secret comes from a file or the environment, never argv. */
+static int join_webhook_run(struct vp_bot_cfg *cfg, const char *secret_file)
+{
+	char *secret = NULL, why[200];
+	int code;
+
+	if (!cfg->webhook_url)
+		return secret_file || cfg->webhook_ca
+			       ? usage_error("%s", "--webhook-secret-file and "
+						   "--webhook-ca need --webhook")
+			       : vp_bot_run(cfg);
+	if (vp_webhook_secret_load(&secret, secret_file,
+				   VP_WEBHOOK_SECRET_ENV, why, sizeof(why)))
+		return usage_error("%s", why);
+	cfg->webhook_secret = secret;
+	code = vp_bot_run(cfg);
+	free(secret);
+	return code;
+}
+
 static int cmd_join(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -187,12 +210,17 @@ static int cmd_join(int argc, char **argv)
 		{"insecure", no_argument, NULL, 'k'},
 		{"settings", required_argument, NULL, 'S'},
 		{"meeting-facts", required_argument, NULL, 'F'},
+		{"webhook", required_argument, NULL, 'W'},
+		{"webhook-secret-file", required_argument, NULL, 'X'},
+		{"webhook-ca", required_argument, NULL, 'A'},
+		{"webhook-timeout", required_argument, NULL, 'T'},
 		MEDIA_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	struct media_opts mo = {.rate = 48000, .channels = 1,
 				.chunk_seconds = 10};
 	struct vp_bot_cfg cfg = {0};
+	const char *secret_file = NULL;
 	double v;
 	int c, e;
 
@@ -203,6 +231,21 @@ static int cmd_join(int argc, char **argv)
 			break;
 		case 'm':
 			cfg.meeting = optarg;
+			break;
+		case 'W':
+			cfg.webhook_url = optarg;
+			break;
+		case 'X':
+			secret_file = optarg;
+			break;
+		case 'A':
+			cfg.webhook_ca = optarg;
+			break;
+		case 'T':
+			if (parse_num(optarg, 1, 3600, &v))
+				return usage_error("--webhook-timeout must be "
+						   "1..3600 s, not '%s'", optarg);
+			cfg.webhook_timeout_s = v;
 			break;
 		case 'd':
 			if (parse_num(optarg, 0.1, 86400 * 7, &v))
@@ -246,7 +289,7 @@ static int cmd_join(int argc, char **argv)
 	 * audit log (which --log-level info brings back) */
 	if (cfg.status_line && !mo.log_level_set)
 		vp_log_set_level(VP_LOG_WARN);
-	return vp_bot_run(&cfg);
+	return join_webhook_run(&cfg, secret_file);
 }
 
 /* The scheduler's entry: everything comes from the job file (job.h). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /** @file job.c  The job file: strict types, every error names its field. */
 #include "src/bot/job.h"
+#include "src/bot/webhook_cfg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +11,7 @@
 static const char *const keys[] = {
 	"invite", "out", "meeting_id", "name", "rate", "channels",
 	"chunk_seconds", "max_duration_s", "events", "settings",
-	"settings_url", "settings_file", "meeting", NULL};
+	"settings_url", "settings_file", "meeting", "webhook", NULL};
 
 static int bad(char *err, size_t errsz, const char *fmt, const char *field)
 {
@@ -138,6 +139,10 @@ static int fill(struct vp_job *j, char *err, size_t errsz)
 		return bad(err, errsz, "job: %s must be an object", "meeting");
 	if (facts)
 		j->facts_json = json_dumps(facts, JSON_COMPACT);
+	if (json_object_get(j->doc, "webhook") &&
+	    vp_webhook_cfg_job(c, &j->webhook_secret,
+			       json_object_get(j->doc, "webhook"), err, errsz))
+		return EBADMSG;
 	c->rate = (uint32_t)rate;
 	c->channels = (unsigned)ch;
 	c->chunk_seconds = chunk;
@@ -206,5 +211,6 @@ void vp_job_free(struct vp_job *j)
 	json_decref(j->doc);
 	free(j->settings_json);
 	free(j->facts_json);
+	free(j->webhook_secret);
 	memset(j, 0, sizeof(*j));
 }
