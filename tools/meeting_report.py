@@ -69,6 +69,8 @@ def span_s(meeting):
     """(first, last) second of the bot's time in the meeting, relative to
     sample 0 (timeline_origin_utc): first < 0 when the gate opened late."""
     origin = utc_s(meeting.get("timeline_origin_utc"))
+    if (meeting.get("source") or {}).get("kind") == "replay":
+        return 0.0, None  # a capture's clock, not the run's
     # the bot's start: a replay says when it began, a live meeting when the
     # first participant was seen (the bot joined then, or just before)
     seen = [utc_s(p.get("joined_utc")) for p in meeting.get("participants", [])]
@@ -130,10 +132,11 @@ def summary(mdir, meeting, lines):
         print(f"  {who}{ident}: joined {p.get('joined_utc')}, "
               f"left {p.get('left_utc') or '-'}, stream {p.get('stream') or '-'}")
     gt = meeting.get("gate_timeline", [])
-    print(f"gate timeline ({len(gt)} change(s)):")
-    for g in gt:
-        print(f"  {g.get('sample', 0) / rate:8.2f} s  "
-              f"{'OPEN  ' if g.get('open') else 'closed'}  {g.get('reason', '')}")
+    begin, last = span_s(meeting)
+    print(f"gate timeline ({len(gt)} change(s); seconds from sample 0, "
+          f"the bot's start is {begin:.2f} s):")
+    for a, b, op, why in gate_spans(meeting, begin, last or begin, rate):
+        print(f"  {a:8.2f} s .. {b:8.2f} s  {'OPEN  ' if op else 'closed'}  {why}")
     by = {}
     for l in lines:
         by.setdefault(l["stream"], []).append(l)
