@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -402,6 +403,7 @@ static int origin_of(char *out, size_t sz, const char *url)
 int vp_webhook_start(struct vp_webhook **whp, const struct vp_webhook_cfg *cfg,
 		     char *why, size_t whysz)
 {
+	sigset_t all, old;
 	struct vp_webhook *wh;
 	int err;
 
@@ -435,7 +437,13 @@ int vp_webhook_start(struct vp_webhook **whp, const struct vp_webhook_cfg *cfg,
 		vp_mem_deref(wh);
 		return ENOMEM;
 	}
+	/* the thread starts with every signal blocked: SIGINT/SIGTERM stay
+	 * with the main loop, and a receiver closing on us makes OpenSSL's
+	 * write fail with EPIPE instead of killing the process (SIGPIPE) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	err = pthread_create(&wh->thread, NULL, run, wh);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		vp_mem_deref(wh);
 		return err;
