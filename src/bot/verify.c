@@ -22,10 +22,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#define TOLD_MAX 256
+
 struct verify {
 	struct vp_export__folder f;
 	unsigned problems, warnings;
-	uint64_t samples; /**< in chunks that checked out, all streams */
+	uint64_t samples;   /**< in chunks that checked out, all streams */
+	const char **names; /**< every line's file, sorted: lookups */
+	char told[TOLD_MAX][VP_PCM_ID_MAX + 1]; /**< streams told unknown */
+	unsigned ntold;
 };
 
 static void problem(struct verify *v, const char *fmt, ...)
@@ -207,16 +212,21 @@ static void check_streams(struct verify *v, struct vp_export__chunk *s,
 	}
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Was streams/ID/NAME named by a manifest line? */
 static bool named(const struct verify *v, const char *id, const char *name)
 {
 	char rel[VP_PCM_FILE_MAX + 300];
 
+	const char *key = rel;
+
 	snprintf(rel, sizeof(rel), "streams/%s/%s", id, name);
-	for (size_t i = 0; i < v->f.n; i++)
-		if (!strcmp(v->f.c[i].l.file, rel))
-			return true;
-	return false;
+	return v->f.n && bsearch(&key, v->names, v->f.n, sizeof(*v->names),
+				 by_name) != NULL;
 }
 
 static bool ends_with(const char *s, const char *suf)
@@ -340,9 +350,11 @@ static void check_line_run(struct verify *v, const struct vp_export__chunk *c,
 	json_t *rate;
 
 	if (c->run < 0) {
-		for (const struct vp_export__chunk *p = v->f.c; p < c; p++)
-			if (!strcmp(p->l.stream, c->l.stream))
-				return;
+		for (unsigned i = 0; i < v->ntold; i++)
+			if (!strcmp(v->told[i], c->l.stream))
+				return; /* once per stream */
+		if (v->ntold < TOLD_MAX)
+			strcpy(v->told[v->ntold++], c->l.stream);
 		/* a run killed early may not have saved its streams yet */
 		if (unfinished)
 			warning(v,
@@ -416,6 +428,14 @@ int vp_verify_main(int argc, char **argv)
 				      : strerror(err));
 		return err == ENOENT ? 66 /* EX_NOINPUT */ : VP_EXIT_SOFTWARE;
 	}
+	v.names = malloc((v.f.n + 1) * sizeof(*v.names));
+	if (!v.names) {
+		vp_export__free(&v.f);
+		return VP_EXIT_SOFTWARE;
+	}
+	for (size_t i = 0; i < v.f.n; i++)
+		v.names[i] = v.f.c[i].l.file;
+	qsort(v.names, v.f.n, sizeof(*v.names), by_name);
 	for (size_t i = 0; i < v.f.n; i++)
 		check_chunk(&v, &v.f.c[i]);
 	check_disk(&v);
@@ -433,6 +453,7 @@ int vp_verify_main(int argc, char **argv)
 		printf("%s: OK, %zu chunk(s), %llu samples, %u warning(s)\n",
 		       argv[1], v.f.n, (unsigned long long)v.samples,
 		       v.warnings);
+	free(v.names);
 	vp_export__free(&v.f);
 	return !sorted	    ? VP_EXIT_SOFTWARE
 	       : v.problems ? VP_EXIT_DATAERR
