@@ -6,9 +6,11 @@
 #include "protocols/sig/invite.h"
 #include "src/bot/bot.h"
 #include "src/bot/exitcode.h"
+#include "src/bot/export.h"
 #include "src/bot/job.h"
 #include "src/bot/meeting.h"
 #include "src/bot/replay.h"
+#include "src/bot/webhook_cfg.h"
 #include "src/core/log.h"
 
 #include <curl/curl.h>
@@ -27,9 +29,13 @@ static const char usage[] =
 	"                  [--name NAME] [--rate R] [--channels 1|2]\n"
 	"                  [--chunk-seconds S] [--events FILE|fd:N] [--insecure]\n"
 	"                  [--settings FILE|https://URL] [--meeting-facts FILE]\n"
+	"                  [--webhook https://URL [--webhook-secret-file F]\n"
+	"                   [--webhook-ca PEM] [--webhook-timeout S]]\n"
 	"       vpbot run JOB.json [--log-level L]\n"
 	"       vpbot replay CAPTURE --out DIR [--meeting ID] [--rate R]\n"
 	"                    [--channels 1|2] [--chunk-seconds S] [--pt N]\n"
+	"       vpbot export OUT/ID [--stream S] --wav FILE\n"
+	"       vpbot verify OUT/ID\n"
 	"       vpbot --version\n"
 	"common: --log-level err|warn|info|debug|trace  --trace CATS\n";
 
@@ -260,6 +266,26 @@ static int cmd_replay(int argc, char **argv)
 	return vp_replay_run(&cfg);
 }
 
+/* The webhook's secret comes from a file or the environment, never argv. */
+static int join_webhook_run(struct vp_bot_cfg *cfg, const char *secret_file)
+{
+	char *secret = NULL, why[200];
+	int code;
+
+	if (!cfg->webhook_url)
+		return secret_file || cfg->webhook_ca
+			       ? usage_error("%s", "--webhook-secret-file and "
+						   "--webhook-ca need --webhook")
+			       : vp_bot_run(cfg);
+	if (vp_webhook_secret_load(&secret, secret_file,
+				   VP_WEBHOOK_SECRET_ENV, why, sizeof(why)))
+		return usage_error("%s", why);
+	cfg->webhook_secret = secret;
+	code = vp_bot_run(cfg);
+	free(secret);
+	return code;
+}
+
 static int cmd_join(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -272,6 +298,10 @@ static int cmd_join(int argc, char **argv)
 		{"settings", required_argument, NULL, 'S'},
 		{"meeting-facts", required_argument, NULL, 'F'},
 		{"invite-file", required_argument, NULL, 'I'},
+		{"webhook", required_argument, NULL, 'W'},
+		{"webhook-secret-file", required_argument, NULL, 'X'},
+		{"webhook-ca", required_argument, NULL, 'A'},
+		{"webhook-timeout", required_argument, NULL, 'T'},
 		MEDIA_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -279,6 +309,7 @@ static int cmd_join(int argc, char **argv)
 				.chunk_seconds = 10};
 	struct vp_bot_cfg cfg = {0};
 	const char *invite_file = NULL;
+	const char *secret_file = NULL;
 	double v;
 	int c, e;
 
@@ -289,6 +320,21 @@ static int cmd_join(int argc, char **argv)
 			break;
 		case 'm':
 			cfg.meeting = optarg;
+			break;
+		case 'W':
+			cfg.webhook_url = optarg;
+			break;
+		case 'X':
+			secret_file = optarg;
+			break;
+		case 'A':
+			cfg.webhook_ca = optarg;
+			break;
+		case 'T':
+			if (parse_num(optarg, 1, 3600, &v))
+				return usage_error("--webhook-timeout must be "
+						   "1..3600 s, not '%s'", optarg);
+			cfg.webhook_timeout_s = v;
 			break;
 		case 'd':
 			if (parse_num(optarg, 0.1, 86400 * 7, &v))
@@ -340,7 +386,7 @@ static int cmd_join(int argc, char **argv)
 	 * audit log (which --log-level info brings back) */
 	if (cfg.status_line && !mo.log_level_set)
 		vp_log_set_level(VP_LOG_WARN);
-	e = vp_bot_run(&cfg);
+	e = join_webhook_run(&cfg, secret_file);
 	explicit_bzero(invite_buf, sizeof(invite_buf));
 	return e;
 }
@@ -385,6 +431,11 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
+	/* after the call: they only read a meeting folder */
+	if (!strcmp(argv[1], "export"))
+		return vp_export_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "verify"))
+		return vp_verify_main(argc - 1, argv + 1);
 	/* libcurl (settings URLs) wants this once, before any thread */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (!strcmp(argv[1], "run"))

@@ -277,6 +277,11 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 		g_free(b);
 		return VP_EXIT_USAGE;
 	}
+	if (cfg->webhook_url && vp_bot__webhook_start(b) != 0) {
+		vp_mem_deref(b->ev);
+		g_free(b);
+		return VP_EXIT_USAGE;
+	}
 	b->ctx = g_main_context_ref_thread_default();
 	b->loop = g_main_loop_new(b->ctx, FALSE);
 	b->sig_srcs[0] = g_unix_signal_add(SIGINT, on_signal, b);
@@ -319,6 +324,7 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 	vp_events_emit(b->ev, b->code == VP_EXIT_OK ? "left" : "error",
 		       json_pack("{s:i, s:s?}", "exit_code", b->code,
 				 "reason", b->reason[0] ? b->reason : NULL));
+	vp_bot__webhook_finish(b);
 	code = b->code;
 	for (unsigned i = 0; i < b->ntracks; i++)
 		b->tracks[i] = vp_mem_deref(b->tracks[i]);

@@ -31,6 +31,11 @@ struct vp_bot_cfg {
 	const char *facts_src;     /* path */
 	const char *facts_json;    /* inline */
 	bool require_settings;
+	/* status webhook (webhook.h); the secret never comes from argv */
+	const char *webhook_url;
+	const char *webhook_secret;
+	const char *webhook_ca;
+	double webhook_timeout_s;
 	bool status_line;       /* terminal progress on stderr */
 };
 

@@ -116,6 +116,10 @@ bool vp_bot__gate_open(void *arg, uint64_t *open_since);
 /* bot_report.c */
 struct bot_participant *vp_bot__part(struct bot *b, const char *id, bool add);
 void vp_bot__save(struct bot *b, const char *state);
+
+/* webhook_bot.c: the status webhook's start and final record */
+int vp_bot__webhook_start(struct bot *b);
+void vp_bot__webhook_finish(struct bot *b);
 void vp_bot__status_line(struct bot *b, bool final);
 /** Finish: the code and reason of the first fatal event win. */
 void vp_bot__fail(struct bot *b, int code, const char *fmt, ...)

@@ -2,6 +2,7 @@
 /** @file events.c  JSON-lines status events, one write() per line. */
 #define VP_LOG_MODULE "events"
 #include "src/bot/events.h"
+#include "src/bot/webhook.h"
 
 #include "src/core/clock.h"
 #include "src/core/log.h"
@@ -16,6 +17,8 @@
 struct vp_events {
 	int fd;
 	bool own;
+	unsigned long seq;     /* "seq" of the last event, from 1 */
+	struct vp_webhook *wh; /* optional: every event POSTed too */
 };
 
 static void events_destroy(void *data)
@@ -24,6 +27,20 @@ static void events_destroy(void *data)
 
 	if (ev->own && ev->fd >= 0)
 		close(ev->fd);
+	vp_mem_deref(ev->wh);
+}
+
+int vp_events_webhook(struct vp_events *ev, const struct vp_webhook_cfg *cfg,
+		      char *why, size_t whysz)
+{
+	if (!ev || ev->wh)
+		return EINVAL;
+	return vp_webhook_start(&ev->wh, cfg, why, whysz);
+}
+
+json_t *vp_events_finish(struct vp_events *ev)
+{
+	return ev ? vp_webhook_finish(ev->wh) : NULL;
 }
 
 int vp_events_open(struct vp_events **evp, const char *spec)
@@ -72,20 +89,24 @@ void vp_events_emit(struct vp_events *ev, const char *event, json_t *fields)
 
 	if (fields && o != fields)
 		json_decref(fields);
-	if (!ev || ev->fd < 0) {
+	if (!ev || (ev->fd < 0 && !ev->wh)) {
 		json_decref(o);
 		return;
 	}
 	vp_clock_rfc3339(ts, sizeof(ts), vp_clock_utc_ns());
 	json_object_set_new(o, "ts", json_string(ts));
 	json_object_set_new(o, "event", json_string(event));
+	json_object_set_new(o, "seq", json_integer((json_int_t)++ev->seq));
 	line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	if (!line)
 		return;
 	size_t n = strlen(line);
+	/* the webhook thread copies the body: nothing waits on the network */
+	vp_webhook_post(ev->wh, line, n,
+			!strcmp(event, "left") || !strcmp(event, "error"));
 	line[n] = '\n'; /* json_dumps' NUL becomes the newline */
-	if (write(ev->fd, line, n + 1) != (ssize_t)(n + 1))
+	if (ev->fd >= 0 && write(ev->fd, line, n + 1) != (ssize_t)(n + 1))
 		vp_log_warn("events: write failed: %s", strerror(errno));
 	free(line);
 }

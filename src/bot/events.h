@@ -9,8 +9,10 @@
 #define VP_BOT_EVENTS_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 struct vp_events;
+struct vp_webhook_cfg;
 
 /**
  * @param spec  a path (appended to), or "fd:N" for an inherited file
@@ -20,7 +22,20 @@ struct vp_events;
  */
 int vp_events_open(struct vp_events **evp, const char *spec);
 
-/** Emit one event; takes ownership of `fields` (may be NULL). */
+/**
+ * POST every later event to a webhook too (webhook.h), from its own thread.
+ * @return 0, EINVAL (why says what, never the secret), ENOMEM or an errno
+ */
+int vp_events_webhook(struct vp_events *ev, const struct vp_webhook_cfg *cfg,
+		      char *why, size_t whysz);
+
+/**
+ * Deliver what the webhook still has (bounded), stop it.
+ * @return its delivery record for meeting.json, or NULL without a webhook
+ */
+json_t *vp_events_finish(struct vp_events *ev);
+
+/** Emit one event ("seq" counts from 1); takes ownership of `fields`. */
 void vp_events_emit(struct vp_events *ev, const char *event, json_t *fields);
 
 #endif

@@ -8,6 +8,7 @@
 #include "src/bot/io_thread.h"
 
 #include "src/bot/meeting.h"
+#include "src/bot/speech.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 #include "src/core/spsc.h"
@@ -50,6 +51,7 @@ struct vp_io {
 	bool block;
 	struct vp_spsc *ring;
 	struct vp_pcm_manifest *man;
+	struct vp_speech_rec *speech; /* speech.jsonl, io thread only */
 	pthread_t th;
 	bool running;
 	struct io_stream st[IO_MAX_STREAMS]; /* io thread only */
@@ -89,6 +91,8 @@ static void stream_open(struct vp_io *io, struct io_stream *s,
 	if (!err)
 		err = vp_pcm_writer_alloc(&s->w, io->man, &s->cfg);
 	note_err(io, s, err);
+	vp_speech_rec_stream(io->speech, m->idx, s->id, s->cfg.rate,
+			     s->cfg.channels);
 }
 
 static void stream_close(struct vp_io *io, struct io_stream *s)
@@ -96,6 +100,7 @@ static void stream_close(struct vp_io *io, struct io_stream *s)
 	if (s->w && !s->err)
 		note_err(io, s, vp_pcm_writer_close(s->w));
 	s->w = vp_mem_deref(s->w);
+	vp_speech_rec_pause(io->speech, (unsigned)(s - io->st));
 }
 
 static void handle(struct vp_io *io, const struct io_msg *m)
@@ -113,6 +118,9 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 						     m->pcm, m->frames,
 						     m->utc_ns, m->src,
 						     &m->cnt));
+		if (s->w && !s->err) /* who spoke when: what reached disk */
+			vp_speech_rec_pcm(io->speech, m->idx, m->start_sample,
+					  m->pcm, m->frames);
 		break;
 	case IO_BREAK: {
 		struct io_msg reopen = *m;
@@ -127,8 +135,10 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 		stream_close(io, s);
 		break;
 	case IO_META: {
-		int err = vp_meeting_write(io->mdir, m->text);
+		int err;
 
+		vp_speech_rec_meta(io->speech, m->text);
+		err = vp_meeting_write(io->mdir, m->text);
 		if (err) { /* the exit code names it (exitcode.h) */
 			atomic_fetch_add(&io->write_errors, 1);
 			atomic_store(&io->last_error, err);
@@ -173,6 +183,7 @@ static void io_destroy(void *data)
 	for (unsigned i = 0; i < IO_MAX_STREAMS; i++)
 		io->st[i].w = vp_mem_deref(io->st[i].w);
 	io->man = vp_mem_deref(io->man);
+	io->speech = vp_mem_deref(io->speech);
 	io->ring = vp_mem_deref(io->ring);
 }
 
@@ -196,6 +207,8 @@ int vp_io_start(struct vp_io **iop, const char *meeting_dir,
 		vp_spsc_set_wake(io->ring, IO_RING / 4);
 	if (!err)
 		err = vp_pcm_manifest_open(&io->man, meeting_dir);
+	if (!err && vp_speech_rec_open(&io->speech, meeting_dir))
+		vp_log_warn("%s: no speech.jsonl", meeting_dir);
 	if (!err && pthread_create(&io->th, NULL, io_main, io) != 0)
 		err = EAGAIN;
 	if (err) {

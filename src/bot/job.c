@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /** @file job.c  The job file: strict types, every error names its field. */
 #include "src/bot/job.h"
+#include "src/bot/webhook_cfg.h"
 
 #include "protocols/sig/invite.h"
 #include "src/bot/meeting.h"
@@ -13,7 +14,7 @@
 static const char *const keys[] = {
 	"invite", "out", "meeting_id", "name", "rate", "channels",
 	"chunk_seconds", "max_duration_s", "events", "settings",
-	"settings_url", "settings_file", "meeting", NULL};
+	"settings_url", "settings_file", "meeting", "webhook", NULL};
 
 static int bad(char *err, size_t errsz, const char *fmt, const char *field)
 {
@@ -148,6 +149,10 @@ static int fill(struct vp_job *j, char *err, size_t errsz)
 		return bad(err, errsz, "job: %s must be an object", "meeting");
 	if (facts)
 		j->facts_json = json_dumps(facts, JSON_COMPACT);
+	if (json_object_get(j->doc, "webhook") &&
+	    vp_webhook_cfg_job(c, &j->webhook_secret,
+			       json_object_get(j->doc, "webhook"), err, errsz))
+		return EBADMSG;
 	c->rate = (uint32_t)rate;
 	c->channels = (unsigned)ch;
 	c->chunk_seconds = chunk;
@@ -216,5 +221,6 @@ void vp_job_free(struct vp_job *j)
 	json_decref(j->doc);
 	free(j->settings_json);
 	free(j->facts_json);
+	free(j->webhook_secret);
 	memset(j, 0, sizeof(*j));
 }

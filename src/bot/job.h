@@ -14,6 +14,8 @@
  *   "events": "/run/vpbot/job-17.events",          or "fd:3"
  *   "settings": { … } | "settings_url": "https://…" | "settings_file": "…",
  *   "meeting": { … meeting facts … }               see src/gate/README.md
+ *   "webhook": { "url", "secret"|"secret_file"|"secret_env", … }
+ *                                                  see webhook_cfg.h
  * }
  * Unknown keys are errors (a typo must not silently drop a limit).
  */
@@ -31,6 +33,7 @@ struct vp_job {
 	char *settings_json;     /* inline "settings", serialised, or NULL */
 	const char *settings_src;/* "settings_url"/"settings_file", or NULL */
 	char *facts_json;        /* "meeting", serialised, or NULL */
+	char *webhook_secret;    /* "webhook" secret, loaded, or NULL */
 };
 
 /**

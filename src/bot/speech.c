@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file speech.c  Who spoke when (speech.h): an energy VAD per stream over
+ * the PCM the io thread writes, and MDIR/speech.jsonl.
+ *
+ * Energy, not a trained VAD: the streams are one participant each, already
+ * separated, so "is there sound on this stream" is the question, and a level
+ * against the stream's own noise floor answers it without a model. The
+ * thresholds are those of WebRTC-era level meters: speech sits at -30 to
+ * -10 dBFS, a quiet room at -60 or below.
+ */
+#define VP_LOG_MODULE "speech"
+#include "src/bot/speech.h"
+
+#include "src/core/log.h"
+#include "src/core/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FRAMES_PER_S  100   /* 10 ms analysis frames */
+#define ABS_DB	      -50.0 /* never voiced below this */
+#define OVER_FLOOR_DB 12.0
+#define FLOOR_RISE_DB 0.03 /* per frame: 3 dB/s */
+#define FLOOR_MIN_DB  -100.0
+#define ONSET_FRAMES  2
+#define HANG_FRAMES   30 /* 300 ms of silence ends a segment */
+#define MIN_SEG_MS    60
+
+struct vp_speech {
+	uint32_t rate, flen; /* frames per analysis frame */
+	uint16_t ch;
+	vp_speech_seg_h *segh;
+	void *arg;
+	bool started;
+	uint64_t pos;	 /* next expected timeline sample */
+	uint64_t fstart; /* first sample of the frame in progress */
+	double acc;	 /* sum of squares in it */
+	uint32_t n;	 /* frames in it */
+	double floor_db;
+	unsigned run, quiet; /* voiced frames in a row, unvoiced since */
+	uint64_t cand;	     /* first voiced frame of the run */
+	bool in_seg;
+	uint64_t seg_start, seg_end;
+};
+
+int vp_speech_alloc(struct vp_speech **sp, uint32_t rate, uint16_t channels,
+		    vp_speech_seg_h *segh, void *arg)
+{
+	struct vp_speech *s;
+
+	if (!sp || rate < FRAMES_PER_S || channels < 1 || channels > 2 || !segh)
+		return EINVAL;
+	s = vp_mem_zalloc(sizeof(*s), NULL);
+	if (!s)
+		return ENOMEM;
+	s->rate = rate;
+	s->flen = rate / FRAMES_PER_S;
+	s->ch = channels;
+	s->segh = segh;
+	s->arg = arg;
+	s->floor_db = FLOOR_MIN_DB;
+	*sp = s;
+	return 0;
+}
+
+static void close_seg(struct vp_speech *s)
+{
+	if (s->in_seg && (s->seg_end - s->seg_start) * 1000 >=
+				 (uint64_t)MIN_SEG_MS * s->rate)
+		s->segh(s->seg_start, s->seg_end, s->arg);
+	s->in_seg = false;
+	s->run = 0;
+	s->quiet = 0;
+}
+
+/* One 10 ms frame [fstart, fstart + flen) with mean square ms. */
+static void frame(struct vp_speech *s, double ms)
+{
+	double db =
+		ms > 0 ? 10 * log10(ms / (32768.0 * 32768.0)) : FLOOR_MIN_DB;
+	bool voiced;
+
+	if (db < FLOOR_MIN_DB)
+		db = FLOOR_MIN_DB;
+	voiced = db > ABS_DB && db > s->floor_db + OVER_FLOOR_DB;
+	/* the floor: down at once, up slowly (a long vowel stays speech) */
+	s->floor_db = db < s->floor_db ? db : s->floor_db + FLOOR_RISE_DB;
+	if (!voiced) {
+		s->run = 0;
+		if (s->in_seg && ++s->quiet >= HANG_FRAMES)
+			close_seg(s);
+		return;
+	}
+	if (!s->run++)
+		s->cand = s->fstart;
+	s->quiet = 0;
+	if (!s->in_seg && s->run >= ONSET_FRAMES) {
+		s->in_seg = true;
+		s->seg_start = s->cand;
+	}
+	if (s->in_seg)
+		s->seg_end = s->fstart + s->flen;
+}
+
+void vp_speech_flush(struct vp_speech *s)
+{
+	if (!s)
+		return;
+	close_seg(s);
+	s->n = 0;
+	s->acc = 0;
+	s->started = false;
+}
+
+void vp_speech_feed(struct vp_speech *s, uint64_t start, const int16_t *pcm,
+		    size_t frames)
+{
+	if (!s || !pcm)
+		return;
+	if (s->started && start != s->pos)
+		vp_speech_flush(s); /* a gap: the gate closed, or a jump */
+	if (!s->started) {
+		s->started = true;
+		s->fstart = start;
+		s->n = 0;
+		s->acc = 0;
+	}
+	for (size_t i = 0; i < frames; i++) {
+		double v = pcm[i * s->ch];
+
+		if (s->ch == 2)
+			v = (v + pcm[i * 2 + 1]) / 2;
+		s->acc += v * v;
+		if (++s->n == s->flen) {
+			frame(s, s->acc / s->n);
+			s->fstart += s->flen;
+			s->n = 0;
+			s->acc = 0;
+		}
+	}
+	s->pos = start + frames;
+}
+
+/* --- The meeting's recorder; runs on: io thread --- */
+
+#define REC_MAX 256
+
+struct rec_slot {
+	struct vp_speech_rec *r;
+	struct vp_speech *det;
+	char id[65];
+	char part[128];
+	uint32_t rate;
+};
+
+struct vp_speech_rec {
+	int fd;
+	struct rec_slot s[REC_MAX];
+};
+
+static void rec_destroy(void *data)
+{
+	struct vp_speech_rec *r = data;
+
+	for (unsigned i = 0; i < REC_MAX; i++) {
+		vp_speech_flush(r->s[i].det);
+		vp_mem_deref(r->s[i].det);
+	}
+	if (r->fd >= 0)
+		close(r->fd);
+}
+
+int vp_speech_rec_open(struct vp_speech_rec **rp, const char *mdir)
+{
+	struct vp_speech_rec *r;
+	char path[4200];
+	int err;
+
+	if (!rp || !mdir)
+		return EINVAL;
+	r = vp_mem_zalloc(sizeof(*r), rec_destroy);
+	if (!r)
+		return ENOMEM;
+	snprintf(path, sizeof(path), "%s/speech.jsonl", mdir);
+	r->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (r->fd < 0) {
+		err = errno;
+		vp_mem_deref(r);
+		return err;
+	}
+	*rp = r;
+	return 0;
+}
+
+static void on_seg(uint64_t start, uint64_t end, void *arg)
+{
+	struct rec_slot *sl = arg;
+	json_t *o = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:s}", "stream",
+			      sl->id, "participant",
+			      sl->part[0] ? sl->part : NULL, "start_sample",
+			      (json_int_t)start, "end_sample", (json_int_t)end,
+			      "rate", (json_int_t)sl->rate, "source", "energy");
+	char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	size_t n = line ? strlen(line) : 0;
+
+	json_decref(o);
+	if (!line)
+		return;
+	line[n] = '\n'; /* one write() per line: O_APPEND keeps lines whole */
+	if (write(sl->r->fd, line, n + 1) != (ssize_t)(n + 1))
+		vp_log_warn("speech.jsonl: write failed: %s", strerror(errno));
+	free(line);
+}
+
+void vp_speech_rec_stream(struct vp_speech_rec *r, unsigned idx, const char *id,
+			  uint32_t rate, uint16_t channels)
+{
+	struct rec_slot *sl;
+
+	if (!r || idx >= REC_MAX || !id)
+		return;
+	sl = &r->s[idx];
+	vp_speech_flush(sl->det);
+	sl->det = vp_mem_deref(sl->det);
+	sl->r = r;
+	sl->rate = rate;
+	snprintf(sl->id, sizeof(sl->id), "%s", id);
+	if (vp_speech_alloc(&sl->det, rate, channels, on_seg, sl))
+		vp_log_warn("stream=%s: no speech detection", id);
+}
+
+void vp_speech_rec_pcm(struct vp_speech_rec *r, unsigned idx, uint64_t start,
+		       const int16_t *pcm, size_t frames)
+{
+	if (r && idx < REC_MAX)
+		vp_speech_feed(r->s[idx].det, start, pcm, frames);
+}
+
+void vp_speech_rec_pause(struct vp_speech_rec *r, unsigned idx)
+{
+	if (r && idx < REC_MAX)
+		vp_speech_flush(r->s[idx].det);
+}
+
+void vp_speech_rec_meta(struct vp_speech_rec *r, const char *meeting_json)
+{
+	json_t *doc, *a, *st;
+	size_t i;
+
+	if (!r || !meeting_json)
+		return;
+	doc = json_loads(meeting_json, 0, NULL);
+	a = json_object_get(doc, "streams");
+	json_array_foreach(a, i, st)
+	{
+		const char *id = json_string_value(json_object_get(st, "id"));
+		const char *p =
+			json_string_value(json_object_get(st, "participant"));
+
+		for (unsigned k = 0; id && p && k < REC_MAX; k++)
+			if (r->s[k].det && !strcmp(r->s[k].id, id))
+				snprintf(r->s[k].part, sizeof(r->s[k].part),
+					 "%s", p);
+	}
+	json_decref(doc);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file speech.h  Who spoke when: per-stream speech segments on the
+ * recording timeline, written to MDIR/speech.jsonl (README "Who spoke
+ * when"), one line per finished segment:
+ *
+ *   {"stream":"s1","participant":"p1","start_sample":72000,
+ *    "end_sample":168000,"rate":48000,"source":"energy"}
+ *
+ * end_sample is exclusive. The detector is an energy VAD on the decoded
+ * PCM that goes to disk, run on the io thread (never the net thread):
+ * 10 ms frames, a frame is voiced when its RMS is above both -50 dBFS and
+ * the stream's noise floor + 12 dB (the floor follows the quietest frames:
+ * down at once, up by at most 3 dB/s). A segment opens on the first of two
+ * voiced frames in a row and closes after 300 ms without one, at the end
+ * of its last voiced frame; segments shorter than 60 ms are dropped
+ * (clicks). A gap in the stream (the gate closed) ends the segment.
+ */
+#ifndef VP_BOT_SPEECH_H
+#define VP_BOT_SPEECH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vp_speech;
+
+/** A finished segment [start, end) in timeline samples. */
+typedef void(vp_speech_seg_h)(uint64_t start, uint64_t end, void *arg);
+
+/**
+ * One stream's detector.
+ * @return 0, EINVAL (rate < 100 or channels not 1..2) or ENOMEM
+ */
+int vp_speech_alloc(struct vp_speech **sp, uint32_t rate, uint16_t channels,
+		    vp_speech_seg_h *segh, void *arg);
+
+/**
+ * Feed PCM placed at timeline sample @p start (frames x channels,
+ * interleaved). A block that does not follow the previous one ends the
+ * open segment first.
+ */
+void vp_speech_feed(struct vp_speech *s, uint64_t start, const int16_t *pcm,
+		    size_t frames);
+
+/** The stream paused or ended: close an open segment. */
+void vp_speech_flush(struct vp_speech *s);
+
+/* The meeting's recorder: a detector per io stream, speech.jsonl. */
+struct vp_speech_rec;
+
+/**
+ * Open (append to) MDIR/speech.jsonl.
+ * @return 0, EINVAL, ENOMEM or the errno of open
+ */
+int vp_speech_rec_open(struct vp_speech_rec **rp, const char *mdir);
+
+/** Stream @p idx (io index) is @p id at @p rate x @p channels. */
+void vp_speech_rec_stream(struct vp_speech_rec *r, unsigned idx, const char *id,
+			  uint32_t rate, uint16_t channels);
+void vp_speech_rec_pcm(struct vp_speech_rec *r, unsigned idx, uint64_t start,
+		       const int16_t *pcm, size_t frames);
+/** The stream's gate closed or it ended: its open segment is written. */
+void vp_speech_rec_pause(struct vp_speech_rec *r, unsigned idx);
+/**
+ * meeting.json as saved: its "streams" give each stream's participant
+ * (who is named in the lines written from then on).
+ */
+void vp_speech_rec_meta(struct vp_speech_rec *r, const char *meeting_json);
+
+#endif

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file webhook_cfg.c  Where the webhook's settings come from: the job's
+ * "webhook" object, or `--webhook URL` with the secret from a file or an
+ * environment variable. Never from argv (ps shows argv to every user), and
+ * never echoed in an error.
+ */
+#include "src/bot/webhook_cfg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SECRET_MAX 4096
+
+static int say(char *why, size_t sz, const char *fmt, const char *what)
+{
+	snprintf(why, sz, fmt, what);
+	return EBADMSG;
+}
+
+static int from_file(char **out, const char *path, char *why, size_t sz)
+{
+	char *buf = calloc(1, SECRET_MAX + 2);
+	FILE *f = fopen(path, "re");
+	size_t n = 0;
+
+	if (!buf || !f) {
+		free(buf);
+		if (f)
+			fclose(f);
+		return say(why, sz, "webhook secret file %s: cannot read it",
+			   path);
+	}
+	n = fread(buf, 1, SECRET_MAX + 1, f);
+	fclose(f);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (!n || n > SECRET_MAX || strlen(buf) != n) {
+		free(buf);
+		return say(why, sz,
+			   "webhook secret file %s: empty, binary or "
+			   "over 4096 bytes",
+			   path);
+	}
+	*out = buf;
+	return 0;
+}
+
+int vp_webhook_secret_load(char **out, const char *file, const char *env,
+			   char *why, size_t whysz)
+{
+	const char *v;
+
+	if (file)
+		return from_file(out, file, why, whysz);
+	v = env ? getenv(env) : NULL;
+	if (!v || !v[0])
+		return say(why, whysz,
+			   "the webhook needs a secret: a file, or "
+			   "the environment variable %s",
+			   env ? env : "(none)");
+	*out = strdup(v);
+	return *out ? 0 : ENOMEM;
+}
+
+static int opt_str(json_t *o, const char *key, const char **v, char *why,
+		   size_t sz)
+{
+	json_t *j = json_object_get(o, key);
+
+	if (!j)
+		return 0;
+	if (!json_is_string(j) || !json_string_length(j))
+		return say(why, sz,
+			   "job: webhook.%s must be a non-empty "
+			   "string",
+			   key);
+	*v = json_string_value(j);
+	return 0;
+}
+
+static int check_keys(json_t *o, char *why, size_t sz)
+{
+	static const char *const keys[] = {
+		"url",	   "secret",	      "secret_file", "secret_env",
+		"ca_file", "final_timeout_s", NULL};
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v)
+	{
+		unsigned i = 0;
+
+		while (keys[i] && strcmp(keys[i], k))
+			i++;
+		if (!keys[i])
+			return say(why, sz, "job: webhook: unknown key '%.64s'",
+				   k);
+	}
+	return 0;
+}
+
+int vp_webhook_cfg_job(struct vp_bot_cfg *c, char **secretp, json_t *o,
+		       char *why, size_t sz)
+{
+	const char *sec = NULL, *file = NULL, *env = NULL;
+	json_t *to = json_object_get(o, "final_timeout_s");
+	int e;
+
+	if (!json_is_object(o))
+		return say(why, sz, "job: %s must be an object", "webhook");
+	e = check_keys(o, why, sz);
+	e = e ? e : opt_str(o, "url", &c->webhook_url, why, sz);
+	e = e ? e : opt_str(o, "secret", &sec, why, sz);
+	e = e ? e : opt_str(o, "secret_file", &file, why, sz);
+	e = e ? e : opt_str(o, "secret_env", &env, why, sz);
+	e = e ? e : opt_str(o, "ca_file", &c->webhook_ca, why, sz);
+	if (e)
+		return e;
+	if (!c->webhook_url)
+		return say(why, sz, "job: webhook.%s is required", "url");
+	if (!!sec + !!file + !!env != 1)
+		return say(why, sz, "job: webhook: give exactly one of %s",
+			   "secret, secret_file, secret_env");
+	if (to && (!json_is_number(to) || json_number_value(to) < 1 ||
+		   json_number_value(to) > 3600))
+		return say(why, sz, "job: webhook.%s must be 1..3600",
+			   "final_timeout_s");
+	c->webhook_timeout_s = to ? json_number_value(to) : 0;
+	if (sec) {
+		*secretp = strdup(sec);
+		e = *secretp ? 0 : ENOMEM;
+	} else {
+		e = vp_webhook_secret_load(secretp, file, env, why, sz);
+	}
+	if (!e)
+		c->webhook_secret = *secretp;
+	return e;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file webhook_cfg.h  The status webhook's configuration (README
+ * "Webhooks"). In a job:
+ *
+ *   "webhook": {"url": "https://hooks.example/vpbot",
+ *               "secret": "…" | "secret_file": "/run/…" | "secret_env": "V",
+ *               "ca_file": "/etc/…/ca.pem",      optional extra CA
+ *               "final_timeout_s": 30}           optional bound at the end
+ *
+ * On the command line: `--webhook URL` with the secret from
+ * `--webhook-secret-file FILE` or the environment variable
+ * VPBOT_WEBHOOK_SECRET (never an argument).
+ */
+#ifndef VP_BOT_WEBHOOK_CFG_H
+#define VP_BOT_WEBHOOK_CFG_H
+
+#include "src/bot/bot.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+/** The environment variable `vpbot join --webhook` reads the secret from. */
+#define VP_WEBHOOK_SECRET_ENV "VPBOT_WEBHOOK_SECRET"
+
+/**
+ * Load a secret from @p file (trailing newline dropped), else from the
+ * environment variable @p env.
+ * @param out  out: malloc'd secret (free it)
+ * @return 0, ENOMEM or EBADMSG (why says which source, never the value)
+ */
+int vp_webhook_secret_load(char **out, const char *file, const char *env,
+			   char *why, size_t whysz);
+
+/**
+ * Fill @p c's webhook fields from a job's "webhook" object.
+ * @param secretp  out: the malloc'd secret @p c points to (free it)
+ * @return 0, ENOMEM or EBADMSG with why naming the field
+ */
+int vp_webhook_cfg_job(struct vp_bot_cfg *c, char **secretp, json_t *o,
+		       char *why, size_t whysz);
+
+#endif

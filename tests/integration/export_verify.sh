@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# `vpbot verify` and `vpbot export` (issue #12 item 4) on a good folder, a
+# crashed one (SIGKILL mid-replay, as crash.sh does), the same after the
+# rerun that recovers it, and tampered copies: each tampering must be named
+# precisely (file, line, what) with exit 65, and export must refuse to make
+# a file from a folder whose chunks do not match their manifest lines.
+# usage: export_verify.sh VPBOT RTPGEN
+set -uo pipefail
+vpbot=$1 rtpgen=$2
+tmp=$(mktemp -d /tmp/vp-expver.$$.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# verify DIR EXPECTED-RC [PATTERN...]: every pattern must be in the report
+verify() {
+	local dir=$1 want=$2 rc
+	shift 2
+	"$vpbot" verify "$dir" >"$tmp/report" 2>&1
+	rc=$?
+	[ $rc -eq "$want" ] || { cat "$tmp/report"; fail "verify $dir: exit $rc, want $want"; }
+	for p in "$@"; do
+		grep -qE -- "$p" "$tmp/report" ||
+			{ cat "$tmp/report"; fail "verify $dir: no line matching '$p'"; }
+	done
+}
+
+# same_pcm WAV DIR STREAM: the export holds exactly the stream's chunks,
+# each at its start_sample, and silence elsewhere
+same_pcm() {
+	/usr/bin/python3 - "$@" <<'PY' || fail "export of $3 differs from its chunks"
+import json, os, sys, wave
+out, m, stream = sys.argv[1:4]
+w = wave.open(out)
+rate, ch, n = w.getframerate(), w.getnchannels(), w.getnframes()
+got = w.readframes(n)
+want = bytearray(n * ch * 2)
+for line in open(os.path.join(m, "manifest.jsonl")):
+    c = json.loads(line)
+    if c["stream"] != stream:
+        continue
+    with wave.open(os.path.join(m, c["file"])) as cw:
+        assert cw.getframerate() == rate
+        pcm = cw.readframes(cw.getnframes())
+    s = c["start_sample"] * ch * 2
+    want[s:s + len(pcm)] = pcm
+if bytes(want) != got:
+    sys.exit(f"{out}: {n} frames differ from the chunks")
+print(f"{out}: {n} frames = the chunks of {stream}")
+PY
+}
+
+# --- good ---
+"$rtpgen" "$tmp/a" --seconds 8 --loss 0.02 >/dev/null || fail rtpgen
+"$vpbot" replay "$tmp/a.pcap" --out "$tmp/out" --chunk-seconds 1 \
+	--log-level err || fail "replay"
+good=$tmp/out/a
+verify "$good" 0 "OK, 8 chunk\(s\), 384000 samples"
+"$vpbot" export "$good" --stream s1 --wav "$tmp/s1.wav" || fail "export s1"
+same_pcm "$tmp/s1.wav" "$good" s1
+"$vpbot" export "$good" --wav "$tmp/mix.wav" || fail "export mix"
+cmp -s "$tmp/mix.wav" "$tmp/s1.wav" || fail "a one-stream mix is not the stream"
+"$vpbot" export "$good" --stream s9 --wav "$tmp/x.wav"
+[ $? -eq 65 ] || fail "export of an unknown stream did not exit 65"
+"$vpbot" verify "$tmp/nope" >/dev/null 2>&1
+[ $? -eq 66 ] || fail "verify of a missing folder did not exit 66"
+echo "good folder: verify OK, exports match"
+
+# --- tampered copies of the good folder ---
+t=0
+tamper() { d=$tmp/t$t; t=$((t + 1)); cp -a "$good" "$d"; }
+tamper; truncate -s -100 "$d/streams/s1/000002.wav"
+verify "$d" 65 "streams/s1/000002.wav: [0-9]+ bytes on disk, manifest line 3 says"
+"$vpbot" export "$d" --wav "$tmp/bad.wav" 2>"$tmp/err"
+[ $? -eq 65 ] || fail "export of a truncated chunk did not exit 65"
+grep -q "000002.wav does not match manifest line 3" "$tmp/err" || fail "export: $(cat "$tmp/err")"
+[ ! -e "$tmp/bad.wav" ] || fail "export left a partial file"
+tamper; rm "$d/streams/s1/000003.wav"
+verify "$d" 65 "streams/s1/000003.wav: named by manifest line 4 but missing"
+tamper; sed -i '5s/"start_sample":[0-9]*/"start_sample":200000/' "$d/manifest.jsonl"
+verify "$d" 65 "000004.wav: its header is stream s1 seq 4 start_sample 192000.*line 5 says s1 seq 4 start_sample 200000" \
+	"stream s1: 8000 samples missing between seq 3"
+tamper; sed -i '2s/"samples":48000/"samples":47000/' "$d/manifest.jsonl"
+verify "$d" 65 "000001.wav: holds 48000 samples, manifest line 2 says 47000"
+tamper; sed -i '6s/.*/{"stream":"s1", "oops"/' "$d/manifest.jsonl"
+verify "$d" 65 "manifest.jsonl:6: not a JSON object" \
+	"streams/s1/000005.wav: on disk but in no manifest line" \
+	"stream s1: seq 5 to 5 missing"
+tamper; mv "$d/streams/s1/000001.wav" "$tmp/x"
+mv "$d/streams/s1/000006.wav" "$d/streams/s1/000001.wav"; mv "$tmp/x" "$d/streams/s1/000006.wav"
+verify "$d" 65 "streams/s1/000001.wav: its header is stream s1 seq 6 .*file swapped" \
+	"streams/s1/000006.wav: its header is stream s1 seq 1 "
+tamper; sed -i '3d' "$d/manifest.jsonl"
+verify "$d" 65 "streams/s1/000002.wav: on disk but in no manifest line" \
+	"stream s1: seq 2 to 2 missing"
+tamper; : >"$d/streams/s1/000008.wav.tmp"
+verify "$d" 65 "streams/s1/000008.wav.tmp: a chunk left in progress by a crash"
+tamper; jq -c '.streams[0].samples = 1' "$d/meeting.json" >"$tmp/m" && mv "$tmp/m" "$d/meeting.json"
+verify "$d" 65 "stream s1: meeting.json counts 1 samples, its 8 chunk\(s\) hold 384000"
+tamper; sed -i 's/"stream":"s1"/"stream":"s7"/; s#streams/s1/000000#streams/s7/000000#' "$d/manifest.jsonl"
+verify "$d" 65 "manifest.jsonl:1: stream s7 is in no run of meeting.json" \
+	"streams/s7/000000.wav: named by manifest line 1 but missing"
+echo "tampered folders: $t cases named precisely"
+
+# --- crashed: SIGKILL mid-replay ---
+"$rtpgen" "$tmp/long" --seconds 900 >/dev/null || fail "rtpgen"
+"$vpbot" replay "$tmp/long.pcap" --out "$tmp/out" --chunk-seconds 1 \
+	--log-level err &
+pid=$!
+for _ in $(seq 500); do
+	[ "$({ wc -l <"$tmp/out/long/manifest.jsonl"; } 2>/dev/null || echo 0)" -ge 20 ] && break
+	sleep 0.02
+done
+kill -9 $pid
+wait $pid
+[ $? -eq 137 ] || fail "vpbot was not killed mid-replay"
+m=$tmp/out/long
+ntmp=$(ls "$m"/streams/s1 | grep -c '\.tmp$')
+if [ "$ntmp" -gt 0 ]; then
+	verify "$m" 65 "wav.tmp: a chunk left in progress by a crash" \
+		"warning: meeting.json: run 1 says \"recording\""
+else
+	verify "$m" 0 "warning: meeting.json: run 1 says \"recording\""
+fi
+"$vpbot" export "$m" --stream s1 --wav "$tmp/crash.wav" || fail "export of the crashed folder"
+same_pcm "$tmp/crash.wav" "$m" s1
+# the rerun recovers the .tmp and appends s2: the folder checks out again
+"$rtpgen" "$tmp/short" --seconds 3 >/dev/null || fail "rtpgen"
+"$vpbot" replay "$tmp/short.pcap" --out "$tmp/out" --meeting long \
+	--log-level err || fail "rerun"
+verify "$m" 0 "OK, "
+"$vpbot" export "$m" --stream s1 --wav "$tmp/rec.wav" || fail "export s1 after rerun"
+same_pcm "$tmp/rec.wav" "$m" s1
+"$vpbot" export "$m" --stream s2 --wav "$tmp/s2.wav" || fail "export s2 after rerun"
+same_pcm "$tmp/s2.wav" "$m" s2
+echo "crashed folder: .tmp named ($ntmp), export works, rerun recovers"
+echo "PASS: export and verify"

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file test_speech.c  The energy VAD behind speech.jsonl (src/bot/speech),
+ * the webhook signature (src/bot/webhook) and the strict manifest-line
+ * reader of export/verify (media/pcm/read.c), on synthetic input whose
+ * answer is known.
+ */
+#include "media/pcm/pcm_read.h"
+#include "src/bot/speech.h"
+#include "src/bot/webhook.h"
+#include "src/core/mem.h"
+#include "tests/harness/vtest.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#define RATE 16000
+
+struct segs {
+	uint64_t a[8], b[8];
+	unsigned n;
+};
+
+static void on_seg(uint64_t start, uint64_t end, void *arg)
+{
+	struct segs *s = arg;
+
+	if (s->n < 8) {
+		s->a[s->n] = start;
+		s->b[s->n] = end;
+	}
+	s->n++;
+}
+
+/* seconds [from, to) of a 440 Hz tone at amplitude amp, else zeros, fed in
+ * 20 ms blocks starting at timeline sample base */
+static void feed_tone(struct vp_speech *s, uint64_t base, double total,
+		      double from, double to, double amp)
+{
+	int16_t blk[RATE / 50];
+	uint64_t n = (uint64_t)(total * RATE);
+
+	for (uint64_t i = 0; i < n; i += RATE / 50) {
+		for (unsigned k = 0; k < RATE / 50; k++) {
+			double t = (double)(i + k) / RATE;
+
+			blk[k] = (t >= from && t < to)
+					 ? (int16_t)(amp * 32767 *
+						     sin(2 * M_PI * 440 * t))
+					 : 0;
+		}
+		vp_speech_feed(s, base + i, blk, RATE / 50);
+	}
+}
+
+VTEST(speech_tone_is_one_segment)
+{
+	struct vp_speech *s = NULL;
+	struct segs g = {0};
+
+	VT_EQ(0, vp_speech_alloc(&s, RATE, 1, on_seg, &g));
+	feed_tone(s, 1000, 3.0, 0.5, 2.0, 0.3);
+	vp_speech_flush(s);
+	VT_EQ(1, g.n);
+	VT_EQ(1000 + RATE / 2, g.a[0]);
+	VT_EQ(1000 + 2 * RATE, g.b[0]);
+	vp_mem_deref(s);
+}
+
+VTEST(speech_silence_and_quiet_noise_are_no_segment)
+{
+	struct vp_speech *s = NULL;
+	struct segs g = {0};
+
+	VT_EQ(0, vp_speech_alloc(&s, RATE, 1, on_seg, &g));
+	feed_tone(s, 0, 2.0, 0, 0, 0);	       /* digital zero */
+	feed_tone(s, 2 * RATE, 2.0, 0, 2, 0.001); /* -63 dBFS hum */
+	vp_speech_flush(s);
+	VT_EQ(0, g.n);
+	vp_mem_deref(s);
+}
+
+VTEST(speech_gap_ends_segment_and_pause_splits)
+{
+	struct vp_speech *s = NULL;
+	struct segs g = {0};
+
+	VT_EQ(0, vp_speech_alloc(&s, RATE, 1, on_seg, &g));
+	/* two words 200 ms apart: one segment (300 ms hangover) */
+	feed_tone(s, 0, 0.6, 0.1, 0.4, 0.3);
+	feed_tone(s, RATE * 6 / 10, 0.6, 0.0, 0.3, 0.3); /* 0.6-0.9 s */
+	feed_tone(s, RATE * 12 / 10, 0.8, 0, 0, 0);	  /* silence */
+	VT_EQ(1, g.n);
+	VT_EQ(RATE / 10, g.a[0]);
+	VT_EQ(RATE * 9 / 10, g.b[0]);
+	/* 500 ms apart: two */
+	feed_tone(s, 2 * RATE, 1.0, 0.1, 0.4, 0.3);
+	feed_tone(s, 3 * RATE, 1.0, 0.0, 0.3, 0.3);
+	VT_EQ(3, g.n);
+	g.n = 1;
+	/* speech up to a jump in the timeline (a gate closure) */
+	feed_tone(s, 5 * RATE, 0.5, 0, 0.5, 0.3);
+	feed_tone(s, 7 * RATE, 0.5, 0, 0.5, 0.3);
+	vp_speech_flush(s);
+	VT_EQ(3, g.n);
+	VT_EQ(5 * RATE + RATE / 2, g.b[1]); /* ended where the audio did */
+	VT_EQ(7 * RATE, g.a[2]);
+	vp_mem_deref(s);
+}
+
+VTEST(speech_alloc_checks)
+{
+	struct vp_speech *s = NULL;
+
+	VT_EQ(EINVAL, vp_speech_alloc(&s, 50, 1, on_seg, NULL));
+	VT_EQ(EINVAL, vp_speech_alloc(&s, RATE, 3, on_seg, NULL));
+	VT_EQ(EINVAL, vp_speech_alloc(&s, RATE, 1, NULL, NULL));
+	VT_TRUE(s == NULL);
+}
+
+/* Computed independently: python3 hmac.new(b"whsec_test",
+ * b'1700000000.{"a":1}', hashlib.sha256).hexdigest() */
+VTEST(webhook_signature_known_answer)
+{
+	char sig[128];
+
+	VT_EQ(0, vp_webhook_sign(sig, sizeof(sig), "whsec_test", 1700000000,
+				 "{\"a\":1}", 7));
+	VT_STR_EQ("t=1700000000,v1=38877139021993b830af32feea6e18a8da83eb2f6"
+		  "e49ee50bd9e4cf4ca4d3789", sig);
+	VT_EQ(EINVAL, vp_webhook_sign(sig, sizeof(sig), "", 1, "x", 1));
+	VT_EQ(EINVAL, vp_webhook_sign(sig, 20, "k", 1, "x", 1));
+}
+
+VTEST(webhook_refuses_plain_http_and_no_secret)
+{
+	struct vp_webhook_cfg c = {.url = "http://h/x", .secret = "s"};
+	struct vp_webhook *wh = NULL;
+	char why[160];
+
+	VT_EQ(EINVAL, vp_webhook_start(&wh, &c, why, sizeof(why)));
+	c.url = "https://user:pw@h/x";
+	VT_EQ(EINVAL, vp_webhook_start(&wh, &c, why, sizeof(why)));
+	c.url = "https://h/x";
+	c.secret = "";
+	VT_EQ(EINVAL, vp_webhook_start(&wh, &c, why, sizeof(why)));
+	VT_TRUE(strstr(why, "secret") != NULL);
+	VT_TRUE(wh == NULL);
+}
+
+VTEST(pcm_line_parse_strict)
+{
+	static const char good[] =
+		"{\"stream\":\"s1\",\"file\":\"streams/s1/000002.wav\",\"seq\":2,"
+		"\"start_sample\":96000,\"samples\":48000,\"rate\":48000,"
+		"\"channels\":1,\"bytes\":96218,\"recovered\":true,\"new\":1}\n";
+	struct vp_pcm_line l;
+	char why[160];
+	char bad[sizeof(good)];
+
+	VT_EQ(0, vp_pcm_line_parse(&l, good, strlen(good), why, sizeof(why)));
+	VT_STR_EQ("s1", l.stream);
+	VT_STR_EQ("streams/s1/000002.wav", l.file);
+	VT_EQ(2, l.seq);
+	VT_EQ(96000, l.start_sample);
+	VT_EQ(96218, l.bytes);
+	VT_TRUE(l.recovered);
+	memcpy(bad, good, sizeof(good));
+	memcpy(strstr(bad, "\"samples\""), "\"sampleZ\"", 9);
+	VT_EQ(EBADMSG, vp_pcm_line_parse(&l, bad, strlen(bad), why,
+					 sizeof(why)));
+	VT_STR_EQ("no \"samples\"", why);
+	memcpy(bad, good, sizeof(good));
+	memcpy(strstr(bad, "streams/s1"), "../../s1", 8);
+	VT_EQ(EBADMSG, vp_pcm_line_parse(&l, bad, strlen(bad), why,
+					 sizeof(why)));
+	VT_EQ(EBADMSG, vp_pcm_line_parse(&l, "[1]", 3, why, sizeof(why)));
+	VT_EQ(EBADMSG, vp_pcm_line_parse(&l, "{\"stream\":", 10, NULL, 0));
+}
