@@ -50,17 +50,21 @@ static int tone(struct vp_simconf_clip **cp, const struct vp_simconf_speak *sp)
 	return 0;
 }
 
-/* Whole marker frames; frame j of the clip carries id j (marker.h) */
+/* Whole marker frames; frame j of the clip carries id j (marker.h).
+ * The ids repeat, so one period is stored however long the clip. */
 static int marker(struct vp_simconf_clip **cp,
 		  const struct vp_simconf_speak *sp)
 {
 	size_t nf = (size_t)llround(sp->seconds * 50);
-	struct vp_simconf_clip *c = clip_new(nf * VP_MARKER_FRAME);
+	size_t np = nf < VP_MARKER_PERIOD ? nf : VP_MARKER_PERIOD;
+	struct vp_simconf_clip *c = clip_new(np * VP_MARKER_FRAME);
 
 	if (!c)
 		return ENOMEM;
-	for (size_t j = 0; j < nf; j++)
+	for (size_t j = 0; j < np; j++)
 		vp_marker_frame(c->pcm + j * VP_MARKER_FRAME, j, sp->amplitude);
+	c->n = nf * VP_MARKER_FRAME;
+	c->period = np * VP_MARKER_FRAME;
 	*cp = c;
 	return 0;
 }

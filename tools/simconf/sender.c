@@ -169,6 +169,18 @@ static uint64_t at_sample(double t)
 	return (uint64_t)llround(t * VP_SIMCONF_RATE);
 }
 
+/* n samples of clip c from src on (a periodic clip wraps around) */
+static void clip_copy(int16_t *dst, const struct vp_simconf_clip *c,
+		      size_t src, size_t n)
+{
+	if (!c->period) {
+		memcpy(dst, c->pcm + src, n * sizeof(*dst));
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		dst[i] = c->pcm[(src + i) % c->period];
+}
+
 /* Fill pcm with frame k; @return the clip index, or -1 for silence */
 static int frame_pcm(const struct vp_simconf_sender *s, uint64_t k,
 		     int16_t *pcm, size_t *src0, size_t *src1)
@@ -191,8 +203,8 @@ static int frame_pcm(const struct vp_simconf_sender *s, uint64_t k,
 		if (a >= b)
 			continue;
 		if (pcm)
-			memcpy(pcm + (a - f0), s->clips[i]->pcm + (a - c0),
-			       (size_t)(b - a) * sizeof(*pcm));
+			clip_copy(pcm + (a - f0), s->clips[i], (size_t)(a - c0),
+				  (size_t)(b - a));
 		if (found < 0) {
 			found = (int)i;
 			*src0 = (size_t)(a - c0);
