@@ -19,6 +19,7 @@ from . import signal as S
 FRAME_NS = 20_000_000
 SRC_FRAME = 960          # 20 ms at 48 kHz: simconf's media samples
 CODEC_DELAY_MS = 6.5     # Opus encoder look-ahead (VOIP, 48 kHz)
+END_MS = 200           # frames sent this close to the host's end of the meeting
 TAIL_MS = 400            # frames sent this close to the bot's leave: not counted
 
 
@@ -124,8 +125,15 @@ def one_stream(ctx, st, part, sent):
     res["frames_on_disk"] = len(on_disk)
     res["frames_extra"] = len([k for k in found if k not in set(frames)])
     missing = len(counted) - len(on_disk)
+    # sent in the last END_MS before the host ended the meeting: the bot
+    # left with them in its jitter buffer (counted apart, inside vpbot)
+    end_ns = ctx.get("ended_ns")
+    at_end = 0 if end_ns is None else sum(
+        1 for k in counted if k not in found and
+        ctx["t0_ns"] + (k + 1) * FRAME_NS >= end_ns - END_MS * 1_000_000)
+    res["lost_at_meeting_end"] = at_end
     before = max(0, min(missing, sent["packets"] - st.get("packets", 0)))
-    inside = min(missing - before, res["late"] + res["io_overflow_frames"])
+    inside = min(missing - before, res["late"] + res["io_overflow_frames"] + at_end)
     res.update({"frames_missing": missing, "lost_before_vpbot": before,
                 "lost_inside_vpbot": inside,
                 "lost_unexplained": missing - before - inside,
@@ -156,7 +164,8 @@ def bot(run_dir, out_dir, bot_info, sends, rate):
     # frames sent just before the bot left on a signal or died are not
     # counted (in flight); a meeting the host ended is counted to its end
     leave = next((iso_ns(e["ts"]) for e in ev if e.get("event") == "leaving"), None)
-    if any(e.get("event") == "meeting_ended" for e in ev):
+    ended = next((iso_ns(e["ts"]) for e in ev if e.get("event") == "meeting_ended"), None)
+    if ended:
         leave = None
     if bot_info.get("rc") not in (0, None) and bot_info.get("end_utc_ns"):
         leave = min(leave or bot_info["end_utc_ns"], bot_info["end_utc_ns"])
@@ -176,7 +185,7 @@ def bot(run_dir, out_dir, bot_info, sends, rate):
         return r
     ctx = {"rate": rate, "t0_ns": snd["t0_ns"], "origin_ns": iso_ns(mj.get("timeline_origin_utc")),
            "mdir": mdir, "manifest": read_jsonl(os.path.join(mdir, "manifest.jsonl")),
-           "leave_ns": leave}
+           "leave_ns": leave, "ended_ns": ended}
     if ctx["origin_ns"] is None:
         return r
     pstream = {p["id"]: p.get("stream") for p in mj.get("participants", [])}
