@@ -96,7 +96,7 @@ def main(argv=None, bins=None):
         print(f"vpbot-load: {a.plan}: {e}", file=sys.stderr)
         return 65
     run_dir = os.path.abspath(a.out or f"load-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
-    os.makedirs(run_dir, exist_ok=True)
+    probe = run_dir if os.path.isdir(run_dir) else os.path.dirname(run_dir)
     try:
         if a.find_max:
             fm = plan["find_max"]
@@ -104,13 +104,14 @@ def main(argv=None, bins=None):
             steps = max(1, (bots - fm["start"]) // fm["step"] + 1)
             secs = steps * (fm["start"] / plan["ramp"] + fm["step_hold"]) + 60
             P.check_machine(plan, min(bots, fm["start"] + (steps - 1) * fm["step"]),
-                            min(secs, plan["limits"]["max_seconds"]), run_dir)
+                            min(secs, plan["limits"]["max_seconds"]), probe)
         else:
             secs = 2 * P.ramp_seconds(plan) + plan["hold"] + 20
-            P.check_machine(plan, plan["rooms"], secs, run_dir)
+            P.check_machine(plan, plan["rooms"], secs, probe)
     except P.PlanError as e:
         print(f"vpbot-load: refused: {e}", file=sys.stderr)
         return 69
+    os.makedirs(run_dir, exist_ok=True)
     run = R.Run(plan, bins, run_dir, progress=not a.quiet)
     run.install_signals()
     extra = None
