@@ -90,7 +90,8 @@ def _verdict(fm, st, failed_before):
         why.append(f"{st['inside_loss']} frames lost inside vpbot")
     if st["bots_failed"] > failed_before:
         why.append(f"{st['bots_failed'] - failed_before} bots failed")
-    if st["machine_cpu_pct"] is not None and st["machine_cpu_pct"] >= fm["max_cpu_pct"]:
+    if fm["max_cpu_pct"] is not None and st["machine_cpu_pct"] is not None and \
+            st["machine_cpu_pct"] >= fm["max_cpu_pct"]:
         why.append(f"machine CPU {st['machine_cpu_pct']:.0f} %")
     if st["latency_p99_ms"] is not None and st["latency_p99_ms"] > fm["max_latency_p99_ms"]:
         why.append(f"latency p99 {st['latency_p99_ms']:.0f} ms")

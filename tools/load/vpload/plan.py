@@ -91,7 +91,8 @@ def parse(text):
     fm["step"] = _num(fm, "step", 1, 1000, "find_max.", True)
     fm["step_hold"] = _num(fm, "step_hold", 2, 3600, "find_max.")
     fm["max_inside_loss"] = _num(fm, "max_inside_loss", 0, 1e9, "find_max.", True)
-    fm["max_cpu_pct"] = _num(fm, "max_cpu_pct", 1, 100, "find_max.")
+    if fm["max_cpu_pct"] is not None:  # null: no CPU criterion (a shared machine)
+        fm["max_cpu_pct"] = _num(fm, "max_cpu_pct", 1, 100, "find_max.")
     fm["max_latency_p99_ms"] = _num(fm, "max_latency_p99_ms", 1, 1e6, "find_max.")
     p["find_max"] = fm
     return p
