@@ -22,6 +22,7 @@ FIGURES = ["bots", "bots_exit_0", "bots_failed", "bots_crashed_by_signal", "stre
            "timeline_error_ms_abs", "bot_cpu_pct", "bot_cpu_pct_per_stream", "bot_pss_kb",
            "bot_private_kb", "bot_rss_kb", "simconf", "machine_cpu_pct_hold"]
 STREAM_FIGURES = ["frames_sent", "frames_on_disk", "lost_before_vpbot", "lost_inside_vpbot",
+                  "socket_buffer_drops",
                   "lost_unexplained", "timeline_error_ms", "latency_durable_ms",
                   "packets_received"]
 

@@ -132,8 +132,16 @@ def one_stream(ctx, st, part, sent):
         1 for k in counted if k not in found and
         ctx["t0_ns"] + (k + 1) * FRAME_NS >= end_ns - END_MS * 1_000_000)
     res["lost_at_meeting_end"] = at_end
-    before = max(0, min(missing, sent["packets"] - st.get("packets", 0)))
-    inside = min(missing - before, res["late"] + res["io_overflow_frames"] + at_end)
+    # packets the bot never counted: dropped by the kernel at the bot's
+    # full socket buffer (inside vpbot: it did not read in time, the
+    # drops are per bot and shared out stream by stream) or lost on the way
+    unread = max(0, sent["packets"] - st.get("packets", 0))
+    rcvbuf = min(unread, ctx.get("udp_drops_left", 0))
+    ctx["udp_drops_left"] = ctx.get("udp_drops_left", 0) - rcvbuf
+    res["socket_buffer_drops"] = rcvbuf
+    before = max(0, min(missing, unread - rcvbuf))
+    inside = min(missing - before,
+                 res["late"] + res["io_overflow_frames"] + at_end + rcvbuf)
     res.update({"frames_missing": missing, "lost_before_vpbot": before,
                 "lost_inside_vpbot": inside,
                 "lost_unexplained": missing - before - inside,
@@ -159,7 +167,8 @@ def bot(run_dir, out_dir, bot_info, sends, rate):
     mid = bot_info["meeting"]
     mdir = os.path.join(out_dir, f"sim-{mid}")
     ev = read_jsonl(os.path.join(run_dir, "events", f"{mid}.jsonl"))
-    r = {"meeting": mid, "rc": bot_info["rc"], "streams": []}
+    r = {"meeting": mid, "rc": bot_info["rc"], "streams": [],
+         "udp_rcvbuf_drops": bot_info.get("udp_drops", 0)}
     joined = next((iso_ns(e["ts"]) for e in ev if e.get("event") == "joined"), None)
     # frames sent just before the bot left on a signal or died are not
     # counted (in flight); a meeting the host ended is counted to its end
@@ -185,7 +194,8 @@ def bot(run_dir, out_dir, bot_info, sends, rate):
         return r
     ctx = {"rate": rate, "t0_ns": snd["t0_ns"], "origin_ns": iso_ns(mj.get("timeline_origin_utc")),
            "mdir": mdir, "manifest": read_jsonl(os.path.join(mdir, "manifest.jsonl")),
-           "leave_ns": leave, "ended_ns": ended}
+           "leave_ns": leave, "ended_ns": ended,
+           "udp_drops_left": bot_info.get("udp_drops", 0)}
     if ctx["origin_ns"] is None:
         return r
     pstream = {p["id"]: p.get("stream") for p in mj.get("participants", [])}

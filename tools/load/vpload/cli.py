@@ -37,6 +37,7 @@ def bot_entries(run, t0, t1, sends):
     out = []
     for c in run.bots:
         info = {"meeting": c.meeting, "spawn_utc_ns": c.spawn_utc_ns, "rc": c.poll(),
+                "udp_drops": getattr(c, "udp_drops", 0),
                 "end_utc_ns": (c.spawn_utc_ns + int((c.end_mono - c.spawn_mono) * 1e9)
                                if c.end_mono else None)}
         b = analyze.bot(run.dir, run.out, info, sends, run.plan["rate"])

@@ -4,7 +4,8 @@ criterion fails; the last step that passed is the result.
 
 Criteria per step, over its measuring window (find_max.step_hold s after
 its joins): frames lost inside vpbot (late + io_overflow, read live from
-every meeting.json), bots that failed, machine CPU, and the p99 of
+every meeting.json, + packets the kernel dropped at a bot's full socket
+buffer), bots that failed, machine CPU, and the p99 of
 send -> durable latency of the chunks written in the window (the chunk's
 mtime against the send instant of its last frame, placed from the
 timeline origin; no signal decoding while running)."""
@@ -61,9 +62,10 @@ def _measure(run, t0, t1, since_ns, loss_before):
     alive = [c for c in run.bots if c.poll() is None]
     t0s = _t0s(run)
     loss, lat = 0, []
+    run.sample_udp()
     for c in run.bots:
         lo, la = _bot_state(run, c, t0s, since_ns)
-        loss += lo
+        loss += lo + getattr(c, "udp_drops", 0)
         lat += la
     cpu = [costs.cpu_pct(run.samples, c.pid, t0, t1) for c in alive]
     cpu = [v for v in cpu if v is not None]

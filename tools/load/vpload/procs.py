@@ -118,18 +118,27 @@ def cpu_ticks(pid):
 
 
 def status(pid):
-    """VmRSS (kB) and context switches (voluntary = wake-ups)."""
-    out = {}
+    """VmRSS/VmHWM (kB) and context switches summed over every thread
+    (voluntary ones are the wake-ups)."""
+    out = {"voluntary_ctxt_switches": 0, "nonvoluntary_ctxt_switches": 0}
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
                 k, _, v = line.partition(":")
                 if k in ("VmRSS", "VmHWM"):
                     out[k] = int(v.split()[0])
-                elif k in ("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"):
-                    out[k] = int(v)
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return None
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/status") as f:
+                for line in f:
+                    k, _, v = line.partition(":")
+                    if k in out and k.endswith("ctxt_switches"):
+                        out[k] += int(v)
+        except OSError:
+            pass  # the thread ended
     return out
 
 
@@ -154,3 +163,34 @@ def machine_busy():
         v = [int(x) for x in f.readline().split()[1:]]
     idle = v[3] + v[4]
     return sum(v) - idle, sum(v)
+
+
+def udp_drops_table(pid):
+    """inode -> drops of every UDP socket in pid's network namespace
+    (/proc/PID/net/udp: the kernel's receive-buffer overflows per socket)."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/net/udp") as f:
+            next(f)
+            for line in f:
+                v = line.split()
+                if len(v) >= 13:
+                    out[v[9]] = int(v[12])
+    except (OSError, StopIteration, ValueError):
+        pass
+    return out
+
+
+def socket_inodes(pid):
+    out = []
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                t = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if t.startswith("socket:["):
+                out.append(t[8:-1])
+    except OSError:
+        pass
+    return out

@@ -95,8 +95,20 @@ class Run:
                         m.update(st)
                         m["t"] = s["t"]
                         self.mem.setdefault(c.pid, []).append(m)
+        if n % MEM_EVERY == 0:
+            self.sample_udp()
         self.samples.append(s)
         return s
+
+    def sample_udp(self):
+        """Receive-buffer drops per bot (its sockets, this netns)."""
+        alive = [c for c in self.bots if c.poll() is None]
+        if not alive:
+            return
+        table = procs.udp_drops_table(alive[0].pid)
+        for c in alive:
+            d = sum(table.get(i, 0) for i in procs.socket_inodes(c.pid))
+            c.udp_drops = max(getattr(c, "udp_drops", 0), d)
 
     def line(self, phase, now, end):
         if not self.progress:
@@ -162,6 +174,7 @@ class Run:
         self.start_simconf(scn, bots)
 
     def teardown(self):
+        self.sample_udp()  # the last look before the sockets close
         procs.stop_all(self.bots, grace=8.0)
         if self.simconf:
             self.simconf.stop(grace=5.0)
