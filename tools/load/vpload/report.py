@@ -23,7 +23,8 @@ def summary(bots, simconf, hold_s, publishers, machine_pct):
     streams = [s for b in bots for s in b.get("streams", [])]
     tot = {k: sum(s.get(k, 0) or 0 for s in streams) for k in (
         "frames_sent", "frames_on_disk", "frames_missing", "lost_before_vpbot",
-        "lost_inside_vpbot", "lost_at_meeting_end", "lost_unexplained", "frames_extra")}
+        "lost_inside_vpbot", "lost_at_meeting_end", "socket_buffer_drops", "unnamed_after_gap",
+        "lost_unexplained", "frames_extra")}
     crashed = [b for b in bots if isinstance(b.get("rc"), int) and b["rc"] < 0]
     failed = [b for b in bots if b.get("rc") not in (0, None)]
     cpu = [b["cost"]["cpu_pct"] for b in bots if b.get("cost", {}).get("cpu_pct") is not None]
