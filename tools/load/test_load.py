@@ -112,7 +112,8 @@ def case_limits(tool, tmp):
              ({"rooms": 10, "hold": 3600, "limits": {"max_seconds": 60}},
               "limits.max_seconds is 60"),
              ({"rooms": 10, "colour": "red"}, "unknown field \"colour\""),
-             ({"rooms": 10, "rate": 8000}, "rate must be one of")]
+             ({"rooms": 10, "rate": 8000}, "rate must be one of"),
+             ({"rooms": 10, "subscribers": 3}, "subscribers must be 1")]
     for plan, want in cases:
         r = run_plan(tool, tmp, plan, timeout=30)
         line = r.stderr.strip()

@@ -73,7 +73,9 @@ def parse(text):
         raise PlanError("target must be \"simconf\" (janus: not yet)")
     p["rooms"] = _num(p, "rooms", 1, 1000, "", True)
     p["publishers"] = _num(p, "publishers", 1, 32, "", True)
-    p["subscribers"] = _num(p, "subscribers", 1, 1, "", True)
+    if p["subscribers"] != 1:
+        raise PlanError("subscribers must be 1: simconf hosts one bot per meeting "
+                        "(use rooms for more bots)")
     p["ramp"] = _num(p, "ramp", 0.1, 100, "")
     p["hold"] = _num(p, "hold", 2, 86400, "")
     p["chunk_seconds"] = _num(p, "chunk_seconds", 1, 60, "", True)
