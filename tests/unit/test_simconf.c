@@ -21,7 +21,9 @@ static const char good[] =
 	"   \"speak\": [{\"at\": 1, \"tone\": {\"freq\": 440, \"seconds\": 2}},"
 	"             {\"at\": 4, \"file\": \"a.wav\"}],"
 	"   \"impair\": {\"loss_pct\": 5, \"jitter_ms\": 20, \"seed\": 9}},"
-	"  {\"id\": \"p2\", \"join_at\": 3, \"leave_at\": 8}]},"
+	"  {\"id\": \"p2\", \"join_at\": 3, \"leave_at\": 8,"
+	"   \"speak\": [{\"at\": 4, \"marker\": {\"seconds\": 3,"
+	" \"amplitude\": 0.5}}]}]},"
 	" {\"id\": \"load\", \"copies\": 3, \"participants\": []}]}";
 
 static int parse(const char *t, char *why, size_t whysz)
@@ -66,6 +68,9 @@ VTEST(simconf_scenario_parses_every_field)
 	VT_STR_EQ("p2", p2->display); /* defaults to the id */
 	VT_TRUE(p2->identity == NULL);
 	VT_NEAR(8, p2->leave_at, 1e-9);
+	VT_EQ(VP_SIMCONF_SRC_MARKER, p2->speak[0].kind);
+	VT_NEAR(3, p2->speak[0].seconds, 1e-9);
+	VT_NEAR(0.5, p2->speak[0].amplitude, 1e-9);
 	VT_NEAR(-1, p1->leave_at, 1e-9);
 	VT_EQ(3, vp_simconf_scenario_ncopies(&s->meetings[1]));
 	vp_simconf_scenario_meeting_id(id, sizeof(id), &s->meetings[1], 2);
@@ -93,7 +98,12 @@ VTEST(simconf_scenario_names_the_bad_field)
 		{"{\"meetings\": [{\"id\": \"m\", \"participants\": [{\"id\":"
 		 " \"a\", \"speak\": [{\"at\": 1}]}]}]}",
 		 "meetings[0].participants[0].speak[0] needs exactly one of "
-		 "tone, file, speech"},
+		 "tone, marker, file, speech"},
+		{"{\"meetings\": [{\"id\": \"m\", \"participants\": [{\"id\":"
+		 " \"a\", \"speak\": [{\"at\": 0, \"marker\": {\"freq\": 1,"
+		 " \"seconds\": 2}}]}]}]}",
+		 "meetings[0].participants[0].speak[0].marker has an unknown "
+		 "field \"freq\""},
 		{"{\"meetings\": [{\"id\": \"m\", \"participants\": [{\"id\":"
 		 " \"a\"}, {\"id\": \"a\"}]}]}",
 		 "meetings[0].participants[1].id \"a\" is used twice"},

@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "src/core/mem.h"
+#include "tools/simconf/marker.h"
 
 #define MAX_WAV (512u * 1024 * 1024)
 
@@ -45,6 +46,25 @@ static int tone(struct vp_simconf_clip **cp, const struct vp_simconf_speak *sp)
 		c->pcm[i] = (int16_t)lrint(
 			32767.0 * sp->amplitude *
 			sin(2 * M_PI * sp->freq * (double)i / VP_SIMCONF_RATE));
+	*cp = c;
+	return 0;
+}
+
+/* Whole marker frames; frame j of the clip carries id j (marker.h).
+ * The ids repeat, so one period is stored however long the clip. */
+static int marker(struct vp_simconf_clip **cp,
+		  const struct vp_simconf_speak *sp)
+{
+	size_t nf = (size_t)llround(sp->seconds * 50);
+	size_t np = nf < VP_MARKER_PERIOD ? nf : VP_MARKER_PERIOD;
+	struct vp_simconf_clip *c = clip_new(np * VP_MARKER_FRAME);
+
+	if (!c)
+		return ENOMEM;
+	for (size_t j = 0; j < np; j++)
+		vp_marker_frame(c->pcm + j * VP_MARKER_FRAME, j, sp->amplitude);
+	c->n = nf * VP_MARKER_FRAME;
+	c->period = np * VP_MARKER_FRAME;
 	*cp = c;
 	return 0;
 }
@@ -182,6 +202,8 @@ int vp_simconf_clip_load(struct vp_simconf_clip **cp,
 	switch (sp->kind) {
 	case VP_SIMCONF_SRC_TONE:
 		return tone(cp, sp);
+	case VP_SIMCONF_SRC_MARKER:
+		return marker(cp, sp);
 	case VP_SIMCONF_SRC_FILE:
 		if (sp->file[0] == '/')
 			snprintf(path, sizeof(path), "%s", sp->file);

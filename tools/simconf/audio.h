@@ -18,7 +18,8 @@
 /** One speak item's PCM (vp_mem, shared read-only by meeting copies). */
 struct vp_simconf_clip {
 	int16_t *pcm;
-	size_t n; /**< samples at 48 kHz */
+	size_t n;      /**< samples at 48 kHz */
+	size_t period; /**< > 0: pcm holds one period, repeated up to n */
 };
 
 /**

@@ -3,8 +3,9 @@
  * @file meeting.c  One hosted meeting (SIM.md, server side). A session is
  * one attached bot: its `joined` is t = 0 of the scenario, so every event
  * and every audio sample has a fixed place on the bot's timeline whatever
- * the start-up delays. A 10 ms GLib tick fires scenario events and
- * produces the 20 ms frames that are due (catching up if the loop stalled).
+ * the start-up delays. The shared 10 ms tick (ticker.h) fires scenario
+ * events and produces the 20 ms frames that are due (catching up if the
+ * loop stalled).
  */
 #include "tools/simconf/meeting.h"
 
@@ -19,11 +20,11 @@
 #include "src/core/mem.h"
 #include "tools/simconf/sdp_offer.h"
 #include "tools/simconf/sender.h"
+#include "tools/simconf/ticker.h"
 
 #define VP_LOG_MODULE "meeting"
 #include "src/core/log.h"
 
-#define TICK_MS	  10
 #define SR_PERIOD (5 * VP_SEC) /* RFC 3550 §6.2 allows 5 s minimum */
 #define FRAME_NS  (20 * VP_MSEC)
 
@@ -51,7 +52,8 @@ struct vp_simconf_meeting {
 	const struct vp_simconf_conn_ops *ops;
 	unsigned sessions;
 	bool faults_used, drop_done, hang_done, garbage_done;
-	GSource *tick, *lobby;
+	GSource *lobby;
+	struct vp_simconf_tick tick; /* in the shared ticker */
 	uint64_t t0_mono, next_k;
 	struct vp_pc *pc;
 	enum vp_pc_state pcst;
@@ -113,7 +115,7 @@ static void session_end(struct vp_simconf_meeting *m, enum mstate next,
 {
 	if (m->st == M_IDLE || m->st == M_ENDED)
 		return;
-	source_kill(&m->tick);
+	vp_simconf_ticker_remove(&m->tick);
 	source_kill(&m->lobby);
 	for (unsigned i = 0; i < m->def->nparts; i++)
 		m->parts[i].snd = vp_mem_deref(m->parts[i].snd);
@@ -543,7 +545,7 @@ static void media(struct vp_simconf_meeting *m, uint64_t now)
 						     VP_SIMCONF_RATE / VP_SEC);
 }
 
-static gboolean on_tick(gpointer arg)
+static void on_tick(void *arg)
 {
 	struct vp_simconf_meeting *m = arg;
 	uint64_t now = vp_clock_mono_ns();
@@ -552,7 +554,6 @@ static gboolean on_tick(gpointer arg)
 		scenario_events(m, (double)(now - m->t0_mono) / VP_SEC);
 	if (m->st == M_ACTIVE || m->st == M_HUNG)
 		media(m, now);
-	return G_SOURCE_CONTINUE;
 }
 
 /* --- Sessions --- */
@@ -628,9 +629,9 @@ static void session_start(struct vp_simconf_meeting *m)
 		end_meeting(m, "internal error", "media start failed");
 		return;
 	}
-	m->tick = g_timeout_source_new(TICK_MS);
-	g_source_set_callback(m->tick, on_tick, m, NULL);
-	g_source_attach(m->tick, m->ctx);
+	m->tick.fn = on_tick;
+	m->tick.arg = m;
+	vp_simconf_ticker_add(m->ctx, &m->tick);
 	vp_log_info("meeting=%s session %u started", m->id, m->sessions);
 }
 

@@ -185,45 +185,56 @@ static int times(struct pctx *c, json_t *o, const char *path, const char *key,
 	return 0;
 }
 
+/* tone {freq, seconds, amplitude} or marker {seconds, amplitude} */
+static int speak_gen(struct pctx *c, json_t *g, const char *tp, bool tone,
+		     struct vp_simconf_speak *sp)
+{
+	static const char *const tk[] = {"freq", "seconds", "amplitude", NULL};
+	int err;
+
+	if (!json_is_object(g))
+		return bad(c, tp, "must be an object");
+	sp->kind = tone ? VP_SIMCONF_SRC_TONE : VP_SIMCONF_SRC_MARKER;
+	err = keys_known(c, g, tp, tone ? tk : tk + 1);
+	err = err || !tone ? err
+			   : num(c, g, tp, "freq", 20, 20000, true, 0,
+				 &sp->freq);
+	err = err ? err
+		  : num(c, g, tp, "seconds", 0.02, 3600, true, 0, &sp->seconds);
+	err = err ? err
+		  : num(c, g, tp, "amplitude", 0, 1, false, 0.3,
+			&sp->amplitude);
+	return err;
+}
+
 static int speak_src(struct pctx *c, json_t *s, const char *p,
 		     struct vp_simconf_speak *sp)
 {
 	json_t *tone = json_object_get(s, "tone");
-	static const char *const tk[] = {"freq", "seconds", "amplitude", NULL};
+	json_t *marker = json_object_get(s, "marker");
 	char tp[200];
-	int n = !!tone + !!json_object_get(s, "file") +
+	int n = !!tone + !!marker + !!json_object_get(s, "file") +
 		!!json_object_get(s, "speech");
-	int err;
 
 	if (n != 1)
-		return bad(c, p, "needs exactly one of tone, file, speech");
-	if (!tone) {
-		sp->kind = json_object_get(s, "file") ? VP_SIMCONF_SRC_FILE
-						      : VP_SIMCONF_SRC_SPEECH;
-		return sp->kind == VP_SIMCONF_SRC_FILE
-			       ? str(c, s, p, "file", true, false, &sp->file)
-			       : str(c, s, p, "speech", true, false, &sp->text);
+		return bad(c, p,
+			   "needs exactly one of tone, marker, file, speech");
+	if (tone || marker) {
+		pathf(tp, sizeof(tp), "%s.%s", p, tone ? "tone" : "marker");
+		return speak_gen(c, tone ? tone : marker, tp, !!tone, sp);
 	}
-	pathf(tp, sizeof(tp), "%s.tone", p);
-	if (!json_is_object(tone))
-		return bad(c, tp, "must be an object");
-	sp->kind = VP_SIMCONF_SRC_TONE;
-	err = keys_known(c, tone, tp, tk);
-	err = err ? err
-		  : num(c, tone, tp, "freq", 20, 20000, true, 0, &sp->freq);
-	err = err ? err
-		  : num(c, tone, tp, "seconds", 0.02, 3600, true, 0,
-			&sp->seconds);
-	err = err ? err
-		  : num(c, tone, tp, "amplitude", 0, 1, false, 0.3,
-			&sp->amplitude);
-	return err;
+	sp->kind = json_object_get(s, "file") ? VP_SIMCONF_SRC_FILE
+					      : VP_SIMCONF_SRC_SPEECH;
+	return sp->kind == VP_SIMCONF_SRC_FILE
+		       ? str(c, s, p, "file", true, false, &sp->file)
+		       : str(c, s, p, "speech", true, false, &sp->text);
 }
 
 static int speak_list(struct pctx *c, json_t *o, const char *path,
 		      struct vp_simconf_part *pt)
 {
-	static const char *const sk[] = {"at", "tone", "file", "speech", NULL};
+	static const char *const sk[] = {"at",   "tone",   "marker",
+					 "file", "speech", NULL};
 	json_t *l = json_object_get(o, "speak"), *s;
 	char p[200];
 	size_t i;

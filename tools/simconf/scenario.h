@@ -25,12 +25,13 @@ enum vp_simconf_src {
 	VP_SIMCONF_SRC_TONE,   /**< sine: freq Hz for seconds */
 	VP_SIMCONF_SRC_FILE,   /**< 16-bit mono WAV, any rate */
 	VP_SIMCONF_SRC_SPEECH, /**< text spoken by espeak-ng at load time */
+	VP_SIMCONF_SRC_MARKER, /**< frame-numbered tones (marker.h) */
 };
 
 struct vp_simconf_speak {
 	double at; /**< s after the bot joined */
 	enum vp_simconf_src kind;
-	double freq, seconds, amplitude; /**< tone; amplitude 0..1 */
+	double freq, seconds, amplitude; /**< tone, marker; amplitude 0..1 */
 	char *file; /**< FILE: path (relative to the scenario's folder) */
 	char *text; /**< SPEECH */
 };

@@ -12,11 +12,11 @@
 #include <math.h>
 #include <string.h>
 
-#include <opus.h>
 
 #include "protocols/rtp/rtp.h"
 #include "src/core/clock.h"
 #include "src/core/mem.h"
+#include "tools/simconf/enctrack.h"
 #include "tools/simconf/sdp_offer.h"
 
 #define VP_LOG_MODULE "sender"
@@ -49,7 +49,7 @@ struct vp_simconf_sender {
 	const struct vp_simconf_part *part;
 	struct vp_simconf_clip *const *clips;
 	struct vp_simconf_log *log;
-	OpusEncoder *enc;
+	struct vp_simconf_enctrack *track; /* shared encoded frames */
 	uint32_t ssrc, ts0, rng;
 	uint16_t seq;
 	bool talking, finished;
@@ -97,29 +97,8 @@ static void sender_destroy(void *data)
 	struct vp_simconf_sender *s = data;
 
 	vp_simconf_sender_finish(s);
-	if (s->enc)
-		opus_encoder_destroy(s->enc);
+	vp_mem_deref(s->track);
 	vp_mem_deref(s->q);
-}
-
-static int enc_setup(struct vp_simconf_sender *s)
-{
-	int e;
-	int loss = (int)ceil(s->part->impair.loss_pct);
-
-	s->enc = opus_encoder_create(VP_SIMCONF_RATE, 1, OPUS_APPLICATION_VOIP,
-				     &e);
-	if (!s->enc || e != OPUS_OK) {
-		vp_log_err("opus_encoder_create: %s", opus_strerror(e));
-		return EPROTO;
-	}
-	/* RFC 7587 §3.1.2: in-band FEC, tuned to the expected loss */
-	opus_encoder_ctl(s->enc, OPUS_SET_INBAND_FEC(1));
-	opus_encoder_ctl(s->enc, OPUS_SET_PACKET_LOSS_PERC(loss ? loss : 5));
-	/* many meetings per process: keep the encoder cheap */
-	opus_encoder_ctl(s->enc, OPUS_SET_COMPLEXITY(3));
-	opus_encoder_ctl(s->enc, OPUS_SET_BITRATE(32000));
-	return 0;
 }
 
 int vp_simconf_sender_alloc(struct vp_simconf_sender **sp,
@@ -148,7 +127,8 @@ int vp_simconf_sender_alloc(struct vp_simconf_sender **sp,
 	s->seq = (uint16_t)rnd(s);
 	s->ts0 = rnd(s);
 	s->q = vp_mem_zalloc(QCAP * sizeof(*s->q), NULL);
-	err = s->q ? enc_setup(s) : ENOMEM;
+	err = s->q ? vp_simconf_enctrack_get(&s->track, s->part, s->clips)
+		   : ENOMEM;
 	if (!err && cfg->dump_path &&
 	    vp_simconf_wavout_open(&s->dump, cfg->dump_path, VP_SIMCONF_RATE))
 		vp_log_warn("cannot write %s", cfg->dump_path);
@@ -169,44 +149,11 @@ static uint64_t at_sample(double t)
 	return (uint64_t)llround(t * VP_SIMCONF_RATE);
 }
 
-/* Fill pcm with frame k; @return the clip index, or -1 for silence */
-static int frame_pcm(const struct vp_simconf_sender *s, uint64_t k,
-		     int16_t *pcm, size_t *src0, size_t *src1)
-{
-	const struct vp_simconf_part *p = s->part;
-	uint64_t f0 = k * VP_SIMCONF_FRAME, f1 = f0 + VP_SIMCONF_FRAME;
-	uint64_t lo = at_sample(p->join_at);
-	uint64_t hi = p->leave_at >= 0 ? at_sample(p->leave_at) : UINT64_MAX;
-	int found = -1;
-
-	if (pcm)
-		memset(pcm, 0, VP_SIMCONF_FRAME * sizeof(*pcm));
-	lo = lo > f0 ? lo : f0; /* the part of the frame they are present */
-	hi = hi < f1 ? hi : f1;
-	for (unsigned i = 0; i < p->nspeak && lo < hi; i++) {
-		uint64_t c0 = at_sample(p->speak[i].at);
-		uint64_t c1 = c0 + s->clips[i]->n;
-		uint64_t a = c0 > lo ? c0 : lo, b = c1 < hi ? c1 : hi;
-
-		if (a >= b)
-			continue;
-		if (pcm)
-			memcpy(pcm + (a - f0), s->clips[i]->pcm + (a - c0),
-			       (size_t)(b - a) * sizeof(*pcm));
-		if (found < 0) {
-			found = (int)i;
-			*src0 = (size_t)(a - c0);
-			*src1 = (size_t)(b - c0);
-		}
-	}
-	return found;
-}
-
 bool vp_simconf_sender_speaks(const struct vp_simconf_sender *s, uint64_t k)
 {
 	size_t a, b;
 
-	return frame_pcm(s, k, NULL, &a, &b) >= 0;
+	return vp_simconf_frame_pcm(s->part, s->clips, k, NULL, &a, &b) >= 0;
 }
 
 static void run_close(struct vp_simconf_sender *s)
@@ -336,8 +283,9 @@ static void impair_send(struct vp_simconf_sender *s, const uint8_t *b,
 	}
 }
 
-static size_t packetize(struct vp_simconf_sender *s, uint8_t *b,
-			const int16_t *pcm, uint32_t ts)
+/* The RTP header, then the shared Opus payload of frame k */
+static size_t packetize(struct vp_simconf_sender *s, uint8_t *b, uint64_t k,
+			uint32_t ts)
 {
 	struct vp_rtp_pkt h = {
 		.pt = VP_SIMCONF_OFFER_PT,
@@ -347,17 +295,13 @@ static size_t packetize(struct vp_simconf_sender *s, uint8_t *b,
 		.ssrc = s->ssrc,
 	};
 	size_t hl = vp_rtp_write_hdr(b, PKT_MAX, &h);
-	opus_int32 n;
+	const uint8_t *pl = NULL;
+	size_t n = hl ? vp_simconf_enctrack_frame(s->track, k, &pl) : 0;
 
-	if (!hl)
+	if (!n || n > PKT_MAX - hl)
 		return 0;
-	n = opus_encode(s->enc, pcm, VP_SIMCONF_FRAME, b + hl,
-			(opus_int32)(PKT_MAX - hl));
-	if (n <= 0) {
-		vp_log_err("opus_encode: %s", opus_strerror(n));
-		return 0;
-	}
-	return hl + (size_t)n;
+	memcpy(b + hl, pl, n);
+	return hl + n;
 }
 
 void vp_simconf_sender_frame(struct vp_simconf_sender *s, uint64_t k,
@@ -367,10 +311,12 @@ void vp_simconf_sender_frame(struct vp_simconf_sender *s, uint64_t k,
 	uint8_t b[PKT_MAX];
 	uint32_t ts = s->ts0 + (uint32_t)(k * VP_SIMCONF_FRAME);
 	size_t src0 = 0, src1 = 0, len;
-	int clip = frame_pcm(s, k, pcm, &src0, &src1);
+	int clip = vp_simconf_frame_pcm(s->part, s->clips, k,
+					s->dump.f ? pcm : NULL, &src0, &src1);
 	bool dup = false;
 
-	vp_simconf_wavout_put(&s->dump, pcm, VP_SIMCONF_FRAME);
+	if (s->dump.f) /* the PCM is only built for the dump */
+		vp_simconf_wavout_put(&s->dump, pcm, VP_SIMCONF_FRAME);
 	if (clip < 0 || s->finished) {
 		s->talking = false;
 		return;
@@ -383,7 +329,7 @@ void vp_simconf_sender_frame(struct vp_simconf_sender *s, uint64_t k,
 			false);
 		return;
 	}
-	len = packetize(s, b, pcm, ts);
+	len = packetize(s, b, k, ts);
 	if (!len)
 		return;
 	s->talking = true;

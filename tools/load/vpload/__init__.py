@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+"""vpbot-load: plans -> simconf + vpbot subscribers -> report.json/html."""

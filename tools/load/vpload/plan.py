@@ -1,0 +1,157 @@
+# SPDX-License-Identifier: MIT
+"""The plan file: what to start, how fast, for how long, and the limits.
+
+Every field is checked; an unknown field or a value out of range is an
+error naming the field. check_machine() refuses a plan the machine cannot
+start (memory, processes, open files, disk) with one clear line."""
+import json
+import os
+import resource
+import shutil
+
+DEFAULTS = {
+    "target": "simconf",
+    "rooms": 10,            # simconf: one vpbot per room (meeting)
+    "publishers": 2,        # per room: streams each bot receives
+    "subscribers": 1,       # per room (simconf hosts one bot per meeting)
+    "ramp": 5.0,            # joins per second
+    "hold": 15.0,           # s with every bot in, after the ramp
+    "rate": 16000,          # vpbot --rate
+    "chunks": True,         # false: bots write to tmpfs (no disk I/O)
+    "chunk_seconds": 2,
+    "limits": {},
+    "find_max": {},
+    "comment": "",
+}
+LIMIT_DEFAULTS = {
+    "max_bots": 200,        # never start more bots than this
+    "max_seconds": 900,     # the whole run, then everything is stopped
+    "bot_mb": 12,           # memory budgeted per bot (checked vs MemAvailable)
+}
+FIND_MAX_DEFAULTS = {
+    "start": 10,            # bots in the first step
+    "step": 10,             # bots added per step
+    "step_hold": 15.0,      # s each step is measured after its joins
+    "max_inside_loss": 0,   # frames lost inside vpbot per step (more fails)
+    "max_cpu_pct": 90.0,    # machine CPU busy over the step
+    "max_latency_p99_ms": 1000.0,  # send -> durable on disk
+}
+RATES = (16000, 24000, 48000)
+
+
+class PlanError(Exception):
+    pass
+
+
+def _num(d, key, lo, hi, where, integer=False):
+    v = d[key]
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or \
+            (integer and int(v) != v) or not lo <= v <= hi:
+        kind = "an integer" if integer else "a number"
+        raise PlanError(f"{where}{key} must be {kind} >= {lo} and <= {hi}")
+    return int(v) if integer else float(v)
+
+
+def _merge(given, defaults, where):
+    if not isinstance(given, dict):
+        raise PlanError(f"{where or 'the plan'} must be an object")
+    for k in given:
+        if k not in defaults:
+            raise PlanError(f"{where}unknown field \"{k}\"")
+    out = dict(defaults)
+    out.update(given)
+    return out
+
+
+def parse(text):
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise PlanError(f"not JSON: {e}") from None
+    p = _merge(raw, DEFAULTS, "")
+    if p["target"] != "simconf":
+        raise PlanError("target must be \"simconf\" (janus: not yet)")
+    p["rooms"] = _num(p, "rooms", 1, 1000, "", True)
+    p["publishers"] = _num(p, "publishers", 1, 32, "", True)
+    if p["subscribers"] != 1:
+        raise PlanError("subscribers must be 1: simconf hosts one bot per meeting "
+                        "(use rooms for more bots)")
+    p["ramp"] = _num(p, "ramp", 0.1, 100, "")
+    p["hold"] = _num(p, "hold", 2, 86400, "")
+    p["chunk_seconds"] = _num(p, "chunk_seconds", 1, 60, "", True)
+    if p["rate"] not in RATES:
+        raise PlanError(f"rate must be one of {RATES} (the marker needs >= 16 kHz)")
+    if not isinstance(p["chunks"], bool):
+        raise PlanError("chunks must be true or false")
+    lim = _merge(p["limits"], LIMIT_DEFAULTS, "limits.")
+    lim["max_bots"] = _num(lim, "max_bots", 1, 1000, "limits.", True)
+    lim["max_seconds"] = _num(lim, "max_seconds", 10, 86400, "limits.")
+    lim["bot_mb"] = _num(lim, "bot_mb", 1, 1024, "limits.")
+    p["limits"] = lim
+    fm = _merge(p["find_max"], FIND_MAX_DEFAULTS, "find_max.")
+    fm["start"] = _num(fm, "start", 1, 1000, "find_max.", True)
+    fm["step"] = _num(fm, "step", 1, 1000, "find_max.", True)
+    fm["step_hold"] = _num(fm, "step_hold", 2, 3600, "find_max.")
+    fm["max_inside_loss"] = _num(fm, "max_inside_loss", 0, 1e9, "find_max.", True)
+    if fm["max_cpu_pct"] is not None:  # null: no CPU criterion (a shared machine)
+        fm["max_cpu_pct"] = _num(fm, "max_cpu_pct", 1, 100, "find_max.")
+    fm["max_latency_p99_ms"] = _num(fm, "max_latency_p99_ms", 1, 1e6, "find_max.")
+    p["find_max"] = fm
+    return p
+
+
+def load(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return parse(f.read())
+    except OSError as e:
+        raise PlanError(f"cannot read {path}: {e.strerror}") from None
+
+
+def ramp_seconds(p, bots=None):
+    return (p["rooms"] if bots is None else bots) / p["ramp"]
+
+
+def _mem_available_mb():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    return 0
+
+
+def check_machine(p, bots, seconds, out_dir):
+    """Raise PlanError with one line when the machine cannot start it."""
+    lim = p["limits"]
+    if bots > lim["max_bots"]:
+        raise PlanError(f"{bots} bots asked, limits.max_bots is {lim['max_bots']}")
+    if seconds > lim["max_seconds"]:
+        raise PlanError(f"the run needs {seconds:.0f} s, limits.max_seconds is "
+                        f"{lim['max_seconds']:.0f}")
+    need = bots * lim["bot_mb"] + 200
+    have = _mem_available_mb()
+    if need > have:
+        raise PlanError(f"{bots} bots need about {need:.0f} MB "
+                        f"({lim['bot_mb']:.0f} MB each + simconf), "
+                        f"{have:.0f} MB available")
+    nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if bots * 3 + 64 > nofile:
+        raise PlanError(f"{bots} bots need {bots * 3 + 64} open files here, "
+                        f"the limit is {nofile}")
+    with open("/proc/sys/kernel/threads-max") as f:
+        tmax = int(f.read())
+    if bots * 4 > tmax // 2:
+        raise PlanError(f"{bots} bots need {bots * 4} threads, "
+                        f"threads-max is {tmax}")
+    streams = bots * p["publishers"]
+    disk = streams * p["rate"] * 2 * seconds / 1e6 + 50
+    if p["chunks"]:
+        free = shutil.disk_usage(out_dir).free / 1e6
+        if disk > free:
+            raise PlanError(f"{streams} streams for {seconds:.0f} s write about "
+                            f"{disk:.0f} MB, {free:.0f} MB free in {out_dir}")
+    elif disk > have - need:
+        raise PlanError(f"chunks=false keeps about {disk:.0f} MB in tmpfs, "
+                        f"{have - need:.0f} MB of memory left")
+    if os.geteuid() != 0:
+        raise PlanError("needs root: the bots run in the run's own network namespace")
