@@ -59,11 +59,10 @@ static json_t *once_json(const struct vp_sched_meeting *m,
 			 const struct vp_policy_decision *d, int64_t lead)
 {
 	char s[32], e[32], at[32];
-	json_t *o = vp_sched_meeting_json(m, d), *pol, *x, *rs = json_array();
+	json_t *o = vp_sched_meeting_json(m, d), *x, *rs = json_array();
 
 	if (!o)
 		return NULL;
-	pol = json_object_get(o, "policy");
 	vp_sched_utc(s, sizeof(s), m->start);
 	vp_sched_utc(e, sizeof(e), m->end);
 	vp_sched_utc(at, sizeof(at), m->start - lead);
@@ -74,19 +73,21 @@ static json_t *once_json(const struct vp_sched_meeting *m,
 			c ? (size_t)(c - d->reasons[i]) : strlen(d->reasons[i])));
 	}
 	x = json_pack(
-		"{s:s, s:s, s:s, s:s, s:s?, s:O, s:O, s:s, s:o, s:O, s:b, "
+		"{s:s, s:s, s:s, s:s, s:s?, s:O, s:O, s:s, s:o, s:b, "
 		"s:b, s:s?}", "meeting_id", m->id, "uid", m->uid, "start_utc",
 		s, "end_utc", e, "organizer", m->organizer, "invitees",
 		json_object_get(json_object_get(o, "facts"), "invitees"),
 		"calendars", json_object_get(json_object_get(o, "source"),
 					     "calendars"),
 		"verdict", vp_policy_verdict_str(d->verdict), "reasons", rs,
-		"reason_texts", json_object_get(pol, "reasons"),
 		"manual_invite", m->manual_invite, "cancelled", m->cancelled,
 		"dispatch_at", d->verdict == VP_POLICY_RECORD ? at : NULL);
 	json_object_update(o, x);
 	json_decref(x);
 	json_object_set_new(o, "title", json_string(m->title));
+	json_object_del(o, "status"); /* meeting.json's, not a plan's */
+	json_object_del(o, "meeting");
+	json_object_del(o, "reason_texts");
 	json_object_set(o, "invite",
 			json_object_get(json_object_get(o, "facts"),
 					"conference_url"));
@@ -162,6 +163,7 @@ static int cmd_once(int argc, char **argv)
 	rc = load(&c, argv[2]);
 	if (rc)
 		return rc;
+	vp_log_set_level(VP_LOG_WARN); /* the answer is on stdout */
 	feeds = calloc(c.ncals, sizeof(*feeds));
 	s = vp_sched_settings(&c);
 	if (!feeds || vp_sched_scan(&l, &c, feeds, at, &failed)) {

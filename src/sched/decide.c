@@ -30,10 +30,11 @@ static void lower_to(struct vp_policy_decision *d, enum vp_policy_verdict v,
 		i = VP_POLICY_MAX_REASONS - 1; /* ours outrank information */
 	else
 		d->nreasons++;
-	snprintf(d->reasons[i], sizeof(d->reasons[i]), "%s: %s", code, text);
-	if (v < d->verdict || (v == d->verdict && v != VP_POLICY_RECORD &&
-			       !strncmp(d->reasons[d->cause],
-					"no_conference_url", 17))) {
+	snprintf(d->reasons[i], sizeof(d->reasons[i]), "%.40s: %.110s", code,
+		 text);
+	/* ours name the plainer ground: a cancelled meeting is "cancelled"
+	 * before it is "internal"; a DENY is never raised to METADATA_ONLY */
+	if (v <= d->verdict) {
 		d->verdict = v;
 		d->cause = i;
 	}
@@ -75,6 +76,20 @@ void vp_sched_decide(struct vp_policy_decision *d,
 			 "the event is cancelled");
 }
 
+/* The facts as written to disk: the invite without its query (a token
+ * or pin is a secret, DESIGN.md §4). */
+static json_t *facts_redacted(const struct vp_sched_meeting *m)
+{
+	json_t *f = vp_sched_facts_json(m);
+	const char *u = m->conference_url;
+	const char *q = u ? strchr(u, '?') : NULL;
+
+	if (f && q)
+		json_object_set_new(f, "conference_url",
+				    json_stringn(u, (size_t)(q - u)));
+	return f;
+}
+
 json_t *vp_sched_meeting_json(const struct vp_sched_meeting *m,
 			      const struct vp_policy_decision *d)
 {
@@ -90,7 +105,7 @@ json_t *vp_sched_meeting_json(const struct vp_sched_meeting *m,
 			 "meeting", m->id, "source", "kind", "calendar", "uid",
 			 m->uid, "calendars", cals ? cals : json_array(),
 			 "scheduled", "start_utc", s, "end_utc", e, "facts",
-			 vp_sched_facts_json(m), "policy",
+			 facts_redacted(m), "policy",
 			 vp_policy_decision_json(d), "status", "state",
 			 d->verdict == VP_POLICY_METADATA_ONLY
 				 ? "imported_as_metadata"

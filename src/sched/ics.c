@@ -85,6 +85,18 @@ static int64_t utc_of(struct icaltimetype t)
 		t, t.zone ? t.zone : icaltimezone_get_utc_timezone());
 }
 
+/* RECURRENCE-ID in UTC: icalcomponent_get_recurrenceid() drops its
+ * TZID, so resolve it against the calendar's VTIMEZONEs like DTSTART. */
+static int64_t rid_utc(icalcomponent *c)
+{
+	icalproperty *p =
+		icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
+
+	if (!p)
+		return 0;
+	return utc_of(icalproperty_get_datetime_with_component(p, c));
+}
+
 static const struct ev *override_for(const struct parse *p, const char *uid,
 				     int64_t start)
 {
@@ -181,6 +193,9 @@ static void lic_errors(struct parse *p, icalcomponent *c, unsigned line)
 	     x; x = icalcomponent_get_next_property(c, ICAL_XLICERROR_PROPERTY)) {
 		const char *msg = icalproperty_get_xlicerror(x);
 
+		/* an empty value (Google's "LOCATION:") is no problem */
+		if (msg && !strncmp(msg, "No value for ", 13))
+			continue;
 		p->st->warnings++;
 		problem(p->st, line, "in the event starting here: %s",
 			msg ? msg : "unreadable line");
@@ -212,7 +227,7 @@ static int collect(struct parse *p, icalcomponent *cal, const unsigned *lines,
 		e->c = c;
 		e->uid = icalcomponent_get_uid(c);
 		e->line = line;
-		e->rid = utc_of(icalcomponent_get_recurrenceid(c));
+		e->rid = rid_utc(c);
 	}
 	return 0;
 }
