@@ -206,14 +206,18 @@ static void status_row(const struct vp_sched_row *r, void *arg)
 	vp_sched_utc(e, sizeof(e), r->end);
 	st->n++;
 	if (st->js) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I?, "
-				      "s:I?}", "meeting_id", r->id, "state",
-				      r->state, "verdict", r->verdict,
-				      "start_utc", s, "end_utc", e, "attempts",
-				      (json_int_t)r->attempts, "exit_code",
-				      r->exit_code < 0 ? NULL
-				      : json_integer(r->exit_code), "pid",
-				      r->pid > 0 ? json_integer(r->pid) : NULL);
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s}",
+				      "meeting_id", r->id, "state", r->state,
+				      "verdict", r->verdict, "start_utc", s,
+				      "end_utc", e, "attempts",
+				      (json_int_t)r->attempts, "title",
+				      r->title);
+
+		if (o && r->exit_code >= 0)
+			json_object_set_new(o, "exit_code",
+					    json_integer(r->exit_code));
+		if (o && r->pid > 0)
+			json_object_set_new(o, "pid", json_integer(r->pid));
 		char *t = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)
 			    : NULL;
 

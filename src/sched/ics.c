@@ -166,8 +166,10 @@ static void expand(struct parse *p, const struct ev *e)
 	}
 	if (!icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY) &&
 	    !icalcomponent_get_first_property(c, ICAL_RDATE_PROPERTY)) {
+		/* a single event: its id is the UID alone, so moving it
+		 * reschedules the same meeting */
 		if (!override_for(p, e->uid, s))
-			add(p, e, s, end, s);
+			add(p, e, s, end, 0);
 		return;
 	}
 	p->master = e;

@@ -38,7 +38,8 @@ struct vp_sched_meeting {
 	char id[112];	    /**< stable, safe as a folder name */
 	char *uid;
 	int64_t start, end; /**< this instance, UTC */
-	int64_t orig_start; /**< RECURRENCE-ID (or DTSTART), UTC */
+	int64_t orig_start; /**< RECURRENCE-ID / occurrence start, UTC; 0
+			     *   for a single (non-recurring) event */
 	char *title;	    /**< never NULL */
 	char *organizer;    /**< lower-cased, NULL if unknown */
 	struct vp_sched_strv invitees;	/**< lower-cased, no rooms, no bot */
@@ -101,8 +102,10 @@ int vp_sched_ics_parse(struct vp_sched_list *out, const char *text,
 
 /**
  * The meeting id: up to 40 safe characters of the UID, a 48-bit hash of
- * the whole UID and the instance's original start in UTC, e.g.
- * "abc123_google.com-5f0c2a9e3b71-20261207T100000Z".
+ * the whole UID and, for an occurrence of a series, its original start
+ * in UTC (RECURRENCE-ID), e.g.
+ * "abc123_google.com-5f0c2a9e3b71-20261207T100000Z"; a single event's id
+ * has no time, so moving it keeps its id (it is rescheduled).
  */
 void vp_sched_meeting_id(char *buf, size_t sz, const char *uid,
 			 int64_t orig_start);

@@ -150,9 +150,12 @@ void vp_sched_meeting_id(char *buf, size_t sz, const char *uid,
 	safe[n] = '\0';
 	if (!n || safe[0] == '.' || safe[0] == '-')
 		safe[0] = n ? '_' : '\0';
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(buf, sz, "%s%s%012llx-%s", n ? safe : "", n ? "-" : "u",
+	when[0] = '\0';
+	if (orig_start) { /* an occurrence of a series: "-YYYYMMDDTHHMMSSZ" */
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "-%Y%m%dT%H%M%SZ", &tm);
+	}
+	snprintf(buf, sz, "%s%s%012llx%s", n ? safe : "", n ? "-" : "u",
 		 (unsigned long long)(fnv1a(uid) & 0xffffffffffffULL), when);
 }
 
