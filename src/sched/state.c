@@ -130,7 +130,8 @@ int vp_sched_state_seen(struct vp_sched_state *s, const char *id,
 		    " state, seen, updated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?8)"
 		    " ON CONFLICT(id) DO UPDATE SET start=?3, end=?4, title=?5,"
 		    " verdict=?6, seen=?8, updated=?8,"
-		    " state=CASE WHEN state IN ('upcoming','waiting',"
+		    " state=CASE WHEN state='waiting' AND ?7='upcoming'"
+		    "  THEN state WHEN state IN ('upcoming','waiting',"
 		    "  'not_joined','metadata','cancelled') THEN ?7"
 		    "  ELSE state END",
 		    "ssiisssi", id, uid, start, end, title, verdict, initial,

@@ -72,7 +72,7 @@ FULL = [
      "external_recorded", "cancelled", 1),
 ]
 
-CRASH = [("crash%d" % i, 2 * i, 30, "alice@example.com", EXT, [], "A",
+CRASH = [("crash%d" % i, 2 * i, 40, "alice@example.com", EXT, [], "A",
           "record", "external_recorded", "done", 1) for i in range(1, 5)]
 
 
@@ -135,7 +135,8 @@ def scenario(plan):
     for m in plan:
         if m[10] == 0:
             continue
-        end_at = 40 if m[0] == "cancelrun" else 10
+        end_at = {"cancelrun": 40}.get(m[0], 15 if m[0].startswith("crash")
+                                        else 10)
         parts = [{"id": "erin", "identity": "erin@customer.test",
                   "consent": True,
                   "speak": [{"at": 1, "tone": {"freq": 440, "seconds": 3}}]}]
