@@ -233,6 +233,22 @@ static int count_running(struct vp_sched_state *s, int64_t *n)
 	return 0;
 }
 
+static bool claimable(struct vp_sched_state *s, const char *id, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM meetings WHERE id=?1 AND"
+			       " state IN ('upcoming','waiting','retry') AND"
+			       " next_try <= ?2", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, now);
+	ok = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return ok;
+}
+
 int vp_sched_state_claim(struct vp_sched_state *s, const char *id,
 			 int64_t now, int64_t max_running)
 {
@@ -243,6 +259,8 @@ int vp_sched_state_claim(struct vp_sched_state *s, const char *id,
 	    SQLITE_OK)
 		return fail(s, "begin");
 	e = count_running(s, &n);
+	if (!e && !claimable(s, id, now))
+		e = EALREADY;
 	if (!e && n >= max_running) {
 		e = exec(s, &ch, "UPDATE meetings SET state='waiting' WHERE "
 			 "id=?1 AND state='upcoming'", "s", id);
