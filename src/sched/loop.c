@@ -29,8 +29,8 @@
 #define VP_LOG_MODULE "sched"
 #include "src/core/log.h"
 
-#define HEARTBEAT_S 2
-#define STALE_S 10
+#define HEARTBEAT_S 5
+#define STALE_S 20
 
 struct vp_settings *vp_sched_settings(const struct vp_sched_cfg *cfg)
 {
@@ -231,7 +231,7 @@ static void due(const struct vp_sched_row *r, void *arg)
 	struct vp_policy_decision d;
 	int e;
 
-	if (!m || r->start - l->cfg->lead_s > l->now)
+	if (!m) /* not in the last scan: the next one withdraws it */
 		return;
 	if (l->now >= r->end) {
 		vp_log_warn("meeting %s ended before a bot could start (%s)",
@@ -311,7 +311,7 @@ static void tick(struct loop *l)
 		vp_sched__scan(l);
 		l->next_scan = l->now + l->cfg->scan_s;
 	}
-	vp_sched_state_each(l->st, "upcoming,waiting,retry", due, l);
+	vp_sched_state_due(l->st, l->now + l->cfg->lead_s, due, l);
 }
 
 static void nap(double s)

@@ -343,3 +343,25 @@ int vp_sched_state_unseen(struct vp_sched_state *s, const char *states,
 		    "state||',') > 0 AND seen < ?2 ORDER BY start, id", "si",
 		    states, since);
 }
+
+int vp_sched_state_begin(struct vp_sched_state *s)
+{
+	return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+			       SQLITE_OK
+		       ? 0
+		       : fail(s, "begin");
+}
+
+int vp_sched_state_commit(struct vp_sched_state *s)
+{
+	return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
+		       ? 0
+		       : fail(s, "commit");
+}
+
+int vp_sched_state_due(struct vp_sched_state *s, int64_t before,
+		       vp_sched_row_h *h, void *arg)
+{
+	return rows(s, h, arg, ROW_COLS "WHERE state IN ('upcoming','waiting',"
+		    "'retry') AND start <= ?1 ORDER BY start, id", "i", before);
+}
