@@ -36,11 +36,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	vp_sched_ics_parse(&l, (const char *)d, n, &o, &st, err, sizeof(err));
 	for (size_t i = 0; i < l.n; i++) {
 		struct vp_policy_decision dec;
-		json_t *j = vp_sched_meeting_json(l.v[i], &dec);
+		json_t *j;
 
 		vp_sched_decide(&dec, l.v[i], s);
-		json_decref(j);
 		j = vp_sched_meeting_json(l.v[i], &dec);
+		json_decref(j);
+		j = vp_sched_facts_json(l.v[i]);
 		json_decref(j);
 	}
 	vp_sched_list_clear(&l);
