@@ -124,6 +124,7 @@ void vp_sched__ended(struct loop *l, const char *id, int code, int sig)
 	struct vp_sched_row r;
 	int64_t now = l->now;
 	const char *next;
+	char ev[256] = "?";
 
 	if (vp_sched_state_get(l->st, id, &r))
 		return;
@@ -157,9 +158,11 @@ void vp_sched__ended(struct loop *l, const char *id, int code, int sig)
 	} else {
 		next = "failed";
 	}
-	vp_log_info("meeting %s: bot %s %d -> %s", id,
+	if (l->disp->ops->last_event)
+		l->disp->ops->last_event(l->disp, id, ev, sizeof(ev));
+	vp_log_info("meeting %s: bot %s %d -> %s (last event: %s)", id,
 		    sig ? "killed by signal" : "exited", sig ? sig : code,
-		    next);
+		    next, ev);
 	vp_sched_state_set(l->st, id, next, 0, sig ? 128 + sig : code);
 }
 

@@ -54,7 +54,10 @@ for _ in $(seq 480); do
 		"$TMP/status.jsonl" || break
 done
 kill -TERM "$B" "$C"
-wait "$B" "$C"
+wait "$B"
+sb=$?
+wait "$C"
+sc=$?
 "$SCHED" status --state "$TMP/state.db"
 rc=0
 python3 "$PLAN" check "$TMP" || rc=1
@@ -63,5 +66,9 @@ else echo "FAIL adopted: no scheduler adopted the killed one's bots"; rc=1; fi
 if grep -q 'waits: 3 bots running' "$TMP"/sched.*.err; then
 	echo "ok   a meeting waited for a slot (max_concurrent)"
 else echo "FAIL no meeting reported waiting"; rc=1; fi
+if [ $sb = 0 ] && [ $sc = 0 ] &&
+	! grep -q 'Sanitizer\|runtime error' "$TMP"/sched.[bc].err
+then echo "ok   both schedulers exited 0 on SIGTERM"
+else echo "FAIL scheduler exits $sb $sc"; rc=1; fi
 [ $rc = 0 ] || KEEP=1
 exit $rc
