@@ -42,6 +42,19 @@ done
 pkill -KILL -P "$A"
 wait "$A" 2>/dev/null
 echo "killed scheduler A with $n bot(s) in"
+# a second vpbot for a meeting whose bot runs: exit 73 at once, one line
+job=$(ls "$TMP"/state.db.jobs/*.json | head -1)
+t0=$(date +%s%N)
+rc=0
+"$VPBOT" run "$job" >"$TMP/second.out" 2>&1 || rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ $rc = 73 ] && grep -q 'another vpbot is already in meeting' \
+	"$TMP/second.out" && [ $ms -lt 3000 ]; then
+	echo "ok   a second vpbot for a running meeting exits 73 (${ms} ms)"
+else
+	echo "FAIL second vpbot: exit $rc after ${ms} ms"; cat "$TMP/second.out"
+	lockfail=1
+fi
 run_sched b
 B=$!
 run_sched c
@@ -59,7 +72,7 @@ sb=$?
 wait "$C"
 sc=$?
 "$SCHED" status --state "$TMP/state.db"
-rc=0
+rc=${lockfail:-0}
 python3 "$PLAN" check "$TMP" || rc=1
 if grep -q 'adopted' "$TMP"/sched.[bc].err; then echo "ok   adopted"
 else echo "FAIL adopted: no scheduler adopted the killed one's bots"; rc=1; fi

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # sched_sim.sh VPBOT VPBOT_SCHED SIMCONF — the scheduler end to end: two
-# members' calendars (ICS files) with 20 meetings over the next minute
+# members' calendars (ICS files) with 21 meetings over the next minute
 # (external, internal, private, physical room, Zoom link, excluded title,
 # excluded domain, never-record invitee, manual invite by the assistant's
 # address, one meeting in both calendars, declined, cancelled, all-day,
-# one moved before its start and one cancelled while its bot is in),
+# one moved before its start, one cancelled while its bot is in, one
+# whose server drops the bot: exit 75, retried),
 # simconf hosting the joinable ones, `vpbot-sched run` in a private netns.
 # Checks (sched_plan.py check): each meeting's verdict and reason, its
-# final state, exactly one bot where one belongs and none elsewhere (the
-# send log), meeting.json for every meeting, audio for the recorded ones,
-# no invite token on disk.
+# final state, exactly one bot where one belongs (two sessions for the
+# dropped one) and none elsewhere (the send log), meeting.json for every
+# meeting, audio for the recorded ones, no invite token on disk, the
+# scheduler's exit 0 on SIGTERM.
 set -uo pipefail
 . "$(dirname "$0")/gate_lib.sh"
 gl_init sched "$1" "$3"
