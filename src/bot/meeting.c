@@ -2,6 +2,7 @@
 /** @file meeting.c  The meeting folder, reruns into it, meeting.json. */
 #define VP_LOG_MODULE "meeting"
 #include "src/bot/meeting.h"
+#include "src/bot/meeting_lock.h"
 
 #include "media/pcm/pcm.h"
 #include "src/bot/io_thread.h"
@@ -144,8 +145,11 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 	err = vp_fs_mkdir_p(m->dir);
 	if (!err) /* OUT/ID itself must not be a link planted there */
 		err = vp_fs_dir_check(m->dir);
+	if (!err)
+		err = vp_meeting_lock(&m->lock_fd, m->dir);
 	if (err)
 		return err;
+	m->locked = true;
 	err = vp_pcm_recover(m->dir, &recovered);
 	if (err == ELOOP || err == EMLINK || err == EPERM)
 		return err; /* a planted link or file: refused, logged */
@@ -264,6 +268,9 @@ void vp_meeting_close(struct vp_meeting *m)
 {
 	if (m->doc)
 		reserve_spend(m->dir);
+	if (m->locked)
+		vp_meeting_unlock(&m->lock_fd);
+	m->locked = false;
 	json_decref(m->doc);
 	m->doc = NULL;
 }
