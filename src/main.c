@@ -22,6 +22,7 @@ static const char usage[] =
 	"                  [--name NAME] [--rate R] [--channels 1|2]\n"
 	"                  [--chunk-seconds S] [--events FILE|FD] [--insecure]\n"
 	"                  [--settings FILE|https://URL] [--meeting-facts FILE]\n"
+	"                  [--join-timeout S] [--lobby-timeout S]\n"
 	"       vpbot run JOB.json [--log-level L]\n"
 	"       vpbot replay CAPTURE --out DIR [--meeting ID] [--rate R]\n"
 	"                    [--channels 1|2] [--chunk-seconds S] [--pt N]\n"
@@ -184,6 +185,8 @@ static int cmd_join(int argc, char **argv)
 		{"insecure", no_argument, NULL, 'k'},
 		{"settings", required_argument, NULL, 'S'},
 		{"meeting-facts", required_argument, NULL, 'F'},
+		{"join-timeout", required_argument, NULL, 'J'},
+		{"lobby-timeout", required_argument, NULL, 'L'},
 		MEDIA_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -222,6 +225,18 @@ static int cmd_join(int argc, char **argv)
 			break;
 		case 'F':
 			cfg.facts_src = optarg;
+			break;
+		case 'J':
+			if (parse_num(optarg, 1, 3600, &cfg.join_timeout_s))
+				return usage_error("--join-timeout must be "
+						   "1..3600 seconds, not '%s'",
+						   optarg);
+			break;
+		case 'L':
+			if (parse_num(optarg, 1, 86400, &cfg.lobby_timeout_s))
+				return usage_error("--lobby-timeout must be "
+						   "1..86400 seconds, not '%s'",
+						   optarg);
 			break;
 		default:
 			e = media_opt(c, optarg, &mo);

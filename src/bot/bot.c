@@ -24,6 +24,13 @@
 
 /* --- Runs on: net thread --- */
 
+uint64_t vp_bot__join_timeout_ns(const struct bot *b)
+{
+	return b->cfg->join_timeout_s > 0
+		       ? (uint64_t)(b->cfg->join_timeout_s * VP_SEC)
+		       : VP_BOT_JOIN_TIMEOUT_NS;
+}
+
 static gboolean on_gate_start(gpointer arg)
 {
 	vp_bot__gate_start(arg);
@@ -213,7 +220,12 @@ static int start(struct bot *b)
 		.ended = on_ended,
 		.error = on_error,
 	};
-	struct vp_sig_cfg sc = {.ctx = b->ctx, .insecure = c->insecure};
+	struct vp_sig_cfg sc = {
+		.ctx = b->ctx,
+		.insecure = c->insecure,
+		.connect_timeout_ns = vp_bot__join_timeout_ns(b),
+		.lobby_timeout_ns = (uint64_t)(c->lobby_timeout_s * VP_SEC),
+	};
 	char id[320], red[512];
 	int err;
 

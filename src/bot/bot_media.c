@@ -189,7 +189,9 @@ static void on_candidate(const char *cand, void *arg)
 
 static int make_pc(struct bot *b, const struct vp_sdp_media *m)
 {
-	struct vp_pc_cfg pc = {.controlling = false, .dtls_client = true};
+	struct vp_pc_cfg pc = {.controlling = false, .dtls_client = true,
+			       .connect_timeout_ns =
+				       vp_bot__join_timeout_ns(b)};
 	struct vp_pc_handlers h = {.rtp = on_rtp, .rtcp = on_rtcp,
 				   .state = on_pc_state,
 				   .candidate = on_candidate};

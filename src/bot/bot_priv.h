@@ -90,6 +90,10 @@ struct bot {
 	guint poll_src, status_src, stop_src, sig_srcs[2];
 };
 
+/* bot.c */
+/** --join-timeout: each joining step (signaling, media) */
+uint64_t vp_bot__join_timeout_ns(const struct bot *b);
+
 /* bot_media.c */
 void vp_bot__on_offer(struct bot *b, const struct vp_sig_offer *o);
 void vp_bot__media_close(struct bot *b);

@@ -9,6 +9,7 @@
  *   "name": "Notetaker",                           display name
  *   "rate": 16000, "channels": 1, "chunk_seconds": 10,
  *   "max_duration_s": 3600,                        leave after this long
+ *   "join_timeout_s": 30, "lobby_timeout_s": 300,  see bot.h
  *   "events": "/run/vpbot/job-17.events",          or "fd:3"
  *   "settings": { … } | "settings_url": "https://…" | "settings_file": "…",
  *   "meeting": { … meeting facts … }               see src/gate/README.md
