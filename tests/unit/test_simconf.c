@@ -22,7 +22,8 @@ static const char good[] =
 	"             {\"at\": 4, \"file\": \"a.wav\"}],"
 	"   \"impair\": {\"loss_pct\": 5, \"jitter_ms\": 20, \"seed\": 9}},"
 	"  {\"id\": \"p2\", \"join_at\": 3, \"leave_at\": 8}]},"
-	" {\"id\": \"load\", \"copies\": 3, \"participants\": []}]}";
+	" {\"id\": \"load\", \"copies\": 3, \"clock\": \"media\","
+	"  \"participants\": []}]}";
 
 static int parse(const char *t, char *why, size_t whysz)
 {
@@ -68,6 +69,8 @@ VTEST(simconf_scenario_parses_every_field)
 	VT_NEAR(8, p2->leave_at, 1e-9);
 	VT_NEAR(-1, p1->leave_at, 1e-9);
 	VT_EQ(3, vp_simconf_scenario_ncopies(&s->meetings[1]));
+	VT_TRUE(!s->meetings[0].clock_media);
+	VT_TRUE(s->meetings[1].clock_media);
 	vp_simconf_scenario_meeting_id(id, sizeof(id), &s->meetings[1], 2);
 	VT_STR_EQ("load-3", id);
 	vp_simconf_scenario_meeting_id(id, sizeof(id), &s->meetings[0], 0);
@@ -112,6 +115,9 @@ VTEST(simconf_scenario_names_the_bad_field)
 		 " \"a\", \"revoke_at\": \"soon\"}]}]}",
 		 "meetings[0].participants[0].revoke_at must be a number or a "
 		 "list of numbers"},
+		{"{\"meetings\": [{\"id\": \"m\", \"participants\": [],"
+		 " \"clock\": \"wall\"}]}",
+		 "meetings[0].clock must be \"joined\" or \"media\""},
 		{"{\"meetings\": []}",
 		 "meetings must be a list of 1..1000 meetings"},
 	};

@@ -402,8 +402,10 @@ static int meeting(struct pctx *c, json_t *o, const char *p,
 {
 	static const char *const mk[] = {"id",	   "token",	   "lobby",
 					 "deny",   "end_at",	   "copies",
-					 "faults", "participants", NULL};
+					 "faults", "participants", "clock",
+					 NULL};
 	double copies = 0;
+	char *clock = NULL;
 	int err;
 
 	if (!json_is_object(o))
@@ -419,10 +421,14 @@ static int meeting(struct pctx *c, json_t *o, const char *p,
 	err = err ? err
 		  : num(c, o, p, "copies", 0, VP_SIMCONF_MAX_MEETINGS, false, 0,
 			&copies);
+	err = err ? err : str(c, o, p, "clock", false, true, &clock);
 	err = err ? err : faults(c, o, p, &m->faults);
 	err = err ? err : parts(c, o, p, m);
 	if (err)
 		return err;
+	if (clock && strcmp(clock, "joined") && strcmp(clock, "media"))
+		return bad(c, p, ".clock must be \"joined\" or \"media\"");
+	m->clock_media = clock && !strcmp(clock, "media");
 	if (copies != (unsigned)copies)
 		return bad(c, p, ".copies must be a whole number");
 	m->copies = (unsigned)copies;

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""load100_check.py TMP N — what load100.sh asks of 100 bots on a saturated
+machine: no bot killed by a signal or by the test's timeout, none exits 70
+(internal) or 75 (a join timeout), every one exits 0, and every meeting
+folder says finished with all four participants' streams recorded.
+Prints one line per check (`ok` / `FAIL`) and the exit-code histogram."""
+import collections
+import json
+import os
+import sys
+
+failed = []
+
+
+def check(name, cond, detail=""):
+    print("%s %s%s" % ("ok  " if cond else "FAIL", name,
+                       ": " + detail if detail else ""))
+    if not cond:
+        failed.append(name)
+
+
+def main(tmp, n):
+    rcs = {}
+    for k in range(1, n + 1):
+        p = "%s/rc.%d" % (tmp, k)
+        rcs[k] = int(open(p).read()) if os.path.exists(p) else -1
+    hist = collections.Counter(rcs.values())
+    print("info: exit codes %s" % dict(sorted(hist.items())))
+    sig = [k for k, v in rcs.items() if v >= 124 or v < 0]
+    check("no bot killed by a signal or the timeout", not sig,
+          " ".join("%d:%d" % (k, rcs[k]) for k in sig[:10]))
+    check("no exit 70 or 75", not [v for v in rcs.values() if v in (70, 75)],
+          "%d x 70, %d x 75" % (hist[70], hist[75]))
+    check("all %d bots exit 0" % n, hist[0] == n,
+          " ".join("%d:%d" % kv for kv in rcs.items() if kv[1] != 0)[:300])
+    bad = []
+    for k in range(1, n + 1):
+        mid = "load-100-%d" % k
+        p = "%s/out/sim-%s/meeting.json" % (tmp, mid)
+        if not os.path.exists(p):
+            bad.append("%s: no meeting.json" % mid)
+            continue
+        m = json.load(open(p))
+        st = m.get("status", {}).get("state")
+        got = sorted(s.get("participant", "?") for s in m.get("streams", [])
+                     if s.get("samples", 0) > 0)
+        if st != "finished" or got != ["a", "b", "c", "d"]:
+            bad.append("%s: %s, streams %s" % (mid, st, got))
+    check("every meeting finished with streams a b c d recorded", not bad,
+          "; ".join(bad[:5]) + (" …" if len(bad) > 5 else ""))
+    print("load100: %s" % ("FAIL: " + ", ".join(failed) if failed else "ok"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], int(sys.argv[2])))
