@@ -42,6 +42,7 @@ static void on_joined(const struct vp_sig_joined *j, void *arg)
 	struct bot *b = arg;
 
 	b->joined_ns = vp_clock_mono_ns();
+	b->joined_utc_ns = vp_clock_utc_ns();
 	/* the roster that comes with "joined" is delivered right after it:
 	 * start the gate once it is known */
 	g_idle_add(on_gate_start, b);

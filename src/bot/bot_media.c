@@ -155,6 +155,8 @@ static void on_pc_state(enum vp_pc_state st, const char *reason, void *arg)
 
 	switch (st) {
 	case VP_PC_SECURE:
+		if (!b->media_utc_ns)
+			b->media_utc_ns = vp_clock_utc_ns();
 		snprintf(b->srtp_profile, sizeof(b->srtp_profile), "%s",
 			 vp_pc_srtp_profile(b->pc));
 		vp_log_info("media secure (srtp %s)", vp_pc_srtp_profile(b->pc));

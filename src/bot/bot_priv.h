@@ -84,6 +84,8 @@ struct bot {
 
 	/* lifecycle */
 	uint64_t start_ns, joined_ns, first_pcm_ns;
+	/* UTC: the server let us in; our media became secure (0: not yet) */
+	uint64_t joined_utc_ns, media_utc_ns;
 	bool leaving, done;
 	int code;
 	char reason[256];

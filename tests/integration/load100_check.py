@@ -35,6 +35,7 @@ def main(tmp, n):
     check("all %d bots exit 0" % n, hist[0] == n,
           " ".join("%d:%d" % kv for kv in rcs.items() if kv[1] != 0)[:300])
     bad = []
+    to_media = []
     for k in range(1, n + 1):
         mid = "load-100-%d" % k
         p = "%s/out/sim-%s/meeting.json" % (tmp, mid)
@@ -47,8 +48,23 @@ def main(tmp, n):
                      if s.get("samples", 0) > 0)
         if st != "finished" or got != ["a", "b", "c", "d"]:
             bad.append("%s: %s, streams %s" % (mid, st, got))
-    check("every meeting finished with streams a b c d recorded", not bad,
+        # audio before the bot's media is up is lost: it must be reported
+        pbm = [p.get("present_before_media_ms")
+               for p in m.get("participants", [])]
+        if not isinstance(m.get("joined_to_media_ms"), int) or \
+                not pbm or not all(isinstance(v, int) for v in pbm):
+            bad.append("%s: no joined_to_media_ms / present_before_media_ms"
+                       % mid)
+        else:
+            to_media.append(m["joined_to_media_ms"])
+    check("every meeting finished with streams a b c d recorded, "
+          "time before media reported", not bad,
           "; ".join(bad[:5]) + (" …" if len(bad) > 5 else ""))
+    if to_media:
+        to_media.sort()
+        print("info: joined_to_media_ms median %d, p90 %d, max %d" %
+              (to_media[len(to_media) // 2],
+               to_media[int(len(to_media) * 0.9)], to_media[-1]))
     print("load100: %s" % ("FAIL: " + ", ".join(failed) if failed else "ok"))
     return 1 if failed else 0
 
