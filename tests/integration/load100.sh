@@ -6,9 +6,12 @@
 # that is saturated by them. Asks only what must hold however slow the
 # machine is (load100_check.py): no bot killed by a signal (the
 # SIGSEGV in ws.c's connect timer), none exits 70 or 75 (the fixed 5 s ICE
-# and lws timeouts), every bot joined and recorded a stream. The scenario
-# clock starts when each bot's media is up (clock: media), so slowness
-# delays meetings instead of failing them. N=100 by default (env N).
+# and lws timeouts), every bot joined and recorded the roster's speakers.
+# The 400 simultaneous speakers saturate simconf itself, so it answers
+# WebSocket upgrades late: the old code's connect timer then poked a freed
+# wsi (22 of 100 SIGSEGV here). The scenario clock starts when each bot's
+# media is up (clock: media), so slowness delays meetings instead of
+# failing them. N=100 by default (env N).
 set -uo pipefail
 . "$(dirname "$0")/gate_lib.sh"
 gl_init load100 "$1" "$2"
