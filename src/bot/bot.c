@@ -33,7 +33,10 @@ uint64_t vp_bot__join_timeout_ns(const struct bot *b)
 
 static gboolean on_gate_start(gpointer arg)
 {
-	vp_bot__gate_start(arg);
+	struct bot *b = arg;
+
+	b->gate_idle = 0;
+	vp_bot__gate_start(b);
 	return G_SOURCE_REMOVE;
 }
 
@@ -45,7 +48,8 @@ static void on_joined(const struct vp_sig_joined *j, void *arg)
 	b->joined_utc_ns = vp_clock_utc_ns();
 	/* the roster that comes with "joined" is delivered right after it:
 	 * start the gate once it is known */
-	g_idle_add(on_gate_start, b);
+	if (!b->gate_idle) /* removed at the end: it must not outlive b */
+		b->gate_idle = g_idle_add(on_gate_start, b);
 	vp_log_info("joined room=%s as id=%s", j->room ? j->room : "?",
 		    j->self_id ? j->self_id : "?");
 	vp_events_emit(b->ev, "joined",
@@ -319,6 +323,8 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 		g_source_remove(b->status_src);
 	if (b->stop_src)
 		g_source_remove(b->stop_src);
+	if (b->gate_idle)
+		g_source_remove(b->gate_idle);
 	if (cfg->status_line)
 		vp_bot__status_line(b, true);
 	if (b->gate && !b->gate_ever_open && b->code == VP_EXIT_OK) {

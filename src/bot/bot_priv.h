@@ -89,7 +89,7 @@ struct bot {
 	bool leaving, done;
 	int code;
 	char reason[256];
-	guint poll_src, status_src, stop_src, sig_srcs[2];
+	guint poll_src, status_src, stop_src, sig_srcs[2], gate_idle;
 };
 
 /* bot.c */
