@@ -422,13 +422,14 @@ static int meeting(struct pctx *c, json_t *o, const char *p,
 		  : num(c, o, p, "copies", 0, VP_SIMCONF_MAX_MEETINGS, false, 0,
 			&copies);
 	err = err ? err : str(c, o, p, "clock", false, true, &clock);
+	if (!err && clock && strcmp(clock, "joined") && strcmp(clock, "media"))
+		err = bad(c, p, ".clock must be \"joined\" or \"media\"");
+	m->clock_media = clock && !strcmp(clock, "media");
+	vp_mem_deref(clock);
 	err = err ? err : faults(c, o, p, &m->faults);
 	err = err ? err : parts(c, o, p, m);
 	if (err)
 		return err;
-	if (clock && strcmp(clock, "joined") && strcmp(clock, "media"))
-		return bad(c, p, ".clock must be \"joined\" or \"media\"");
-	m->clock_media = clock && !strcmp(clock, "media");
 	if (copies != (unsigned)copies)
 		return bad(c, p, ".copies must be a whole number");
 	m->copies = (unsigned)copies;
