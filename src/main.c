@@ -31,6 +31,7 @@ static const char usage[] =
 	"                  [--settings FILE|https://URL] [--meeting-facts FILE]\n"
 	"                  [--webhook https://URL [--webhook-secret-file F]\n"
 	"                   [--webhook-ca PEM] [--webhook-timeout S]]\n"
+	"                  [--join-timeout S] [--lobby-timeout S]\n"
 	"       vpbot run JOB.json [--log-level L]\n"
 	"       vpbot replay CAPTURE --out DIR [--meeting ID] [--rate R]\n"
 	"                    [--channels 1|2] [--chunk-seconds S] [--pt N]\n"
@@ -302,6 +303,8 @@ static int cmd_join(int argc, char **argv)
 		{"webhook-secret-file", required_argument, NULL, 'X'},
 		{"webhook-ca", required_argument, NULL, 'A'},
 		{"webhook-timeout", required_argument, NULL, 'T'},
+		{"join-timeout", required_argument, NULL, 'J'},
+		{"lobby-timeout", required_argument, NULL, 'L'},
 		MEDIA_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -360,6 +363,18 @@ static int cmd_join(int argc, char **argv)
 			break;
 		case 'I':
 			invite_file = optarg;
+			break;
+		case 'J':
+			if (parse_num(optarg, 1, 3600, &cfg.join_timeout_s))
+				return usage_error("--join-timeout must be "
+						   "1..3600 seconds, not '%s'",
+						   optarg);
+			break;
+		case 'L':
+			if (parse_num(optarg, 1, 86400, &cfg.lobby_timeout_s))
+				return usage_error("--lobby-timeout must be "
+						   "1..86400 seconds, not '%s'",
+						   optarg);
 			break;
 		default:
 			e = media_opt(c, optarg, &mo);

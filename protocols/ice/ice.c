@@ -163,6 +163,32 @@ static int credentials(struct vp_ice *ice)
 	return err;
 }
 
+/*
+ * libnice declares a component failed when every pair's check has timed
+ * out (RFC 8445 §14.3: RTO 500 ms doubling, "stun-max-retransmissions"
+ * sends, default 3: about 2 s) and then "idle-timeout" (5 s) has passed.
+ * On a saturated machine the peer answers later than that, so stretch
+ * both to cover the caller's connect timeout: retransmissions until the
+ * doubling interval reaches it, and the idle grace up to libnice's 60 s
+ * maximum. The caller's own timer still decides when to give up.
+ */
+static void patience(NiceAgent *agent, unsigned timeout_ms)
+{
+	unsigned rc = 3, rto = 500;
+
+	if (!timeout_ms)
+		return;
+	while (rto < timeout_ms && rc < 10) {
+		rto *= 2;
+		rc++;
+	}
+	g_object_set(agent, "stun-max-retransmissions", rc, "idle-timeout",
+		     timeout_ms < 50	  ? 50
+		     : timeout_ms > 60000 ? 60000
+					  : timeout_ms,
+		     NULL);
+}
+
 static int agent_setup(struct vp_ice *ice, const struct vp_ice_cfg *cfg)
 {
 	int err;
@@ -175,6 +201,7 @@ static int agent_setup(struct vp_ice *ice, const struct vp_ice_cfg *cfg)
 	g_object_set(ice->agent, "controlling-mode", cfg->controlling,
 		     "keepalive-conncheck", TRUE, /* RFC 7675 consent */
 		     "ice-tcp", FALSE, "upnp", FALSE, NULL);
+	patience(ice->agent, cfg->connect_timeout_ms);
 	err = add_local_addrs(ice, cfg);
 	if (err)
 		return err;

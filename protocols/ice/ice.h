@@ -26,6 +26,9 @@ struct vp_ice_cfg {
 	const char *const *local_addrs; /**< NULL: libnice gathers itself */
 	unsigned nlocal_addrs;
 	uint16_t port_min, port_max; /**< 0: any */
+	/** How long checks may take before libnice may call it failed
+	 *  (its own defaults give up after about 7 s); 0: libnice's. */
+	unsigned connect_timeout_ms;
 };
 
 /** One received datagram (STUN already consumed by libnice). */

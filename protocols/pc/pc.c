@@ -26,6 +26,8 @@ struct vp_pc {
 	void *arg;
 	enum vp_pc_state state;
 	bool remote_set, closed;
+	GMainContext *ctx;
+	GSource *deadline; /* connect timeout: gather -> SECURE */
 	struct vp_pc_stats stats;
 	struct vp_log_rl rl;
 	uint8_t buf[MAX_PKT + VP_SRTP_MAX_TRAILER];
@@ -52,10 +54,20 @@ static void set_state(struct vp_pc *pc, enum vp_pc_state st, const char *reason)
 	pc->h.state(st, reason, pc->arg);
 }
 
+static void deadline_kill(struct vp_pc *pc)
+{
+	if (pc->deadline) {
+		g_source_destroy(pc->deadline);
+		g_source_unref(pc->deadline);
+		pc->deadline = NULL;
+	}
+}
+
 /* --- Runs on: net thread --- */
 
 static void fail(struct vp_pc *pc, const char *reason)
 {
+	deadline_kill(pc);
 	pc->srtp = vp_mem_deref(pc->srtp); /* no media after a failure */
 	set_state(pc, VP_PC_FAILED, reason);
 }
@@ -92,6 +104,7 @@ static void on_dtls_state(enum vp_dtls_state st, const char *reason, void *arg)
 			fail(pc, "srtp setup failed");
 			break;
 		}
+		deadline_kill(pc);
 		set_state(pc, VP_PC_SECURE, NULL);
 		break;
 	case VP_DTLS_FAILED:
@@ -209,6 +222,22 @@ static void on_ice_recv(const uint8_t *b, size_t len, void *arg)
 	}
 }
 
+/* The operator's join timeout, not a library's: a peer slow to answer
+ * checks or handshake on a saturated machine is waited for this long. */
+static gboolean on_deadline(gpointer arg)
+{
+	struct vp_pc *pc = arg;
+	char why[64];
+
+	g_source_unref(pc->deadline);
+	pc->deadline = NULL;
+	snprintf(why, sizeof(why), "media connect timeout (%s after %.0f s)",
+		 pc->state == VP_PC_CONNECTED ? "dtls" : "ice",
+		 (double)pc->cfg.connect_timeout_ns / VP_SEC);
+	fail(pc, why);
+	return G_SOURCE_REMOVE;
+}
+
 /* --- Runs on: the caller's thread (the same net thread) --- */
 
 static void pc_destroy(void *arg)
@@ -216,6 +245,7 @@ static void pc_destroy(void *arg)
 	struct vp_pc *pc = arg;
 
 	vp_pc_close(pc);
+	deadline_kill(pc);
 	pc->srtp = vp_mem_deref(pc->srtp);
 	pc->dtls = vp_mem_deref(pc->dtls);
 	pc->ice = vp_mem_deref(pc->ice);
@@ -239,13 +269,19 @@ int vp_pc_alloc(struct vp_pc **pcp, GMainContext *ctx,
 		return ENOMEM;
 	pc->cfg = *cfg;
 	pc->cfg.local_addrs = NULL; /* not kept: the caller's memory */
+	if (!pc->cfg.connect_timeout_ns)
+		pc->cfg.connect_timeout_ns = VP_PC_CONNECT_TIMEOUT_NS;
+	pc->ctx = ctx;
 	pc->h = *h;
 	pc->arg = arg;
 	icfg = (struct vp_ice_cfg){.controlling = cfg->controlling,
 				   .local_addrs = cfg->local_addrs,
 				   .nlocal_addrs = cfg->nlocal_addrs,
 				   .port_min = cfg->port_min,
-				   .port_max = cfg->port_max};
+				   .port_max = cfg->port_max,
+				   .connect_timeout_ms = (unsigned)(
+					   pc->cfg.connect_timeout_ns /
+					   VP_MSEC)};
 	err = vp_dtls_alloc(&pc->dtls, ctx, cfg->dtls_client, on_dtls_send,
 			    on_dtls_state, pc);
 	if (err)
@@ -276,7 +312,18 @@ const char *vp_pc_local_fingerprint(const struct vp_pc *pc)
 
 int vp_pc_gather(struct vp_pc *pc)
 {
-	return pc ? vp_ice_gather(pc->ice) : EINVAL;
+	int err;
+
+	if (!pc)
+		return EINVAL;
+	err = vp_ice_gather(pc->ice);
+	if (err || pc->deadline || pc->state >= VP_PC_SECURE)
+		return err;
+	pc->deadline = g_timeout_source_new(
+		(guint)(pc->cfg.connect_timeout_ns / VP_MSEC));
+	g_source_set_callback(pc->deadline, on_deadline, pc, NULL);
+	g_source_attach(pc->deadline, pc->ctx);
+	return 0;
 }
 
 unsigned vp_pc_local_candidates(const struct vp_pc *pc, char out[][256],
@@ -376,6 +423,7 @@ void vp_pc_close(struct vp_pc *pc)
 	if (!pc || pc->closed)
 		return;
 	pc->closed = true;
+	deadline_kill(pc);
 	vp_dtls_close(pc->dtls); /* close_notify still goes out via ICE */
 	vp_ice_close(pc->ice);
 	pc->srtp = vp_mem_deref(pc->srtp);

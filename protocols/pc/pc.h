@@ -34,7 +34,13 @@ struct vp_pc_cfg {
 	const char *const *local_addrs;
 	unsigned nlocal_addrs;
 	uint16_t port_min, port_max; /**< 0 = any */
+	/** From vp_pc_gather() to SECURE (ICE + DTLS), else FAILED with
+	 * "media connect timeout"; libnice keeps checking at least as long.
+	 * 0: VP_PC_CONNECT_TIMEOUT_NS. */
+	uint64_t connect_timeout_ns;
 };
+
+#define VP_PC_CONNECT_TIMEOUT_NS (30 * 1000000000ULL)
 
 struct vp_pc_handlers {
 	/** decrypted RTP */

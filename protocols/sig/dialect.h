@@ -93,6 +93,7 @@ struct vp_sig_cfg {
 	GMainContext *ctx;          /**< the bot's net-thread context */
 	bool insecure;              /**< wss: skip certificate checks */
 	uint64_t connect_timeout_ns; /**< 0: 10 s */
+	uint64_t lobby_timeout_ns;   /**< 0: 300 s (dialects with a lobby) */
 	uint64_t keepalive_ns;      /**< 0: dialect default (janus 25 s) */
 };
 

@@ -163,8 +163,12 @@ int vp_sig_sim_handle_msg(struct vp_sig_sim *s, const char *text, size_t len)
 	} else if (!strcmp(type, "lobby")) {
 		vp_log_info("waiting in the lobby");
 		if (!s->lobby_src && s->cfg.ctx)
-			s->lobby_src = g_timeout_add_seconds(
-				LOBBY_TIMEOUT_S, on_lobby_timeout, s);
+			s->lobby_src = g_timeout_add(
+				s->cfg.lobby_timeout_ns
+					? (guint)(s->cfg.lobby_timeout_ns /
+						  VP_MSEC)
+					: LOBBY_TIMEOUT_S * 1000,
+				on_lobby_timeout, s);
 	} else if (!strcmp(type, "admitted")) {
 		vp_log_info("admitted from the lobby");
 	} else if (!strcmp(type, "denied")) {

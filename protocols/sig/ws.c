@@ -63,6 +63,7 @@ struct vp_sig_ws {
 	struct vp_sig_txq txq;
 	struct vp_sig_rx rx;
 	uint64_t connect_timeout_ns;
+	unsigned lws_timeout_secs;
 	vp_sig_ws_connected_h *connh;
 	vp_sig_ws_message_h *msgh;
 	vp_sig_ws_closed_h *closeh;
@@ -253,6 +254,23 @@ static int on_writable(struct vp_sig_ws *ws, struct lws *wsi)
 	return 0;
 }
 
+/*
+ * The wsi is gone, or about to be freed by lws: forget it first, so that no
+ * path (our connect timer, close, send) can reach it again, then report.
+ * lws ends a client connection through more than one callback:
+ * CLIENT_CONNECTION_ERROR, CLIENT_CLOSED, and CLOSED_CLIENT_HTTP when its
+ * own timeout drops a connection still waiting for the 101 (it used to go
+ * unnoticed here, and our connect timer then called lws_set_timeout() on
+ * the freed wsi: the SIGSEGV seen with 100 bots on a busy machine).
+ * WSI_DESTROY comes last on every path, so nothing can slip through.
+ */
+static void wsi_gone(struct vp_sig_ws *ws, int err, const char *reason)
+{
+	ws->wsi = NULL;
+	fail_set(ws, err, reason);
+	notify_closed(ws, ws->fail_err, ws->fail_reason);
+}
+
 static int dispatch(struct vp_sig_ws *ws, struct lws *wsi,
 		    enum lws_callback_reasons reason, void *user, void *in,
 		    size_t len)
@@ -290,20 +308,32 @@ static int dispatch(struct vp_sig_ws *ws, struct lws *wsi,
 		peer_close(ws, in, len);
 		return 0;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		ws->wsi = NULL;
 		snprintf(r, sizeof(r), "connect to %s:%u failed: %.100s",
 			 ws->host, ws->port, in ? (const char *)in : "?");
-		fail_set(ws, ECONNRESET, r);
-		notify_closed(ws, ws->fail_err, ws->fail_reason);
+		wsi_gone(ws, ECONNRESET, r);
 		return 0;
 	case LWS_CALLBACK_CLIENT_CLOSED:
-		ws->wsi = NULL;
-		fail_set(ws, ECONNRESET, "connection lost");
-		notify_closed(ws, ws->fail_err, ws->fail_reason);
+	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+	case LWS_CALLBACK_WSI_DESTROY:
+		wsi_gone(ws, ECONNRESET, ws->open ? "connection lost"
+				    : "connection lost during the handshake");
 		return 0;
 	default:
 		return 0;
 	}
+}
+
+/* Callbacks about some other wsi of the context (lws's own event pipe):
+ * not ours to act on. WSI_DESTROY only counts for our connection. */
+static bool ours(const struct vp_sig_ws *ws, const struct lws *wsi,
+		 enum lws_callback_reasons reason)
+{
+	if (reason == LWS_CALLBACK_WSI_DESTROY ||
+	    reason == LWS_CALLBACK_CLOSED_CLIENT_HTTP)
+		return ws->wsi && wsi == ws->wsi;
+	return !(ws->wsi && wsi != ws->wsi &&
+		 reason >= LWS_CALLBACK_CLIENT_CONNECTION_ERROR &&
+		 reason <= LWS_CALLBACK_CLIENT_WRITEABLE);
 }
 
 static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason,
@@ -320,9 +350,7 @@ static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason,
 			       ? -1
 			       : 0;
 	}
-	if (box->ws->wsi && wsi != box->ws->wsi &&
-	    reason >= LWS_CALLBACK_CLIENT_CONNECTION_ERROR &&
-	    reason <= LWS_CALLBACK_CLIENT_WRITEABLE)
+	if (!ours(box->ws, wsi, reason))
 		return 0;
 	box->in_cb++;
 	ret = dispatch(box->ws, wsi, reason, user, in, len);
@@ -356,8 +384,10 @@ static gboolean connect_timeout(gpointer data)
 static gboolean connect_start(gpointer data)
 {
 	struct vp_sig_ws *ws = data;
+	struct ws_box *box = ws->box;
 	struct lws_client_connect_info ci;
 	char r[160];
+	bool ok;
 
 	g_source_unref(ws->starter);
 	ws->starter = NULL;
@@ -384,15 +414,20 @@ static gboolean connect_start(gpointer data)
 		(guint)(ws->connect_timeout_ns / VP_MSEC));
 	g_source_set_callback(ws->timer, connect_timeout, ws, NULL);
 	g_source_attach(ws->timer, ws->gctx);
-	ws->box->in_cb++;
-	if (!lws_client_connect_via_info(&ci) && ws->box->ws && !ws->done) {
+	/* a handler run from inside the call may destroy ws: keep the box,
+	 * which outlives it while in_cb is set */
+	box->in_cb++;
+	ok = lws_client_connect_via_info(&ci) != NULL;
+	box->in_cb--;
+	if (!box->ws)
+		return G_SOURCE_REMOVE;
+	if (!ok) {
+		/* lws freed the wsi it may have stored through pwsi */
+		ws->wsi = NULL;
 		snprintf(r, sizeof(r), "connect to %s:%u failed", ws->host,
 			 ws->port);
-		ws->box->in_cb--;
 		notify_closed(ws, ECONNRESET, r);
-		return G_SOURCE_REMOVE;
 	}
-	ws->box->in_cb--;
 	return G_SOURCE_REMOVE;
 }
 
@@ -415,6 +450,11 @@ static int context_create(struct vp_sig_ws *ws)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.foreign_loops = box->loops;
 	info.user = box;
+	/* lws's own connect-phase timeouts (TCP connect, TLS, waiting for the
+	 * 101: 5 s by default) must not end a connection before our timer,
+	 * which is the operator's --join-timeout */
+	info.timeout_secs = ws->lws_timeout_secs;
+	info.connect_timeout_secs = info.timeout_secs;
 	/* lws sizes its fd table from this; the default is RLIMIT_NOFILE */
 	info.fd_limit_per_thread = 16;
 	if (ws->tls && !ws->insecure && access(CA_BUNDLE, R_OK) == 0)
@@ -450,6 +490,10 @@ static int ws_setup(struct vp_sig_ws *ws, const struct vp_sig_ws_cfg *cfg)
 	ws->connect_timeout_ns = cfg->connect_timeout_ns
 					 ? cfg->connect_timeout_ns
 					 : 10 * VP_SEC;
+	ws->lws_timeout_secs = cfg->lws_timeout_secs
+				       ? cfg->lws_timeout_secs
+				       : (unsigned)(ws->connect_timeout_ns /
+						    VP_SEC) + 5;
 	/* lws pings after secs_since_valid_ping of silence and hangs up after
 	 * secs_since_valid_hangup without a valid pong */
 	ws->retry.secs_since_valid_ping = (uint16_t)(cfg->ping_secs ? cfg->ping_secs

@@ -31,6 +31,9 @@ struct vp_sig_ws_cfg {
 	size_t queue_max_bytes;  /**< 0: 1 MiB */
 	uint64_t connect_timeout_ns; /**< 0: 10 s */
 	unsigned ping_secs;      /**< 0: 20 s; no pong within 2.5x: closed */
+	/** lws's own connect-phase timeouts; 0: connect timeout + 5 s, so
+	 *  ours decides. Tests set it lower to make lws drop first. */
+	unsigned lws_timeout_secs;
 };
 
 /** The connection is up; queued messages are being sent. */

@@ -24,9 +24,19 @@
 
 /* --- Runs on: net thread --- */
 
+uint64_t vp_bot__join_timeout_ns(const struct bot *b)
+{
+	return b->cfg->join_timeout_s > 0
+		       ? (uint64_t)(b->cfg->join_timeout_s * VP_SEC)
+		       : VP_BOT_JOIN_TIMEOUT_NS;
+}
+
 static gboolean on_gate_start(gpointer arg)
 {
-	vp_bot__gate_start(arg);
+	struct bot *b = arg;
+
+	b->gate_idle = 0;
+	vp_bot__gate_start(b);
 	return G_SOURCE_REMOVE;
 }
 
@@ -35,9 +45,11 @@ static void on_joined(const struct vp_sig_joined *j, void *arg)
 	struct bot *b = arg;
 
 	b->joined_ns = vp_clock_mono_ns();
+	b->joined_utc_ns = vp_clock_utc_ns();
 	/* the roster that comes with "joined" is delivered right after it:
 	 * start the gate once it is known */
-	g_idle_add(on_gate_start, b);
+	if (!b->gate_idle) /* removed at the end: it must not outlive b */
+		b->gate_idle = g_idle_add(on_gate_start, b);
 	vp_log_info("joined room=%s as id=%s", j->room ? j->room : "?",
 		    j->self_id ? j->self_id : "?");
 	vp_events_emit(b->ev, "joined",
@@ -212,7 +224,12 @@ static int start(struct bot *b)
 		.ended = on_ended,
 		.error = on_error,
 	};
-	struct vp_sig_cfg sc = {.ctx = b->ctx, .insecure = c->insecure};
+	struct vp_sig_cfg sc = {
+		.ctx = b->ctx,
+		.insecure = c->insecure,
+		.connect_timeout_ns = vp_bot__join_timeout_ns(b),
+		.lobby_timeout_ns = (uint64_t)(c->lobby_timeout_s * VP_SEC),
+	};
 	char id[320], red[512];
 	int err;
 
@@ -316,6 +333,8 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 		g_source_remove(b->status_src);
 	if (b->stop_src)
 		g_source_remove(b->stop_src);
+	if (b->gate_idle)
+		g_source_remove(b->gate_idle);
 	if (cfg->status_line)
 		vp_bot__status_line(b, true);
 	if (b->gate && !b->gate_ever_open && b->code == VP_EXIT_OK) {

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define VP_BOT_JOIN_TIMEOUT_NS (30 * 1000000000ULL)
+
 struct vp_bot_cfg {
 	const char *invite;     /* invite URL (DESIGN.md §4) */
 	const char *out;        /* output folder */
@@ -18,6 +20,10 @@ struct vp_bot_cfg {
 	const char *name;       /* display name, NULL: invite's or "vpbot" */
 	const char *events;     /* --events FILE|FD, or NULL */
 	double duration_s;      /* 0: until the meeting ends or a signal */
+	/* how long each step of joining may take: the signaling connection,
+	 * and the media connection (ICE + DTLS) after the offer; 0: 30 s */
+	double join_timeout_s;
+	double lobby_timeout_s; /* waiting to be admitted; 0: 300 s */
 	uint32_t rate;
 	unsigned channels;
 	double chunk_seconds;

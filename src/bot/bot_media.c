@@ -155,6 +155,8 @@ static void on_pc_state(enum vp_pc_state st, const char *reason, void *arg)
 
 	switch (st) {
 	case VP_PC_SECURE:
+		if (!b->media_utc_ns)
+			b->media_utc_ns = vp_clock_utc_ns();
 		snprintf(b->srtp_profile, sizeof(b->srtp_profile), "%s",
 			 vp_pc_srtp_profile(b->pc));
 		vp_log_info("media secure (srtp %s)", vp_pc_srtp_profile(b->pc));
@@ -189,7 +191,9 @@ static void on_candidate(const char *cand, void *arg)
 
 static int make_pc(struct bot *b, const struct vp_sdp_media *m)
 {
-	struct vp_pc_cfg pc = {.controlling = false, .dtls_client = true};
+	struct vp_pc_cfg pc = {.controlling = false, .dtls_client = true,
+			       .connect_timeout_ns =
+				       vp_bot__join_timeout_ns(b)};
 	struct vp_pc_handlers h = {.rtp = on_rtp, .rtcp = on_rtcp,
 				   .state = on_pc_state,
 				   .candidate = on_candidate};

@@ -84,11 +84,17 @@ struct bot {
 
 	/* lifecycle */
 	uint64_t start_ns, joined_ns, first_pcm_ns;
+	/* UTC: the server let us in; our media became secure (0: not yet) */
+	uint64_t joined_utc_ns, media_utc_ns;
 	bool leaving, done;
 	int code;
 	char reason[256];
-	guint poll_src, status_src, stop_src, sig_srcs[2];
+	guint poll_src, status_src, stop_src, sig_srcs[2], gate_idle;
 };
+
+/* bot.c */
+/** --join-timeout: each joining step (signaling, media) */
+uint64_t vp_bot__join_timeout_ns(const struct bot *b);
 
 /* bot_media.c */
 void vp_bot__on_offer(struct bot *b, const struct vp_sig_offer *o);

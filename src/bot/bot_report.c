@@ -42,6 +42,28 @@ static json_t *utc_json(uint64_t ns)
 	return json_string(ts);
 }
 
+/*
+ * What a participant said before our media was up never reached us (the
+ * server forwards only to a connected transport) and cannot be recorded:
+ * report, per participant, how long they were in the meeting with us
+ * before that moment, an upper bound of their unrecorded speech.
+ */
+static json_t *before_media_ms(const struct bot *b,
+			       const struct bot_participant *p)
+{
+	uint64_t from, to;
+
+	if (!b->joined_utc_ns || !p->joined_ns)
+		return json_null();
+	from = p->joined_ns > b->joined_utc_ns ? p->joined_ns
+					       : b->joined_utc_ns;
+	to = b->media_utc_ns ? b->media_utc_ns : vp_clock_utc_ns();
+	if (p->left_ns && p->left_ns < to)
+		to = p->left_ns;
+	return json_integer(to > from ? (json_int_t)((to - from) / 1000000)
+				      : 0);
+}
+
 static json_t *participants_json(const struct bot *b)
 {
 	json_t *a = json_array();
@@ -54,12 +76,12 @@ static json_t *participants_json(const struct bot *b)
 
 		/* the display name is data, never a file name */
 		json_array_append_new(a, json_pack(
-			"{s:s, s:s, s:s?, s:o, s:o, s:b, s:s?}", "id", p->id,
-			"display", p->display, "identity",
+			"{s:s, s:s, s:s?, s:o, s:o, s:b, s:s?, s:o}", "id",
+			p->id, "display", p->display, "identity",
 			p->identity[0] ? p->identity : NULL, "joined_utc",
 			utc_json(p->joined_ns), "left_utc",
 			utc_json(p->left_ns), "present", p->present, "stream",
-			sid));
+			sid, "present_before_media_ms", before_media_ms(b, p)));
 	}
 	return a;
 }
@@ -94,6 +116,13 @@ void vp_bot__save(struct bot *b, const char *state)
 			b->reason[0] ? b->reason : NULL, "rtp_unknown_ssrc",
 			(json_int_t)b->rtp_unknown, "rtp_malformed",
 			(json_int_t)b->rtp_malformed));
+		json_object_set_new(b->m.doc, "media_connected_utc",
+				    utc_json(b->media_utc_ns));
+		if (b->media_utc_ns && b->joined_utc_ns)
+			json_object_set_new(b->m.doc, "joined_to_media_ms",
+				json_integer((json_int_t)(
+					(b->media_utc_ns - b->joined_utc_ns) /
+					1000000)));
 		if (b->first_pcm_ns && b->joined_ns)
 			json_object_set_new(b->m.doc, "join_to_first_audio_ms",
 				json_real((double)(b->first_pcm_ns -

@@ -14,7 +14,8 @@
 static const char *const keys[] = {
 	"invite", "out", "meeting_id", "name", "rate", "channels",
 	"chunk_seconds", "max_duration_s", "events", "settings",
-	"settings_url", "settings_file", "meeting", "webhook", NULL};
+	"settings_url", "settings_file", "meeting", "webhook", "join_timeout_s",
+	"lobby_timeout_s", NULL};
 
 static int bad(char *err, size_t errsz, const char *fmt, const char *field)
 {
@@ -140,6 +141,12 @@ static int fill(struct vp_job *j, char *err, size_t errsz)
 	if (!e)
 		e = get_num(j->doc, "max_duration_s", 1, 7 * 86400, &dur, err,
 			    errsz);
+	if (!e)
+		e = get_num(j->doc, "join_timeout_s", 1, 3600,
+			    &c->join_timeout_s, err, errsz);
+	if (!e)
+		e = get_num(j->doc, "lobby_timeout_s", 1, 86400,
+			    &c->lobby_timeout_s, err, errsz);
 	if (!e)
 		e = settings_part(j, err, errsz);
 	if (e)

@@ -11,6 +11,7 @@
  *                      rule of an invite's name= (vp_invite_name_check)
  *   "rate": 16000, "channels": 1, "chunk_seconds": 10,
  *   "max_duration_s": 3600,                        leave after this long
+ *   "join_timeout_s": 30, "lobby_timeout_s": 300,  see bot.h
  *   "events": "/run/vpbot/job-17.events",          or "fd:3"
  *   "settings": { … } | "settings_url": "https://…" | "settings_file": "…",
  *   "meeting": { … meeting facts … }               see src/gate/README.md

@@ -29,7 +29,8 @@ n=$(wc -l <"$m/manifest.jsonl")
 ntmp=$(ls "$m"/streams/s1 | grep -c '\.tmp$')
 echo "killed after $n durable chunk(s); left behind: $ntmp .tmp"
 cp "$m/manifest.jsonl" "$tmp/manifest.before"
-(cd "$m" && sha256sum streams/s1/*.wav) >"$tmp/sums.before"
+# the promise is about the files the manifest names: checksum those
+(cd "$m" && jq -r .file manifest.jsonl | xargs sha256sum) >"$tmp/sums.before"
 
 check_manifest() {
 	/usr/bin/python3 - "$m" <<'PY' || fail "manifest check"
@@ -48,10 +49,21 @@ sys.exit(1 if bad else 0)
 PY
 }
 check_manifest
-for f in "$m"/streams/s1/*.wav; do
-	grep -q "\"${f#$m/}\"" "$m/manifest.jsonl" ||
-		fail "$f is complete on disk but not in the manifest"
-done
+# .wav files on disk that the manifest does not name yet
+orphans() {
+	local f n=0
+	for f in "$m"/streams/s1/*.wav; do
+		grep -q "\"${f#$m/}\"" "$m/manifest.jsonl" || n=$((n + 1))
+	done
+	echo $n
+}
+# The kill may land between a chunk's rename and its manifest line: one
+# finished .wav without a line is a state recovery handles by design (it
+# gives the file its line), so it is checked after the rerun, not here.
+# More than the one chunk in flight would be a writer bug.
+norphan=$(orphans)
+echo "finished but not yet in the manifest: $norphan"
+[ "$norphan" -le 1 ] || fail "$norphan finished chunks lack a manifest line"
 
 # the rerun: recovers, then appends
 "$rtpgen" "$tmp/short" --seconds 3 >/dev/null || fail "rtpgen"
@@ -62,10 +74,11 @@ head -c "$(wc -c <"$tmp/manifest.before")" "$m/manifest.jsonl" |
 (cd "$m" && sha256sum -c --quiet "$tmp/sums.before") ||
 	fail "earlier chunk files changed"
 [ -z "$(ls "$m"/streams/s1 | grep '\.tmp$')" ] || fail ".tmp left after the rerun"
+[ "$(orphans)" -eq 0 ] || fail "a finished chunk still lacks its manifest line"
 # the kill may land between two chunks, before the next .tmp exists
-if [ "$ntmp" -gt 0 ]; then
+if [ "$ntmp" -gt 0 ] || [ "$norphan" -gt 0 ]; then
 	grep -q '"recovered":true' "$m/manifest.jsonl" ||
-		fail "the .tmp left behind was not recovered"
+		fail "the chunk left in flight was not recovered"
 fi
 grep -q '"stream":"s2"' "$m/manifest.jsonl" || fail "the rerun did not get stream s2"
 jq -e '.run == 2 and (.previous_runs | length) == 1' "$m/meeting.json" \

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /** @file test_bot.c  Capture header walk, meeting folder ids and reruns. */
 #include "src/bot/capture.h"
+#include "src/bot/job.h"
 #include "src/bot/meeting.h"
 #include "tests/harness/vtest.h"
 
 #include <errno.h>
 #include <pcap/dlt.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 static const uint8_t ipv4_udp[] = {
@@ -90,4 +92,23 @@ VTEST(bot_meeting_rerun_continues_streams)
 	VT_STR_EQ("s2", id);
 	VT_EQ(1, json_array_size(json_object_get(m.doc, "previous_runs")));
 	vp_meeting_close(&m);
+}
+
+/* The join timeouts are the operator's (job keys); a bad one names itself */
+VTEST(bot_job_join_timeouts)
+{
+	static const char ok[] = "{\"invite\": \"sim+ws://h:1/m\", \"out\": "
+				 "\"/o\", \"join_timeout_s\": 45, "
+				 "\"lobby_timeout_s\": 600}";
+	static const char low[] = "{\"invite\": \"sim+ws://h:1/m\", \"out\": "
+				  "\"/o\", \"join_timeout_s\": 0}";
+	struct vp_job j;
+	char err[256];
+
+	VT_EQ(0, vp_job_parse(&j, ok, sizeof(ok) - 1, err, sizeof(err)));
+	VT_NEAR(45, j.cfg.join_timeout_s, 0);
+	VT_NEAR(600, j.cfg.lobby_timeout_s, 0);
+	vp_job_free(&j);
+	VT_EQ(EBADMSG, vp_job_parse(&j, low, sizeof(low) - 1, err, sizeof(err)));
+	VT_TRUE(strstr(err, "join_timeout_s") != NULL);
 }

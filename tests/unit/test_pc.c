@@ -272,3 +272,68 @@ VTEST(pc_rejects_malformed_candidate)
 		      "a=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host"));
 	pc = vp_mem_deref(pc);
 }
+
+static void on_cand_ignore(const char *cand, void *arg)
+{
+	(void)cand;
+	(void)arg;
+}
+
+/* A peer that never answers a check: the pc fails at its own connect
+ * timeout (the operator's --join-timeout), not at libnice's ~7 s, and
+ * says so; a pc that got through stops its timer (above: SECURE stays). */
+VTEST(pc_connect_timeout_is_the_callers)
+{
+	GMainContext *ctx = g_main_context_new();
+	struct vp_pc_handlers h = {on_rtp, on_rtcp, on_state, on_cand_ignore};
+	struct vp_pc_cfg c = {.dtls_client = true, .local_addrs = lo,
+			      .nlocal_addrs = 1,
+			      .connect_timeout_ns = 1500 * VP_MSEC};
+	static struct peer p;
+	uint64_t t0;
+
+	memset(&p, 0, sizeof(p));
+	VT_EQ(0, vp_pc_alloc(&p.pc, ctx, &c, &h, &p));
+	VT_EQ(0, vp_pc_set_remote(p.pc, "abcd", "0123456789012345678901",
+				  "sha-256", vp_pc_local_fingerprint(NULL)));
+	/* a discard port on loopback: checks go out, nothing answers */
+	VT_EQ(0, vp_pc_add_remote_candidate(
+			 p.pc, "candidate:1 1 UDP 2130706431 127.0.0.1 9 "
+			       "typ host"));
+	t0 = vp_clock_mono_ns();
+	VT_EQ(0, vp_pc_gather(p.pc));
+	RUN_UNTIL(ctx, p.st == VP_PC_FAILED);
+	VT_EQ(VP_PC_FAILED, p.st);
+	VT_TRUE(strstr(p.reason, "media connect timeout") != NULL);
+	VT_TRUE(vp_clock_mono_ns() - t0 >= 1400 * VP_MSEC);
+	p.pc = vp_mem_deref(p.pc);
+	g_main_context_unref(ctx);
+}
+
+/* libnice's own give-up stays behind a long caller timeout: 9 s later
+ * the checks against a silent peer still run (state is not FAILED). */
+VTEST(pc_ice_waits_beyond_libnice_default)
+{
+	GMainContext *ctx = g_main_context_new();
+	struct vp_pc_handlers h = {on_rtp, on_rtcp, on_state, on_cand_ignore};
+	struct vp_pc_cfg c = {.dtls_client = true, .local_addrs = lo,
+			      .nlocal_addrs = 1,
+			      .connect_timeout_ns = 60 * VP_SEC};
+	static struct peer p;
+	uint64_t end;
+
+	memset(&p, 0, sizeof(p));
+	VT_EQ(0, vp_pc_alloc(&p.pc, ctx, &c, &h, &p));
+	VT_EQ(0, vp_pc_set_remote(p.pc, "abcd", "0123456789012345678901",
+				  "sha-256", vp_pc_local_fingerprint(NULL)));
+	VT_EQ(0, vp_pc_add_remote_candidate(
+			 p.pc, "candidate:1 1 UDP 2130706431 127.0.0.1 9 "
+			       "typ host"));
+	VT_EQ(0, vp_pc_remote_candidates_done(p.pc));
+	VT_EQ(0, vp_pc_gather(p.pc));
+	end = vp_clock_mono_ns() + 9 * VP_SEC;
+	RUN_UNTIL(ctx, p.st == VP_PC_FAILED || vp_clock_mono_ns() > end);
+	VT_TRUE(p.st != VP_PC_FAILED);
+	p.pc = vp_mem_deref(p.pc);
+	g_main_context_unref(ctx);
+}

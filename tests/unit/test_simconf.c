@@ -24,7 +24,8 @@ static const char good[] =
 	"  {\"id\": \"p2\", \"join_at\": 3, \"leave_at\": 8,"
 	"   \"speak\": [{\"at\": 4, \"marker\": {\"seconds\": 3,"
 	" \"amplitude\": 0.5}}]}]},"
-	" {\"id\": \"load\", \"copies\": 3, \"participants\": []}]}";
+	" {\"id\": \"load\", \"copies\": 3, \"clock\": \"media\","
+	"  \"participants\": []}]}";
 
 static int parse(const char *t, char *why, size_t whysz)
 {
@@ -73,6 +74,8 @@ VTEST(simconf_scenario_parses_every_field)
 	VT_NEAR(0.5, p2->speak[0].amplitude, 1e-9);
 	VT_NEAR(-1, p1->leave_at, 1e-9);
 	VT_EQ(3, vp_simconf_scenario_ncopies(&s->meetings[1]));
+	VT_TRUE(!s->meetings[0].clock_media);
+	VT_TRUE(s->meetings[1].clock_media);
 	vp_simconf_scenario_meeting_id(id, sizeof(id), &s->meetings[1], 2);
 	VT_STR_EQ("load-3", id);
 	vp_simconf_scenario_meeting_id(id, sizeof(id), &s->meetings[0], 0);
@@ -122,6 +125,9 @@ VTEST(simconf_scenario_names_the_bad_field)
 		 " \"a\", \"revoke_at\": \"soon\"}]}]}",
 		 "meetings[0].participants[0].revoke_at must be a number or a "
 		 "list of numbers"},
+		{"{\"meetings\": [{\"id\": \"m\", \"participants\": [],"
+		 " \"clock\": \"wall\"}]}",
+		 "meetings[0].clock must be \"joined\" or \"media\""},
 		{"{\"meetings\": []}",
 		 "meetings must be a list of 1..1000 meetings"},
 	};

@@ -58,6 +58,7 @@ struct vp_simconf_meeting {
 	struct vp_pc *pc;
 	enum vp_pc_state pcst;
 	bool gathered, remote_set, pending, dirty;
+	bool clock_held; /* "clock": "media" and the media is not up yet */
 	unsigned offer_n, nmid;
 	char offer_id[32];
 	struct part_rt parts[VP_SIMCONF_MAX_PARTS];
@@ -352,6 +353,14 @@ static void pc_state(enum vp_pc_state st, const char *reason, void *arg)
 	      json_pack("{s:s, s:s?}", "state",
 			st <= VP_PC_CLOSED ? names[st] : "?", "reason",
 			reason));
+	if (st == VP_PC_SECURE && m->clock_held) {
+		/* "clock": "media": the scenario starts now, whenever the
+		 * bot's media came up (a loaded machine is slow, not wrong) */
+		m->clock_held = false;
+		m->t0_mono = vp_clock_mono_ns();
+		m->next_k = 0;
+		event(m, NULL, "clock_start", NULL);
+	}
 }
 
 static void pc_candidate(const char *cand, void *arg)
@@ -550,6 +559,15 @@ static void on_tick(void *arg)
 	struct vp_simconf_meeting *m = arg;
 	uint64_t now = vp_clock_mono_ns();
 
+	if (m->clock_held && m->st == M_ACTIVE) {
+		/* the clock waits for the media; the meeting still ends */
+		if (m->def->end_at >= 0 &&
+		    now - m->t0_mono > (uint64_t)(m->def->end_at * 4 + 60) *
+					       VP_SEC)
+			end_meeting(m, "ended by the host",
+				    "media never came up");
+		return;
+	}
 	if (m->st == M_ACTIVE)
 		scenario_events(m, (double)(now - m->t0_mono) / VP_SEC);
 	if (m->st == M_ACTIVE || m->st == M_HUNG)
@@ -607,6 +625,7 @@ static void session_start(struct vp_simconf_meeting *m)
 	m->nmid = m->offer_n = 0;
 	m->gathered = m->remote_set = m->pending = m->dirty = false;
 	m->pcst = VP_PC_NEW;
+	m->clock_held = m->def->clock_media;
 	m->drop_done = m->hang_done = m->garbage_done = false;
 	event(m, NULL, "bot_joined",
 	      json_pack("{s:i}", "session", (int)m->sessions));

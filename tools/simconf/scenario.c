@@ -413,8 +413,10 @@ static int meeting(struct pctx *c, json_t *o, const char *p,
 {
 	static const char *const mk[] = {"id",	   "token",	   "lobby",
 					 "deny",   "end_at",	   "copies",
-					 "faults", "participants", NULL};
+					 "faults", "participants", "clock",
+					 NULL};
 	double copies = 0;
+	char *clock = NULL;
 	int err;
 
 	if (!json_is_object(o))
@@ -430,6 +432,11 @@ static int meeting(struct pctx *c, json_t *o, const char *p,
 	err = err ? err
 		  : num(c, o, p, "copies", 0, VP_SIMCONF_MAX_MEETINGS, false, 0,
 			&copies);
+	err = err ? err : str(c, o, p, "clock", false, true, &clock);
+	if (!err && clock && strcmp(clock, "joined") && strcmp(clock, "media"))
+		err = bad(c, p, ".clock must be \"joined\" or \"media\"");
+	m->clock_media = clock && !strcmp(clock, "media");
+	vp_mem_deref(clock);
 	err = err ? err : faults(c, o, p, &m->faults);
 	err = err ? err : parts(c, o, p, m);
 	if (err)

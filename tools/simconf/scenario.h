@@ -77,6 +77,8 @@ struct vp_simconf_mdef {
 	char *deny;	 /**< non-NULL: deny entry with this reason */
 	double end_at;	 /**< < 0: never ends by itself */
 	unsigned copies; /**< 0: one meeting named id; N: id-1 … id-N */
+	bool clock_media; /**< "clock": "media": times count from the first
+			       moment the bot's media is secure */
 	struct vp_simconf_faults faults;
 	struct vp_simconf_part *parts;
 	unsigned nparts;
