@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /** @file test_bot.c  Capture header walk, meeting folder ids and reruns. */
+#include "src/bot/bot_priv.h"
 #include "src/bot/capture.h"
 #include "src/bot/meeting.h"
 #include "tests/harness/vtest.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <pcap/dlt.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -90,4 +93,59 @@ VTEST(bot_meeting_rerun_continues_streams)
 	VT_STR_EQ("s2", id);
 	VT_EQ(1, json_array_size(json_object_get(m.doc, "previous_runs")));
 	vp_meeting_close(&m);
+}
+
+/* A packet of SSRC 0x11223344, PT pt, with the sdes:mid extension (id 3)
+ * saying "a" when with_mid. */
+static void mk_rtp(struct vp_rtp_pkt *p, uint8_t *b, uint8_t pt,
+		   bool with_mid)
+{
+	static const uint8_t hdr[] = {0x90, 0, 0, 1, 0, 0, 0, 0,
+				      0x11, 0x22, 0x33, 0x44,
+				      0xBE, 0xDE, 0, 1, 0x30, 'a', 0, 0,
+				      0xF8, 0xFF, 0xFE};
+
+	memcpy(b, hdr, sizeof(hdr));
+	b[1] = pt;
+	if (!with_mid)
+		b[17] = 'z';
+	VT_EQ(0, vp_rtp_parse(p, b, sizeof(hdr)));
+}
+
+/* issue 10 items 4 and 12: only the m-line's Opus PT is audio; an SSRC
+ * found through the MID extension is learned, so RTCP finds it too */
+VTEST(bot_route_rtp_pt_and_mid_learning)
+{
+	struct bot *b = calloc(1, sizeof(*b));
+	struct vp_rtp_pkt p;
+	uint8_t buf[64];
+
+	VT_TRUE(b != NULL);
+	b->nmids = 1;
+	b->ext_mid = 3;
+	snprintf(b->mids[0].mid, sizeof(b->mids[0].mid), "a");
+	snprintf(b->mids[0].participant, sizeof(b->mids[0].participant),
+		 "p1");
+	b->mids[0].active = true;
+	b->mids[0].pt = 111;
+
+	mk_rtp(&p, buf, 96, true); /* e.g. VP8 on the same m-line */
+	VT_TRUE(vp_bot__route_rtp(b, &p) == NULL);
+	VT_EQ(1, b->rtp_not_opus);
+	VT_TRUE(vp_bot__mid_by_ssrc(b, 0x11223344) == NULL); /* not learned */
+
+	mk_rtp(&p, buf, 111, false); /* unknown mid, unknown SSRC */
+	VT_TRUE(vp_bot__route_rtp(b, &p) == NULL);
+	VT_EQ(1, b->rtp_unknown);
+
+	mk_rtp(&p, buf, 111, true);
+	VT_TRUE(vp_bot__route_rtp(b, &p) == &b->mids[0]);
+	VT_TRUE(vp_bot__mid_by_ssrc(b, 0x11223344) == &b->mids[0]);
+	mk_rtp(&p, buf, 111, false); /* now known by its SSRC alone */
+	VT_TRUE(vp_bot__route_rtp(b, &p) == &b->mids[0]);
+	mk_rtp(&p, buf, 0, false); /* ... but still only with the Opus PT */
+	VT_TRUE(vp_bot__route_rtp(b, &p) == NULL);
+	VT_EQ(2, b->rtp_not_opus);
+	VT_EQ(1, b->mids[0].nssrc);
+	free(b);
 }
