@@ -14,7 +14,6 @@
 
 #define MAX_PENDING 64      /* losses awaiting the next packet (for FEC) */
 #define MAX_FRAME48 5760    /* 120 ms, the longest Opus packet */
-#define HOLD_BLOCKS 64      /* blocks held until the clock passes them */
 
 struct pending_loss {
 	uint64_t ts;
@@ -48,8 +47,8 @@ struct vp_track {
 	unsigned npend;
 	uint64_t now_ns;       /* latest arrival or poll time */
 	uint64_t lead;         /* VP_TRACK_LEAD_MS at the output rate */
-	struct held *hold;     /* ring of HOLD_BLOCKS (live), else NULL */
-	unsigned hold_head, hold_n;
+	struct held *hold;     /* ring of hold_cap blocks (live), else NULL */
+	unsigned hold_cap, hold_head, hold_n;
 	struct vp_pcm_counts carry; /* of blocks the gate dropped */
 	struct vp_track_stats st;
 	struct vp_log_rl rl;
@@ -96,7 +95,10 @@ int vp_track_alloc(struct vp_track **tp, const struct vp_track_cfg *cfg,
 	t->lead = (uint64_t)cfg->rate * VP_TRACK_LEAD_MS / 1000;
 	err = new_jb(t);
 	if (!err && cfg->gateh) {
-		t->hold = vp_mem_zalloc(HOLD_BLOCKS * sizeof(*t->hold), NULL);
+		/* room for the whole lead, twice (blocks split at gaps) */
+		t->hold_cap = (unsigned)(2 * t->lead * cfg->channels /
+					 VP_IO_MAX_SAMPLES) + 16;
+		t->hold = vp_mem_zalloc(t->hold_cap * sizeof(*t->hold), NULL);
 		if (!t->hold)
 			err = ENOMEM;
 	}
@@ -198,7 +200,7 @@ static void hold_release(struct vp_track *t, bool all)
 		if (!all && h->pos + h->n > at)
 			return;
 		write_block(t, h->pos, h->pcm, h->n, h->ts48, h->dtx, &h->c);
-		t->hold_head = (t->hold_head + 1) % HOLD_BLOCKS;
+		t->hold_head = (t->hold_head + 1) % t->hold_cap;
 		t->hold_n--;
 	}
 }
@@ -211,16 +213,17 @@ static void hold_put(struct vp_track *t, uint64_t pos, const int16_t *pcm,
 	struct held *h = NULL;
 
 	if (t->hold_n) {
-		h = &t->hold[(t->hold_head + t->hold_n - 1) % HOLD_BLOCKS];
+		h = &t->hold[(t->hold_head + t->hold_n - 1) % t->hold_cap];
 		if (h->pos + h->n != pos || h->dtx != dtx || h->n + n > max)
 			h = NULL; /* not contiguous: a block of its own */
 	}
 	if (!h) {
-		if (t->hold_n == HOLD_BLOCKS) {
-			t->st.overrun_samples += n; /* cannot happen: lead */
+		if (t->hold_n == t->hold_cap) {
+			/* only many tiny blocks could: never write one early */
+			t->st.overrun_samples += n;
 			return;
 		}
-		h = &t->hold[(t->hold_head + t->hold_n++) % HOLD_BLOCKS];
+		h = &t->hold[(t->hold_head + t->hold_n++) % t->hold_cap];
 		memset(&h->c, 0, sizeof(h->c));
 		h->pos = pos;
 		h->ts48 = ts48;

@@ -26,8 +26,9 @@
 struct vp_track;
 
 /** How far a stream may run ahead of its arrival clock (sender clock drift,
- *  jitter): beyond it, samples are dropped until the clock catches up. */
-#define VP_TRACK_LEAD_MS 500
+ *  jitter, a burst at the start): beyond it, samples are dropped (counted)
+ *  until the clock catches up. */
+#define VP_TRACK_LEAD_MS 1000
 
 /**
  * Gate check, per frame: false drops the frame (counted, never buffered).
