@@ -426,10 +426,10 @@ static void on_packet(struct vp_track *t, const struct vp_jb_item *it)
 		t->now_ns = it->arrival_ns;
 	fill = to_rate(t, it->dtx_gap) + pending_frames(t);
 	if (!t->st.started || t->reposition || it->resync ||
-	    t->next_sample + fill + to_rate(t, it->duration) > bound(t)) {
+	    (fill && t->next_sample + fill + to_rate(t, it->duration) >
+			     bound(t))) {
 		/* a jump ahead of the clock is a restart, never a fill */
-		if (t->st.started && !t->reposition && !it->resync &&
-		    it->dtx_gap)
+		if (t->st.started && !t->reposition && !it->resync)
 			t->st.unfilled_samples += to_rate(t, it->dtx_gap);
 		if (t->npend) {
 			t->st.lost += t->npend;
