@@ -13,8 +13,9 @@
  *
  * Input: records of 12 bytes [op, dt_lo, dt_hi, seq(2), ts(4), ssrc, pt,
  * len] + len payload bytes. op % 8: 0..4 RTP, 5 poll, 6 gate toggle,
- * 7 RTCP SR. dt is a signed 16-bit step of the arrival clock in ms (it
- * may go backwards). Only PT 111 reaches the track, as bot_media.c does.
+ * 7 RTCP SR. dt is a signed 16-bit step of the arrival clock in 1/16 ms
+ * (+-2 s; it may go backwards; short, so that the fills the clock allows
+ * stay cheap to run). Only PT 111 reaches the track, as bot_media.c does.
  * The first byte picks the mode: odd = live (gate, hold), even = replay.
  * Seeds: tests/fuzz/corpus/pipeline (tests/fuzz/gen_corpus_pipeline.py).
  */
@@ -109,7 +110,7 @@ static bool gate_h(void *arg, uint64_t *open_since)
 static void step(struct vp_track *t, const uint8_t *r, const uint8_t *pl,
 		 size_t len)
 {
-	int16_t dt = (int16_t)(r[1] | r[2] << 8);
+	int16_t dt = (int16_t)(r[1] | r[2] << 8) / 16; /* ms: +-2 s */
 	uint16_t seq = (uint16_t)(r[3] << 8 | r[4]);
 	uint32_t ts = (uint32_t)r[5] << 24 | (uint32_t)r[6] << 16 |
 		      (uint32_t)r[7] << 8 | r[8];

@@ -13,7 +13,7 @@ OPUS = b"\xf8" + bytes(range(1, 40))  # CELT FB 20 ms, code 0
 
 
 def rec(op, dt_ms, seq, ts, ssrc=0, pt=111, payload=OPUS):
-    return struct.pack("<Bh", op, dt_ms) + struct.pack(
+    return struct.pack("<Bh", op, dt_ms * 16) + struct.pack(
         "!HIBBB", seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc, pt,
         len(payload)) + payload
 
