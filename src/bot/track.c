@@ -137,6 +137,16 @@ static void counts_add(struct vp_pcm_counts *c, const struct vp_pcm_counts *d)
 	c->gated += d->gated;
 }
 
+/* n samples dropped because the gate is closed; their counts go with the
+ * next chunk line written. */
+static void gated(struct vp_track *t, uint32_t n, const struct vp_pcm_counts *c)
+{
+	t->st.gated_samples += n;
+	t->gate_was_open = false;
+	counts_add(&t->carry, c);
+	t->carry.gated++;
+}
+
 /* One block to the io thread, if the gate allows it; the gate is asked for
  * every block, so a revocation takes effect within one frame. */
 static void write_block(struct vp_track *t, uint64_t pos, const int16_t *pcm,
@@ -161,11 +171,7 @@ static void write_block(struct vp_track *t, uint64_t pos, const int16_t *pcm,
 			open = false;
 	}
 	if (!open) {
-		/* its counts go with the next chunk line written */
-		t->st.gated_samples += n;
-		t->gate_was_open = false;
-		counts_add(&t->carry, &c);
-		t->carry.gated++;
+		gated(t, n, &c);
 		return;
 	}
 	counts_add(&c, &t->carry);
@@ -257,8 +263,11 @@ static void emit(struct vp_track *t, const int16_t *pcm, uint32_t frames,
 	}
 	while (frames) {
 		uint32_t n = frames < max ? frames : max;
+		uint64_t since;
 
-		if (t->hold)
+		if (t->hold && !t->cfg.gateh(t->cfg.gate_arg, &since))
+			gated(t, n, &c); /* arrived while closed: never held */
+		else if (t->hold)
 			hold_put(t, t->next_sample, pcm, n, ts48, dtx, &c);
 		else
 			write_block(t, t->next_sample, pcm, n, ts48, dtx, &c);

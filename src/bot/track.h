@@ -9,9 +9,11 @@
  * sample_at(latest arrival or poll time) + VP_TRACK_LEAD_MS. A DTX gap or a
  * lost span whose fill would run past that is not filled: the stream
  * restarts at the packet's arrival time (as for a new SSRC), so a forged
- * timestamp jump costs nothing on disk. Live (with a gate), PCM is held
- * until the clock has passed its timeline position, so a gate closing at
- * sample S keeps every sample placed at or after S off the disk.
+ * timestamp jump costs nothing on disk. Live (with a gate), PCM that
+ * arrives while the gate is closed is dropped at once; PCM that arrives
+ * while it is open is held until the clock has passed its timeline
+ * position, so a gate closing at sample S keeps every sample placed at or
+ * after S off the disk.
  */
 #ifndef VP_BOT_TRACK_H
 #define VP_BOT_TRACK_H
