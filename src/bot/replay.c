@@ -23,8 +23,8 @@
 
 /* Sources tracked in pass 1. A flood of junk SSRCs must not push a real
  * speaker out: when the table is full, every source that does not (yet)
- * look like Opus is evicted; only a table full of Opus-looking sources
- * refuses a new one (counted and reported). */
+ * look like Opus is evicted, and if that is not enough, those with the
+ * fewest packets (counted and reported). */
 #define MAX_SSRC 4096
 #define MAX_STREAMS 64
 
@@ -50,10 +50,10 @@ struct replay {
 	unsigned ntrack;
 	uint64_t origin_ns, end_ns;
 	uint64_t rtp_malformed, rtcp_malformed, non_rtp, not_opus;
-	uint64_t ignored_ssrcs, evicted_ssrcs; /* sources: refused, evicted */
+	uint64_t evicted_ssrcs;  /* sources that did not look like Opus */
+	uint64_t ignored_ssrcs;  /* Opus-looking ones evicted: the cap */
 	uint64_t ignored_streams;    /* Opus streams over MAX_STREAMS */
 	uint64_t ignored_packets;    /* their packets */
-	bool table_full;             /* eviction freed nothing: refuse */
 	struct vp_meeting m;
 	struct vp_timeline tl;
 	struct vp_io *io;
@@ -89,7 +89,18 @@ static void index_src(struct replay *r, unsigned i)
 	g_hash_table_insert(r->by_key, k, GUINT_TO_POINTER(i + 1));
 }
 
-/* Table full: drop every source that does not look like Opus so far. */
+static int by_packets(const void *x, const void *y)
+{
+	const struct src_info *a = x, *b = y;
+
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	return a->first_ns < b->first_ns ? -1 : a->first_ns > b->first_ns;
+}
+
+/* Table full: drop every source that does not look like Opus so far; if
+ * that frees less than a quarter, also the quarter with the fewest packets
+ * (real audio outlasts junk; an evicted source that goes on comes back). */
 static void evict_junk(struct replay *r)
 {
 	unsigned k = 0;
@@ -100,12 +111,16 @@ static void evict_junk(struct replay *r)
 			r->evicted_ssrcs++;
 			continue;
 		}
-		r->src[k] = r->src[i];
-		index_src(r, k++);
+		r->src[k++] = r->src[i];
 	}
-	if (k * 4 > MAX_SSRC * 3)
-		r->table_full = true; /* mostly real: evicting more is futile */
+	if (k > MAX_SSRC / 4 * 3) {
+		qsort(r->src, k, sizeof(*r->src), by_packets);
+		r->ignored_ssrcs += k - MAX_SSRC / 4 * 3;
+		k = MAX_SSRC / 4 * 3;
+	}
 	r->nsrc = k;
+	for (unsigned i = 0; i < k; i++)
+		index_src(r, i);
 }
 
 static struct src_info *find_src(struct replay *r, uint32_t ssrc,
@@ -118,10 +133,8 @@ static struct src_info *find_src(struct replay *r, uint32_t ssrc,
 		return &r->src[GPOINTER_TO_UINT(v) - 1];
 	if (!add)
 		return NULL;
-	if (r->nsrc == MAX_SSRC && !r->table_full)
-		evict_junk(r);
 	if (r->nsrc == MAX_SSRC)
-		return NULL;
+		evict_junk(r);
 	r->src[r->nsrc] = (struct src_info){.ssrc = ssrc, .sport = sport,
 					    .dport = dport, .stream = -1};
 	index_src(r, r->nsrc);
@@ -141,10 +154,6 @@ static void classify_one(struct replay *r, const struct vp_capture_dgram *d)
 		return;
 	}
 	s = find_src(r, p.ssrc, d->sport, d->dport, true);
-	if (!s) {
-		r->ignored_ssrcs++;
-		return;
-	}
 	if (s->n == 0) {
 		s->pt = p.pt;
 		s->first_ns = d->ts_ns;
@@ -438,7 +447,7 @@ static int run_pipeline(struct replay *r, char *err, size_t errsz)
 		json_pack("{s:i, s:I, s:I, s:I, s:I}",
 			  "kept", (int)r->nsrc,
 			  "evicted_not_opus", (json_int_t)r->evicted_ssrcs,
-			  "cap_ignored_packets", (json_int_t)r->ignored_ssrcs,
+			  "evicted_over_cap", (json_int_t)r->ignored_ssrcs,
 			  "streams_over_cap", (json_int_t)r->ignored_streams,
 			  "streams_over_cap_packets",
 			  (json_int_t)r->ignored_packets));
@@ -478,8 +487,8 @@ static json_t *cap_warnings(const struct replay *r)
 
 	if (r->ignored_ssrcs) {
 		snprintf(line, sizeof(line),
-			 "ssrc_cap: %llu packet(s) of RTP sources beyond %d "
-			 "Opus-looking ones ignored",
+			 "ssrc_cap: %llu Opus-looking RTP source(s) with the "
+			 "fewest packets evicted to stay within %d",
 			 (unsigned long long)r->ignored_ssrcs, MAX_SSRC);
 		json_array_append_new(w, json_string(line));
 	}

@@ -13,7 +13,8 @@ RTP; vpbot replays it; the checks are on what reached the disk:
   start_utc never goes backwards within a stream;
 - 300 junk SSRCs before a real speaker do not hide the speaker; 70
   Opus-looking streams of 6 packets do not push out a speaker of 150
-  packets, and the stream cap is reported in meeting.json's status.warnings.
+  packets, and the stream cap is reported in meeting.json's status.warnings;
+  nor do 4200 Opus-looking sources (more than the source table holds).
 
 Prints one line per check (`ok` / `FAIL`), exits 1 if any failed."""
 import json
@@ -224,6 +225,20 @@ def main():
         check("streamcap: the cap is reported in status.warnings",
               any("stream_cap" in w for w in warn), json.dumps(warn))
         check("streamcap: 64 streams", len(st) == 64, "got %d" % len(st))
+        # more Opus-looking sources than the table holds, then a speaker
+        many = []
+        for i in range(4200):
+            many += speaker(rng, 0x70000000 + i, i * 0.0001, 0.12,
+                            sport=10000 + i)
+        sp = speaker(rng, 0x4444, 1.0, 3, sport=5006)
+        rc, mj, lines, d = replay(vpbot, tmp, "ssrccap", many + sp)
+        st = mj.get("streams", [])
+        warn = mj.get("status", {}).get("warnings", [])
+        check("ssrccap: exit 0", rc == 0, "got %s" % rc)
+        check("ssrccap: the speaker is recorded",
+              any(0x4444 in s.get("ssrcs", []) for s in st))
+        check("ssrccap: the cap is reported in status.warnings",
+              any("ssrc_cap" in w for w in warn), json.dumps(warn))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(1 if failed else 0)
