@@ -3,6 +3,9 @@
 #include "src/bot/bot_priv.h"
 #include "src/bot/capture.h"
 #include "src/bot/meeting.h"
+#include "src/bot/track.h"
+#include "src/core/clock.h"
+#include "src/core/mem.h"
 #include "tests/harness/vtest.h"
 
 #include <errno.h>
@@ -148,4 +151,85 @@ VTEST(bot_route_rtp_pt_and_mid_learning)
 	VT_EQ(2, b->rtp_not_opus);
 	VT_EQ(1, b->mids[0].nssrc);
 	free(b);
+}
+
+#define T0 (1700000000ULL * VP_SEC)
+
+static struct {
+	bool open;
+	uint64_t since;
+} tgate;
+
+static bool test_gate(void *arg, uint64_t *open_since)
+{
+	(void)arg;
+	*open_since = tgate.since;
+	return tgate.open;
+}
+
+static void feed(struct vp_track *t, unsigned from, unsigned to, uint64_t at)
+{
+	static const uint8_t opus[] = {0xF8, 0xFF, 0xFE, 0x01, 0x02};
+
+	for (unsigned k = from; k < to; k++)
+		vp_track_rtp(t, 7, (uint16_t)k, k * 960, opus, sizeof(opus),
+			     at);
+}
+
+/* Live: a burst runs the stream ahead of the clock. What arrives while the
+ * gate is closed is dropped at once, even though it is placed after the
+ * reopening; what arrived while open is held until the clock passes it, and
+ * what lies before the reopening is dropped then (issue 10, gate-revoke). */
+VTEST(bot_track_gate_exact_with_hold)
+{
+	struct vp_track_cfg tc = {.id = "s1", .rate = 48000, .channels = 1,
+				  .chunk_samples = 480000,
+				  .hold_ns = 200 * VP_MSEC, .gateh = test_gate};
+	struct vp_timeline tl;
+	struct vp_track *t = NULL;
+	struct vp_io *io = NULL;
+	struct vp_io_stats ios;
+	char dir[512], line[1024];
+	uint64_t total = 0;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/hold", vtest_tmpdir());
+	VT_EQ(0, mkdir(dir, 0755));
+	vp_timeline_init(&tl, 48000, T0);
+	tgate.open = true;
+	tgate.since = 0;
+	VT_EQ(0, vp_io_start(&io, dir, true));
+	VT_EQ(0, vp_track_alloc(&t, &tc, &tl, io));
+	feed(t, 0, 30, T0 + 10 * VP_MSEC);   /* 600 ms of audio at once */
+	vp_track_poll(t, T0 + 300 * VP_MSEC); /* placed 480..29280; */
+	/* written 480..13920 (frames that end by 14400), the rest held */
+	tgate.open = false;                   /* closed at 310 ms */
+	feed(t, 30, 40, T0 + 320 * VP_MSEC); /* would go at 29280..38880 */
+	tgate.open = true;                    /* reopened at 330 ms */
+	tgate.since = vp_timeline_sample_at(&tl, T0 + 330 * VP_MSEC);
+	vp_track_poll(t, T0 + 2 * VP_SEC);
+	vp_track_flush(t);
+	VT_EQ(0, vp_io_stream_close(io, 0));
+	vp_io_stop(io, &ios);
+	VT_EQ(0, ios.write_errors);
+	snprintf(line, sizeof(line), "%s/manifest.jsonl", dir);
+	f = fopen(line, "r");
+	VT_TRUE(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		json_t *j = json_loads(line, 0, NULL);
+		json_int_t s = json_integer_value(json_object_get(j,
+							"start_sample"));
+		json_int_t n = json_integer_value(json_object_get(j,
+							"samples"));
+
+		VT_TRUE(j != NULL);
+		VT_TRUE(s + n <= 14400 || s >= 15840); /* not while closed */
+		VT_TRUE(s + n <= 29280); /* nothing that arrived while closed */
+		total += (uint64_t)n;
+		json_decref(j);
+	}
+	fclose(f);
+	VT_EQ(13440 + 13440, total); /* 480..13920, 15840..29280 */
+	VT_EQ(total, vp_track_stats(t)->samples);
+	vp_mem_deref(t);
 }
