@@ -259,13 +259,24 @@ void vp_jb_poll(struct vp_jb *jb, uint64_t now_ns)
 
 void vp_jb_flush(struct vp_jb *jb)
 {
+	int64_t next;
+
 	if (!jb)
 		return;
 	for (;;) {
 		release_run(jb);
 		if (!jb->nheld)
 			return;
+		next = jb->next;
 		give_up_gap(jb);
+		if (jb->next == next) {
+			/* nothing held in [next, high]: the count is wrong;
+			 * never spin on it */
+			vp_log_warn("jb: %u held packet(s) out of the window",
+				    jb->nheld);
+			jb->nheld = 0;
+			return;
+		}
 	}
 }
 
@@ -329,8 +340,10 @@ static int locate(struct vp_jb *jb, uint16_t seq, int64_t *extp, bool *resyncp)
 		return EALREADY;
 	}
 	if (ext < jb->next && jb->cfg.start_hold && !jb->have_prev &&
-	    !jb->resync) {
-		jb->next = ext; /* still in the start-up hold */
+	    !jb->resync && jb->high - ext < cap) {
+		/* still in the start-up hold, and [ext, high] fits the ring
+		 * (one more would share the slot of `high`) */
+		jb->next = ext;
 	} else if (ext < jb->next) {
 		jb->stats.late++;
 		return ETIMEDOUT;
@@ -364,6 +377,11 @@ static void store(struct vp_jb *jb, const struct vp_jb_in *in, int64_t ext,
 {
 	struct slot *s = slot_of(jb, ext);
 
+	if (s->st == SLOT_HELD) {
+		/* cannot happen (the window is checked): keep the count true */
+		jb->nheld--;
+		jb->stats.overflow++;
+	}
 	if (nbuf) {
 		vp_mem_deref(s->buf);
 		s->buf = nbuf;

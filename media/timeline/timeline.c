@@ -100,6 +100,32 @@ int vp_timeline_stream_place(struct vp_timeline_stream *s, uint32_t ssrc,
 	return 0;
 }
 
+uint64_t vp_timeline_utc_of(const struct vp_timeline *tl, uint64_t pos)
+{
+	if (!tl || !tl->rate)
+		return 0;
+	return tl->origin_ns + (pos / tl->rate) * VP_SEC +
+	       (pos % tl->rate) * VP_SEC / tl->rate;
+}
+
+int vp_timeline_stream_anchor(struct vp_timeline_stream *s, uint32_t ssrc,
+			      uint64_t ext_ts, uint64_t arrival_ns,
+			      uint64_t pos)
+{
+	uint64_t utc;
+
+	if (!s || !s->tl)
+		return EINVAL;
+	utc = vp_timeline_utc_of(s->tl, pos);
+	if (s->started && s->ssrc == ssrc)
+		s->have_sr = false; /* its SR described the old run */
+	stream_restart(s, ssrc, ext_ts, utc > arrival_ns ? utc : arrival_ns,
+		       pos);
+	if (pos > s->end)
+		s->end = pos;
+	return 0;
+}
+
 int vp_timeline_stream_sr(struct vp_timeline_stream *s, uint32_t ssrc,
 			  uint32_t ntp_sec, uint32_t ntp_frac, uint32_t rtp_ts)
 {

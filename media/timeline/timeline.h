@@ -94,6 +94,26 @@ int vp_timeline_stream_place(struct vp_timeline_stream *s, uint32_t ssrc,
 			     uint64_t *posp);
 
 /**
+ * Restart the stream's mapping at a timeline sample the caller chose (a
+ * sender whose timestamps jumped further than elapsed arrival time allows,
+ * or a new SSRC): packet @p ext_ts of @p ssrc lands at @p pos, and its wall
+ * clock is its arrival time, or the wall clock of @p pos on the timeline
+ * when that is later (so wall clocks never go backwards within a stream).
+ * For the same SSRC, an SR recorded before is forgotten (it described the
+ * old run); for a new SSRC, an SR of that SSRC that came first is kept.
+ * @return 0, or EINVAL (NULL)
+ */
+int vp_timeline_stream_anchor(struct vp_timeline_stream *s, uint32_t ssrc,
+			      uint64_t ext_ts, uint64_t arrival_ns,
+			      uint64_t pos);
+
+/**
+ * @return UTC ns of timeline sample @p pos (the inverse of
+ *         vp_timeline_sample_at(), rounded down)
+ */
+uint64_t vp_timeline_utc_of(const struct vp_timeline *tl, uint64_t pos);
+
+/**
  * Record an RTCP sender report (RFC 3550 §6.4.1: the NTP time and the RTP
  * timestamp of the same instant). The latest one wins. It is used for the
  * wall clock only while @p ssrc is the stream's current SSRC; it may arrive

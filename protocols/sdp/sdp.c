@@ -628,3 +628,51 @@ const char *vp_sdp_dir_name(enum vp_sdp_dir dir)
 		return "inactive";
 	}
 }
+
+static bool media_has_ssrc(const struct vp_sdp_media *m, uint32_t ssrc)
+{
+	for (unsigned j = 0; j < m->nssrc; j++)
+		if (m->ssrc[j] == ssrc)
+			return true;
+	return false;
+}
+
+static void media_drop_ssrc(struct vp_sdp_media *m, uint32_t ssrc)
+{
+	unsigned k = 0;
+
+	for (unsigned j = 0; j < m->nssrc; j++)
+		if (m->ssrc[j] != ssrc)
+			m->ssrc[k++] = m->ssrc[j];
+	m->nssrc = k;
+}
+
+unsigned vp_sdp_drop_shared_ssrc(struct vp_sdp_session *s)
+{
+	unsigned dropped = 0;
+
+	if (!s)
+		return 0;
+	for (unsigned i = 0; i < s->nmedia; i++) {
+		struct vp_sdp_media *m = &s->media[i];
+
+		for (unsigned j = 0; j < m->nssrc;) {
+			uint32_t ssrc = m->ssrc[j];
+			bool shared = false;
+
+			for (unsigned o = i + 1; o < s->nmedia; o++) {
+				if (!media_has_ssrc(&s->media[o], ssrc))
+					continue;
+				shared = true;
+				media_drop_ssrc(&s->media[o], ssrc);
+			}
+			if (!shared) {
+				j++;
+				continue;
+			}
+			media_drop_ssrc(m, ssrc); /* m->ssrc[j] is the next */
+			dropped++;
+		}
+	}
+	return dropped;
+}

@@ -120,6 +120,16 @@ int vp_sdp_opus_find(const struct vp_sdp_media **mp,
  */
 bool vp_sdp_has_opus(const struct vp_sdp_session *s);
 
+/**
+ * Forget every a=ssrc id that more than one m= line announces. An SSRC
+ * names one source in one RTP session (RFC 3550 §8); bundled m= lines share
+ * a session (RFC 8843 §9.2), so such an id cannot tell whose packets they
+ * are: the caller routes them by the MID header extension instead (or
+ * counts them unknown), rather than handing one sender's audio to another.
+ * @return how many distinct ids were dropped (0 for NULL)
+ */
+unsigned vp_sdp_drop_shared_ssrc(struct vp_sdp_session *s);
+
 /** @return "inactive", "sendonly", "recvonly" or "sendrecv" */
 const char *vp_sdp_dir_name(enum vp_sdp_dir dir);
 

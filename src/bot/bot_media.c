@@ -24,7 +24,7 @@
 
 /* --- Runs on: net thread --- */
 
-static struct bot_mid *mid_by_ssrc(struct bot *b, uint32_t ssrc)
+struct bot_mid *vp_bot__mid_by_ssrc(struct bot *b, uint32_t ssrc)
 {
 	for (unsigned i = 0; i < b->nmids; i++)
 		for (unsigned k = 0; k < b->mids[i].nssrc; k++)
@@ -90,6 +90,48 @@ static struct vp_track *track_for(struct bot *b, const char *pid)
 	return b->tracks[b->ntracks - 1];
 }
 
+/* Remember an SSRC the MID extension routed: the offer's own ids stay,
+ * learned ones take the other slots in turn. */
+static void learn_ssrc(struct bot_mid *m, uint32_t ssrc)
+{
+	unsigned room = BOT_MAX_SSRC - m->nsdp;
+
+	if (!room)
+		return;
+	if (m->nssrc < BOT_MAX_SSRC)
+		m->ssrc[m->nssrc++] = ssrc;
+	else
+		m->ssrc[m->nsdp + m->nlearn % room] = ssrc;
+	m->nlearn++;
+}
+
+struct bot_mid *vp_bot__route_rtp(struct bot *b, const struct vp_rtp_pkt *p)
+{
+	struct bot_mid *m = vp_bot__mid_by_ssrc(b, p->ssrc);
+	bool by_ext = false;
+
+	if (!m && b->ext_mid) {
+		const uint8_t *v;
+		size_t vl;
+
+		if (vp_rtp_ext_find(p, (uint8_t)b->ext_mid, &v, &vl) == 0)
+			m = mid_by_name(b, (const char *)v, vl);
+		by_ext = m != NULL;
+	}
+	if (!m || !m->participant[0]) {
+		b->rtp_unknown++;
+		return NULL;
+	}
+	if (m->pt < 0 || p->pt != (unsigned)m->pt) {
+		/* only the negotiated Opus PT is audio (RFC 7587 §7) */
+		b->rtp_not_opus++;
+		return NULL;
+	}
+	if (by_ext)
+		learn_ssrc(m, p->ssrc);
+	return m;
+}
+
 static void on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 		   void *arg)
 {
@@ -103,18 +145,9 @@ static void on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 		b->rtp_malformed++;
 		return;
 	}
-	m = mid_by_ssrc(b, p.ssrc);
-	if (!m && b->ext_mid) {
-		const uint8_t *v;
-		size_t vl;
-
-		if (vp_rtp_ext_find(&p, (uint8_t)b->ext_mid, &v, &vl) == 0)
-			m = mid_by_name(b, (const char *)v, vl);
-	}
-	if (!m || !m->participant[0]) {
-		b->rtp_unknown++;
+	m = vp_bot__route_rtp(b, &p);
+	if (!m)
 		return;
-	}
 	t = track_for(b, m->participant);
 	if (t)
 		vp_track_rtp(t, p.ssrc, p.seq, p.ts, p.payload, p.payload_len,
@@ -136,7 +169,7 @@ static void on_rtcp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 
 		if (p.type != VP_RTCP_SR)
 			continue;
-		m = mid_by_ssrc(b, p.ssrc);
+		m = vp_bot__mid_by_ssrc(b, p.ssrc);
 		for (unsigned i = 0; m && i < b->ntracks; i++)
 			if (!strcmp(b->track_part[i], m->participant))
 				vp_track_sr(b->tracks[i], p.ssrc,
@@ -266,14 +299,20 @@ static void update_mids(struct bot *b, const struct vp_sig_offer *o,
 			 o->streams[i].participant ? o->streams[i].participant
 						   : "");
 		m->active = o->streams[i].active;
+		m->pt = -1;
 		for (unsigned k = 0; k < s->nmedia; k++) {
 			const struct vp_sdp_media *md = &s->media[k];
 
-			if (strcmp(md->mid, m->mid) || !m->active)
+			if (strcmp(md->mid, m->mid))
+				continue;
+			if (!md->rejected && !strcmp(md->type, "audio"))
+				m->pt = md->opus_pt;
+			if (!m->active)
 				continue;
 			for (unsigned j = 0; j < md->nssrc && j < BOT_MAX_SSRC;
 			     j++)
 				m->ssrc[m->nssrc++] = md->ssrc[j];
+			m->nsdp = m->nssrc;
 		}
 	}
 }
@@ -283,6 +322,7 @@ void vp_bot__on_offer(struct bot *b, const struct vp_sig_offer *o)
 	const struct vp_sdp_media *m = NULL;
 	struct vp_sdp_session *s = NULL;
 	char why[160] = "";
+	unsigned n;
 	int err;
 
 	err = vp_sdp_parse_why(&s, o->sdp, strlen(o->sdp), why, sizeof(why));
@@ -299,6 +339,13 @@ void vp_bot__on_offer(struct bot *b, const struct vp_sig_offer *o)
 				     "the offer has no Opus audio to record");
 			return;
 		}
+	}
+	n = vp_sdp_drop_shared_ssrc(s);
+	if (n) {
+		b->sdp_shared_ssrc += n;
+		vp_log_warn("the offer announces %u SSRC(s) on more than one "
+			    "m= line: those are routed by the MID header "
+			    "extension only", n);
 	}
 	update_mids(b, o, s);
 	if (m && m->ext_mid)
@@ -345,7 +392,8 @@ void vp_bot__media_close(struct bot *b)
 
 		/* dropped packets are counted, never hidden (DESIGN §2) */
 		json_object_set_new(b->m.doc, "transport", json_pack(
-			"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			"s:I}",
 			"srtp_profile",
 			b->srtp_profile[0] ? b->srtp_profile : "none",
 			"rx_srtp", (json_int_t)st->rx_srtp,
@@ -355,7 +403,9 @@ void vp_bot__media_close(struct bot *b)
 			"srtp_replay", (json_int_t)st->srtp_replay,
 			"srtp_other_fail", (json_int_t)st->srtp_other_fail,
 			"rtp_malformed", (json_int_t)b->rtp_malformed,
-			"rtp_unknown_ssrc", (json_int_t)b->rtp_unknown));
+			"rtp_unknown_ssrc", (json_int_t)b->rtp_unknown,
+			"rtp_not_opus", (json_int_t)b->rtp_not_opus,
+			"sdp_shared_ssrc", (json_int_t)b->sdp_shared_ssrc));
 		vp_pc_close(b->pc);
 	}
 	b->pc = vp_mem_deref(b->pc);

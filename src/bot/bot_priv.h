@@ -5,6 +5,7 @@
 #ifndef VP_BOT_BOT_PRIV_H
 #define VP_BOT_BOT_PRIV_H
 
+#include "protocols/rtp/rtp.h"
 #include "media/timeline/timeline.h"
 #include "protocols/sig/invite.h"
 #include "protocols/sig/sig.h"
@@ -40,8 +41,11 @@ struct bot_mid {
 	char mid[32];
 	char participant[64];
 	bool active;
-	uint32_t ssrc[BOT_MAX_SSRC];
+	int pt;             /* its negotiated Opus PT; -1: none */
+	uint32_t ssrc[BOT_MAX_SSRC]; /* from the offer, then learned (MID) */
 	unsigned nssrc;
+	unsigned nsdp;      /* how many of them the offer listed */
+	unsigned nlearn;    /* learned so far (ring over the rest) */
 };
 
 struct bot {
@@ -78,6 +82,8 @@ struct bot {
 	char track_part[BOT_MAX_PART][64];
 	unsigned ntracks;
 	uint64_t rtp_unknown, rtp_malformed, rtcp_malformed;
+	uint64_t rtp_not_opus;  /* PT other than the mid's Opus: dropped */
+	uint64_t sdp_shared_ssrc; /* a=ssrc ids on two m= lines: not used */
 
 	struct bot_participant parts[BOT_MAX_PART];
 	unsigned nparts;
@@ -100,6 +106,13 @@ uint64_t vp_bot__join_timeout_ns(const struct bot *b);
 void vp_bot__on_offer(struct bot *b, const struct vp_sig_offer *o);
 void vp_bot__media_close(struct bot *b);
 void vp_bot__poll_tracks(struct bot *b);
+/* Whose m-line an RTP packet belongs to: by SSRC (offer or learned), else
+ * by its MID header extension (then its SSRC is learned, so its RTCP SRs
+ * find the stream too); NULL for an unknown source or a PT that is not
+ * the m-line's Opus (each counted). */
+struct bot_mid *vp_bot__route_rtp(struct bot *b, const struct vp_rtp_pkt *p);
+/* The m-line of an SSRC (offer or learned), or NULL. */
+struct bot_mid *vp_bot__mid_by_ssrc(struct bot *b, uint32_t ssrc);
 void vp_bot__flush_tracks(struct bot *b);
 
 /* bot_gate.c */

@@ -16,11 +16,16 @@
 #include "src/core/mem.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SSRC 256
+/* Sources tracked in pass 1. A flood of junk SSRCs must not push a real
+ * speaker out: when the table is full, every source that does not (yet)
+ * look like Opus is evicted, and if that is not enough, those with the
+ * fewest packets (counted and reported). */
+#define MAX_SSRC 4096
 #define MAX_STREAMS 64
 
 struct src_info {
@@ -38,13 +43,17 @@ struct src_info {
 
 struct replay {
 	const struct vp_replay_cfg *cfg;
-	struct src_info src[MAX_SSRC];
+	struct src_info *src;   /* MAX_SSRC */
 	unsigned nsrc;
+	GHashTable *by_key;     /* src_key() -> index + 1 */
 	struct vp_track *track[MAX_STREAMS];
 	unsigned ntrack;
 	uint64_t origin_ns, end_ns;
 	uint64_t rtp_malformed, rtcp_malformed, non_rtp, not_opus;
-	uint64_t ignored_ssrcs;
+	uint64_t evicted_ssrcs;  /* sources that did not look like Opus */
+	uint64_t ignored_ssrcs;  /* Opus-looking ones evicted: the cap */
+	uint64_t ignored_streams;    /* Opus streams over MAX_STREAMS */
+	uint64_t ignored_packets;    /* their packets */
 	struct vp_meeting m;
 	struct vp_timeline tl;
 	struct vp_io *io;
@@ -63,14 +72,72 @@ static bool is_rtcp(const uint8_t *b, size_t len)
 	return len >= 8 && (b[0] >> 6) == 2 && b[1] >= 192 && b[1] <= 223;
 }
 
-static struct src_info *find_src(struct replay *r, uint32_t ssrc, bool add)
+/* One source = one SSRC on one UDP flow: a second sender that reuses an
+ * SSRC (a collision, RFC 3550 §8.2) on another flow is another source. */
+static uint64_t src_key(uint32_t ssrc, uint16_t sport, uint16_t dport)
 {
-	for (unsigned i = 0; i < r->nsrc; i++)
-		if (r->src[i].ssrc == ssrc)
-			return &r->src[i];
-	if (!add || r->nsrc == MAX_SSRC)
+	return (uint64_t)ssrc << 32 | (uint64_t)sport << 16 | dport;
+}
+
+static bool looks_opus(const struct replay *r, const struct src_info *s);
+
+static void index_src(struct replay *r, unsigned i)
+{
+	gint64 *k = g_new(gint64, 1);
+
+	*k = (gint64)src_key(r->src[i].ssrc, r->src[i].sport, r->src[i].dport);
+	g_hash_table_insert(r->by_key, k, GUINT_TO_POINTER(i + 1));
+}
+
+static int by_packets(const void *x, const void *y)
+{
+	const struct src_info *a = x, *b = y;
+
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	return a->first_ns < b->first_ns ? -1 : a->first_ns > b->first_ns;
+}
+
+/* Table full: drop every source that does not look like Opus so far; if
+ * that frees less than a quarter, also the quarter with the fewest packets
+ * (real audio outlasts junk; an evicted source that goes on comes back). */
+static void evict_junk(struct replay *r)
+{
+	unsigned k = 0;
+
+	g_hash_table_remove_all(r->by_key);
+	for (unsigned i = 0; i < r->nsrc; i++) {
+		if (!looks_opus(r, &r->src[i])) {
+			r->evicted_ssrcs++;
+			continue;
+		}
+		r->src[k++] = r->src[i];
+	}
+	if (k > MAX_SSRC / 4 * 3) {
+		qsort(r->src, k, sizeof(*r->src), by_packets);
+		r->ignored_ssrcs += k - MAX_SSRC / 4 * 3;
+		k = MAX_SSRC / 4 * 3;
+	}
+	r->nsrc = k;
+	for (unsigned i = 0; i < k; i++)
+		index_src(r, i);
+}
+
+static struct src_info *find_src(struct replay *r, uint32_t ssrc,
+				 uint16_t sport, uint16_t dport, bool add)
+{
+	gint64 key = (gint64)src_key(ssrc, sport, dport);
+	gpointer v = g_hash_table_lookup(r->by_key, &key);
+
+	if (v)
+		return &r->src[GPOINTER_TO_UINT(v) - 1];
+	if (!add)
 		return NULL;
-	r->src[r->nsrc] = (struct src_info){.ssrc = ssrc, .stream = -1};
+	if (r->nsrc == MAX_SSRC)
+		evict_junk(r);
+	r->src[r->nsrc] = (struct src_info){.ssrc = ssrc, .sport = sport,
+					    .dport = dport, .stream = -1};
+	index_src(r, r->nsrc);
 	return &r->src[r->nsrc++];
 }
 
@@ -86,15 +153,9 @@ static void classify_one(struct replay *r, const struct vp_capture_dgram *d)
 		r->rtp_malformed++;
 		return;
 	}
-	s = find_src(r, p.ssrc, true);
-	if (!s) {
-		r->ignored_ssrcs++;
-		return;
-	}
+	s = find_src(r, p.ssrc, d->sport, d->dport, true);
 	if (s->n == 0) {
 		s->pt = p.pt;
-		s->sport = d->sport;
-		s->dport = d->dport;
 		s->first_ns = d->ts_ns;
 	}
 	s->n++;
@@ -117,6 +178,8 @@ static void classify_one(struct replay *r, const struct vp_capture_dgram *d)
 
 static bool looks_opus(const struct replay *r, const struct src_info *s)
 {
+	if (s->n == 0)
+		return false;
 	if (r->cfg->pt >= 0)
 		return s->pt == r->cfg->pt;
 	return s->pt >= 96 && s->pt <= 127 && s->n_pt >= 5 &&
@@ -149,35 +212,13 @@ static int classify(struct replay *r, char *err, size_t errsz)
 	return 0;
 }
 
-static int assign_streams(struct replay *r, char *err, size_t errsz)
+/* Chain the Opus sources into streams, in order of first appearance:
+ * continue a finished stream on the same flow, else start a new one.
+ * @return the number of streams (unbounded here) */
+static unsigned chain_streams(struct replay *r, uint32_t *last_of)
 {
-	uint32_t last_of[MAX_STREAMS]; /* src index of each stream's latest */
-	unsigned nopus = 0;
+	unsigned nstreams = 0;
 
-	r->origin_ns = UINT64_MAX;
-	for (unsigned i = 0; i < r->nsrc; i++) {
-		struct src_info *s = &r->src[i];
-
-		s->opus = looks_opus(r, s);
-		if (!s->opus) {
-			r->not_opus += s->n;
-			vp_log_info("ssrc=%08x pt=%u packets=%u: not Opus, "
-				    "skipped", s->ssrc, s->pt, s->n);
-			continue;
-		}
-		nopus++;
-		if (s->first_ns < r->origin_ns)
-			r->origin_ns = s->first_ns;
-	}
-	if (!nopus) {
-		snprintf(err, errsz,
-			 "%s: no Opus stream found (%u RTP source(s)%s)",
-			 r->cfg->capture, r->nsrc,
-			 r->cfg->pt >= 0 ? " with that --pt" : "");
-		return ENOENT;
-	}
-	/* in order of first appearance: continue a finished stream on the
-	 * same flow, else start a new one */
 	for (unsigned k = 0; k < r->nsrc; k++) {
 		struct src_info *s = NULL;
 
@@ -190,7 +231,7 @@ static int assign_streams(struct replay *r, char *err, size_t errsz)
 		}
 		if (!s)
 			break;
-		for (unsigned j = 0; j < r->ntrack && s->stream < 0; j++) {
+		for (unsigned j = 0; j < nstreams && s->stream < 0; j++) {
 			const struct src_info *prev = &r->src[last_of[j]];
 
 			if (prev->sport == s->sport &&
@@ -201,14 +242,87 @@ static int assign_streams(struct replay *r, char *err, size_t errsz)
 			}
 		}
 		if (s->stream < 0) {
-			if (r->ntrack == MAX_STREAMS) {
-				s->opus = false;
-				continue;
-			}
-			s->stream = (int)r->ntrack;
-			last_of[r->ntrack++] = (uint32_t)(s - r->src);
+			s->stream = (int)nstreams;
+			last_of[nstreams++] = (uint32_t)(s - r->src);
 		}
 	}
+	return nstreams;
+}
+
+/* More streams than MAX_STREAMS: keep those with the most packets (real
+ * audio outlasts junk), renumbered in order of first appearance; the rest
+ * are counted and reported, never silently lost. */
+static void cap_streams(struct replay *r, unsigned nstreams)
+{
+	uint64_t *pk = g_new0(uint64_t, nstreams);
+	int *map = g_new(int, nstreams);
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < r->nsrc; i++)
+		if (r->src[i].opus)
+			pk[r->src[i].stream] += r->src[i].n;
+	for (unsigned j = 0; j < nstreams; j++) {
+		unsigned better = 0;
+
+		for (unsigned o = 0; o < nstreams; o++)
+			better += pk[o] > pk[j] || (pk[o] == pk[j] && o < j);
+		map[j] = better < MAX_STREAMS ? 0 : -1;
+	}
+	for (unsigned j = 0; j < nstreams; j++) {
+		if (map[j] == 0) {
+			map[j] = (int)kept++;
+		} else {
+			r->ignored_streams++;
+			r->ignored_packets += pk[j];
+		}
+	}
+	for (unsigned i = 0; i < r->nsrc; i++) {
+		struct src_info *s = &r->src[i];
+
+		if (s->opus && map[s->stream] < 0)
+			s->opus = false;
+		else if (s->opus)
+			s->stream = map[s->stream];
+	}
+	r->ntrack = kept;
+	g_free(pk);
+	g_free(map);
+}
+
+static int assign_streams(struct replay *r, char *err, size_t errsz)
+{
+	uint32_t *last_of; /* src index of each stream's latest source */
+	unsigned nopus = 0, nstreams;
+
+	r->origin_ns = UINT64_MAX;
+	for (unsigned i = 0; i < r->nsrc; i++) {
+		struct src_info *s = &r->src[i];
+
+		s->opus = looks_opus(r, s);
+		if (!s->opus) {
+			r->not_opus += s->n;
+			vp_log_debug("ssrc=%08x pt=%u packets=%u: not Opus, "
+				     "skipped", s->ssrc, s->pt, s->n);
+			continue;
+		}
+		nopus++;
+	}
+	if (!nopus) {
+		snprintf(err, errsz,
+			 "%s: no Opus stream found (%u RTP source(s)%s)",
+			 r->cfg->capture, r->nsrc,
+			 r->cfg->pt >= 0 ? " with that --pt" : "");
+		return ENOENT;
+	}
+	last_of = g_new(uint32_t, r->nsrc);
+	nstreams = chain_streams(r, last_of);
+	g_free(last_of);
+	r->ntrack = nstreams;
+	if (nstreams > MAX_STREAMS)
+		cap_streams(r, nstreams);
+	for (unsigned i = 0; i < r->nsrc; i++)
+		if (r->src[i].opus && r->src[i].first_ns < r->origin_ns)
+			r->origin_ns = r->src[i].first_ns;
 	return 0;
 }
 
@@ -239,8 +353,23 @@ static int open_tracks(struct replay *r)
 	return 0;
 }
 
-static void feed_rtcp(struct replay *r, const uint8_t *b, size_t len)
+/* An SR's sender: on the same flow (rtcp-mux), else any Opus source with
+ * that SSRC (RTCP on its own port). */
+static struct src_info *sr_src(struct replay *r, uint32_t ssrc,
+			       const struct vp_capture_dgram *d)
 {
+	struct src_info *s = find_src(r, ssrc, d->sport, d->dport, false);
+
+	for (unsigned i = 0; (!s || !s->opus) && i < r->nsrc; i++)
+		if (r->src[i].ssrc == ssrc && r->src[i].opus)
+			s = &r->src[i];
+	return s;
+}
+
+static void feed_rtcp(struct replay *r, const struct vp_capture_dgram *d)
+{
+	const uint8_t *b = d->payload;
+	size_t len = d->len;
 	struct vp_rtcp_iter it;
 	struct vp_rtcp_pkt p;
 	int err;
@@ -251,7 +380,7 @@ static void feed_rtcp(struct replay *r, const uint8_t *b, size_t len)
 
 		if (p.type != VP_RTCP_SR)
 			continue;
-		s = find_src(r, p.ssrc, false);
+		s = sr_src(r, p.ssrc, d);
 		if (s && s->opus)
 			vp_track_sr(r->track[s->stream], p.ssrc, p.sr.ntp_sec,
 				    p.sr.ntp_frac, p.sr.rtp_ts);
@@ -266,12 +395,12 @@ static void feed(struct replay *r, const struct vp_capture_dgram *d)
 	struct src_info *s;
 
 	if (is_rtcp(d->payload, d->len)) {
-		feed_rtcp(r, d->payload, d->len);
+		feed_rtcp(r, d);
 		return;
 	}
 	if (vp_rtp_parse(&p, d->payload, d->len) != 0)
 		return; /* counted in pass 1 */
-	s = find_src(r, p.ssrc, false);
+	s = find_src(r, p.ssrc, d->sport, d->dport, false);
 	if (!s || !s->opus || p.pt != s->pt)
 		return;
 	vp_track_rtp(r->track[s->stream], p.ssrc, p.seq, p.ts, p.payload,
@@ -314,6 +443,14 @@ static int run_pipeline(struct replay *r, char *err, size_t errsz)
 			  "not_opus_packets", (json_int_t)r->not_opus,
 			  "ip_fragments",
 			  (json_int_t)vp_capture_stats(cap)->fragments));
+	json_object_set_new(json_object_get(r->m.doc, "capture"), "sources",
+		json_pack("{s:i, s:I, s:I, s:I, s:I}",
+			  "kept", (int)r->nsrc,
+			  "evicted_not_opus", (json_int_t)r->evicted_ssrcs,
+			  "evicted_over_cap", (json_int_t)r->ignored_ssrcs,
+			  "streams_over_cap", (json_int_t)r->ignored_streams,
+			  "streams_over_cap_packets",
+			  (json_int_t)r->ignored_packets));
 	vp_mem_deref(cap);
 	return 0;
 }
@@ -341,6 +478,33 @@ static void set_utc(json_t *doc, const char *key, uint64_t ns)
 	json_object_set_new(doc, key, json_string(ts));
 }
 
+/* The caps that dropped something, for the log and meeting.json's
+ * status.warnings (what a scheduler reads): nothing is dropped silently. */
+static json_t *cap_warnings(const struct replay *r)
+{
+	json_t *w = json_array();
+	char line[200];
+
+	if (r->ignored_ssrcs) {
+		snprintf(line, sizeof(line),
+			 "ssrc_cap: %llu Opus-looking RTP source(s) with the "
+			 "fewest packets evicted to stay within %d",
+			 (unsigned long long)r->ignored_ssrcs, MAX_SSRC);
+		json_array_append_new(w, json_string(line));
+	}
+	if (r->ignored_streams) {
+		snprintf(line, sizeof(line),
+			 "stream_cap: %llu Opus stream(s) beyond %d (the "
+			 "smallest, %llu packet(s)) not recorded",
+			 (unsigned long long)r->ignored_streams, MAX_STREAMS,
+			 (unsigned long long)r->ignored_packets);
+		json_array_append_new(w, json_string(line));
+	}
+	for (size_t i = 0; i < json_array_size(w); i++)
+		vp_log_warn("%s", json_string_value(json_array_get(w, i)));
+	return w;
+}
+
 static int finish(struct replay *r, int code, const char *reason)
 {
 	struct vp_io_stats ios = {0};
@@ -364,11 +528,12 @@ static int finish(struct replay *r, int code, const char *reason)
 	json_object_set_new(r->m.doc, "participants", json_array());
 	set_utc(r->m.doc, "ended_utc", vp_clock_utc_ns());
 	json_object_set_new(r->m.doc, "status",
-		json_pack("{s:s, s:i, s:s?, s:I, s:I}", "state",
+		json_pack("{s:s, s:i, s:s?, s:I, s:I, s:o}", "state",
 			  code == VP_EXIT_OK ? "finished" : "failed",
 			  "exit_code", code, "reason", reason,
 			  "io_overflow", (json_int_t)ios.overflow,
-			  "io_write_errors", (json_int_t)ios.write_errors));
+			  "io_write_errors", (json_int_t)ios.write_errors,
+			  "warnings", cap_warnings(r)));
 	vp_meeting_save(&r->m);
 	vp_meeting_close(&r->m);
 	return code;
@@ -387,15 +552,41 @@ static void default_id(const char *path, char *id, size_t sz)
 	vp_meeting_id_sanitize(id);
 }
 
-int vp_replay_run(const struct vp_replay_cfg *cfg)
+static void replay_free(struct replay *r)
+{
+	if (!r)
+		return;
+	if (r->by_key)
+		g_hash_table_destroy(r->by_key);
+	free(r->src);
+	free(r);
+}
+
+static struct replay *replay_new(const struct vp_replay_cfg *cfg)
 {
 	struct replay *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->cfg = cfg;
+	r->src = calloc(MAX_SSRC, sizeof(*r->src));
+	r->by_key = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+					  NULL);
+	if (!r->src) {
+		replay_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int vp_replay_run(const struct vp_replay_cfg *cfg)
+{
+	struct replay *r = replay_new(cfg);
 	char err[512] = "", id[128];
 	int e, code;
 
 	if (!r)
 		return VP_EXIT_SOFTWARE;
-	r->cfg = cfg;
 	if (cfg->meeting)
 		snprintf(id, sizeof(id), "%s", cfg->meeting);
 	else
@@ -406,14 +597,14 @@ int vp_replay_run(const struct vp_replay_cfg *cfg)
 		e = assign_streams(r, err, sizeof(err));
 	if (e) {
 		fprintf(stderr, "vpbot: %s\n", err[0] ? err : strerror(e));
-		free(r);
+		replay_free(r);
 		return e == ENOMEM ? VP_EXIT_SOFTWARE : VP_EXIT_DATAERR;
 	}
 	e = vp_meeting_open(&r->m, cfg->out, id, NULL);
 	if (e) {
 		fprintf(stderr, "vpbot: cannot use %s/%s: %s\n", cfg->out, id,
 			vp_exit_io_text(e));
-		free(r);
+		replay_free(r);
 		return e == EINVAL ? VP_EXIT_USAGE : vp_exit_for_io(e);
 	}
 	vp_timeline_init(&r->tl, cfg->rate, r->origin_ns);
@@ -443,6 +634,6 @@ int vp_replay_run(const struct vp_replay_cfg *cfg)
 	code = finish(r, e ? code : VP_EXIT_OK,
 		      e ? (err[0] ? err : strerror(e)) : NULL);
 	vp_log_info("replay done: %u stream(s), exit %d", r->ntrack, code);
-	free(r);
+	replay_free(r);
 	return code;
 }

@@ -20,6 +20,17 @@ struct pending_loss {
 	uint32_t dur;
 };
 
+/* A block of PCM placed on the timeline ahead of the clock: it is written
+ * only once the clock has passed its end, so that a gate closing at sample
+ * S keeps everything placed at or after S off the disk (live only). */
+struct held {
+	uint64_t pos, ts48;
+	uint32_t n;
+	bool dtx;
+	struct vp_pcm_counts c;
+	int16_t pcm[VP_IO_MAX_SAMPLES];
+};
+
 struct vp_track {
 	struct vp_track_cfg cfg;
 	char id[16];
@@ -34,6 +45,11 @@ struct vp_track {
 	uint64_t old_dups, old_late; /* from jitter buffers replaced */
 	struct pending_loss pend[MAX_PENDING];
 	unsigned npend;
+	uint64_t now_ns;       /* latest arrival or poll time */
+	uint64_t lead;         /* VP_TRACK_LEAD_MS at the output rate */
+	struct held *hold;     /* ring of hold_cap blocks (live), else NULL */
+	unsigned hold_cap, hold_head, hold_n;
+	struct vp_pcm_counts carry; /* of blocks the gate dropped */
 	struct vp_track_stats st;
 	struct vp_log_rl rl;
 	int16_t pcm[MAX_FRAME48 * 2];
@@ -45,6 +61,7 @@ static void track_destroy(void *data)
 
 	t->jb = vp_mem_deref(t->jb);
 	t->dec = vp_mem_deref(t->dec);
+	t->hold = vp_mem_deref(t->hold);
 }
 
 static void release_h(const struct vp_jb_item *it, void *arg);
@@ -75,7 +92,16 @@ int vp_track_alloc(struct vp_track **tp, const struct vp_track_cfg *cfg,
 	snprintf(t->id, sizeof(t->id), "%s", cfg->id);
 	t->cfg.id = t->id;
 	t->io = io;
+	t->lead = (uint64_t)cfg->rate * VP_TRACK_LEAD_MS / 1000;
 	err = new_jb(t);
+	if (!err && cfg->gateh) {
+		/* room for the whole lead, twice (blocks split at gaps) */
+		t->hold_cap = (unsigned)(2 * t->lead * cfg->channels /
+					 VP_IO_MAX_SAMPLES) + 16;
+		t->hold = vp_mem_zalloc(t->hold_cap * sizeof(*t->hold), NULL);
+		if (!t->hold)
+			err = ENOMEM;
+	}
 	if (!err)
 		err = vp_opus_dec_alloc(&t->dec, cfg->rate, cfg->channels);
 	if (!err)
@@ -96,58 +122,163 @@ out:
 	return err;
 }
 
-/* Hand PCM to the io thread in blocks of at most 20 ms; the gate is asked
- * for every block, so a revocation takes effect within one frame. */
+/* The furthest timeline sample the arrival clock allows (exclusive). */
+static uint64_t bound(const struct vp_track *t)
+{
+	return vp_timeline_sample_at(t->tls.tl, t->now_ns) + t->lead;
+}
+
+static void counts_add(struct vp_pcm_counts *c, const struct vp_pcm_counts *d)
+{
+	c->lost += d->lost;
+	c->fec += d->fec;
+	c->plc += d->plc;
+	c->dtx += d->dtx;
+	c->gated += d->gated;
+}
+
+/* n samples dropped because the gate is closed; their counts go with the
+ * next chunk line written. */
+static void gated(struct vp_track *t, uint32_t n, const struct vp_pcm_counts *c)
+{
+	t->st.gated_samples += n;
+	t->gate_was_open = false;
+	counts_add(&t->carry, c);
+	t->carry.gated++;
+}
+
+/* One block to the io thread, if the gate allows it; the gate is asked for
+ * every block, so a revocation takes effect within one frame. */
+static void write_block(struct vp_track *t, uint64_t pos, const int16_t *pcm,
+			uint32_t n, uint64_t ts48, bool dtx,
+			const struct vp_pcm_counts *cnt)
+{
+	struct vp_pcm_counts c = *cnt;
+	enum vp_timeline_src src;
+	uint64_t since = 0, utc;
+	bool open = !t->cfg.gateh || t->cfg.gateh(t->cfg.gate_arg, &since);
+
+	if (open && pos < since) {
+		/* placed before the gate reopened: drop that part */
+		uint32_t cut = since - pos < n ? (uint32_t)(since - pos) : n;
+
+		t->st.gated_samples += cut;
+		pos += cut;
+		ts48 += (uint64_t)cut * 48000 / t->cfg.rate;
+		pcm += (size_t)cut * t->cfg.channels;
+		n -= cut;
+		if (!n)
+			open = false;
+	}
+	if (!open) {
+		gated(t, n, &c);
+		return;
+	}
+	counts_add(&c, &t->carry);
+	memset(&t->carry, 0, sizeof(t->carry));
+	c.dtx_samples = dtx ? n : 0; /* counted as written: <= samples */
+	utc = vp_timeline_stream_utc(&t->tls, ts48, &src);
+	if (!t->gate_was_open && t->st.samples)
+		vp_io_stream_break(t->io, t->cfg.idx);
+	t->gate_was_open = true;
+	if (vp_io_pcm(t->io, t->cfg.idx, pos, pcm, n, utc,
+		      src == VP_TIMELINE_SRC_SR ? VP_PCM_UTC_RTCP_SR
+						: VP_PCM_UTC_ARRIVAL,
+		      &c) == 0) {
+		t->st.samples += n;
+		t->st.dtx_samples += c.dtx_samples;
+	} else {
+		t->st.io_overflow += n;
+		vp_log_warn_every(&t->rl, 10 * VP_SEC,
+				  "track=%s io_overflow=%llu", t->id,
+				  (unsigned long long)t->st.io_overflow);
+	}
+}
+
+/* Write the held blocks the clock has passed (all of them if @p all). */
+static void hold_release(struct vp_track *t, bool all)
+{
+	uint64_t at = vp_timeline_sample_at(t->tls.tl, t->now_ns);
+
+	while (t->hold_n) {
+		struct held *h = &t->hold[t->hold_head];
+
+		if (!all && h->pos + h->n > at)
+			return;
+		write_block(t, h->pos, h->pcm, h->n, h->ts48, h->dtx, &h->c);
+		t->hold_head = (t->hold_head + 1) % t->hold_cap;
+		t->hold_n--;
+	}
+}
+
+static void hold_put(struct vp_track *t, uint64_t pos, const int16_t *pcm,
+		     uint32_t n, uint64_t ts48, bool dtx,
+		     const struct vp_pcm_counts *c)
+{
+	const uint32_t ch = t->cfg.channels, max = VP_IO_MAX_SAMPLES / ch;
+	struct held *h = NULL;
+
+	if (t->hold_n) {
+		h = &t->hold[(t->hold_head + t->hold_n - 1) % t->hold_cap];
+		if (h->pos + h->n != pos || h->dtx != dtx || h->n + n > max)
+			h = NULL; /* not contiguous: a block of its own */
+	}
+	if (!h) {
+		if (t->hold_n == t->hold_cap) {
+			/* only many tiny blocks could: never write one early */
+			t->st.overrun_samples += n;
+			return;
+		}
+		h = &t->hold[(t->hold_head + t->hold_n++) % t->hold_cap];
+		memset(&h->c, 0, sizeof(h->c));
+		h->pos = pos;
+		h->ts48 = ts48;
+		h->n = 0;
+		h->dtx = dtx;
+	}
+	memcpy(h->pcm + (size_t)h->n * ch, pcm, (size_t)n * ch * sizeof(*pcm));
+	h->n += n;
+	counts_add(&h->c, c);
+}
+
+/* Place PCM at the stream's next sample, in blocks of at most 20 ms. What
+ * would land beyond the arrival clock + lead is dropped (counted) and does
+ * not advance the stream: a sender running ahead of real time catches up
+ * instead of filling the disk. */
 static void emit(struct vp_track *t, const int16_t *pcm, uint32_t frames,
 		 uint64_t ts48, const struct vp_pcm_counts *cnt)
 {
 	const uint32_t ch = t->cfg.channels, max = VP_IO_MAX_SAMPLES / ch;
+	const bool dtx = cnt->dtx_samples != 0;
 	struct vp_pcm_counts c = *cnt;
-	enum vp_timeline_src src;
+	uint64_t lim = bound(t);
 
+	if (t->next_sample >= lim) {
+		t->st.overrun_samples += frames;
+		return;
+	}
+	if (t->next_sample + frames > lim) {
+		t->st.overrun_samples += t->next_sample + frames - lim;
+		frames = (uint32_t)(lim - t->next_sample);
+	}
 	while (frames) {
 		uint32_t n = frames < max ? frames : max;
-		uint64_t since = 0, utc;
-		bool open = !t->cfg.gateh ||
-			    t->cfg.gateh(t->cfg.gate_arg, &since);
+		uint64_t since;
 
-		if (open && t->next_sample < since) {
-			/* placed before the gate reopened: drop that part */
-			if (since - t->next_sample < n)
-				n = (uint32_t)(since - t->next_sample);
-			open = false;
-		}
-		utc = vp_timeline_stream_utc(&t->tls, ts48, &src);
-
-		if (!open) {
-			t->st.gated_samples += n;
-			c.gated++;
-		} else {
-			if (!t->gate_was_open && t->st.samples)
-				vp_io_stream_break(t->io, t->cfg.idx);
-			if (vp_io_pcm(t->io, t->cfg.idx, t->next_sample, pcm,
-				      n, utc,
-				      src == VP_TIMELINE_SRC_SR
-					      ? VP_PCM_UTC_RTCP_SR
-					      : VP_PCM_UTC_ARRIVAL,
-				      &c) == 0) {
-				t->st.samples += n;
-			} else {
-				t->st.io_overflow += n;
-				vp_log_warn_every(&t->rl, 10 * VP_SEC,
-						  "track=%s io_overflow=%llu",
-						  t->id,
-						  (unsigned long long)
-							  t->st.io_overflow);
-			}
-			memset(&c, 0, sizeof(c)); /* counted once */
-		}
-		t->gate_was_open = open;
+		if (t->hold && !t->cfg.gateh(t->cfg.gate_arg, &since))
+			gated(t, n, &c); /* arrived while closed: never held */
+		else if (t->hold)
+			hold_put(t, t->next_sample, pcm, n, ts48, dtx, &c);
+		else
+			write_block(t, t->next_sample, pcm, n, ts48, dtx, &c);
+		memset(&c, 0, sizeof(c)); /* counted once */
 		t->next_sample += n;
 		ts48 += (uint64_t)n * 48000 / t->cfg.rate;
 		pcm += (size_t)n * ch;
 		frames -= n;
 	}
+	if (t->hold)
+		hold_release(t, false);
 }
 
 static uint32_t to_rate(const struct vp_track *t, uint32_t dur48)
@@ -155,83 +286,129 @@ static uint32_t to_rate(const struct vp_track *t, uint32_t dur48)
 	return (uint32_t)((uint64_t)dur48 * t->cfg.rate / 48000);
 }
 
-/* DTX (RFC 7587 §3.1): the sender stopped; the gap is silence, not loss. */
-static void emit_dtx(struct vp_track *t, uint64_t ts48, uint32_t gap48)
+/* @p frames of silence at the output rate, in pieces of the pcm buffer. */
+static void emit_zeros(struct vp_track *t, uint64_t frames, uint64_t ts48,
+		       const struct vp_pcm_counts *cnt)
 {
-	struct vp_pcm_counts c = {0};
-	uint32_t left = to_rate(t, gap48);
+	struct vp_pcm_counts c = *cnt;
 
 	memset(t->pcm, 0, sizeof(t->pcm));
-	c.dtx = 1;
-	c.dtx_samples = left;
-	t->st.dtx++;
-	t->st.dtx_samples += left;
-	while (left) {
-		uint32_t n = left < MAX_FRAME48 ? left : MAX_FRAME48;
+	while (frames) {
+		uint32_t n = frames < MAX_FRAME48 ? (uint32_t)frames
+						  : MAX_FRAME48;
 
 		emit(t, t->pcm, n, ts48, &c);
 		memset(&c, 0, sizeof(c));
+		c.dtx_samples = cnt->dtx_samples ? 1 : 0; /* still DTX */
 		ts48 += (uint64_t)n * 48000 / t->cfg.rate;
-		left -= n;
+		frames -= n;
 	}
 }
 
-/* Conceal the losses queued before this packet: the last one from this
- * packet's in-band FEC when it has some, the others (and that one without
- * FEC) by PLC. Output length is exact, so the timeline stays sample-exact. */
-static void conceal_pending(struct vp_track *t, const uint8_t *next,
-			    size_t next_len)
+/* DTX (RFC 7587 §3.1): the sender stopped; the gap is silence, not loss.
+ * The caller has checked it against the arrival clock. */
+static void emit_dtx(struct vp_track *t, uint64_t ts48, uint32_t gap48)
 {
-	for (unsigned i = 0; i < t->npend; i++) {
-		const struct pending_loss *pl = &t->pend[i];
-		bool last = i + 1 == t->npend, fec = false;
-		struct vp_pcm_counts c = {.lost = 1};
+	struct vp_pcm_counts c = {.dtx = 1, .dtx_samples = 1};
+
+	t->st.dtx++;
+	emit_zeros(t, to_rate(t, gap48), ts48, &c);
+}
+
+/* Conceal one lost packet of dur48 (any length: long spans in pieces of
+ * at most 120 ms, the decoder's limit); the last piece from next's in-band
+ * FEC when it has some. Output length is exact: the timeline stays
+ * sample-exact. */
+static void conceal_one(struct vp_track *t, uint64_t ts48, uint32_t dur48,
+			const uint8_t *next, size_t next_len)
+{
+	struct vp_pcm_counts c = {.lost = 1};
+	bool any_fec = false;
+
+	t->st.lost++;
+	while (dur48) {
+		uint32_t d = dur48 < MAX_FRAME48 ? dur48 : MAX_FRAME48;
+		bool last = d == dur48, fec = false;
 		size_t frames = 0;
 		int err;
 
 		err = vp_opus_conceal(t->dec, last ? next : NULL,
-				      last ? next_len : 0, pl->dur, t->pcm,
+				      last ? next_len : 0, d, t->pcm,
 				      MAX_FRAME48, &frames, &fec);
-		if (err || frames != to_rate(t, pl->dur)) {
+		if (err || frames != to_rate(t, d)) {
 			t->st.decode_errors++;
 			memset(t->pcm, 0, sizeof(t->pcm));
-			frames = to_rate(t, pl->dur);
+			frames = to_rate(t, d);
 		}
-		if (fec)
-			c.fec = 1;
-		else
-			c.plc = 1;
-		t->st.lost++;
-		t->st.fec += c.fec;
-		t->st.plc += c.plc;
-		emit(t, t->pcm, (uint32_t)frames, pl->ts, &c);
+		any_fec |= fec;
+		if (last) {
+			c.fec = any_fec;
+			c.plc = !any_fec;
+			t->st.fec += c.fec;
+			t->st.plc += c.plc;
+		}
+		emit(t, t->pcm, (uint32_t)frames, ts48, &c);
+		memset(&c, 0, sizeof(c));
+		ts48 += d;
+		dur48 -= d;
+	}
+}
+
+static uint64_t pending_frames(const struct vp_track *t)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < t->npend; i++)
+		sum += to_rate(t, t->pend[i].dur);
+	return sum;
+}
+
+/* Conceal the losses queued before this packet (next: its payload, for
+ * FEC), unless their span runs past the arrival clock: then the sender's
+ * timestamps jumped, and they are counted lost but not filled. */
+static void conceal_pending(struct vp_track *t, const uint8_t *next,
+			    size_t next_len)
+{
+	if (t->npend && t->next_sample + pending_frames(t) > bound(t)) {
+		t->st.lost += t->npend;
+		t->st.unfilled_samples += pending_frames(t);
+		t->npend = 0;
+		return;
+	}
+	for (unsigned i = 0; i < t->npend; i++) {
+		bool last = i + 1 == t->npend;
+
+		conceal_one(t, t->pend[i].ts, t->pend[i].dur,
+			    last ? next : NULL, last ? next_len : 0);
 	}
 	t->npend = 0;
 }
 
-static void on_packet(struct vp_track *t, const struct vp_jb_item *it)
+/* Start a run of the stream at this packet, placed by its arrival time
+ * (never backwards): the first packet, a new SSRC, a sequence restart, or
+ * timestamps that jumped further than elapsed arrival time allows. */
+static void anchor(struct vp_track *t, const struct vp_jb_item *it)
+{
+	uint64_t at = vp_timeline_sample_at(t->tls.tl, it->arrival_ns);
+
+	if (!t->st.started) {
+		t->st.started = true;
+		t->st.first_sample = at;
+		t->next_sample = at;
+	} else {
+		t->st.restarts++;
+		if (at > t->next_sample)
+			t->next_sample = at;
+	}
+	vp_timeline_stream_anchor(&t->tls, t->ssrc, it->ts, it->arrival_ns,
+				  t->next_sample);
+}
+
+static void decode_packet(struct vp_track *t, const struct vp_jb_item *it)
 {
 	struct vp_pcm_counts c = {0};
 	size_t frames = 0;
-	uint64_t pos;
 
-	if (vp_timeline_stream_place(&t->tls, t->ssrc, it->ts, it->duration,
-				     it->arrival_ns, &pos) == 0 &&
-	    (!t->st.started || t->reposition || it->resync)) {
-		/* first packet of the stream, or of a new SSRC: its place on
-		 * the timeline comes from its arrival (never backwards) */
-		if (!t->st.started) {
-			t->st.first_sample = pos;
-			t->st.started = true;
-			t->next_sample = pos;
-		} else if (pos > t->next_sample) {
-			t->next_sample = pos;
-		}
-	}
-	t->reposition = false;
-	if (it->dtx_gap)
-		emit_dtx(t, it->ts - it->dtx_gap, it->dtx_gap);
-	conceal_pending(t, it->payload, it->len);
 	if (vp_opus_decode(t->dec, it->payload, it->len, t->pcm, MAX_FRAME48,
 			   &frames) != 0 ||
 	    frames != to_rate(t, it->duration)) {
@@ -248,6 +425,33 @@ static void on_packet(struct vp_track *t, const struct vp_jb_item *it)
 		t->st.plc++;
 	}
 	emit(t, t->pcm, (uint32_t)frames, it->ts, &c);
+}
+
+static void on_packet(struct vp_track *t, const struct vp_jb_item *it)
+{
+	uint64_t fill;
+
+	if (it->arrival_ns > t->now_ns)
+		t->now_ns = it->arrival_ns;
+	fill = to_rate(t, it->dtx_gap) + pending_frames(t);
+	if (!t->st.started || t->reposition || it->resync ||
+	    (fill && t->next_sample + fill + to_rate(t, it->duration) >
+			     bound(t))) {
+		/* a jump ahead of the clock is a restart, never a fill */
+		if (t->st.started && !t->reposition && !it->resync)
+			t->st.unfilled_samples += to_rate(t, it->dtx_gap);
+		if (t->npend) {
+			t->st.lost += t->npend;
+			t->st.unfilled_samples += pending_frames(t);
+			t->npend = 0;
+		}
+		anchor(t, it);
+	} else if (it->dtx_gap) {
+		emit_dtx(t, it->ts - it->dtx_gap, it->dtx_gap);
+	}
+	t->reposition = false;
+	conceal_pending(t, it->payload, it->len);
+	decode_packet(t, it);
 }
 
 static void release_h(const struct vp_jb_item *it, void *arg)
@@ -276,6 +480,8 @@ void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq,
 
 	if (!t)
 		return;
+	if (arrival_utc_ns > t->now_ns)
+		t->now_ns = arrival_utc_ns;
 	if (t->st.ssrcs == 0 || ssrc != t->ssrc) {
 		/* a new SSRC (sender restart) continues this stream: drain
 		 * the old sequence space, start a fresh one */
@@ -317,8 +523,13 @@ void vp_track_sr(struct vp_track *t, uint32_t ssrc, uint32_t ntp_sec,
 
 void vp_track_poll(struct vp_track *t, uint64_t now_utc_ns)
 {
-	if (t && t->jb)
-		vp_jb_poll(t->jb, now_utc_ns);
+	if (!t || !t->jb)
+		return;
+	if (now_utc_ns > t->now_ns)
+		t->now_ns = now_utc_ns;
+	vp_jb_poll(t->jb, now_utc_ns);
+	if (t->hold)
+		hold_release(t, false);
 }
 
 void vp_track_flush(struct vp_track *t)
@@ -327,6 +538,8 @@ void vp_track_flush(struct vp_track *t)
 		return;
 	vp_jb_flush(t->jb);
 	conceal_pending(t, NULL, 0);
+	if (t->hold)
+		hold_release(t, true);
 }
 
 const struct vp_track_stats *vp_track_stats(const struct vp_track *t)
@@ -342,8 +555,7 @@ const struct vp_track_stats *vp_track_stats(const struct vp_track *t)
 json_t *vp_track_stats_json(const struct vp_track *t)
 {
 	const struct vp_track_stats *st = vp_track_stats(t);
-
-	return json_pack(
+	json_t *o = json_pack(
 		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 		"s:I, s:I, s:I, s:I}",
 		"id", t->id, "last_ssrc", (json_int_t)st->last_ssrc,
@@ -357,6 +569,14 @@ json_t *vp_track_stats_json(const struct vp_track *t)
 		(json_int_t)st->decode_errors, "gated_samples",
 		(json_int_t)st->gated_samples, "io_overflow",
 		(json_int_t)st->io_overflow);
+
+	/* timestamps that ran ahead of the arrival clock (DESIGN §5) */
+	json_object_set_new(o, "restarts", json_integer((json_int_t)st->restarts));
+	json_object_set_new(o, "unfilled_samples",
+			    json_integer((json_int_t)st->unfilled_samples));
+	json_object_set_new(o, "overrun_samples",
+			    json_integer((json_int_t)st->overrun_samples));
+	return o;
 }
 
 const char *vp_track_id(const struct vp_track *t)

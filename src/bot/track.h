@@ -4,6 +4,16 @@
  * the io thread. jb (reorder, loss vs DTX) -> opus (decode, FEC, PLC) ->
  * timeline (RTP ts -> samples, wall clock) -> gate check per frame -> io.
  * A new SSRC for the same source continues the same stream.
+ *
+ * Bounded by the arrival clock: nothing is placed on the timeline beyond
+ * sample_at(latest arrival or poll time) + VP_TRACK_LEAD_MS. A DTX gap or a
+ * lost span whose fill would run past that is not filled: the stream
+ * restarts at the packet's arrival time (as for a new SSRC), so a forged
+ * timestamp jump costs nothing on disk. Live (with a gate), PCM that
+ * arrives while the gate is closed is dropped at once; PCM that arrives
+ * while it is open is held until the clock has passed its timeline
+ * position, so a gate closing at sample S keeps every sample placed at or
+ * after S off the disk.
  */
 #ifndef VP_BOT_TRACK_H
 #define VP_BOT_TRACK_H
@@ -16,6 +26,11 @@
 #include <stdint.h>
 
 struct vp_track;
+
+/** How far a stream may run ahead of its arrival clock (sender clock drift,
+ *  jitter, a burst at the start): beyond it, samples are dropped (counted)
+ *  until the clock catches up. */
+#define VP_TRACK_LEAD_MS 1000
 
 /**
  * Gate check, per frame: false drops the frame (counted, never buffered).
@@ -44,6 +59,11 @@ struct vp_track_stats {
 	uint64_t samples;        /* written (or queued) to disk */
 	uint64_t gated_samples;  /* dropped because the gate was closed */
 	uint64_t io_overflow;    /* dropped because the io ring was full */
+	uint64_t restarts;       /* re-anchored on arrival time (see below) */
+	uint64_t unfilled_samples; /* DTX/loss spans beyond the arrival clock:
+				    * counted, not filled */
+	uint64_t overrun_samples;  /* placed beyond the arrival clock + lead:
+				    * dropped */
 	uint64_t first_sample;   /* timeline position of the first sample */
 	bool started;
 	unsigned ssrcs;          /* SSRCs seen (1 + restarts) */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file fuzz_sdp.c  libFuzzer target: parse an SDP, look for Opus, build
- * an answer and parse that answer again (it must always parse).
+ * an answer and parse that answer again (it must always parse); an a=ssrc
+ * shared by two m= lines is dropped from every one.
  */
 #include "protocols/sdp/sdp.h"
 #include "src/core/mem.h"
@@ -14,6 +15,22 @@
 	"01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
+
+/* after vp_sdp_drop_shared_ssrc no a=ssrc id is on two m= lines */
+static void check_shared(struct vp_sdp_session *o)
+{
+	(void)vp_sdp_drop_shared_ssrc(o);
+	for (unsigned i = 0; i < o->nmedia; i++)
+		for (unsigned j = 0; j < o->media[i].nssrc; j++)
+			for (unsigned k = i + 1; k < o->nmedia; k++)
+				for (unsigned l = 0; l < o->media[k].nssrc;
+				     l++)
+					if (o->media[k].ssrc[l] ==
+					    o->media[i].ssrc[j])
+						abort();
+	if (vp_sdp_drop_shared_ssrc(o) != 0)
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
@@ -46,6 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	}
 	vp_mem_deref(again);
 	vp_mem_deref(ans);
+	check_shared(o);
 	vp_mem_deref(o);
 	return 0;
 }

@@ -314,6 +314,15 @@ def case_revoke(tmp, rc):
           not late, "; ".join("%s %d-%d" % (m["file"], m["start_sample"],
                                             m["start_sample"] + m["samples"])
                               for m in late) + " revoke at %d" % rb)
+    # exact: the close is at its sample, not within a frame of it (track.c
+    # holds PCM until the clock has passed its place on the timeline)
+    past = [m for m in r.manifest
+            if m["start_sample"] + m["samples"] > w[0][0] and
+            m["start_sample"] < w[0][1]]
+    check("no recorded sample at or after the gate's closing sample",
+          not past, "; ".join("%s %d-%d" % (m["file"], m["start_sample"],
+                                            m["start_sample"] + m["samples"])
+                              for m in past) + " closed at %d" % w[0][0])
     traced = trace_streams(r, ["alice", "bob"])
     before = [x for x in traced["bob"] if x[4] and
               x[0]["start_sample"] < rb]

@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /** @file test_bot.c  Capture header walk, meeting folder ids and reruns. */
+#include "src/bot/bot_priv.h"
 #include "src/bot/capture.h"
 #include "src/bot/job.h"
 #include "src/bot/meeting.h"
+#include "src/bot/track.h"
+#include "src/core/clock.h"
+#include "src/core/mem.h"
 #include "tests/harness/vtest.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <pcap/dlt.h>
 #include <stdio.h>
 #include <string.h>
@@ -111,4 +117,140 @@ VTEST(bot_job_join_timeouts)
 	vp_job_free(&j);
 	VT_EQ(EBADMSG, vp_job_parse(&j, low, sizeof(low) - 1, err, sizeof(err)));
 	VT_TRUE(strstr(err, "join_timeout_s") != NULL);
+}
+
+/* A packet of SSRC 0x11223344, PT pt, with the sdes:mid extension (id 3)
+ * saying "a" when with_mid. */
+static void mk_rtp(struct vp_rtp_pkt *p, uint8_t *b, uint8_t pt,
+		   bool with_mid)
+{
+	static const uint8_t hdr[] = {0x90, 0, 0, 1, 0, 0, 0, 0,
+				      0x11, 0x22, 0x33, 0x44,
+				      0xBE, 0xDE, 0, 1, 0x30, 'a', 0, 0,
+				      0xF8, 0xFF, 0xFE};
+
+	memcpy(b, hdr, sizeof(hdr));
+	b[1] = pt;
+	if (!with_mid)
+		b[17] = 'z';
+	VT_EQ(0, vp_rtp_parse(p, b, sizeof(hdr)));
+}
+
+/* issue 10 items 4 and 12: only the m-line's Opus PT is audio; an SSRC
+ * found through the MID extension is learned, so RTCP finds it too */
+VTEST(bot_route_rtp_pt_and_mid_learning)
+{
+	struct bot *b = calloc(1, sizeof(*b));
+	struct vp_rtp_pkt p;
+	uint8_t buf[64];
+
+	VT_TRUE(b != NULL);
+	b->nmids = 1;
+	b->ext_mid = 3;
+	snprintf(b->mids[0].mid, sizeof(b->mids[0].mid), "a");
+	snprintf(b->mids[0].participant, sizeof(b->mids[0].participant),
+		 "p1");
+	b->mids[0].active = true;
+	b->mids[0].pt = 111;
+
+	mk_rtp(&p, buf, 96, true); /* e.g. VP8 on the same m-line */
+	VT_TRUE(vp_bot__route_rtp(b, &p) == NULL);
+	VT_EQ(1, b->rtp_not_opus);
+	VT_TRUE(vp_bot__mid_by_ssrc(b, 0x11223344) == NULL); /* not learned */
+
+	mk_rtp(&p, buf, 111, false); /* unknown mid, unknown SSRC */
+	VT_TRUE(vp_bot__route_rtp(b, &p) == NULL);
+	VT_EQ(1, b->rtp_unknown);
+
+	mk_rtp(&p, buf, 111, true);
+	VT_TRUE(vp_bot__route_rtp(b, &p) == &b->mids[0]);
+	VT_TRUE(vp_bot__mid_by_ssrc(b, 0x11223344) == &b->mids[0]);
+	mk_rtp(&p, buf, 111, false); /* now known by its SSRC alone */
+	VT_TRUE(vp_bot__route_rtp(b, &p) == &b->mids[0]);
+	mk_rtp(&p, buf, 0, false); /* ... but still only with the Opus PT */
+	VT_TRUE(vp_bot__route_rtp(b, &p) == NULL);
+	VT_EQ(2, b->rtp_not_opus);
+	VT_EQ(1, b->mids[0].nssrc);
+	free(b);
+}
+
+#define T0 (1700000000ULL * VP_SEC)
+
+static struct {
+	bool open;
+	uint64_t since;
+} tgate;
+
+static bool test_gate(void *arg, uint64_t *open_since)
+{
+	(void)arg;
+	*open_since = tgate.since;
+	return tgate.open;
+}
+
+static void feed(struct vp_track *t, unsigned from, unsigned to, uint64_t at)
+{
+	static const uint8_t opus[] = {0xF8, 0xFF, 0xFE, 0x01, 0x02};
+
+	for (unsigned k = from; k < to; k++)
+		vp_track_rtp(t, 7, (uint16_t)k, k * 960, opus, sizeof(opus),
+			     at);
+}
+
+/* Live: a burst runs the stream ahead of the clock. What arrives while the
+ * gate is closed is dropped at once, even though it is placed after the
+ * reopening; what arrived while open is held until the clock passes it, and
+ * what lies before the reopening is dropped then (issue 10, gate-revoke). */
+VTEST(bot_track_gate_exact_with_hold)
+{
+	struct vp_track_cfg tc = {.id = "s1", .rate = 48000, .channels = 1,
+				  .chunk_samples = 480000,
+				  .hold_ns = 200 * VP_MSEC, .gateh = test_gate};
+	struct vp_timeline tl;
+	struct vp_track *t = NULL;
+	struct vp_io *io = NULL;
+	struct vp_io_stats ios;
+	char dir[512], line[1024];
+	uint64_t total = 0;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/hold", vtest_tmpdir());
+	VT_EQ(0, mkdir(dir, 0755));
+	vp_timeline_init(&tl, 48000, T0);
+	tgate.open = true;
+	tgate.since = 0;
+	VT_EQ(0, vp_io_start(&io, dir, true));
+	VT_EQ(0, vp_track_alloc(&t, &tc, &tl, io));
+	feed(t, 0, 30, T0 + 10 * VP_MSEC);   /* 600 ms of audio at once */
+	vp_track_poll(t, T0 + 300 * VP_MSEC); /* placed 480..29280; */
+	/* written 480..13920 (frames that end by 14400), the rest held */
+	tgate.open = false;                   /* closed at 310 ms */
+	feed(t, 30, 40, T0 + 320 * VP_MSEC); /* would go at 29280..38880 */
+	tgate.open = true;                    /* reopened at 330 ms */
+	tgate.since = vp_timeline_sample_at(&tl, T0 + 330 * VP_MSEC);
+	vp_track_poll(t, T0 + 2 * VP_SEC);
+	vp_track_flush(t);
+	VT_EQ(0, vp_io_stream_close(io, 0));
+	vp_io_stop(io, &ios);
+	VT_EQ(0, ios.write_errors);
+	snprintf(line, sizeof(line), "%s/manifest.jsonl", dir);
+	f = fopen(line, "r");
+	VT_TRUE(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		json_t *j = json_loads(line, 0, NULL);
+		json_int_t s = json_integer_value(json_object_get(j,
+							"start_sample"));
+		json_int_t n = json_integer_value(json_object_get(j,
+							"samples"));
+
+		VT_TRUE(j != NULL);
+		VT_TRUE(s + n <= 14400 || s >= 15840); /* not while closed */
+		VT_TRUE(s + n <= 29280); /* nothing that arrived while closed */
+		total += (uint64_t)n;
+		json_decref(j);
+	}
+	fclose(f);
+	VT_EQ(13440 + 13440, total); /* 480..13920, 15840..29280 */
+	VT_EQ(total, vp_track_stats(t)->samples);
+	vp_mem_deref(t);
 }

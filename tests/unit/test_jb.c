@@ -511,3 +511,26 @@ VTEST(jb_start_hold_overflow_in_order)
 		VT_EQ(VP_JB_PACKET, r.it[i].kind);
 	vp_mem_deref(jb);
 }
+
+/* In the start-up hold, a packet exactly `capacity` before the highest one
+ * would share its slot: it is late, not the new start (this once lost the
+ * held packet, left the count wrong and made a flush spin forever; found
+ * by fuzz_pipeline). */
+VTEST(jb_start_hold_never_shares_a_slot)
+{
+	struct vp_jb_cfg cfg = {.capacity = 16, .hold_ns = 200 * MS,
+				.start_hold = true};
+	struct rec r = {0};
+	struct vp_jb *jb = NULL;
+
+	VT_EQ(0, vp_jb_alloc(&jb, &cfg, on_release, &r));
+	VT_EQ(0, put(jb, 1000, 16 * 960, 0));
+	VT_EQ(ETIMEDOUT, put(jb, 1000 - 16, 0, 1 * MS));
+	VT_EQ(0, put(jb, 1000 - 15, 960, 2 * MS)); /* still fits: new start */
+	vp_jb_flush(jb);
+	VT_EQ(16, r.n); /* 985, 14 lost, 1000 */
+	expect_pkt(&r, 0, 985);
+	expect_pkt(&r, 15, 1000);
+	VT_EQ(1, vp_jb_stats(jb)->late);
+	vp_mem_deref(jb);
+}

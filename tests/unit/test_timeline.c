@@ -176,3 +176,39 @@ VTEST(timeline_wall_clock_arrival_then_sr)
 	      vp_timeline_stream_utc(&s, 1060, &src));
 	VT_EQ(VP_TIMELINE_SRC_ARRIVAL, src);
 }
+
+/* a restart placed by the caller: the wall clock never goes backwards and a
+ * same-SSRC restart forgets the SR of the old run */
+VTEST(timeline_anchor_restart)
+{
+	struct vp_timeline tl;
+	struct vp_timeline_stream s;
+	enum vp_timeline_src src;
+	uint64_t pos;
+
+	vp_timeline_init(&tl, 16000, ORIGIN);
+	VT_EQ(ORIGIN + VP_SEC, vp_timeline_utc_of(&tl, 16000));
+	VT_EQ(ORIGIN + 62500, vp_timeline_utc_of(&tl, 1)); /* 62.5 us */
+	VT_EQ(16000, vp_timeline_sample_at(&tl, vp_timeline_utc_of(&tl, 16000)));
+	VT_EQ(EINVAL, vp_timeline_stream_anchor(NULL, 1, 0, 0, 0));
+	vp_timeline_stream_init(&s, &tl, 0);
+	vp_timeline_stream_place(&s, 7, 1000, 320, ORIGIN, &pos);
+	vp_timeline_stream_sr(&s, 7, 0x83AA7E80 + 1700000000U, 0, 1000);
+	vp_timeline_stream_utc(&s, 1000, &src);
+	VT_EQ(VP_TIMELINE_SRC_SR, src);
+	/* ts jumped by 1 h; placed at sample 32000 (2 s), arrived at 1 s:
+	 * its wall clock is that of sample 32000, not the earlier arrival */
+	VT_EQ(0, vp_timeline_stream_anchor(&s, 7, 1000 + 48000ULL * 3600,
+					   ORIGIN + VP_SEC, 32000));
+	VT_EQ(ORIGIN + 2 * VP_SEC,
+	      vp_timeline_stream_utc(&s, 1000 + 48000ULL * 3600, &src));
+	VT_EQ(VP_TIMELINE_SRC_ARRIVAL, src);
+	/* arrival later than the placed sample: arrival wins */
+	VT_EQ(0, vp_timeline_stream_anchor(&s, 7, 5, ORIGIN + 9 * VP_SEC, 0));
+	VT_EQ(ORIGIN + 9 * VP_SEC, vp_timeline_stream_utc(&s, 5, NULL));
+	/* a new SSRC keeps an SR of that SSRC that came first */
+	vp_timeline_stream_sr(&s, 8, 0x83AA7E80 + 1700000100U, 0, 77);
+	VT_EQ(0, vp_timeline_stream_anchor(&s, 8, 77, ORIGIN, 0));
+	VT_EQ(ORIGIN + 100 * VP_SEC, vp_timeline_stream_utc(&s, 77, &src));
+	VT_EQ(VP_TIMELINE_SRC_SR, src);
+}
