@@ -91,8 +91,11 @@ static void publish(struct vp_worker *w, struct vp_worker_slot *s)
 	struct vp_sched_fleet_result res = {
 		.worker = w->cfg->name,
 		.outcome = s->outcome ? s->outcome : "failed",
-		.exit_code = WIFEXITED(s->status) ? WEXITSTATUS(s->status) : -1,
-		.signal = WIFSIGNALED(s->status) ? WTERMSIG(s->status) : 0,
+		.exit_code = s->pid && WIFEXITED(s->status)
+				     ? WEXITSTATUS(s->status)
+				     : -1, /* -1: never ran, or a signal */
+		.signal = s->pid && WIFSIGNALED(s->status) ? WTERMSIG(s->status)
+							  : 0,
 		.reason = s->reason,
 		.out = s->out,
 		.log = s->log_path,

@@ -27,7 +27,7 @@ static int usage(const char *msg)
 		"[--grace S] [--prefix P]\n"
 		"       vpbot-sched submit --redis URL JOB.json [--meeting ID] "
 		"[--instance I] [--window S] [--load N] [--prefix P]\n"
-		"       vpbot-sched fleet --redis URL [--json] [--prefix P]\n",
+		"       vpbot-sched fleet --redis URL [--json|--results] [--prefix P]\n",
 		msg);
 	return 64;
 }
@@ -276,17 +276,40 @@ static void print_table(json_t *st)
 	       json_integer_value(json_object_get(st, "pending")));
 }
 
+/* --results: every outcome so far, one JSON object per line */
+static int print_results(struct vp_sched_redis *r, const char *pfx)
+{
+	char last[48] = "0";
+	json_t *arr, *o;
+	size_t i, n;
+	int e;
+
+	do {
+		e = vp_sched_fleet_results(r, pfx, last, 500, &arr);
+		if (e)
+			return e;
+		n = json_array_size(arr);
+		json_array_foreach(arr, i, o) {
+			json_dumpf(o, stdout, JSON_COMPACT);
+			printf("\n");
+		}
+		json_decref(arr);
+	} while (n);
+	return 0;
+}
+
 int vp_sched_fleet_main(int argc, char **argv)
 {
 	static const struct option o[] = {
 		{ "redis", 1, 0, 'r' },
 		{ "json", 0, 0, 'j' },
 		{ "prefix", 1, 0, 'p' },
+		{ "results", 0, 0, 'R' },
 		{ 0, 0, 0, 0 },
 	};
 	struct vp_sched_redis *r = NULL;
 	const char *url = NULL, *pfx = "vpbot";
-	bool as_json = false;
+	bool as_json = false, results = false;
 	json_t *st = NULL;
 	char err[256];
 	int c, e;
@@ -299,6 +322,8 @@ int vp_sched_fleet_main(int argc, char **argv)
 			as_json = true;
 		else if (c == 'p')
 			pfx = optarg;
+		else if (c == 'R')
+			results = true;
 		else
 			return usage("bad option");
 	}
@@ -306,6 +331,11 @@ int vp_sched_fleet_main(int argc, char **argv)
 		return usage("fleet needs --redis URL");
 	if (vp_sched_redis_alloc(&r, url, err, sizeof(err)))
 		return usage(err);
+	if (results) {
+		e = print_results(r, pfx);
+		vp_mem_deref(r);
+		return e ? 75 : 0;
+	}
 	e = vp_sched_fleet_status(r, pfx, &st);
 	vp_mem_deref(r);
 	if (e) {
