@@ -5,6 +5,8 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +236,30 @@ static void mark_down(struct vp_sched_redis *r, const char *why)
 							   : r->backoff_ms * 2;
 }
 
+/* hiredis writes with write(): a peer that closed the socket would raise
+ * SIGPIPE. Block it around the call and swallow the one we caused (the
+ * way libcurl does), so the caller's signal disposition does not matter. */
+static redisReply *command_nopipe(redisContext *c, int argc,
+				  const char **argv)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, old, pending;
+	redisReply *rep;
+	bool was_pending;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
+	rep = redisCommandArgv(c, argc, argv, NULL);
+	if (!rep && !was_pending)
+		while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+			;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rep;
+}
+
 /* AUTH from the environment, then SELECT; both on the fresh link. */
 static int greet(struct vp_sched_redis *r)
 {
@@ -242,7 +268,9 @@ static int greet(struct vp_sched_redis *r)
 	char db[16];
 
 	if (pw && pw[0]) {
-		rep = redisCommand(r->c, "AUTH %s", pw);
+		const char *av[2] = { "AUTH", pw };
+
+		rep = command_nopipe(r->c, 2, av);
 		if (!rep || rep->type == REDIS_REPLY_ERROR) {
 			/* the password itself is never logged */
 			VP_FLEET_ERR("redis AUTH refused");
@@ -252,8 +280,10 @@ static int greet(struct vp_sched_redis *r)
 		freeReplyObject(rep);
 	}
 	if (r->addr.db) {
+		const char *av[2] = { "SELECT", db };
+
 		snprintf(db, sizeof(db), "%d", r->addr.db);
-		rep = redisCommand(r->c, "SELECT %s", db);
+		rep = command_nopipe(r->c, 2, av);
 		if (!rep || rep->type == REDIS_REPLY_ERROR) {
 			freeReplyObject(rep);
 			return ECONNRESET;
@@ -307,7 +337,7 @@ int vp_sched_redis_cmd(struct vp_sched_redis *r, redisReply **replyp,
 		return EINVAL;
 	if (!r->c && (e = connect_now(r)))
 		return e;
-	rep = redisCommandArgv(r->c, argc, argv, NULL);
+	rep = command_nopipe(r->c, argc, argv);
 	if (!rep) {
 		/* REDIS_ERR_IO/EOF/timeout: the context is unusable now */
 		char why[128];
