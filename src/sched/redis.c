@@ -217,10 +217,13 @@ void vp_sched_redis_set_timeout(struct vp_sched_redis *r, int ms)
 		redisSetTimeout(r->c, tv);
 }
 
-static void mark_down(struct vp_sched_redis *r, const char *why)
+static void mark_down(struct vp_sched_redis *r, const char *reason)
 {
 	int64_t now = vp_sched_redis_now_ms();
+	char why[128];
 
+	/* reason may point into r->c, freed below */
+	snprintf(why, sizeof(why), "%s", reason);
 	if (r->c) {
 		redisFree(r->c);
 		r->c = NULL;
