@@ -220,6 +220,12 @@ static int start(struct bot *b)
 	meeting_id(b, id, sizeof(id));
 	vp_log_set_bot(id);
 	err = vp_meeting_open(&b->m, c->out, id, NULL);
+	if (err == EWOULDBLOCK) {
+		vp_bot__fail(b, VP_EXIT_CANTCREAT, "another vpbot is already "
+			     "in meeting %s (its folder %s/%s is locked); "
+			     "not joining twice", id, c->out, id);
+		return err;
+	}
 	if (err) {
 		vp_bot__fail(b, VP_EXIT_SOFTWARE, "cannot use %s/%s: %s",
 			     c->out, id, strerror(err));

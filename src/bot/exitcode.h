@@ -9,6 +9,7 @@ enum vp_exit {
 	VP_EXIT_DATAERR = 65,     /* job, settings, facts or capture invalid */
 	VP_EXIT_UNAVAILABLE = 69, /* permanent: no such room, denied, pin */
 	VP_EXIT_SOFTWARE = 70,    /* internal error */
+	VP_EXIT_CANTCREAT = 73,   /* meeting folder locked: another bot has it */
 	VP_EXIT_TEMPFAIL = 75,    /* transient: unreachable, dropped: retry */
 	VP_EXIT_NOPERM = 77,      /* not recorded: policy/consent kept it shut */
 };

@@ -2,6 +2,7 @@
 /** @file meeting.c  The meeting folder, reruns into it, meeting.json. */
 #define VP_LOG_MODULE "meeting"
 #include "src/bot/meeting.h"
+#include "src/bot/meeting_lock.h"
 
 #include "media/pcm/pcm.h"
 #include "src/bot/io_thread.h"
@@ -109,8 +110,11 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 	    sizeof(m->dir))
 		return ENAMETOOLONG;
 	err = vp_fs_mkdir_p(m->dir);
+	if (!err)
+		err = vp_meeting_lock(&m->lock_fd, m->dir);
 	if (err)
 		return err;
+	m->locked = true;
 	err = vp_pcm_recover(m->dir, &recovered);
 	if (err)
 		vp_log_warn("recovering %s: %s", m->dir, strerror(err));
@@ -184,6 +188,9 @@ int vp_meeting_save(struct vp_meeting *m)
 
 void vp_meeting_close(struct vp_meeting *m)
 {
+	if (m->locked)
+		vp_meeting_unlock(&m->lock_fd);
+	m->locked = false;
 	json_decref(m->doc);
 	m->doc = NULL;
 }

@@ -10,6 +10,7 @@
 #define VP_BOT_MEETING_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vp_meeting {
@@ -19,6 +20,8 @@ struct vp_meeting {
 	unsigned run;     /* 1 for the first run into this folder */
 	unsigned next_stream; /* stream ids continue across runs: s1, s2… */
 	struct vp_io *io; /* set: saves go through the io thread */
+	int lock_fd;      /* holds the folder's flock (meeting_lock.h) */
+	bool locked;      /* lock_fd is valid */
 };
 
 struct vp_io;
@@ -36,7 +39,9 @@ int vp_meeting_id_check(const char *id);
 /**
  * Create or reopen OUT/ID: recover chunks a crashed run left behind
  * (*.wav.tmp), continue stream numbering, write meeting.json.
- * @return 0, EINVAL (bad id), or an errno from mkdir/open
+ * Takes the folder's exclusive lock first (meeting_lock.h).
+ * @return 0, EINVAL (bad id), EWOULDBLOCK (another bot has the folder),
+ *         or an errno from mkdir/open
  */
 int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 		    const char *err_ctx);

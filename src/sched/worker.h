@@ -60,4 +60,10 @@ int vp_sched_submit_main(int argc, char **argv);
 /** `vpbot-sched fleet --redis URL [--json]`: the fleet from Redis. */
 int vp_sched_fleet_main(int argc, char **argv);
 
+/**
+ * The fleet's subcommands of vpbot-sched: worker, exec-bot, submit, fleet.
+ * @return a process exit code, or -1 if argv[1] is none of them
+ */
+int vp_sched_fleet_cli(int argc, char **argv);
+
 #endif

@@ -352,3 +352,25 @@ int vp_sched_fleet_main(int argc, char **argv)
 	json_decref(st);
 	return 0;
 }
+
+int vp_sched_fleet_cli(int argc, char **argv)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (argc < 2)
+		return -1;
+	if (!strcmp(argv[1], "exec-bot"))
+		return vp_sched_worker_exec_bot(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "submit"))
+		return vp_sched_submit_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "fleet"))
+		return vp_sched_fleet_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "worker"))
+		return -1;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return 70;
+	self[n] = '\0';
+	return vp_sched_worker_main(argc - 1, argv + 1, self);
+}

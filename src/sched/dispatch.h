@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file dispatch.h  How a job reaches a bot. The lifecycle loop (loop.c)
+ * decides what runs and when; a dispatcher only starts, signals and
+ * reports the end of bots. One file per dispatcher:
+ *   dispatch_local.c  posix_spawn `vpbot run JOB.json` on this machine
+ *   (later: a Redis Streams dispatcher, XADD + a result stream)
+ * A handle names one started bot (the local one: its pid, which is also
+ * its process group).
+ */
+#ifndef VP_SCHED_DISPATCH_H
+#define VP_SCHED_DISPATCH_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+/** A bot ended: code is its exit code (or -1), sig the signal that
+ *  killed it (or 0). */
+typedef void(vp_sched_exit_h)(int64_t handle, int code, int sig, void *arg);
+
+struct vp_sched_dispatch;
+
+struct vp_sched_dispatch_ops {
+	const char *name;
+	/** Start a bot for meeting id with this job document (the loop
+	 *  fills invite, meeting, settings, limits; the dispatcher adds
+	 *  "events"). @return 0 and *handle, or an errno */
+	int (*start)(struct vp_sched_dispatch *d, const char *id,
+		     json_t *job, int64_t *handle);
+	/** Report every bot that ended since the last call. */
+	void (*reap)(struct vp_sched_dispatch *d, vp_sched_exit_h *h,
+		     void *arg);
+	/** Ask a bot to leave (SIGTERM: it leaves politely, exits 0). */
+	int (*stop)(struct vp_sched_dispatch *d, int64_t handle);
+	void (*destroy)(struct vp_sched_dispatch *d);
+};
+
+struct vp_sched_dispatch {
+	const struct vp_sched_dispatch_ops *ops;
+};
+
+/**
+ * The local dispatcher: jobs, event and log files in JOBDIR (mode 0700;
+ * job files 0600, written tmp + fsync + rename), bots started with
+ * posix_spawn in their own process group, stdout/stderr to JOBDIR/ID.log,
+ * events to JOBDIR/ID.events.jsonl.
+ * @return 0, or an errno of mkdir
+ */
+int vp_sched_dispatch_local(struct vp_sched_dispatch **dp, const char *vpbot,
+			    const char *jobdir);
+
+#endif

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file ics.c  One calendar's text -> meeting instances in a window
+ * (libical: RFC 5545 parsing, VTIMEZONE/TZID, RRULE/RDATE/EXDATE expansion
+ * by icalcomponent_foreach_recurrence()).
+ *
+ * An instance is a master's occurrence, unless a VEVENT with the same UID
+ * and a RECURRENCE-ID equal to that occurrence's start overrides it
+ * (RFC 5545 §3.8.4.4): then the override is the instance, at its own
+ * DTSTART (a moved occurrence keeps its id: the id is built from the
+ * original start).
+ */
+#include "src/sched/sched_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct ev {
+	icalcomponent *c;
+	const char *uid;
+	int64_t rid; /* RECURRENCE-ID in UTC; 0 for a master */
+	unsigned line;
+};
+
+struct parse {
+	struct vp_sched_list *out;
+	const struct vp_sched_parse_opt *opt;
+	struct vp_sched_parse_stats *st;
+	struct ev *evs;
+	size_t nev;
+	const struct ev *master; /* during expansion */
+	unsigned count;		 /* instances of this master */
+	int err;
+};
+
+static void problem(struct vp_sched_parse_stats *st, unsigned line,
+		    const char *fmt, const char *what)
+{
+	if (st->first_problem[0])
+		return;
+	snprintf(st->first_problem, sizeof(st->first_problem), "line %u: ",
+		 line);
+	snprintf(st->first_problem + strlen(st->first_problem),
+		 sizeof(st->first_problem) - strlen(st->first_problem), fmt,
+		 what);
+}
+
+/* Physical line numbers of each BEGIN:VEVENT, in document order: libical
+ * keeps no positions, so a problem is named by its event's first line. */
+static unsigned *vevent_lines(const char *t, size_t len, size_t *n)
+{
+	unsigned *v = NULL, line = 1;
+	size_t cap = 0;
+
+	*n = 0;
+	for (size_t i = 0; i < len; line++) {
+		const char *nl = memchr(t + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - t) : len;
+
+		if (e - i >= 12 && !strncasecmp(t + i, "BEGIN:VEVENT", 12)) {
+			if (*n == cap) {
+				unsigned *nv;
+
+				cap = cap ? cap * 2 : 64;
+				nv = realloc(v, cap * sizeof(*v));
+				if (!nv)
+					break;
+				v = nv;
+			}
+			v[(*n)++] = line;
+		}
+		i = e + 1;
+	}
+	return v;
+}
+
+static int64_t utc_of(struct icaltimetype t)
+{
+	if (icaltime_is_null_time(t))
+		return 0;
+	return (int64_t)icaltime_as_timet_with_zone(
+		t, t.zone ? t.zone : icaltimezone_get_utc_timezone());
+}
+
+/* RECURRENCE-ID in UTC: icalcomponent_get_recurrenceid() drops its
+ * TZID, so resolve it against the calendar's VTIMEZONEs like DTSTART. */
+static int64_t rid_utc(icalcomponent *c)
+{
+	icalproperty *p =
+		icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
+
+	if (!p)
+		return 0;
+	return utc_of(icalproperty_get_datetime_with_component(p, c));
+}
+
+static const struct ev *override_for(const struct parse *p, const char *uid,
+				     int64_t start)
+{
+	for (size_t i = 0; i < p->nev; i++)
+		if (p->evs[i].rid && p->evs[i].rid == start &&
+		    !strcmp(p->evs[i].uid, uid))
+			return &p->evs[i];
+	return NULL;
+}
+
+static void add(struct parse *p, const struct ev *e, int64_t start,
+		int64_t end, int64_t orig)
+{
+	struct vp_sched_meeting *m;
+	struct icaltimetype ds = icalcomponent_get_dtstart(e->c);
+
+	if (end <= p->opt->from && !(end == start && start >= p->opt->from))
+		return;
+	if (start >= p->opt->to)
+		return;
+	m = calloc(1, sizeof(*m));
+	if (!m || !(m->uid = strdup(e->uid))) {
+		free(m);
+		p->err = ENOMEM;
+		return;
+	}
+	m->start = start;
+	m->end = end > start ? end : start;
+	m->orig_start = orig;
+	m->all_day = ds.is_date;
+	m->line = e->line;
+	vp_sched_meeting_id(m->id, sizeof(m->id), e->uid, orig);
+	if (vp_sched__event_fill(m, e->c, p->opt)) {
+		vp_sched_meeting_free(m);
+		p->err = ENOMEM;
+		return;
+	}
+	p->st->instances++;
+	if (vp_sched_list_merge(p->out, m))
+		p->err = ENOMEM;
+}
+
+static void on_occurrence(icalcomponent *c, struct icaltime_span *span,
+			  void *arg)
+{
+	struct parse *p = arg;
+	int64_t s = (int64_t)span->start;
+
+	(void)c;
+	if (p->err || ++p->count > p->opt->max_instances)
+		return;
+	if (override_for(p, p->master->uid, s))
+		return; /* the override is its own instance */
+	add(p, p->master, s, (int64_t)span->end, s);
+}
+
+static void expand(struct parse *p, const struct ev *e)
+{
+	icalcomponent *c = e->c;
+	struct icaltimetype ds = icalcomponent_get_dtstart(c);
+	struct icaltimetype de = icalcomponent_get_dtend(c);
+	int64_t s = utc_of(ds), end = utc_of(de);
+
+	if (e->rid) { /* an overridden occurrence, at its own time */
+		add(p, e, s, end, e->rid);
+		return;
+	}
+	if (!icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY) &&
+	    !icalcomponent_get_first_property(c, ICAL_RDATE_PROPERTY)) {
+		/* a single event: its id is the UID alone, so moving it
+		 * reschedules the same meeting */
+		if (!override_for(p, e->uid, s))
+			add(p, e, s, end, 0);
+		return;
+	}
+	p->master = e;
+	p->count = 0;
+	/* a long meeting that began before the window still overlaps it */
+	icalcomponent_foreach_recurrence(
+		c, icaltime_from_timet_with_zone((time_t)(p->opt->from - 1), 0,
+						 icaltimezone_get_utc_timezone()),
+		icaltime_from_timet_with_zone((time_t)p->opt->to, 0,
+					      icaltimezone_get_utc_timezone()),
+		on_occurrence, p);
+	if (p->count > p->opt->max_instances)
+		problem(p->st, e->line, "%s: more instances than the cap; "
+			"the rest dropped", "RRULE");
+}
+
+/* Count the lines libical could not read (X-LIC-ERROR) in c. */
+static void lic_errors(struct parse *p, icalcomponent *c, unsigned line)
+{
+	icalproperty *x;
+
+	for (x = icalcomponent_get_first_property(c, ICAL_XLICERROR_PROPERTY);
+	     x; x = icalcomponent_get_next_property(c, ICAL_XLICERROR_PROPERTY)) {
+		const char *msg = icalproperty_get_xlicerror(x);
+
+		/* an empty value (Google's "LOCATION:") is no problem */
+		if (msg && !strncmp(msg, "No value for ", 13))
+			continue;
+		p->st->warnings++;
+		problem(p->st, line, "in the event starting here: %s",
+			msg ? msg : "unreadable line");
+	}
+}
+
+/* Collect the VEVENTs of one VCALENDAR with their UID and line. */
+static int collect(struct parse *p, icalcomponent *cal, const unsigned *lines,
+		   size_t nlines, size_t *k)
+{
+	icalcomponent *c;
+
+	for (c = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+	     c; c = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
+		unsigned line = *k < nlines ? lines[*k] : 0;
+		struct icaltimetype ds = icalcomponent_get_dtstart(c);
+		struct ev *e;
+
+		(*k)++;
+		p->st->events++;
+		lic_errors(p, c, line);
+		if (!icalcomponent_get_uid(c) || icaltime_is_null_time(ds)) {
+			p->st->dropped++;
+			problem(p->st, line, "%s", "event without UID or "
+				"DTSTART dropped");
+			continue;
+		}
+		e = &p->evs[p->nev++];
+		e->c = c;
+		e->uid = icalcomponent_get_uid(c);
+		e->line = line;
+		e->rid = rid_utc(c);
+	}
+	return 0;
+}
+
+static size_t count_events(icalcomponent *root)
+{
+	size_t n = 0;
+	icalcomponent *cal = root;
+	bool xroot = icalcomponent_isa(root) == ICAL_XROOT_COMPONENT;
+
+	if (xroot)
+		cal = icalcomponent_get_first_component(root,
+							ICAL_VCALENDAR_COMPONENT);
+	for (; cal; cal = xroot ? icalcomponent_get_next_component(
+				    root, ICAL_VCALENDAR_COMPONENT) : NULL)
+		n += (size_t)icalcomponent_count_components(
+			cal, ICAL_VEVENT_COMPONENT);
+	return n;
+}
+
+static bool starts_like_ics(const char *t, size_t len)
+{
+	if (len >= 3 && !memcmp(t, "\xef\xbb\xbf", 3)) { /* UTF-8 BOM */
+		t += 3;
+		len -= 3;
+	}
+	while (len && (*t == ' ' || *t == '\r' || *t == '\n' || *t == '\t')) {
+		t++;
+		len--;
+	}
+	return len >= 15 && !strncasecmp(t, "BEGIN:VCALENDAR", 15);
+}
+
+static int parse_root(struct parse *p, icalcomponent *root, const char *text,
+		      size_t len)
+{
+	icalcomponent *cal = root;
+	bool xroot = icalcomponent_isa(root) == ICAL_XROOT_COMPONENT;
+	size_t nlines, k = 0, n = count_events(root);
+	unsigned *lines = vevent_lines(text, len, &nlines);
+
+	p->evs = calloc(n ? n : 1, sizeof(*p->evs));
+	if (!p->evs) {
+		free(lines);
+		return ENOMEM;
+	}
+	if (xroot)
+		cal = icalcomponent_get_first_component(root,
+							ICAL_VCALENDAR_COMPONENT);
+	for (; cal; cal = xroot ? icalcomponent_get_next_component(
+				    root, ICAL_VCALENDAR_COMPONENT) : NULL) {
+		lic_errors(p, cal, 1);
+		collect(p, cal, lines, nlines, &k);
+	}
+	for (size_t i = 0; i < p->nev && !p->err; i++)
+		expand(p, &p->evs[i]);
+	free(lines);
+	free(p->evs);
+	return p->err;
+}
+
+int vp_sched_ics_parse(struct vp_sched_list *out, const char *text,
+		       size_t len, const struct vp_sched_parse_opt *opt,
+		       struct vp_sched_parse_stats *st, char *err,
+		       size_t errsz)
+{
+	struct parse p = {.out = out, .opt = opt, .st = st};
+	icalcomponent *root;
+	char *z;
+	int e;
+
+	memset(st, 0, sizeof(*st));
+	if (!starts_like_ics(text, len)) {
+		snprintf(err, errsz, "line 1: not an iCalendar "
+			 "(BEGIN:VCALENDAR expected)");
+		return EBADMSG;
+	}
+	if (memchr(text, '\0', len)) {
+		snprintf(err, errsz, "a NUL byte in the calendar");
+		return EBADMSG;
+	}
+	z = strndup(text, len);
+	if (!z)
+		return ENOMEM;
+	icalerror_set_errors_are_fatal(0);
+	root = icalparser_parse_string(z);
+	free(z);
+	if (!root || (icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT &&
+		      icalcomponent_isa(root) != ICAL_XROOT_COMPONENT)) {
+		if (root)
+			icalcomponent_free(root);
+		snprintf(err, errsz, "line 1: not an iCalendar (libical "
+			 "found no VCALENDAR)");
+		return EBADMSG;
+	}
+	e = parse_root(&p, root, text, len);
+	icalcomponent_free(root);
+	return e;
+}

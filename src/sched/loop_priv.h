@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/** @file loop_priv.h  Shared by loop.c and loop_scan.c. */
+#ifndef VP_SCHED_LOOP_PRIV_H
+#define VP_SCHED_LOOP_PRIV_H
+
+#include "src/sched/config.h"
+#include "src/sched/dispatch.h"
+#include "src/sched/sched.h"
+#include "src/sched/source.h"
+#include "src/sched/state.h"
+
+#define MAX_KIDS 4096
+
+/** A bot this scheduler started (the dispatcher's handle). */
+struct kid {
+	char id[112];
+	int64_t handle;
+};
+
+struct loop {
+	const struct vp_sched_cfg *cfg;
+	struct vp_sched_state *st;
+	struct vp_sched_dispatch *disp;
+	struct vp_sched_feed *feeds;
+	struct vp_sched_list cur; /**< the last scan's meetings */
+	struct vp_settings *settings;
+	char owner[64];
+	int64_t now, next_scan, beat;
+	struct kid kids[MAX_KIDS];
+	size_t nkids;
+};
+
+/** The state a meeting starts in for this decision. */
+const char *vp_sched__initial(const struct vp_sched_meeting *m,
+			      const struct vp_policy_decision *d);
+/** Scan, decide, record; withdraw and reschedule (loop_scan.c). */
+void vp_sched__scan(struct loop *l);
+/** SIGTERM a running meeting's bot and remember why. */
+void vp_sched__stop_bot(struct loop *l, const struct vp_sched_row *r,
+			const char *why);
+/** A bot of meeting id ended (code or signal). */
+void vp_sched__ended(struct loop *l, const char *id, int code, int sig);
+
+#endif
