@@ -266,6 +266,11 @@ static int cmd_status(int argc, char **argv)
 	}
 	if (!rc && !st.n && !st.js)
 		printf("no meetings\n");
+	if (!rc && c.dispatch) { /* the fleet, from Redis (docs/fleet.md) */
+		if (!st.js)
+			printf("\nfleet (%s):\n", "redis");
+		rc = vp_sched_fleet_print(c.dispatch, NULL, st.js, true);
+	}
 	vp_sched_state_close(db);
 	vp_sched_cfg_free(&c);
 	return rc;

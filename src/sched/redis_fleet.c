@@ -22,20 +22,23 @@ static const char LUA_DISPATCH[] =
 	"local f = {} for i = 3, #ARGV do f[#f + 1] = ARGV[i] end "
 	"return redis.call('XADD', KEYS[2], '*', unpack(f))";
 
-/* Refresh our pending entries (KEYS: jobs, run keys…; ARGV: group, me,
- * lease_ms, ids…). XCLAIM … JUSTID resets the idle time without counting
- * a delivery; an entry another consumer owns now is reported lost. */
+/* Refresh our pending entries (KEYS: jobs, n run keys, n stop keys;
+ * ARGV: group, me, lease_ms, n ids). XCLAIM … JUSTID resets the idle time
+ * without counting a delivery; an entry another consumer owns now is
+ * reported lost (its index), a stop request as -(index + 1). */
 static const char LUA_TOUCH[] =
-	"local lost = {} "
-	"for i = 4, #ARGV do "
-	" local id = ARGV[i] "
+	"local out = {} local n = #ARGV - 3 "
+	"for i = 1, n do "
+	" local id = ARGV[i + 3] "
 	" local p = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1) "
 	" if #p == 1 and p[1][2] == ARGV[2] then "
 	"  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id, 'JUSTID') "
-	"  if redis.call('GET', KEYS[i - 2]) == ARGV[2] then "
-	"   redis.call('PEXPIRE', KEYS[i - 2], ARGV[3]) end "
-	" else lost[#lost + 1] = i - 4 end "
-	"end return lost";
+	"  if redis.call('GET', KEYS[i + 1]) == ARGV[2] then "
+	"   redis.call('PEXPIRE', KEYS[i + 1], ARGV[3]) end "
+	"  if redis.call('EXISTS', KEYS[i + 1 + n]) == 1 then "
+	"   out[#out + 1] = -i end "
+	" else out[#out + 1] = i - 1 end "
+	"end return out";
 
 /* Run lease (KEYS: run key; ARGV: me, ms): take it if free, renew if ours */
 static const char LUA_LEASE[] =
@@ -400,22 +403,22 @@ out:
 int vp_sched_fleet_touch(struct vp_sched_redis *r, const char *pfx,
 			 const char *me, const char *const *ids,
 			 const char *const *meetings, size_t n,
-			 int64_t lease_ms, uint64_t *lost)
+			 int64_t lease_ms, uint64_t *lost, uint64_t *stop)
 {
-	const char *v[4 + 2 * 64 + 4];
-	char jobs[128], keys[64][192], ms[24], nk[16];
+	const char *v[4 + 3 * 64 + 4];
+	char jobs[128], keys[64][192], skeys[64][192], ms[24], nk[16];
 	redisReply *rep = NULL;
 	size_t i;
 	int c = 0, e;
 
-	*lost = 0;
+	*lost = *stop = 0;
 	if (n > 64)
 		return EINVAL;
 	if (!n)
 		return 0;
 	snprintf(jobs, sizeof(jobs), "%s:jobs", pfx);
 	snprintf(ms, sizeof(ms), "%" PRId64, lease_ms);
-	snprintf(nk, sizeof(nk), "%zu", n + 1);
+	snprintf(nk, sizeof(nk), "%zu", 2 * n + 1);
 	v[c++] = "EVAL";
 	v[c++] = LUA_TOUCH;
 	v[c++] = nk;
@@ -424,6 +427,11 @@ int vp_sched_fleet_touch(struct vp_sched_redis *r, const char *pfx,
 		snprintf(keys[i], sizeof(keys[i]), "%s:run:%s", pfx,
 			 meetings[i]);
 		v[c++] = keys[i];
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(skeys[i], sizeof(skeys[i]), "%s:stop:%s", pfx,
+			 meetings[i]);
+		v[c++] = skeys[i];
 	}
 	v[c++] = VP_FLEET_GROUP;
 	v[c++] = me;
@@ -434,11 +442,16 @@ int vp_sched_fleet_touch(struct vp_sched_redis *r, const char *pfx,
 	if (e == EPROTO)
 		VP_FLEET_WARN("redis touch: %s", rep->str);
 	if (!e && rep->type == REDIS_REPLY_ARRAY)
-		for (i = 0; i < rep->elements; i++)
-			if (rep->element[i]->type == REDIS_REPLY_INTEGER &&
-			    rep->element[i]->integer >= 0 &&
-			    rep->element[i]->integer < 64)
-				*lost |= 1ull << rep->element[i]->integer;
+		for (i = 0; i < rep->elements; i++) {
+			long long x = rep->element[i]->integer;
+
+			if (rep->element[i]->type != REDIS_REPLY_INTEGER)
+				continue;
+			if (x >= 0 && x < 64)
+				*lost |= 1ull << x;
+			else if (x < 0 && x >= -64)
+				*stop |= 1ull << (-x - 1);
+		}
 	freeReplyObject(rep);
 	return e;
 }
@@ -574,4 +587,19 @@ int vp_sched_fleet_leave(struct vp_sched_redis *r, const char *pfx,
 	argf(&a, "%s:workers", pfx);
 	arg(&a, me);
 	return e ? e : vp_sched_redis_do(r, a.n, a.v);
+}
+
+int vp_sched_fleet_request_stop(struct vp_sched_redis *r, const char *pfx,
+				const char *meeting)
+{
+	struct argv a = { .n = 0 };
+	char key[192];
+
+	snprintf(key, sizeof(key), "%s:stop:%s", pfx, meeting);
+	arg(&a, "SET");
+	arg(&a, key);
+	arg(&a, "1");
+	arg(&a, "EX");
+	arg(&a, "86400");
+	return vp_sched_redis_do(r, a.n, a.v);
 }

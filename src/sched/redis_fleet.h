@@ -6,6 +6,7 @@
  *   P:results         stream of outcomes (capped ~100000)
  *   P:claim:M:I       SET NX EX: meeting M instance I was dispatched once
  *   P:run:M           lease: the worker whose bot is in meeting M (PX)
+ *   P:stop:M          a scheduler asks the worker of meeting M to stop it
  *   P:worker:NAME     hash: name, capacity, load, running, updated_ms (PX)
  *   P:workers         zset NAME -> last heartbeat (ms), for `status`
  *
@@ -87,11 +88,17 @@ int vp_sched_fleet_take(struct vp_sched_redis *r, const char *pfx,
 /**
  * Keep our pending entries fresh (idle 0) and their run leases alive.
  * @param lost  set to a bit per entry no longer ours (max 64 entries)
+ * @param stop  set to a bit per entry whose meeting a scheduler asked to
+ *              stop (cancelled: vp_sched_fleet_request_stop())
  */
 int vp_sched_fleet_touch(struct vp_sched_redis *r, const char *pfx,
 			 const char *me, const char *const *ids,
 			 const char *const *meetings, size_t n,
-			 int64_t lease_ms, uint64_t *lost);
+			 int64_t lease_ms, uint64_t *lost, uint64_t *stop);
+
+/** Ask whichever worker runs meeting's bot to stop it (P:stop:M, 1 day). */
+int vp_sched_fleet_request_stop(struct vp_sched_redis *r, const char *pfx,
+				const char *meeting);
 
 /** Take (or renew) the run lease of a meeting. @param got false if held */
 int vp_sched_fleet_lease(struct vp_sched_redis *r, const char *pfx,

@@ -192,6 +192,8 @@ static void admit(struct vp_worker *w, struct vp_worker_slot *s,
 	try_start(w, s);
 }
 
+static void on_signals(struct vp_worker *w, int sfd);
+
 static void take(struct vp_worker *w, int64_t now)
 {
 	struct vp_worker_slot *s = free_slot(w);
@@ -225,6 +227,15 @@ static void take(struct vp_worker *w, int64_t now)
 			 s->job.deliveries);
 		return;
 	}
+	on_signals(w, w->sfd); /* SIGTERM during the blocking read */
+	if (w->draining) {
+		s->state = VP_SLOT_EXITED;
+		s->outcome = "requeued";
+		s->requeue = s->job.attempt;
+		snprintf(s->reason, sizeof(s->reason),
+			 "taken as the worker began to drain");
+		return;
+	}
 	admit(w, s, reclaim);
 }
 
@@ -234,7 +245,7 @@ static void beat(struct vp_worker *w)
 	const char *ids[64], *ms[64];
 	struct vp_worker_slot *map[64];
 	json_t *run = json_array();
-	uint64_t lost = 0;
+	uint64_t lost = 0, stop = 0;
 	size_t n = 0, i;
 	char *rs;
 
@@ -261,9 +272,15 @@ static void beat(struct vp_worker *w)
 				 3 * w->cfg->heartbeat_ms);
 	free(rs);
 	if (vp_sched_fleet_touch(w->r, w->cfg->prefix, w->cfg->name, ids, ms,
-				 n, w->cfg->reclaim_idle_ms, &lost))
+				 n, w->cfg->reclaim_idle_ms, &lost, &stop))
 		return;
 	for (i = 0; i < n; i++) {
+		if ((stop & (1ull << i)) && map[i]->state == VP_SLOT_RUNNING &&
+		    !map[i]->stop) {
+			vp_worker__log("info", "cancel_requested",
+				       slot_fields(map[i]));
+			vp_worker__stop(map[i], VP_STOP_CANCEL);
+		}
 		if (!(lost & (1ull << i)) || map[i]->stop == VP_STOP_LOST)
 			continue;
 		vp_worker__log("warn", "reclaimed_from_us", slot_fields(map[i]));
@@ -431,6 +448,7 @@ int vp_sched_worker_run(const struct vp_sched_worker_cfg *cfg)
 		rc = 70;
 		goto out;
 	}
+	w.sfd = sfd;
 	vp_worker__log("info", "started",
 		       json_pack("{s:i, s:I, s:s}", "capacity",
 				 (int)cfg->capacity, "reclaim_idle_ms",

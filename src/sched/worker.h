@@ -61,6 +61,14 @@ int vp_sched_submit_main(int argc, char **argv);
 int vp_sched_fleet_main(int argc, char **argv);
 
 /**
+ * Print the fleet (workers, load, running and queued meetings) from the
+ * Redis at url: a table, or one JSON object ({"fleet": …} with wrap).
+ * @return 0, 64 (bad url) or 75 (Redis did not answer)
+ */
+int vp_sched_fleet_print(const char *url, const char *pfx, bool as_json,
+			 bool wrap);
+
+/**
  * The fleet's subcommands of vpbot-sched: worker, exec-bot, submit, fleet.
  * @return a process exit code, or -1 if argv[1] is none of them
  */

@@ -33,6 +33,7 @@ extern char **environ;
 #define VP_EXIT_UNAVAILABLE 69
 #define VP_EXIT_TEMPFAIL 75
 #define VP_EXIT_NOPERM 77
+#define VP_EXIT_LOCKED 73 /* vpbot run: the folder lock is held */
 
 int64_t vp_worker__utc_us(void)
 {
@@ -229,6 +230,11 @@ static void decide_signal(struct vp_worker *w, struct vp_worker_slot *s,
 	case VP_STOP_LOST:
 		s->outcome = "lost";
 		return;
+	case VP_STOP_CANCEL:
+		s->outcome = "cancelled";
+		snprintf(s->reason, sizeof(s->reason),
+			 "withdrawn by the scheduler");
+		return;
 	case VP_STOP_NONE:
 		break;
 	}
@@ -252,8 +258,8 @@ void vp_worker__decide(struct vp_worker *w, struct vp_worker_slot *s)
 			s->outcome = "failed";
 		return;
 	}
-	if (s->stop == VP_STOP_LOST) {
-		s->outcome = "lost";
+	if (s->stop == VP_STOP_LOST || s->stop == VP_STOP_CANCEL) {
+		decide_signal(w, s, 0);
 		return;
 	}
 	switch (code) {
@@ -273,6 +279,11 @@ void vp_worker__decide(struct vp_worker *w, struct vp_worker_slot *s)
 		s->outcome = "not_recorded";
 		snprintf(s->reason, sizeof(s->reason),
 			 "policy or consent kept the gate closed (77)");
+		break;
+	case VP_EXIT_LOCKED:
+		s->outcome = "duplicate";
+		snprintf(s->reason, sizeof(s->reason),
+			 "another bot holds the meeting's folder (73)");
 		break;
 	case VP_EXIT_UNAVAILABLE:
 		s->outcome = "failed";

@@ -310,7 +310,6 @@ int vp_sched_fleet_main(int argc, char **argv)
 	struct vp_sched_redis *r = NULL;
 	const char *url = NULL, *pfx = "vpbot";
 	bool as_json = false, results = false;
-	json_t *st = NULL;
 	char err[256];
 	int c, e;
 
@@ -336,19 +335,36 @@ int vp_sched_fleet_main(int argc, char **argv)
 		vp_mem_deref(r);
 		return e ? 75 : 0;
 	}
-	e = vp_sched_fleet_status(r, pfx, &st);
+	vp_mem_deref(r);
+	return vp_sched_fleet_print(url, pfx, as_json, false);
+}
+
+int vp_sched_fleet_print(const char *url, const char *pfx, bool as_json,
+			 bool wrap)
+{
+	struct vp_sched_redis *r = NULL;
+	json_t *st = NULL;
+	char err[256];
+	int e;
+
+	if (vp_sched_redis_alloc(&r, url, err, sizeof(err)))
+		return usage(err);
+	vp_sched_redis_set_timeout(r, 3000);
+	e = vp_sched_fleet_status(r, pfx ? pfx : "vpbot", &st);
 	vp_mem_deref(r);
 	if (e) {
 		fprintf(stderr, "vpbot-sched: fleet: redis: %s\n",
 			strerror(e));
 		return 75;
 	}
-	if (as_json)
+	if (as_json && wrap)
+		st = json_pack("{s:o}", "fleet", st);
+	if (as_json) {
 		json_dumpf(st, stdout, JSON_COMPACT);
-	else
-		print_table(st);
-	if (as_json)
 		printf("\n");
+	} else {
+		print_table(st);
+	}
 	json_decref(st);
 	return 0;
 }

@@ -24,6 +24,7 @@ enum vp_worker_stop {
 	VP_STOP_LOST,	  /**< the job was reclaimed by another worker */
 	VP_STOP_FENCED,	  /**< Redis unreachable too long */
 	VP_STOP_DEADLINE, /**< past the meeting's end + grace */
+	VP_STOP_CANCEL,	  /**< a scheduler withdrew the meeting */
 };
 
 struct vp_worker_slot {
@@ -53,6 +54,7 @@ struct vp_worker {
 	int64_t drain_deadline_ms;
 	bool hold_full;		/**< a job did not fit: wait for a change */
 	int64_t next_beat_ms, next_reclaim_ms;
+	int sfd;		/**< signalfd: SIGTERM, SIGINT, SIGCHLD */
 };
 
 /* worker_child.c */

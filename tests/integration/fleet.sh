@@ -13,6 +13,9 @@
 #   C Redis     restarted mid-meeting: nothing lost, nothing doubled;
 #               plus a poison job (65) and a job that keeps failing (75)
 #   D SIGTERM   a worker drains: takes nothing more, its bots finish
+#   E scheduler two `vpbot-sched run` with "dispatch": redis, one calendar
+#               of 6 meetings: each dispatched once, every state "done"
+#               (results read back), `status` shows the fleet
 # fleet_check.py then checks simconf's send log (never two bots in a
 # meeting at once), the results stream (each meeting done exactly once)
 # and the meeting folders, and prints dispatch latency and reclaim time.
@@ -30,7 +33,7 @@ HUB=fleet-hub-$S
 TMP=$(mktemp -d "/tmp/fleet.XXXXXX")
 REDIS=redis://127.0.1.1:6379
 RPID= SCPID=
-WPID=()
+WPID=() SPID=()
 
 fail() {
 	echo "fleet: FAIL: $*"
@@ -153,7 +156,7 @@ running_on() {
 mkdir -p "$TMP/redis" "$TMP/jobs" "$TMP/out"
 net_up || fail "network namespaces"
 redis_start || fail "redis-server did not start"
-scenario fa:13:14 fb:6:22 fc:6:14 fd:8:14
+scenario fa:13:10 fb:6:16 fc:6:10 fd:8:10 fe:6:8
 hub timeout -k 5 400 "$SIMCONF" "$TMP/scenario.json" --bind 127.0.1.1 \
 	--media-addr 127.0.1.1 --port 0 --port-file "$TMP/port" \
 	--log "$TMP/send.jsonl" >"$TMP/simconf.out" 2>"$TMP/simconf.err" &
@@ -239,8 +242,56 @@ wait "${WPID[$k]}"
 rc=$?
 [ "$rc" = 0 ] || fail "draining worker exited $rc"
 wait_done fd 8 90
+worker_start "$k" --grace 120 # updated, back for E
+
+# --- E: the scheduler dispatches through Redis; two of them, one calendar ---
+T1=$(( $(date +%s) + 12 ))
+python3 - "$T1" "$PORT" >"$TMP/cal.ics" <<'EOF2'
+import sys, time
+t1, port = int(sys.argv[1]), sys.argv[2]
+st = lambda t: time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(t))
+out = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//vpbot//fleet//EN"]
+for k in range(1, 7):
+    out += ["BEGIN:VEVENT", f"UID:fe-{k}-{t1}@vpbot.test", "DTSTAMP:" + st(t1),
+            "DTSTART:" + st(t1 + k % 3), "DTEND:" + st(t1 + 30),
+            f"SUMMARY:fleet {k}", "ORGANIZER;CN=Alice:mailto:alice@example.com",
+            "ATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@example.com",
+            "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@customer.test",
+            f"LOCATION:sim+ws://127.0.1.1:{port}/fe-{k}", "END:VEVENT"]
+print("\r\n".join(out + ["END:VCALENDAR"]))
+EOF2
+for n in 1 2; do
+	cat >"$TMP/sched$n.json" <<JSON
+{"calendars": [{"owner": "alice@example.com", "file": "$TMP/cal.ics"}],
+ "settings": {"company_domains": ["example.com"], "record_internal": true,
+              "record_external": true, "recorded_members": "all",
+              "consent": {"mode": "none"}},
+ "out": "$TMP/out", "state": "$TMP/sched$n.db", "lead_s": 3,
+ "lookahead_h": 1, "grace_s": 20, "scan_interval_s": 2, "tick_s": 0.25,
+ "max_concurrent": 50, "dispatch": "$REDIS"}
+JSON
+	hub timeout -k 5 120 "$SCHED" run "$TMP/sched$n.json" \
+		2>"$TMP/sched$n.err" &
+	SPID[$n]=$!
+done
+for _ in $(seq 240); do
+	n=0
+	for k in 1 2; do
+		n=$((n + $(hub "$SCHED" status --state "$TMP/sched$k.db" --json |
+			grep -c '"state":"done"')))
+	done
+	[ "$n" -ge 12 ] && break
+	sleep 0.5
+done
+hub "$SCHED" status "$TMP/sched1.json" | sed 's/^/E: /'
+hub "$SCHED" status "$TMP/sched1.json" --json >"$TMP/status-e.jsonl" ||
+	fail "status with the fleet"
+for k in 1 2; do kill -TERM "${SPID[$k]}"; wait "${SPID[$k]}"; done
+for k in 1 2; do
+	hub "$SCHED" status --state "$TMP/sched$k.db" --json >"$TMP/sched$k.status"
+done
 results
-sleep 13 # fc-tempfail's window closes; its last attempt is published
+sleep 3 # fc-tempfail's window has closed; its last attempt is published
 for _ in $(seq 60); do
 	results
 	jq -e 'select(.meeting == "fc-tempfail" and .outcome != "retry")' \

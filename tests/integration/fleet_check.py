@@ -6,6 +6,7 @@ meeting folders. Prints dispatch latency and reclaim time."""
 import glob
 import json
 import os
+import re
 import sys
 
 T = sys.argv[1]
@@ -133,15 +134,31 @@ for w, e in spawned.get("fc-tempfail", []):
     if dt.timestamp() > na + 1:
         err("fc-tempfail: started after its meeting window")
 
-# 6. drain: nothing taken after SIGTERM; exited cleanly
+# 6. drain: nothing taken after SIGTERM; exited cleanly (the same worker
+# is started again afterwards and appends to the same log)
+import datetime
+
+
+def ts_s(e):
+    return datetime.datetime.strptime(e["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
 dl = logs[drainer]
-idx = max(i for i, e in enumerate(dl) if e.get("event") == "draining")
-late = [e["meeting"] for e in dl[idx:] if e.get("event") == "taken"]
+idx = next((i for i, e in enumerate(dl) if e.get("event") == "draining"
+            and ts_s(e) >= drain_ns / 1e9 - 1), None)
+end = next((i for i, e in enumerate(dl) if idx is not None and i > idx
+            and e.get("event") == "stopped"), None)
+if idx is None or end is None:
+    err(f"{drainer}: no draining ... stopped in its log")
+    seg = []
+else:
+    seg = dl[idx:end + 1]
+late = [e["meeting"] for e in seg if e.get("event") == "taken"]
 if late:
     err(f"{drainer} took {late} while draining")
-if dl[-1].get("event") != "stopped":
-    err(f"{drainer}: last line {dl[-1]}")
-fin = [e["meeting"] for e in dl[idx:] if e.get("event") == "finished"]
+fin = [e["meeting"] for e in seg if e.get("event") == "finished"
+       and e["meeting"].startswith("fd-")]
 if not fin:
     err(f"{drainer}: no bot finished while draining")
 for m in fin:
@@ -154,6 +171,37 @@ for w, lines in logs.items():
     for e in lines:
         if e.get("event") == "spawned" and e["load"] > 4:
             err(f"{w}: load {e['load']} > capacity 4")
+
+# 8. phase E: two schedulers, one calendar: each meeting dispatched once,
+# done in both states (results read back), the fleet in `status`
+st = {}
+for k in (1, 2):
+    for line in open(f"{T}/sched{k}.status"):
+        o = json.loads(line)
+        st.setdefault(o["meeting_id"], []).append(o["state"])
+if len(st) != 6:
+    err(f"scheduler meetings: {sorted(st)}")
+for mid, states in st.items():
+    if states != ["done", "done"]:
+        err(f"{mid}: scheduler states {states}")
+    r = [x for x in res if x["meeting"] == mid]
+    if len(r) != 1 or r[0]["outcome"] != "done":
+        err(f"{mid}: results {[(x['worker'], x['outcome']) for x in r]}")
+added = {}
+for k in (1, 2):
+    for line in open(f"{T}/sched{k}.err"):
+        m = re.search(r"meeting (\S+): (added to|already in) the fleet", line)
+        if m:
+            added.setdefault(m.group(1), []).append(m.group(2))
+for mid in st:
+    if sorted(added.get(mid, [])) != ["added to", "already in"]:
+        err(f"{mid}: dispatches {added.get(mid)}")
+for k in range(1, 7):
+    if len(sessions.get(f"fe-{k}", [])) != 1:
+        err(f"fe-{k}: {len(sessions.get(f'fe-{k}', []))} sessions")
+fl = [json.loads(l) for l in open(f"{T}/status-e.jsonl") if '"fleet"' in l]
+if len(fl) != 1 or len(fl[0]["fleet"]["workers"]) != 3:
+    err(f"status does not show the fleet's 3 workers: {fl}")
 
 # figures
 lat = [e["latency_us"] / 1000 for sp in spawned.values() for w, e in sp

@@ -106,7 +106,7 @@ VTEST(fleet_redis_reclaimed_job_is_not_the_old_owners)
 					     .log = "" };
 	const char *ids[1], *ms[1] = { "m2" };
 	bool added, got, done;
-	uint64_t lost;
+	uint64_t lost, stop;
 	json_t *out = NULL;
 	char last[48] = "0";
 
@@ -118,15 +118,23 @@ VTEST(fleet_redis_reclaimed_job_is_not_the_old_owners)
 	VT_EQ(0, vp_sched_fleet_take(r, "t", "w1", false, 10, &a, &got));
 	VT_TRUE(got);
 	ids[0] = a.id;
-	VT_EQ(0, vp_sched_fleet_touch(r, "t", "w1", ids, ms, 1, 1000, &lost));
+	VT_EQ(0, vp_sched_fleet_touch(r, "t", "w1", ids, ms, 1, 1000, &lost,
+				      &stop));
 	VT_EQ(0, lost);
+	VT_EQ(0, stop);
+	VT_EQ(0, vp_sched_fleet_request_stop(r, "t", "m2"));
+	VT_EQ(0, vp_sched_fleet_touch(r, "t", "w1", ids, ms, 1, 1000, &lost,
+				      &stop));
+	VT_EQ(0, lost);
+	VT_EQ(1, stop); /* a scheduler withdrew m2 */
 	/* idle 200 ms > min-idle 100: w2 reclaims it */
 	usleep(200000);
 	VT_EQ(0, vp_sched_fleet_take(r, "t", "w2", true, 100, &b, &got));
 	VT_TRUE(got);
 	VT_STR_EQ(a.id, b.id);
 	VT_EQ(2, b.deliveries);
-	VT_EQ(0, vp_sched_fleet_touch(r, "t", "w1", ids, ms, 1, 1000, &lost));
+	VT_EQ(0, vp_sched_fleet_touch(r, "t", "w1", ids, ms, 1, 1000, &lost,
+				      &stop));
 	VT_EQ(1, lost);
 	VT_EQ(0, vp_sched_fleet_finish(r, "t", &a, "w1", &res, 0, &done));
 	VT_TRUE(!done); /* nothing published by the old owner */
