@@ -53,9 +53,11 @@ queued_a = [q["meeting"] for q in json.load(open(f"{T}/fleetA.json"))["queued"]]
 meetings = ([f"fa-{i}" for i in range(1, 14)] + [f"fb-{i}" for i in range(1, 7)]
             + [f"fc-{i}" for i in range(1, 7)] + [f"fd-{i}" for i in range(1, 9)])
 
-# 1. each meeting: exactly one outcome, "done", exit 0
+# 1. each meeting: exactly one final outcome, "done", exit 0 (a job handed
+# back unstarted — "requeued" — is not an outcome of the meeting)
+NOT_FINAL = ("requeued", "retry", "drained", "fenced")
 for m in meetings:
-    r = [x for x in res if x["meeting"] == m]
+    r = [x for x in res if x["meeting"] == m and x["outcome"] not in NOT_FINAL]
     if len(r) != 1 or r[0]["outcome"] != "done" or r[0]["exit_code"] != 0:
         err(f"{m}: results {[(x['worker'], x['outcome'], x['exit_code']) for x in r]}")
     mj = f"{T}/out/{m}/meeting.json"
@@ -92,9 +94,8 @@ for w, lines in logs.items():
     for e in lines:
         if e.get("event") == "spawned":
             spawned.setdefault(e["meeting"], []).append((w, e))
-killed = [m for m, sp in spawned.items()
-          if any(w == victim and int(submitted[m]) < kill_ns for w, _ in sp)
-          and m.startswith("fb-")]
+killed = [m for m, sp in spawned.items() if m.startswith("fb-")
+          and any(w == victim and submitted[m] < kill_ns for w, _ in sp)]
 reclaim = []
 for m in killed:
     after = [e for w, e in spawned[m] if w != victim]
