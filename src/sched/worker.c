@@ -194,14 +194,19 @@ static void admit(struct vp_worker *w, struct vp_worker_slot *s,
 
 static void on_signals(struct vp_worker *w, int sfd);
 
-static void take(struct vp_worker *w, int64_t now)
+static bool room(const struct vp_worker *w)
+{
+	return !w->draining && !w->hold_full &&
+	       w->load < w->cfg->capacity && free_slot((struct vp_worker *)w);
+}
+
+/* @return 0, or the error that kept us from asking Redis */
+static int take(struct vp_worker *w, int64_t now)
 {
 	struct vp_worker_slot *s = free_slot(w);
 	bool got = false, reclaim = now >= w->next_reclaim_ms;
 	int e;
 
-	if (!s || w->draining || w->hold_full || w->load >= w->cfg->capacity)
-		return;
 	if (reclaim)
 		w->next_reclaim_ms = now + 1000;
 	e = vp_sched_fleet_take(w->r, w->cfg->prefix, w->cfg->name, reclaim,
@@ -209,14 +214,14 @@ static void take(struct vp_worker *w, int64_t now)
 					: TAKE_BLOCK_MS,
 				&s->job, &got);
 	if (!got)
-		return;
+		return e;
 	if (e == EBADMSG) {
 		s->state = VP_SLOT_EXITED;
 		s->outcome = "poison";
 		snprintf(s->reason, sizeof(s->reason), "malformed job entry");
 		if (!s->job.meeting[0])
 			snprintf(s->job.meeting, sizeof(s->job.meeting), "-");
-		return;
+		return 0;
 	}
 	if (w->cfg->max_deliveries &&
 	    s->job.deliveries > w->cfg->max_deliveries) {
@@ -225,7 +230,7 @@ static void take(struct vp_worker *w, int64_t now)
 		snprintf(s->reason, sizeof(s->reason),
 			 "reclaimed %u times: its workers keep dying",
 			 s->job.deliveries);
-		return;
+		return 0;
 	}
 	on_signals(w, w->sfd); /* SIGTERM during the blocking read */
 	if (w->draining) {
@@ -234,9 +239,10 @@ static void take(struct vp_worker *w, int64_t now)
 		s->requeue = s->job.attempt;
 		snprintf(s->reason, sizeof(s->reason),
 			 "taken as the worker began to drain");
-		return;
+		return 0;
 	}
 	admit(w, s, reclaim);
+	return 0;
 }
 
 /* Heartbeat, and keep our claims fresh so nobody reclaims a live job. */
@@ -374,14 +380,9 @@ static int loop(struct vp_worker *w, int sfd)
 		police(w, now);
 		if (w->draining && !busy(w))
 			break;
-		if (!w->draining && !w->hold_full && vp_sched_redis_silent_ms(
-				     w->r) < w->cfg->reclaim_idle_ms / 3 &&
-		    w->load < w->cfg->capacity)
-			take(w, now);
-		else if (!w->draining && !vp_sched_redis_up(w->r) &&
-			 !w->hold_full && w->load < w->cfg->capacity)
-			take(w, now); /* reconnects (with backoff) */
-		else
+		/* with room, the blocking read is the loop's wait; without
+		 * room, or with Redis away (backoff), a short nap */
+		if (!room(w) || take(w, now))
 			poll(&pfd, 1, 200);
 	}
 	vp_sched_fleet_leave(w->r, w->cfg->prefix, w->cfg->name);
