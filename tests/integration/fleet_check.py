@@ -213,6 +213,11 @@ lat = [x for x in lat if x >= 0]
 if lat:
     print(f"dispatch latency (submit -> bot spawned on a worker, {len(lat)} jobs "
           f"with room): p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms")
+late = [e["latency_us"] / 1000 for mid in st for w, e in spawned.get(mid, [])]
+if late:
+    print(f"dispatch latency (scheduler decision -> bot spawned, {len(late)} "
+          f"calendar meetings): p50 {pct(late, 50):.1f} ms, "
+          f"max {max(late):.1f} ms")
 if reclaim:
     print(f"reclaim after SIGKILL of {victim} ({len(reclaim)} meetings, "
           f"--reclaim-idle 6 s): {min(reclaim):.1f}-{max(reclaim):.1f} s")
