@@ -32,6 +32,10 @@ struct vp_sched_dispatch_ops {
 		     void *arg);
 	/** Ask a bot to leave (SIGTERM: it leaves politely, exits 0). */
 	int (*stop)(struct vp_sched_dispatch *d, int64_t handle);
+	/** Optional (may be NULL): the last status event the bot of
+	 *  meeting id reported ("left", "error: …"), for the log. */
+	void (*last_event)(struct vp_sched_dispatch *d, const char *id,
+			   char *buf, size_t sz);
 	void (*destroy)(struct vp_sched_dispatch *d);
 };
 

@@ -129,6 +129,38 @@ static int local_stop(struct vp_sched_dispatch *d, int64_t handle)
 	return kill(-(pid_t)handle, SIGTERM) ? errno : 0;
 }
 
+/* The events file is JSON lines; its last complete line says how the
+ * bot ended ("left", or "error" with a reason). */
+static void local_last_event(struct vp_sched_dispatch *d, const char *id,
+			     char *buf, size_t sz)
+{
+	struct local *l = (struct local *)d;
+	char path[4096], line[1024], last[1024] = "";
+	FILE *f;
+	json_t *j;
+
+	snprintf(buf, sz, "none");
+	snprintf(path, sizeof(path), "%s/%s.events.jsonl", l->dir, id);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strchr(line, '\n'))
+			memcpy(last, line, sizeof(last));
+	fclose(f);
+	j = json_loads(last, 0, NULL);
+	if (json_is_string(json_object_get(j, "event")))
+		snprintf(buf, sz, "%s%s%.200s",
+			 json_string_value(json_object_get(j, "event")),
+			 json_is_string(json_object_get(j, "reason")) ? ": "
+								      : "",
+			 json_is_string(json_object_get(j, "reason"))
+				 ? json_string_value(json_object_get(j,
+								     "reason"))
+				 : "");
+	json_decref(j);
+}
+
 static void local_destroy(struct vp_sched_dispatch *d)
 {
 	struct local *l = (struct local *)d;
@@ -145,6 +177,7 @@ static const struct vp_sched_dispatch_ops local_ops = {
 	.start = local_start,
 	.reap = local_reap,
 	.stop = local_stop,
+	.last_event = local_last_event,
 	.destroy = local_destroy,
 };
 

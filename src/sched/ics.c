@@ -31,8 +31,9 @@ struct parse {
 	struct vp_sched_parse_stats *st;
 	struct ev *evs;
 	size_t nev;
-	const struct ev *master; /* during expansion */
-	unsigned count;		 /* instances of this master */
+	const char *text; /* the calendar, for naming problem lines */
+	size_t len;
+	unsigned count; /* occurrences of the series being expanded */
 	int err;
 };
 
@@ -139,18 +140,87 @@ static void add(struct parse *p, const struct ev *e, int64_t start,
 		p->err = ENOMEM;
 }
 
-static void on_occurrence(icalcomponent *c, struct icaltime_span *span,
-			  void *arg)
+static bool excluded(const struct ev *e, int64_t s)
 {
-	struct parse *p = arg;
-	int64_t s = (int64_t)span->start;
+	icalproperty *x;
 
-	(void)c;
-	if (p->err || ++p->count > p->opt->max_instances)
+	for (x = icalcomponent_get_first_property(e->c, ICAL_EXDATE_PROPERTY);
+	     x; x = icalcomponent_get_next_property(e->c, ICAL_EXDATE_PROPERTY))
+		if (utc_of(icalproperty_get_datetime_with_component(x, e->c)) ==
+		    s)
+			return true;
+	return false;
+}
+
+static void occurrence(struct parse *p, const struct ev *e, int64_t s,
+		       int64_t dur)
+{
+	if (p->err || excluded(e, s))
 		return;
-	if (override_for(p, p->master->uid, s))
+	if (override_for(p, e->uid, s))
 		return; /* the override is its own instance */
-	add(p, p->master, s, (int64_t)span->end, s);
+	add(p, e, s, s + dur, s);
+}
+
+/* One RRULE (RFC 5545 §3.3.10) from DTSTART, jumping to the window
+ * where libical can; bounded by max_instances, so a rule that fires
+ * every second costs no more than one that fires weekly. */
+static void rrule(struct parse *p, const struct ev *e, icalproperty *rp,
+		  struct icaltimetype ds, int64_t dur)
+{
+	struct icalrecurrencetype r = icalproperty_get_rrule(rp);
+	icalrecur_iterator *it = icalrecur_iterator_new(r, ds);
+	const icaltimezone *z = ds.zone ? ds.zone
+					: icaltimezone_get_utc_timezone();
+	struct icaltimetype t;
+	int64_t from = p->opt->from - dur - 1;
+	unsigned before = 0; /* occurrences before the window */
+
+	if (!it)
+		return;
+	if (r.count == 0 && from > utc_of(ds))
+		icalrecur_iterator_set_start(it, icaltime_from_timet_with_zone(
+			(time_t)from, ds.is_date, (icaltimezone *)z));
+	while (!p->err && p->count < p->opt->max_instances) {
+		int64_t s;
+
+		t = icalrecur_iterator_next(it);
+		if (icaltime_is_null_time(t))
+			break;
+		if (!t.zone && !icaltime_is_utc(t))
+			t.zone = ds.zone;
+		s = utc_of(t);
+		if (s >= p->opt->to)
+			break;
+		if (s + dur < p->opt->from) { /* COUNT rules start at DTSTART */
+			if (++before > 100000)
+				break;
+			continue;
+		}
+		p->count++;
+		occurrence(p, e, s, dur);
+	}
+	icalrecur_iterator_free(it);
+}
+
+static void rdates(struct parse *p, const struct ev *e, int64_t dur)
+{
+	icalproperty *x;
+
+	for (x = icalcomponent_get_first_property(e->c, ICAL_RDATE_PROPERTY);
+	     x; x = icalcomponent_get_next_property(e->c, ICAL_RDATE_PROPERTY)) {
+		struct icaldatetimeperiodtype v = icalproperty_get_rdate(x);
+		struct icaltimetype t = v.time;
+
+		if (icaltime_is_null_time(t))
+			t = v.period.start;
+		if (icaltime_is_null_time(t))
+			continue;
+		if (!t.zone && !icaltime_is_utc(t))
+			t.zone = icalproperty_get_datetime_with_component(x, e->c)
+					 .zone;
+		occurrence(p, e, utc_of(t), dur);
+	}
 }
 
 static void expand(struct parse *p, const struct ev *e)
@@ -172,18 +242,40 @@ static void expand(struct parse *p, const struct ev *e)
 			add(p, e, s, end, 0);
 		return;
 	}
-	p->master = e;
 	p->count = 0;
-	/* a long meeting that began before the window still overlaps it */
-	icalcomponent_foreach_recurrence(
-		c, icaltime_from_timet_with_zone((time_t)(p->opt->from - 1), 0,
-						 icaltimezone_get_utc_timezone()),
-		icaltime_from_timet_with_zone((time_t)p->opt->to, 0,
-					      icaltimezone_get_utc_timezone()),
-		on_occurrence, p);
-	if (p->count > p->opt->max_instances)
+	for (icalproperty *rp = icalcomponent_get_first_property(
+		     c, ICAL_RRULE_PROPERTY);
+	     rp; rp = icalcomponent_get_next_property(c, ICAL_RRULE_PROPERTY))
+		rrule(p, e, rp, ds, end > s ? end - s : 0);
+	rdates(p, e, end > s ? end - s : 0);
+	if (p->count >= p->opt->max_instances)
 		problem(p->st, e->line, "%s: more instances than the cap; "
 			"the rest dropped", "RRULE");
+}
+
+/* libical's message ends with the text it choked on ("…begin tag:
+ * THIS IS NOT A PROPERTY"): find the first line at or after `from` that
+ * holds it, so the problem is named by its own line. */
+static unsigned line_of(const struct parse *p, const char *msg,
+			unsigned from)
+{
+	const char *tail = msg ? strstr(msg, ": ") : NULL;
+	size_t tl, i = 0;
+	unsigned line = 1;
+
+	if (!tail || (tl = strlen(tail + 2)) < 3)
+		return from;
+	tail += 2;
+	while (i < p->len) {
+		const char *nl = memchr(p->text + i, '\n', p->len - i);
+		size_t e = nl ? (size_t)(nl - p->text) : p->len;
+
+		if (line >= from && memmem(p->text + i, e - i, tail, tl))
+			return line;
+		i = e + 1;
+		line++;
+	}
+	return from;
 }
 
 /* Count the lines libical could not read (X-LIC-ERROR) in c. */
@@ -199,7 +291,7 @@ static void lic_errors(struct parse *p, icalcomponent *c, unsigned line)
 		if (msg && !strncmp(msg, "No value for ", 13))
 			continue;
 		p->st->warnings++;
-		problem(p->st, line, "in the event starting here: %s",
+		problem(p->st, line_of(p, msg, line), "%s",
 			msg ? msg : "unreadable line");
 	}
 }
@@ -296,7 +388,8 @@ int vp_sched_ics_parse(struct vp_sched_list *out, const char *text,
 		       struct vp_sched_parse_stats *st, char *err,
 		       size_t errsz)
 {
-	struct parse p = {.out = out, .opt = opt, .st = st};
+	struct parse p = {.out = out, .opt = opt, .st = st, .text = text,
+			  .len = len};
 	icalcomponent *root;
 	char *z;
 	int e;

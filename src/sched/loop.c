@@ -30,8 +30,8 @@
 #define VP_LOG_MODULE "sched"
 #include "src/core/log.h"
 
-#define HEARTBEAT_S 2
-#define STALE_S 10
+#define HEARTBEAT_S 5
+#define STALE_S 20
 
 struct vp_settings *vp_sched_settings(const struct vp_sched_cfg *cfg)
 {
@@ -125,6 +125,7 @@ void vp_sched__ended(struct loop *l, const char *id, int code, int sig)
 	struct vp_sched_row r;
 	int64_t now = l->now;
 	const char *next;
+	char ev[256] = "?";
 
 	if (vp_sched_state_get(l->st, id, &r))
 		return;
@@ -158,9 +159,11 @@ void vp_sched__ended(struct loop *l, const char *id, int code, int sig)
 	} else {
 		next = "failed";
 	}
-	vp_log_info("meeting %s: bot %s %d -> %s", id,
+	if (l->disp->ops->last_event)
+		l->disp->ops->last_event(l->disp, id, ev, sizeof(ev));
+	vp_log_info("meeting %s: bot %s %d -> %s (last event: %s)", id,
 		    sig ? "killed by signal" : "exited", sig ? sig : code,
-		    next);
+		    next, ev);
 	vp_sched_state_set(l->st, id, next, 0, sig ? 128 + sig : code);
 }
 
@@ -232,7 +235,7 @@ static void due(const struct vp_sched_row *r, void *arg)
 	struct vp_policy_decision d;
 	int e;
 
-	if (!m || r->start - l->cfg->lead_s > l->now)
+	if (!m) /* not in the last scan: the next one withdraws it */
 		return;
 	if (l->now >= r->end) {
 		vp_log_warn("meeting %s ended before a bot could start (%s)",
@@ -312,7 +315,7 @@ static void tick(struct loop *l)
 		vp_sched__scan(l);
 		l->next_scan = l->now + l->cfg->scan_s;
 	}
-	vp_sched_state_each(l->st, "upcoming,waiting,retry", due, l);
+	vp_sched_state_due(l->st, l->now + l->cfg->lead_s, due, l);
 }
 
 static void nap(double s)

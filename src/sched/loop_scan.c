@@ -94,8 +94,10 @@ void vp_sched__scan(struct loop *l)
 		vp_log_err("scan: out of memory");
 		return;
 	}
+	vp_sched_state_begin(l->st);
 	for (size_t i = 0; i < l->cur.n; i++)
 		one(l, l->cur.v[i]);
+	vp_sched_state_commit(l->st);
 	if (failed)
 		vp_log_warn("scan: %u of %zu calendar(s) failed; nothing is "
 			    "withdrawn this time", failed, l->cfg->ncals);

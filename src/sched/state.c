@@ -233,6 +233,22 @@ static int count_running(struct vp_sched_state *s, int64_t *n)
 	return 0;
 }
 
+static bool claimable(struct vp_sched_state *s, const char *id, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM meetings WHERE id=?1 AND"
+			       " state IN ('upcoming','waiting','retry') AND"
+			       " next_try <= ?2", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, now);
+	ok = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return ok;
+}
+
 int vp_sched_state_claim(struct vp_sched_state *s, const char *id,
 			 int64_t now, int64_t max_running)
 {
@@ -243,6 +259,8 @@ int vp_sched_state_claim(struct vp_sched_state *s, const char *id,
 	    SQLITE_OK)
 		return fail(s, "begin");
 	e = count_running(s, &n);
+	if (!e && !claimable(s, id, now))
+		e = EALREADY;
 	if (!e && n >= max_running) {
 		e = exec(s, &ch, "UPDATE meetings SET state='waiting' WHERE "
 			 "id=?1 AND state='upcoming'", "s", id);
@@ -324,4 +342,26 @@ int vp_sched_state_unseen(struct vp_sched_state *s, const char *states,
 	return rows(s, h, arg, ROW_COLS "WHERE instr(','||?1||',', ','||"
 		    "state||',') > 0 AND seen < ?2 ORDER BY start, id", "si",
 		    states, since);
+}
+
+int vp_sched_state_begin(struct vp_sched_state *s)
+{
+	return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+			       SQLITE_OK
+		       ? 0
+		       : fail(s, "begin");
+}
+
+int vp_sched_state_commit(struct vp_sched_state *s)
+{
+	return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
+		       ? 0
+		       : fail(s, "commit");
+}
+
+int vp_sched_state_due(struct vp_sched_state *s, int64_t before,
+		       vp_sched_row_h *h, void *arg)
+{
+	return rows(s, h, arg, ROW_COLS "WHERE state IN ('upcoming','waiting',"
+		    "'retry') AND start <= ?1 ORDER BY start, id", "i", before);
 }

@@ -83,10 +83,19 @@ int vp_sched_state_adopt(struct vp_sched_state *s, int64_t now,
 			 int64_t stale_s, unsigned *n);
 int vp_sched_state_heartbeat(struct vp_sched_state *s, int64_t now);
 
+/** One transaction around a scan's writes (one fsync, not one per
+ *  meeting). Nothing else may claim in between. @return 0 or EIO */
+int vp_sched_state_begin(struct vp_sched_state *s);
+int vp_sched_state_commit(struct vp_sched_state *s);
+
 typedef void(vp_sched_row_h)(const struct vp_sched_row *r, void *arg);
 /** Rows with state in the comma-separated list (NULL: all), by start. */
 int vp_sched_state_each(struct vp_sched_state *s, const char *states,
 			vp_sched_row_h *h, void *arg);
+
+/** Rows upcoming, waiting or retrying that start at or before `before`. */
+int vp_sched_state_due(struct vp_sched_state *s, int64_t before,
+		       vp_sched_row_h *h, void *arg);
 
 /** Rows of a state whose id was not seen since `since` (gone). */
 int vp_sched_state_unseen(struct vp_sched_state *s, const char *states,

@@ -42,6 +42,19 @@ done
 pkill -KILL -P "$A"
 wait "$A" 2>/dev/null
 echo "killed scheduler A with $n bot(s) in"
+# a second vpbot for a meeting whose bot runs: exit 73 at once, one line
+job=$(ls "$TMP"/state.db.jobs/*.json | head -1)
+t0=$(date +%s%N)
+rc=0
+"$VPBOT" run "$job" >"$TMP/second.out" 2>&1 || rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ $rc = 73 ] && grep -q 'another vpbot is already in meeting' \
+	"$TMP/second.out" && [ $ms -lt 3000 ]; then
+	echo "ok   a second vpbot for a running meeting exits 73 (${ms} ms)"
+else
+	echo "FAIL second vpbot: exit $rc after ${ms} ms"; cat "$TMP/second.out"
+	lockfail=1
+fi
 run_sched b
 B=$!
 run_sched c
@@ -54,14 +67,21 @@ for _ in $(seq 480); do
 		"$TMP/status.jsonl" || break
 done
 kill -TERM "$B" "$C"
-wait "$B" "$C"
+wait "$B"
+sb=$?
+wait "$C"
+sc=$?
 "$SCHED" status --state "$TMP/state.db"
-rc=0
+rc=${lockfail:-0}
 python3 "$PLAN" check "$TMP" || rc=1
 if grep -q 'adopted' "$TMP"/sched.[bc].err; then echo "ok   adopted"
 else echo "FAIL adopted: no scheduler adopted the killed one's bots"; rc=1; fi
 if grep -q 'waits: 3 bots running' "$TMP"/sched.*.err; then
 	echo "ok   a meeting waited for a slot (max_concurrent)"
 else echo "FAIL no meeting reported waiting"; rc=1; fi
+if [ $sb = 0 ] && [ $sc = 0 ] &&
+	! grep -q 'Sanitizer\|runtime error' "$TMP"/sched.[bc].err
+then echo "ok   both schedulers exited 0 on SIGTERM"
+else echo "FAIL scheduler exits $sb $sc"; rc=1; fi
 [ $rc = 0 ] || KEEP=1
 exit $rc

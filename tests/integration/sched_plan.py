@@ -64,6 +64,9 @@ FULL = [
      "external_recorded", "done", 1),
     ("ext6", 18, 20, "alice@example.com", EXT, [], "A", "record",
      "external_recorded", "done", 1),
+    # the server drops the bot (exit 75): retried, a second session
+    ("dropped", 17, 30, "alice@example.com", EXT, [], "A", "record",
+     "external_recorded", "done", 2),
     # moved 25 s later before its start: one bot, at the new time
     ("moved", 20, 20, "alice@example.com", EXT, [], "A", "record",
      "external_recorded", "done", 1),
@@ -143,8 +146,10 @@ def scenario(plan):
         if m[0] == "neverrec":
             parts.append({"id": "carol", "identity": "carol@example.com",
                           "consent": True})
-        meetings.append({"id": m[0], "end_at": end_at,
-                         "participants": parts})
+        mt = {"id": m[0], "end_at": end_at, "participants": parts}
+        if m[0] == "dropped":
+            mt["faults"] = {"signaling_drop_at": 3}
+        meetings.append(mt)
     return {"comment": "sched_plan.py", "meetings": meetings}
 
 
@@ -231,6 +236,10 @@ def check(args):
             ok(name + ": joined at the new time",
                joins[0]["utc_ns"] / 1e9 >= start - 10,
                "%.1f s before the start" % (start - joins[0]["utc_ns"] / 1e9))
+        if name == "dropped":
+            ok(name + ": exit 75 retried once",
+               status.get(mid, {}).get("attempts") == 2,
+               str(status.get(mid)))
         if name == "cancelrun" and joins:
             left = [x for x in send if x.get("meeting") == name and
                     x["event"] in ("bot_left", "bot_gone")]

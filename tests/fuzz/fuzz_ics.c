@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file fuzz_ics.c  ICS -> meetings -> facts -> verdict on arbitrary
+ * bytes: libical parsing, recurrence expansion over a year, invite
+ * detection, the facts JSON the gate parses, the policy.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/core/mem.h"
+#include "src/gate/settings.h"
+#include "src/sched/decide.h"
+#include "src/sched/sched.h"
+
+static const char settings[] =
+	"{\"company_domains\":[\"example.com\"],\"record_internal\":true,"
+	"\"record_external\":true,\"recorded_members\":\"all\","
+	"\"consent\":{\"mode\":\"none\"}}";
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+{
+	struct vp_sched_parse_opt o = {
+		.owner = "alice@example.com",
+		.assistant = "notetaker@example.com",
+		.from = 1790000000, .to = 1790000000 + 366 * 86400,
+		.max_instances = 500};
+	struct vp_sched_list l = {0};
+	struct vp_sched_parse_stats st;
+	struct vp_settings *s = NULL;
+	char err[256];
+
+	if (n > (1 << 20))
+		return 0;
+	vp_settings_parse(&s, settings, strlen(settings), err, sizeof(err));
+	vp_sched_ics_parse(&l, (const char *)d, n, &o, &st, err, sizeof(err));
+	for (size_t i = 0; i < l.n; i++) {
+		struct vp_policy_decision dec;
+		json_t *j;
+
+		vp_sched_decide(&dec, l.v[i], s);
+		j = vp_sched_meeting_json(l.v[i], &dec);
+		json_decref(j);
+		j = vp_sched_facts_json(l.v[i]);
+		json_decref(j);
+	}
+	vp_sched_list_clear(&l);
+	vp_mem_deref(s);
+	return 0;
+}

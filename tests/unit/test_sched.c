@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file test_sched.c  vpbot-sched: real-world ICS shapes (Google and
+ * Outlook exports in tests/data/ics/) -> meetings -> verdicts; ids;
+ * invite detection; the SQLite claim that keeps one bot per meeting.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/bot/meeting.h"
+#include "src/bot/meeting_lock.h"
+#include "src/core/mem.h"
+#include "src/gate/settings.h"
+#include "src/sched/decide.h"
+#include "src/sched/sched.h"
+#include "src/sched/state.h"
+#include "tests/harness/vtest.h"
+
+#define DATA VP_SCHED_DATA_DIR
+#define SETTINGS VP_SCHED_DATA_DIR "/../settings/company.json"
+
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = malloc(1 << 20);
+
+	*n = f && b ? fread(b, 1, 1 << 20, f) : 0;
+	if (f)
+		fclose(f);
+	return b;
+}
+
+static int parse(struct vp_sched_list *l, const char *file,
+		 const char *owner, const char *from, double hours,
+		 struct vp_sched_parse_stats *st)
+{
+	struct vp_sched_parse_opt o = {.owner = owner,
+				       .assistant = "notetaker@example.com",
+				       .max_instances = 1000};
+	char err[256], path[512];
+	size_t n;
+	char *t;
+	int e;
+
+	snprintf(path, sizeof(path), "%s/%s", DATA, file);
+	t = slurp(path, &n);
+	VT_EQ(0, vp_sched_parse_time(&o.from, from));
+	o.to = o.from + (int64_t)(hours * 3600);
+	e = vp_sched_ics_parse(l, t, n, &o, st, err, sizeof(err));
+	free(t);
+	return e;
+}
+
+static struct vp_sched_meeting *at(struct vp_sched_list *l, const char *utc)
+{
+	int64_t t;
+
+	VT_EQ(0, vp_sched_parse_time(&t, utc));
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i]->start == t)
+			return l->v[i];
+	return NULL;
+}
+
+static const char *verdict(struct vp_sched_meeting *m, const char **cause)
+{
+	struct vp_settings *s = NULL;
+	struct vp_policy_decision d;
+	char err[256];
+	static char c[VP_POLICY_REASON_LEN];
+
+	VT_EQ(0, vp_settings_load(&s, SETTINGS, err, sizeof(err)));
+	vp_sched_decide(&d, m, s);
+	snprintf(c, sizeof(c), "%s", vp_policy_cause(&d));
+	*strchrnul(c, ':') = '\0';
+	*cause = c;
+	vp_mem_deref(s);
+	return vp_policy_verdict_str(d.verdict);
+}
+
+VTEST(sched_google_weekly_across_dst_with_exdate_and_override)
+{
+	struct vp_sched_list l = {0};
+	struct vp_sched_parse_stats st;
+	struct vp_sched_meeting *m;
+
+	VT_EQ(0, parse(&l, "google.ics", "alice@example.com",
+		       "2027-02-20T00:00:00Z", 24 * 40, &st));
+	/* 10:00 New York: 15:00Z in EST, 14:00Z once DST starts (Mar 14) */
+	VT_TRUE(at(&l, "2027-02-22T15:00:00Z") != NULL);
+	VT_TRUE(at(&l, "2027-03-22T14:00:00Z") != NULL);
+	VT_TRUE(at(&l, "2027-03-29T14:00:00Z") != NULL);
+	/* EXDATE 2027-03-08 */
+	VT_TRUE(at(&l, "2027-03-08T15:00:00Z") == NULL);
+	/* Mar 1 moved to 14:00 local (19:00Z); the 10:00 one is gone, the
+	 * id is still the original occurrence's */
+	VT_TRUE(at(&l, "2027-03-01T15:00:00Z") == NULL);
+	m = at(&l, "2027-03-01T19:00:00Z");
+	VT_TRUE(m != NULL);
+	VT_TRUE(strstr(m->id, "-20270301T150000Z") != NULL);
+	VT_STR_EQ("Customer weekly sync (moved)", m->title);
+	/* COUNT=6 minus one EXDATE; the cancelled one is listed, cancelled */
+	m = at(&l, "2027-03-15T14:00:00Z");
+	VT_TRUE(m != NULL && m->cancelled);
+	VT_EQ(0u, st.dropped);
+	vp_sched_list_clear(&l);
+}
+
+VTEST(sched_google_facts_folded_invite_attendees)
+{
+	struct vp_sched_list l = {0};
+	struct vp_sched_parse_stats st;
+	struct vp_sched_meeting *m;
+	const char *c;
+
+	VT_EQ(0, parse(&l, "google.ics", "alice@example.com",
+		       "2027-02-20T00:00:00Z", 24 * 5, &st));
+	m = at(&l, "2027-02-22T15:00:00Z");
+	VT_TRUE(m != NULL);
+	/* the DESCRIPTION's URL is folded across two lines */
+	VT_STR_EQ("sim+ws://127.0.0.1:9/weekly-sync?token=s3cret",
+		  m->conference_url);
+	VT_STR_EQ("alice@example.com", m->organizer);
+	/* CN with a space folded inside; the organizer is not an invitee */
+	VT_EQ((size_t)1, m->invitees.n);
+	VT_STR_EQ("erin@customer.test", m->invitees.v[0]);
+	VT_STR_EQ("record", verdict(m, &c));
+	VT_STR_EQ("deny", verdict(at(&l, "2027-02-23T15:00:00Z"), &c));
+	VT_STR_EQ("private_meeting", c);
+	VT_STR_EQ("metadata_only", verdict(at(&l, "2027-02-23T16:00:00Z"), &c));
+	VT_STR_EQ("unsupported_platform", c);
+	VT_STR_EQ("metadata_only", verdict(at(&l, "2027-02-23T17:00:00Z"), &c));
+	VT_STR_EQ("no_conference_url", c);
+	VT_STR_EQ("deny", verdict(at(&l, "2027-02-23T18:00:00Z"), &c));
+	VT_STR_EQ("declined", c);
+	m = at(&l, "2027-02-24T00:00:00Z");
+	VT_TRUE(m != NULL && m->all_day && m->transparent);
+	VT_STR_EQ("deny", verdict(m, &c));
+	VT_STR_EQ("all_day", c);
+	vp_sched_list_clear(&l);
+}
+
+VTEST(sched_outlook_windows_tz_teams_room_resource)
+{
+	struct vp_sched_list l = {0};
+	struct vp_sched_parse_stats st;
+	struct vp_sched_meeting *m;
+	const char *c;
+
+	VT_EQ(0, parse(&l, "outlook.ics", "alice@example.com",
+		       "2027-03-01T00:00:00Z", 24 * 50, &st));
+	/* 09:00 "W. Europe Standard Time": 08:00Z, 07:00Z after Mar 28 */
+	m = at(&l, "2027-03-11T08:00:00Z");
+	VT_TRUE(m != NULL);
+	VT_TRUE(at(&l, "2027-03-18T08:00:00Z") != NULL);
+	VT_TRUE(at(&l, "2027-03-25T08:00:00Z") == NULL); /* EXDATE */
+	VT_TRUE(at(&l, "2027-04-01T07:00:00Z") != NULL);
+	VT_TRUE(at(&l, "2027-04-15T07:00:00Z") != NULL); /* UNTIL inclusive */
+	VT_TRUE(at(&l, "2027-04-22T07:00:00Z") == NULL);
+	VT_STR_EQ("alice@example.com", m->organizer); /* lower-cased */
+	VT_EQ((size_t)1, m->invitees.n); /* the room is no invitee */
+	VT_TRUE(m->conference_url == NULL);
+	VT_STR_EQ("teams", m->unsupported);
+	VT_STR_EQ("metadata_only", verdict(m, &c));
+	VT_STR_EQ("unsupported_platform", c);
+	vp_sched_list_clear(&l);
+}
+
+VTEST(sched_outlook_confidential_manual_invite_overrides)
+{
+	struct vp_sched_list l = {0};
+	struct vp_sched_parse_stats st;
+	struct vp_sched_meeting *m;
+	const char *c;
+
+	VT_EQ(0, parse(&l, "outlook.ics", "alice@example.com",
+		       "2027-03-01T00:00:00Z", 24 * 50, &st));
+	m = at(&l, "2027-03-16T13:00:00Z");
+	VT_TRUE(m != NULL);
+	VT_TRUE(m->private_);	    /* CLASS:CONFIDENTIAL */
+	VT_TRUE(m->manual_invite); /* the assistant is invited */
+	VT_TRUE(!vp_sched_strv_has(&m->invitees, "notetaker@example.com"));
+	VT_STR_EQ("janus+ws://10.1.2.3:8188/1234?pin=9876", m->conference_url);
+	/* private and "confidential" in the title: overridden by hand */
+	VT_STR_EQ("record", verdict(m, &c));
+	vp_sched_list_clear(&l);
+}
+
+VTEST(sched_same_meeting_in_two_calendars_is_one)
+{
+	struct vp_sched_list l = {0};
+	struct vp_sched_parse_stats st;
+	size_t n;
+
+	VT_EQ(0, parse(&l, "google.ics", "alice@example.com",
+		       "2027-02-20T00:00:00Z", 24 * 5, &st));
+	n = l.n;
+	VT_EQ(0, parse(&l, "google.ics", "bob@example.com",
+		       "2027-02-20T00:00:00Z", 24 * 5, &st));
+	VT_EQ(n, l.n);
+	VT_EQ((size_t)2, at(&l, "2027-02-22T15:00:00Z")->calendars.n);
+	vp_sched_list_clear(&l);
+}
+
+VTEST(sched_malformed_line_is_named)
+{
+	struct vp_sched_list l = {0};
+	struct vp_sched_parse_stats st;
+
+	VT_EQ(0, parse(&l, "malformed.ics", "alice@example.com",
+		       "2026-12-30T00:00:00Z", 24 * 5, &st));
+	VT_EQ((size_t)1, l.n);	/* the good event */
+	VT_EQ(1u, st.dropped); /* the one without UID */
+	VT_TRUE(!strncmp(st.first_problem, "line 8: ", 8));
+	VT_TRUE(strstr(st.first_problem, "THIS IS NOT A PROPERTY") != NULL);
+	vp_sched_list_clear(&l);
+}
+
+VTEST(sched_not_an_icalendar)
+{
+	struct vp_sched_list l = {0};
+	struct vp_sched_parse_opt o = {.to = 1, .max_instances = 10};
+	struct vp_sched_parse_stats st;
+	char err[128];
+
+	VT_EQ(EBADMSG, vp_sched_ics_parse(&l, "<html>404</html>", 16, &o, &st,
+					  err, sizeof(err)));
+	VT_TRUE(!strncmp(err, "line 1:", 7));
+	VT_EQ(EBADMSG, vp_sched_ics_parse(&l, "BEGIN:VCALENDAR\0x", 17, &o,
+					  &st, err, sizeof(err)));
+	VT_EQ((size_t)0, l.n);
+}
+
+VTEST(sched_meeting_id_is_safe_and_stable)
+{
+	char a[112], b[112], c[112];
+
+	vp_sched_meeting_id(a, sizeof(a), "../../etc/passwd", 1800000000);
+	vp_sched_meeting_id(b, sizeof(b), "../../etc/passwd", 1800000000);
+	vp_sched_meeting_id(c, sizeof(c), "__/__/etc/passwd", 1800000000);
+	VT_STR_EQ(a, b);
+	VT_TRUE(strcmp(a, c) != 0); /* same sanitized text, other hash */
+	VT_EQ(0, vp_meeting_id_check(a));
+	VT_TRUE(strchr(a, '/') == NULL);
+	VT_TRUE(strstr(a, "-20270115T080000Z") != NULL);
+	vp_sched_meeting_id(a, sizeof(a), "", 0);
+	VT_EQ(0, vp_meeting_id_check(a));
+}
+
+VTEST(sched_find_invite)
+{
+	char *u = NULL, *p = NULL;
+
+	VT_TRUE(vp_sched_find_invite("Join: <sim+wss://h.test:443/m1?token=x>.",
+				     &u, &p));
+	VT_STR_EQ("sim+wss://h.test:443/m1?token=x", u);
+	free(u);
+	u = NULL;
+	VT_TRUE(vp_sched_find_invite("https://us02web.zoom.us/j/1 then "
+				     "janus+ws://h:8188/12", &u, &p));
+	VT_STR_EQ("janus+ws://h:8188/12", u); /* a supported one wins */
+	VT_STR_EQ("zoom", p);
+	free(u);
+	free(p);
+	u = p = NULL;
+	VT_TRUE(!vp_sched_find_invite("https://notzoom.us/x and "
+				      "https://meet.google.co/x", &u, &p));
+	VT_TRUE(vp_sched_find_invite("https://meet.google.com/abc-defg-hij",
+				     &u, &p));
+	VT_TRUE(u == NULL);
+	VT_STR_EQ("google_meet", p);
+	free(p);
+	p = NULL;
+	VT_TRUE(!vp_sched_find_invite("sim+ws://", &u, &p));
+}
+
+VTEST(sched_parse_time)
+{
+	int64_t t;
+
+	VT_EQ(0, vp_sched_parse_time(&t, "2027-01-15T08:00:00Z"));
+	VT_EQ((int64_t)1800000000, t);
+	VT_EQ(0, vp_sched_parse_time(&t, "2027-01-15T09:00:00.5+01:00"));
+	VT_EQ((int64_t)1800000000, t);
+	VT_EQ(EINVAL, vp_sched_parse_time(&t, "2027-01-15 08:00"));
+	VT_EQ(EINVAL, vp_sched_parse_time(&t, "2027-01-15T08:00:00"));
+}
+
+VTEST(sched_state_claims_once_across_two_schedulers)
+{
+	struct vp_sched_state *a = NULL, *b = NULL;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/state.db", vtest_tmpdir());
+	VT_EQ(0, vp_sched_state_open(&a, path, "A"));
+	VT_EQ(0, vp_sched_state_open(&b, path, "B"));
+	VT_EQ(0, vp_sched_state_seen(a, "m1", "u1", 100, 200, "t", "record",
+				     "upcoming", 50));
+	VT_EQ(0, vp_sched_state_seen(a, "m2", "u2", 100, 200, "t", "record",
+				     "upcoming", 50));
+	VT_EQ(0, vp_sched_state_claim(b, "m1", 95, 1));
+	VT_EQ(EALREADY, vp_sched_state_claim(a, "m1", 95, 1));
+	VT_EQ(EBUSY, vp_sched_state_claim(a, "m2", 95, 1)); /* cap 1 */
+	VT_EQ(0, vp_sched_state_claim(a, "m2", 95, 2));
+	/* a scan of a running meeting does not make it claimable again */
+	VT_EQ(0, vp_sched_state_seen(b, "m1", "u1", 100, 200, "t", "record",
+				     "upcoming", 60));
+	VT_EQ(EALREADY, vp_sched_state_claim(a, "m1", 95, 9));
+	vp_sched_state_close(a);
+	vp_sched_state_close(b);
+}
+
+VTEST(sched_meeting_lock_one_holder)
+{
+	int fd1 = -1, fd2 = -1;
+	const char *dir = vtest_tmpdir();
+
+	VT_TRUE(!vp_meeting_lock_held(dir));
+	VT_EQ(0, vp_meeting_lock(&fd1, dir));
+	VT_TRUE(vp_meeting_lock_held(dir));
+	VT_EQ(EWOULDBLOCK, vp_meeting_lock(&fd2, dir));
+	vp_meeting_unlock(&fd1);
+	VT_TRUE(!vp_meeting_lock_held(dir));
+	VT_EQ(0, vp_meeting_lock(&fd2, dir));
+	vp_meeting_unlock(&fd2);
+}
