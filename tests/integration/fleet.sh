@@ -14,8 +14,9 @@
 #               plus a poison job (65) and a job that keeps failing (75)
 #   D SIGTERM   a worker drains: takes nothing more, its bots finish
 #   E scheduler two `vpbot-sched run` with "dispatch": redis, one calendar
-#               of 6 meetings: each dispatched once, every state "done"
-#               (results read back), `status` shows the fleet
+#               of 6 meetings, Redis down while they dispatch: each meeting
+#               dispatched once, every state "done" (results read back),
+#               `status` shows the fleet
 # fleet_check.py then checks simconf's send log (never two bots in a
 # meeting at once), the results stream (each meeting done exactly once)
 # and the meeting folders, and prints dispatch latency and reclaim time.
@@ -274,6 +275,14 @@ JSON
 		2>"$TMP/sched$n.err" &
 	SPID[$n]=$!
 done
+# Redis away while the schedulers dispatch (start - lead = T1-3 … T1-1):
+# their dispatch fails, they retry with backoff, each meeting goes once
+while [ "$(date +%s)" -lt $((T1 - 5)) ]; do sleep 0.2; done
+kill -TERM "$RPID"
+wait "$RPID" 2>/dev/null
+echo "E: redis stopped while the schedulers dispatch"
+sleep 4
+redis_start || fail "redis-server did not restart (E)"
 for _ in $(seq 240); do
 	n=0
 	for k in 1 2; do
