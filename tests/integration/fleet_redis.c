@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "src/core/mem.h"
+#include "src/sched/redis_dispatch.h"
 #include "src/sched/redis_fleet.h"
 #include "tests/harness/vtest.h"
 
@@ -238,6 +239,58 @@ VTEST(fleet_redis_down_is_econnreset_then_recovers)
 	for (i = 0; i < 100 && (e = vp_sched_redis_do(r, 1, ping)); i++)
 		usleep(50000);
 	VT_EQ(0, e);
+	vp_mem_deref(r);
+	stop_server();
+}
+
+static int64_t got_handle = -1;
+static int got_code = -100;
+
+static void on_exit_cb(int64_t handle, int code, int sig, void *arg)
+{
+	(void)sig;
+	(void)arg;
+	got_handle = handle;
+	got_code = code;
+}
+
+/* The scheduler's dispatcher: a result published while no scheduler ran
+ * is reported when the meeting is started again (its claim is held). */
+VTEST(fleet_redis_dispatcher_finds_results_after_a_restart)
+{
+	struct vp_sched_redis *r = server();
+	struct vp_sched_dispatch *d = NULL;
+	struct vp_sched_fleet_job t;
+	struct vp_sched_fleet_result res = { .worker = "w1", .outcome = "done",
+					     .reason = "", .out = "",
+					     .log = "" };
+	json_t *job = json_pack("{s:s, s:i, s:{s:[s, s]}}", "invite",
+				"sim+ws://127.0.0.1:1/m", "max_duration_s",
+				3600 + 120, "meeting", "invitees", "a@x.test",
+				"b@x.test");
+	int64_t h1 = 0, h2 = 0;
+	bool got, done;
+
+	memset(&t, 0, sizeof(t));
+	VT_EQ(0, vp_sched_dispatch_redis(&d, url, 120, "s1"));
+	VT_EQ(0, d->ops->start(d, "mx", job, &h1));
+	d->ops->destroy(d); /* the scheduler stops */
+	VT_EQ(0, vp_sched_fleet_take(r, "vpbot", "w1", false, 10, &t, &got));
+	VT_TRUE(got);
+	VT_EQ(2, t.load); /* two invitees: two streams */
+	VT_EQ(0, vp_sched_fleet_finish(r, "vpbot", &t, "w1", &res, 0, &done));
+	VT_TRUE(done);
+	VT_EQ(0, vp_sched_dispatch_redis(&d, url, 120, "s1")); /* restarted */
+	VT_EQ(0, d->ops->start(d, "mx", job, &h2)); /* claim held: no XADD */
+	got_handle = -1;
+	d->ops->reap(d, on_exit_cb, NULL);
+	VT_EQ(h2, got_handle);
+	VT_EQ(0, got_code);
+	VT_EQ(0, vp_sched_fleet_take(r, "vpbot", "w2", false, 10, &t, &got));
+	VT_TRUE(!got); /* dispatched once */
+	d->ops->destroy(d);
+	vp_sched_fleet_job_clear(&t);
+	json_decref(job);
 	vp_mem_deref(r);
 	stop_server();
 }
