@@ -105,15 +105,22 @@ static void publish(struct vp_worker *w, struct vp_worker_slot *s)
 	};
 	json_t *f;
 	bool done = false;
+	int e;
 
 	if (s->stop == VP_STOP_LOST) {
 		vp_worker__log("warn", "lost", slot_fields(s));
 		slot_release(w, s);
 		return;
 	}
-	if (vp_sched_fleet_finish(w->r, w->cfg->prefix, &s->job, w->cfg->name,
-				  &res, s->requeue, &done))
+	e = vp_sched_fleet_finish(w->r, w->cfg->prefix, &s->job, w->cfg->name,
+				  &res, s->requeue, &done);
+	if (e && e != EPROTO)
 		return; /* Redis away: try again next round */
+	if (e) { /* a Redis that lost its data no longer knows the job */
+		vp_worker__log("error", "result_lost", slot_fields(s));
+		slot_release(w, s);
+		return;
+	}
 	f = slot_fields(s);
 	json_object_set_new(f, "outcome", json_string(res.outcome));
 	json_object_set_new(f, "exit_code", json_integer(res.exit_code));
@@ -314,7 +321,12 @@ static void police(struct vp_worker *w, int64_t now)
 				vp_worker__stop(s, VP_STOP_DRAIN);
 			else if (t > s->job.not_after + DEADLINE_GRACE_S)
 				vp_worker__stop(s, VP_STOP_DEADLINE);
-			if (s->stop && now - s->stop_ms > KILL_AFTER_MS)
+			/* fenced: its job is reclaimable once the lease ends,
+			 * so the bot must be gone well before that */
+			if (s->stop && now - s->stop_ms >
+					       (s->stop == VP_STOP_FENCED
+							? w->cfg->reclaim_idle_ms / 6
+							: KILL_AFTER_MS))
 				kill(-s->pid, SIGKILL);
 		} else if (s->state == VP_SLOT_HELD) {
 			try_start(w, s);
