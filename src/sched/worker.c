@@ -252,41 +252,12 @@ static int take(struct vp_worker *w, int64_t now)
 	return 0;
 }
 
-/* Heartbeat, and keep our claims fresh so nobody reclaims a live job. */
-static void beat(struct vp_worker *w)
+/* Apply one touch batch's answer: stop requests and jobs no longer ours. */
+static void touched(struct vp_worker_slot **map, size_t n, uint64_t lost,
+		    uint64_t stop)
 {
-	const char *ids[64], *ms[64];
-	struct vp_worker_slot *map[64];
-	json_t *run = json_array();
-	uint64_t lost = 0, stop = 0;
-	size_t n = 0, i;
-	char *rs;
+	size_t i;
 
-	for (i = 0; i < w->nslots && n < 64; i++) {
-		struct vp_worker_slot *s = &w->slots[i];
-
-		if (s->state == VP_SLOT_FREE || !s->job.id[0])
-			continue;
-		map[n] = s;
-		ids[n] = s->job.id;
-		ms[n++] = s->job.meeting;
-		if (s->state == VP_SLOT_RUNNING)
-			json_array_append_new(
-				run, json_pack("{s:s, s:i, s:i, s:I}", "meeting",
-					       s->job.meeting, "attempt",
-					       (int)s->job.attempt, "pid",
-					       (int)s->pid, "since_us",
-					       (json_int_t)s->started_us));
-	}
-	rs = json_dumps(run, JSON_COMPACT);
-	json_decref(run);
-	vp_sched_fleet_heartbeat(w->r, w->cfg->prefix, w->cfg->name,
-				 w->cfg->capacity, w->load, rs ? rs : "[]",
-				 3 * w->cfg->heartbeat_ms);
-	free(rs);
-	if (vp_sched_fleet_touch(w->r, w->cfg->prefix, w->cfg->name, ids, ms,
-				 n, w->cfg->reclaim_idle_ms, &lost, &stop))
-		return;
 	for (i = 0; i < n; i++) {
 		if ((stop & (1ull << i)) && map[i]->state == VP_SLOT_RUNNING &&
 		    !map[i]->stop) {
@@ -302,6 +273,63 @@ static void beat(struct vp_worker *w)
 		else
 			map[i]->stop = VP_STOP_LOST;
 	}
+}
+
+/* Keep our claims fresh so nobody reclaims a live job: every slot that
+ * holds an entry, in batches of 64 (one Lua call each). */
+static void touch_all(struct vp_worker *w)
+{
+	const char *ids[64], *ms[64];
+	struct vp_worker_slot *map[64];
+	uint64_t lost, stop;
+	size_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < w->nslots; i++) {
+		struct vp_worker_slot *s = &w->slots[i];
+
+		if (s->state != VP_SLOT_FREE && s->job.id[0]) {
+			map[n] = s;
+			ids[n] = s->job.id;
+			ms[n++] = s->job.meeting;
+		}
+		if (n == 64 || (i + 1 == w->nslots && n)) {
+			if (vp_sched_fleet_touch(w->r, w->cfg->prefix,
+						 w->cfg->name, ids, ms, n,
+						 w->cfg->reclaim_idle_ms, &lost,
+						 &stop))
+				return;
+			touched(map, n, lost, stop);
+			n = 0;
+		}
+	}
+}
+
+/* Heartbeat: capacity, load and running meetings, then the claims. */
+static void beat(struct vp_worker *w)
+{
+	json_t *run = json_array();
+	unsigned i;
+	char *rs;
+
+	for (i = 0; i < w->nslots; i++) {
+		struct vp_worker_slot *s = &w->slots[i];
+
+		if (s->state == VP_SLOT_RUNNING)
+			json_array_append_new(
+				run, json_pack("{s:s, s:i, s:i, s:I}", "meeting",
+					       s->job.meeting, "attempt",
+					       (int)s->job.attempt, "pid",
+					       (int)s->pid, "since_us",
+					       (json_int_t)s->started_us));
+	}
+	rs = json_dumps(run, JSON_COMPACT);
+	json_decref(run);
+	vp_sched_fleet_heartbeat(w->r, w->cfg->prefix, w->cfg->name,
+				 w->cfg->capacity, w->load, rs ? rs : "[]",
+				 3 * w->cfg->heartbeat_ms);
+	free(rs);
+	touch_all(w);
 }
 
 static void police(struct vp_worker *w, int64_t now)
