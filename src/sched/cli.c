@@ -282,6 +282,7 @@ static int cmd_run(int argc, char **argv)
 {
 	struct vp_sched_cfg c;
 	struct sigaction sa = {.sa_handler = on_signal};
+	enum vp_log_level level = VP_LOG_INFO;
 	bool stop_bots = false;
 	int rc;
 
@@ -291,16 +292,17 @@ static int cmd_run(int argc, char **argv)
 		if (!strcmp(argv[i], "--stop-bots"))
 			stop_bots = true;
 		else if (!strcmp(argv[i], "--log-level") && i + 1 < argc)
-			vp_log_set_level(!strcmp(argv[++i], "debug")
-					 ? VP_LOG_DEBUG
-					 : !strcmp(argv[i], "warn")
-					 ? VP_LOG_WARN : VP_LOG_INFO);
+			level = !strcmp(argv[++i], "debug") ? VP_LOG_DEBUG
+				: !strcmp(argv[i], "warn")  ? VP_LOG_WARN
+							    : VP_LOG_INFO;
 		else
 			return usage();
 	}
 	rc = load(&c, argv[2]);
 	if (rc)
 		return rc;
+	vp_log_set_level(level);
+	c.log_level = (int)level;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);

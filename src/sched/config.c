@@ -204,7 +204,12 @@ static char *default_vpbot(void)
 	if (n > 0) { /* the vpbot built or installed beside vpbot-sched */
 		self[n] = '\0';
 		d = dirname(self);
+		/* installed side by side, or meson's build tree
+		 * (build/src/sched/vpbot-sched, build/src/vpbot) */
 		if (asprintf(&r, "%s/vpbot", d) > 0 && access(r, X_OK) == 0)
+			return r;
+		free(r);
+		if (asprintf(&r, "%s/../vpbot", d) > 0 && access(r, X_OK) == 0)
 			return r;
 		free(r);
 	}

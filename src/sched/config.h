@@ -36,6 +36,7 @@ struct vp_sched_cfg {
 	int64_t max_concurrent, max_attempts, feed_max_bytes;
 	double tick_s;
 	json_t *job_extra; /**< "job": keys copied into every job, or NULL */
+	int log_level;	   /**< enum vp_log_level the CLI set (not JSON) */
 	char *dispatch;	   /**< Redis URL of the fleet, or NULL: local */
 };
 

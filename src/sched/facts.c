@@ -195,6 +195,14 @@ static void conference(struct vp_sched_meeting *m, icalcomponent *ev)
 		}
 }
 
+static bool utf8_ok(const char *s)
+{
+	json_t *j = json_string(s); /* jansson validates UTF-8 */
+
+	json_decref(j);
+	return j != NULL;
+}
+
 int vp_sched__event_fill(struct vp_sched_meeting *m, icalcomponent *ev,
 			 const struct vp_sched_parse_opt *opt)
 {
@@ -203,6 +211,10 @@ int vp_sched__event_fill(struct vp_sched_meeting *m, icalcomponent *ev,
 	int err = 0;
 
 	m->title = strdup(s ? s : "");
+	if (m->title && !utf8_ok(m->title)) /* e.g. a Windows-1252 export */
+		for (char *c = m->title; *c; c++)
+			if ((unsigned char)*c >= 0x80)
+				*c = '?';
 	p = icalcomponent_get_first_property(ev, ICAL_ORGANIZER_PROPERTY);
 	if (p)
 		m->organizer = address_of(icalproperty_get_organizer(p));

@@ -30,7 +30,7 @@ static void say(const struct vp_sched_meeting *m,
 		    d->verdict == VP_POLICY_RECORD ? "" : ": ",
 		    d->verdict == VP_POLICY_RECORD ? "" : vp_policy_cause(d));
 	for (unsigned i = 0; i < d->nreasons; i++)
-		vp_log_debug("meeting %s: %s", m->id, d->reasons[i]);
+		vp_log_info("meeting %s: reason %s", m->id, d->reasons[i]);
 }
 
 static void one(struct loop *l, struct vp_sched_meeting *m)
@@ -40,7 +40,13 @@ static void one(struct loop *l, struct vp_sched_meeting *m)
 	const char *init, *verdict;
 	bool had = !vp_sched_state_get(l->st, m->id, &prev);
 
+	/* the gate logs every decision; a scan repeats them every minute,
+	 * so here only a change is logged (say()), the gate's lines stay
+	 * for the decision at dispatch */
+	if (l->cfg->log_level < VP_LOG_DEBUG)
+		vp_log_set_level(VP_LOG_WARN);
 	vp_sched_decide(&d, m, l->settings);
+	vp_log_set_level((enum vp_log_level)l->cfg->log_level);
 	init = vp_sched__initial(m, &d);
 	verdict = vp_policy_verdict_str(d.verdict);
 	vp_sched_state_seen(l->st, m->id, m->uid, m->start, m->end, m->title,

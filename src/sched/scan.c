@@ -25,13 +25,17 @@ static int one(struct vp_sched_list *out, const struct vp_sched_cfg *cfg,
 		.max_instances = 10000};
 	struct vp_sched_parse_stats st;
 	char err[300];
-	int e = vp_sched_feed_read(feed, &fo, err, sizeof(err));
+	int fe, e = vp_sched_feed_read(feed, &fo, err, sizeof(err));
 
-	if (e) {
+	if (e && !feed->body) {
 		vp_log_warn("calendar %s: %s; its meetings are kept as they "
 			    "were", cal->label, err);
 		return e;
 	}
+	if (e) /* go on with the last good copy, withdraw nothing */
+		vp_log_warn("calendar %s: %s; using its last good copy",
+			    cal->label, err);
+	fe = e;
 	e = vp_sched_ics_parse(out, feed->body, feed->len, &po, &st, err,
 			       sizeof(err));
 	if (e) {
@@ -44,7 +48,7 @@ static int one(struct vp_sched_list *out, const struct vp_sched_cfg *cfg,
 			    st.dropped, st.first_problem);
 	vp_log_debug("calendar %s: %u events, %u instances in the window",
 		     cal->label, st.events, st.instances);
-	return 0;
+	return fe;
 }
 
 int vp_sched_scan(struct vp_sched_list *out, const struct vp_sched_cfg *cfg,

@@ -13,7 +13,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 DATA=$(cd "$HERE/../data" && pwd)
 TMP=$(mktemp -d "/tmp/schedfeeds.XXXXXX")
 SRV=
-trap '[ -n "$SRV" ] && kill $SRV 2>/dev/null; rm -rf "$TMP"' EXIT
+trap '[ -n "$SRV" ] && kill $SRV 2>/dev/null; [ "${KEEP:-0}" = 1 ] || rm -rf "$TMP"' EXIT
 fails=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fails=$((fails + 1)); }
@@ -60,6 +60,7 @@ cat >"$TMP/cfg.json" <<JSON
   {"owner": "erin@example.com", "file": "$DATA/ics/malformed.ics"},
   {"owner": "frank@example.com", "file": "$DATA/ics/outlook.ics"}],
  "settings_file": "$DATA/settings/company.json",
+ "assistant_address": "notetaker@example.com",
  "feed_timeout_s": 2, "feed_max_bytes": 1048576, "lookahead_h": 2000}
 JSON
 export VPBOT_SCHED_TEST_HTTP=1
@@ -74,6 +75,36 @@ n=$(jq -s 'map(select(.calendars | index("alice@example.com"))) | length' \
 n=$(jq -s 'map(select(.calendars | index("frank@example.com"))) | length' \
 	"$TMP/once.jsonl")
 [ "$n" -ge 5 ] && ok "file meetings planned ($n)" || bad "file meetings: $n"
+# the policy table through the scheduler: start -> verdict, cause code
+jq -r 'select(any(.calendars[]; . == "alice@example.com" or . == "frank@example.com"))
+  | "\(.start_utc) \(.verdict) \(.policy.cause // "-" | split(":")[0])"' \
+	"$TMP/once.jsonl" | sort >"$TMP/table"
+cat >"$TMP/want" <<'T'
+2027-02-22T15:00:00Z record -
+2027-02-23T15:00:00Z deny private_meeting
+2027-02-23T16:00:00Z metadata_only unsupported_platform
+2027-02-23T17:00:00Z metadata_only no_conference_url
+2027-02-23T18:00:00Z deny declined
+2027-02-24T00:00:00Z deny all_day
+2027-03-01T19:00:00Z record -
+2027-03-11T08:00:00Z metadata_only unsupported_platform
+2027-03-15T14:00:00Z deny cancelled
+2027-03-16T13:00:00Z record -
+2027-03-18T08:00:00Z metadata_only unsupported_platform
+2027-03-22T14:00:00Z record -
+2027-03-29T14:00:00Z record -
+2027-04-01T07:00:00Z metadata_only unsupported_platform
+2027-04-08T07:00:00Z metadata_only unsupported_platform
+2027-04-15T07:00:00Z metadata_only unsupported_platform
+T
+if diff "$TMP/want" "$TMP/table" >"$TMP/diff"; then ok "policy table (16 rows)"
+else bad "policy table:"; cat "$TMP/diff"; fi
+jq 'select(.start_utc == "2027-03-16T13:00:00Z") | .manual_invite and
+  any(.reasons[]; . == "overridden_private_meeting")' "$TMP/once.jsonl" |
+	grep -qx true && ok "manual invite overrides private" ||
+	bad "manual invite not applied"
+grep -q 'pin=9876\|s3cret' "$TMP/once.jsonl" && bad "a secret in once --json" ||
+	ok "no pin or token in once --json"
 grep -q 'bob@example.com#2: feed answered HTTP 404' "$TMP/once.err" &&
 	ok "404 reported" || bad "404 not reported"
 grep -q 'carol@example.com#3: feed: Timeout' "$TMP/once.err" &&

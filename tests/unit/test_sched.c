@@ -326,3 +326,31 @@ VTEST(sched_meeting_lock_one_holder)
 	VT_EQ(0, vp_meeting_lock(&fd2, dir));
 	vp_meeting_unlock(&fd2);
 }
+
+VTEST(sched_title_not_utf8_is_kept_readable)
+{
+	static const char ics[] =
+		"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:w1252\r\n"
+		"DTSTART:20270101T100000Z\r\nDTEND:20270101T110000Z\r\n"
+		"SUMMARY:Caf\xe9 meeting\r\n"
+		"ORGANIZER:mailto:alice@example.com\r\n"
+		"ATTENDEE:mailto:erin@customer.test\r\n"
+		"DESCRIPTION:sim+ws://127.0.0.1:9/m\r\n"
+		"END:VEVENT\r\nEND:VCALENDAR\r\n";
+	struct vp_sched_parse_opt o = {.owner = "alice@example.com",
+				       .from = 1798700000,
+				       .to = 1798800000,
+				       .max_instances = 10};
+	struct vp_sched_list l = {0};
+	struct vp_sched_parse_stats st;
+	const char *c;
+	char err[128];
+
+	VT_EQ(0, vp_sched_ics_parse(&l, ics, sizeof(ics) - 1, &o, &st, err,
+				    sizeof(err)));
+	VT_EQ((size_t)1, l.n);
+	VT_STR_EQ("Caf? meeting", l.v[0]->title);
+	/* the facts stay valid: not a fail-closed facts_missing */
+	VT_STR_EQ("record", verdict(l.v[0], &c));
+	vp_sched_list_clear(&l);
+}

@@ -89,3 +89,9 @@ c2=$(cpu)
 rss=$(awk '/VmRSS/{print $2}' "/proc/$RUN/status")
 echo "run: idle between scans: $(awk "BEGIN{printf \"%.3f\", \
 	($c2 - $c1) / $hz / 30 * 100}") % of a core; RSS $((rss / 1024)) MiB"
+# the rescan at 60 s: the same meetings, nothing new to write
+sleep 35
+c3=$(cpu)
+echo "run: a rescan of the unchanged calendar: $(awk "BEGIN{printf \
+	\"%.2f\", ($c3 - $c2) / $hz}") CPU-s ($(awk "BEGIN{printf \"%.0f\", \
+	$n / (($c3 - $c2) / $hz + 0.001)}") meetings/CPU-s)"
