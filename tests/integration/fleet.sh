@@ -199,7 +199,7 @@ echo "B: SIGKILL $victim ($(hub "$SCHED" fleet --redis "$REDIS" --json |
 	jq -c --arg w "$victim" '[.workers[] | select(.name == $w) | .running[].meeting]'))"
 echo "$victim $(date +%s%N)" >"$TMP/killed"
 kill -KILL "${WPID[$k]}"
-wait "${WPID[$k]}" 2>/dev/null
+{ wait "${WPID[$k]}"; } 2>/dev/null # no "Killed" line
 sleep 1
 pgrep -f "$TMP/w$k/jobs/" >/dev/null && fail "bots of the killed worker still run"
 wait_done fb 6 90
