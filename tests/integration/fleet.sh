@@ -311,5 +311,7 @@ for k in 1 2 3; do kill -TERM "${WPID[$k]}" 2>/dev/null; done
 for k in 1 2 3; do wait "${WPID[$k]}" 2>/dev/null; done
 kill "$SCPID" 2>/dev/null
 wait "$SCPID" 2>/dev/null
+kill -TERM "$RPID" 2>/dev/null
+wait "$RPID" 2>/dev/null
 echo "fleet: $(($(date +%s) - T0)) s"
 python3 "$HERE/fleet_check.py" "$TMP" || fail "checks"
