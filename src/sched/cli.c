@@ -19,6 +19,7 @@
 #include "src/sched/loop.h"
 #include "src/sched/scan.h"
 #include "src/sched/state.h"
+#include "src/sched/worker.h"
 
 #define VP_LOG_MODULE "sched"
 #include "src/core/log.h"
@@ -38,7 +39,8 @@ static int usage(void)
 		"[--log-level L]\n"
 		"       vpbot-sched once CONFIG.json [--at RFC3339] [--json]\n"
 		"       vpbot-sched status (CONFIG.json | --state FILE) "
-		"[--json]\n");
+		"[--json]\n"
+		"       vpbot-sched worker|submit|fleet … (docs/fleet.md)\n");
 	return 64;
 }
 
@@ -264,6 +266,11 @@ static int cmd_status(int argc, char **argv)
 	}
 	if (!rc && !st.n && !st.js)
 		printf("no meetings\n");
+	if (!rc && c.dispatch) { /* the fleet, from Redis (docs/fleet.md) */
+		if (!st.js)
+			printf("\nfleet (%s):\n", "redis");
+		rc = vp_sched_fleet_print(c.dispatch, NULL, st.js, true);
+	}
 	vp_sched_state_close(db);
 	vp_sched_cfg_free(&c);
 	return rc;
@@ -310,6 +317,10 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return usage();
+	/* the fleet: worker, exec-bot, submit, fleet (docs/fleet.md) */
+	rc = vp_sched_fleet_cli(argc, argv);
+	if (rc >= 0)
+		return rc;
 	vp_log_set_level(VP_LOG_INFO);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (!strcmp(argv[1], "run"))

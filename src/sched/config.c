@@ -11,12 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/sched/redis.h"
+
 static const char *const keys[] = {
 	"calendars", "settings", "settings_file", "settings_url", "out",
 	"state", "lead_s", "lookahead_h", "max_concurrent",
 	"assistant_address", "vpbot", "grace_s", "scan_interval_s",
 	"retry_base_s", "retry_max_s", "max_attempts", "feed_timeout_s",
-	"feed_max_bytes", "tick_s", "bot_name", "job", NULL};
+	"feed_max_bytes", "tick_s", "bot_name", "job", "dispatch", NULL};
 static const char *const job_keys[] = {"rate", "channels", "chunk_seconds",
 				       NULL};
 
@@ -178,6 +180,22 @@ static int job_extra(struct vp_sched_cfg *c, json_t *doc, char *err,
 	return 0;
 }
 
+/* "dispatch": "redis://…" or "unix:/…" puts jobs on the fleet's stream
+ * (docs/fleet.md); absent: local spawn. */
+static int dispatch(struct vp_sched_cfg *c, json_t *doc, char *err,
+		    size_t errsz)
+{
+	struct vp_sched_redis_addr a;
+	char why[256];
+	int e = str(doc, "dispatch", NULL, &c->dispatch, err, errsz);
+
+	if (e || !c->dispatch)
+		return e;
+	if (vp_sched_redis_url_parse(&a, c->dispatch, why, sizeof(why)))
+		return bad(err, errsz, "config: dispatch: %s", why);
+	return 0;
+}
+
 static char *default_vpbot(void)
 {
 	char self[4096], *d, *r = NULL;
@@ -252,6 +270,7 @@ static int parse(struct vp_sched_cfg *c, json_t *doc, const char *dir,
 	e = e ? e : str(doc, "assistant_address", NULL, &c->assistant, err,
 			errsz);
 	e = e ? e : str(doc, "bot_name", NULL, &c->bot_name, err, errsz);
+	e = e ? e : dispatch(c, doc, err, errsz);
 	if (e)
 		return e;
 	lower(c->assistant);
@@ -303,6 +322,7 @@ void vp_sched_cfg_free(struct vp_sched_cfg *c)
 	free(c->vpbot);
 	free(c->assistant);
 	free(c->bot_name);
+	free(c->dispatch);
 	json_decref(c->job_extra);
 	memset(c, 0, sizeof(*c));
 }

@@ -37,6 +37,7 @@ struct vp_sched_cfg {
 	double tick_s;
 	json_t *job_extra; /**< "job": keys copied into every job, or NULL */
 	int log_level;	   /**< enum vp_log_level the CLI set (not JSON) */
+	char *dispatch;	   /**< Redis URL of the fleet, or NULL: local */
 };
 
 /**

@@ -23,6 +23,7 @@
 #include "src/core/mem.h"
 #include "src/sched/decide.h"
 #include "src/sched/dispatch.h"
+#include "src/sched/redis_dispatch.h"
 #include "src/sched/loop_priv.h"
 #include "src/sched/scan.h"
 
@@ -370,7 +371,10 @@ int vp_sched_run(const struct vp_sched_cfg *cfg, volatile sig_atomic_t *stop,
 	if (!l.feeds)
 		return ENOMEM;
 	e = vp_sched_state_open(&l.st, cfg->state, l.owner);
-	if (!e)
+	if (!e && cfg->dispatch) /* the fleet (docs/fleet.md) */
+		e = vp_sched_dispatch_redis(&l.disp, cfg->dispatch,
+					    cfg->grace_s, l.owner);
+	else if (!e)
 		e = vp_sched_dispatch_local(&l.disp, cfg->vpbot, jobdir);
 	if (!e) {
 		vp_log_info("scheduler %s: %zu calendar(s), state %s, out %s",

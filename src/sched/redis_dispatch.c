@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file redis_dispatch.c  The scheduler's Redis Streams dispatcher
+ * (dispatch.h, docs/fleet.md): start = claim + XADD, reap = read the
+ * results stream, stop = a stop request the job's worker sees at its next
+ * heartbeat.
+ *
+ * A handle is a number of ours (>= 2^40, never a pid). The claim is keyed
+ * by meeting id and instance = the meeting's scheduled end, so several
+ * schedulers dispatch a meeting once and a moved meeting is a new
+ * instance. A start whose claim was already taken (another scheduler, or
+ * this one before a restart) still gets a handle: the job is in the fleet
+ * and its result will come; one read before the handle existed is kept.
+ */
+#define VP_LOG_MODULE "sched"
+#include "src/sched/redis_dispatch.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "src/core/log.h"
+#include "src/core/mem.h"
+#include "src/sched/redis_fleet.h"
+
+#define HANDLE_BASE ((int64_t)1 << 40)
+
+struct rdisp {
+	struct vp_sched_dispatch base;
+	struct vp_sched_redis *r;
+	char prefix[32];
+	char name[128];
+	int64_t grace_s;
+	int64_t next_handle;
+	char last[48];	/* results read up to here */
+	json_t *byid;	/* "meeting instance" -> handle, while one is out */
+	json_t *final;	/* "meeting instance" -> [code, sig], no handle */
+	json_t *ready;	/* [handle, code, sig] to report at the next reap */
+};
+
+/* The outcome as the loop's exit code (DESIGN §7); false: not final (the
+ * worker requeued it: retry, drained, fenced, requeued). */
+static bool final_code(json_t *res, int *code, int *sig)
+{
+	const char *o = json_string_value(json_object_get(res, "outcome"));
+
+	*code = (int)json_integer_value(json_object_get(res, "exit_code"));
+	*sig = (int)json_integer_value(json_object_get(res, "signal"));
+	if (!o || !strcmp(o, "retry") || !strcmp(o, "drained") ||
+	    !strcmp(o, "fenced") || !strcmp(o, "requeued"))
+		return false;
+	if (!strcmp(o, "poison"))
+		*code = 65;
+	else if (!strcmp(o, "expired"))
+		*code = 75; /* past the meeting's end: the loop says failed */
+	else if (!strcmp(o, "cancelled"))
+		*code = 0;
+	return true;
+}
+
+static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
+		   int64_t *handle)
+{
+	struct rdisp *rd = (struct rdisp *)d;
+	struct vp_sched_fleet_job j;
+	int64_t now = time(NULL), dur;
+	json_t *inv, *fin;
+	char key[256];
+	bool added = false;
+	int e;
+
+	memset(&j, 0, sizeof(j));
+	if (strlen(id) >= sizeof(j.meeting))
+		return EINVAL;
+	snprintf(j.meeting, sizeof(j.meeting), "%s", id);
+	dur = json_integer_value(json_object_get(job, "max_duration_s"));
+	/* loop.c: max_duration_s = end - now + grace (at least 60) */
+	j.not_after = dur - rd->grace_s >= 60 ? now + dur - rd->grace_s
+					      : now + (dur > 0 ? dur : 3600);
+	snprintf(j.instance, sizeof(j.instance), "end-%" PRId64, j.not_after);
+	inv = json_object_get(json_object_get(job, "meeting"), "invitees");
+	j.load = json_array_size(inv) ? (unsigned)json_array_size(inv) : 1;
+	j.attempt = 1;
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		j.dispatched_us = (int64_t)ts.tv_sec * 1000000 +
+				  ts.tv_nsec / 1000;
+	}
+	j.job = json_dumps(job, JSON_COMPACT);
+	if (!j.job)
+		return ENOMEM;
+	e = vp_sched_fleet_ensure_group(rd->r, rd->prefix);
+	if (!e)
+		e = vp_sched_fleet_dispatch(rd->r, rd->prefix, &j, rd->name,
+					    j.not_after - now + 86400, &added);
+	free(j.job);
+	if (e)
+		return e == EPROTO ? EIO : e;
+	*handle = rd->next_handle++;
+	snprintf(key, sizeof(key), "%s %s", id, j.instance);
+	vp_log_info("meeting %s: %s the fleet's queue (instance %s, load %u)",
+		    id, added ? "added to" : "already in", j.instance, j.load);
+	fin = json_object_get(rd->final, key);
+	if (!added && fin) {
+		/* it ended while we were not looking */
+		json_array_append_new(rd->ready,
+				      json_pack("[I, O, O]",
+						(json_int_t)*handle,
+						json_array_get(fin, 0),
+						json_array_get(fin, 1)));
+		json_object_del(rd->final, key);
+		return 0;
+	}
+	json_object_set_new(rd->byid, key, json_integer(*handle));
+	return 0;
+}
+
+static void report_ready(struct rdisp *rd, vp_sched_exit_h *h, void *arg)
+{
+	json_t *rdy = rd->ready;
+	size_t i;
+
+	rd->ready = json_array();
+	for (i = 0; i < json_array_size(rdy); i++) {
+		json_t *x = json_array_get(rdy, i);
+
+		h(json_integer_value(json_array_get(x, 0)),
+		  (int)json_integer_value(json_array_get(x, 1)),
+		  (int)json_integer_value(json_array_get(x, 2)), arg);
+	}
+	json_decref(rdy);
+}
+
+/* Read results on from rd->last; h NULL: only remember them (start-up).
+ * @return how many entries were read, or -1 if Redis did not answer */
+static int read_results(struct rdisp *rd, vp_sched_exit_h *h, void *arg)
+{
+	json_t *arr = NULL, *res, *hv;
+	const char *m, *inst;
+	char key[256];
+	size_t i;
+	int code, sig, n;
+
+	if (vp_sched_fleet_results(rd->r, rd->prefix, rd->last, 500, &arr))
+		return -1; /* Redis away: read on from rd->last later */
+	n = (int)json_array_size(arr);
+	json_array_foreach(arr, i, res) {
+		m = json_string_value(json_object_get(res, "meeting"));
+		inst = json_string_value(json_object_get(res, "instance"));
+		if (!m || !inst || !final_code(res, &code, &sig))
+			continue;
+		snprintf(key, sizeof(key), "%s %s", m, inst);
+		hv = json_object_get(rd->byid, key);
+		if (!h || !hv) {
+			json_object_set_new(rd->final, key,
+					    json_pack("[i, i]", code, sig));
+			continue;
+		}
+		vp_log_info("meeting %s: %s on worker %s (exit %d): %s", m,
+			    json_string_value(json_object_get(res, "outcome")),
+			    json_string_value(json_object_get(res, "worker"))
+				    ?: "?",
+			    code,
+			    json_string_value(json_object_get(res, "reason"))
+				    ?: "");
+		int64_t hd = json_integer_value(hv);
+
+		json_object_del(rd->byid, key);
+		h(hd, code, sig, arg);
+	}
+	json_decref(arr);
+	return n;
+}
+
+static void d_reap(struct vp_sched_dispatch *d, vp_sched_exit_h *h,
+		   void *arg)
+{
+	struct rdisp *rd = (struct rdisp *)d;
+
+	report_ready(rd, h, arg);
+	(void)read_results(rd, h, arg);
+}
+
+static int d_stop(struct vp_sched_dispatch *d, int64_t handle)
+{
+	struct rdisp *rd = (struct rdisp *)d;
+	const char *key;
+	char id[256], *sp;
+	json_t *v;
+
+	if (handle < HANDLE_BASE)
+		return ESRCH; /* a pid from a local run: not ours */
+	json_object_foreach(rd->byid, key, v) {
+		if (json_integer_value(v) != handle)
+			continue;
+		snprintf(id, sizeof(id), "%s", key);
+		sp = strchr(id, ' ');
+		if (sp)
+			*sp = '\0';
+		return vp_sched_fleet_request_stop(rd->r, rd->prefix, id);
+	}
+	return ESRCH;
+}
+
+static void d_destroy(struct vp_sched_dispatch *d)
+{
+	struct rdisp *rd = (struct rdisp *)d;
+
+	if (!rd)
+		return;
+	vp_mem_deref(rd->r);
+	json_decref(rd->byid);
+	json_decref(rd->final);
+	json_decref(rd->ready);
+	free(rd);
+}
+
+static const struct vp_sched_dispatch_ops redis_ops = {
+	.name = "redis",
+	.start = d_start,
+	.reap = d_reap,
+	.stop = d_stop,
+	.destroy = d_destroy,
+};
+
+int vp_sched_dispatch_redis(struct vp_sched_dispatch **dp, const char *url,
+			    int64_t grace_s, const char *scheduler)
+{
+	struct rdisp *rd;
+	char err[256];
+	int e;
+
+	rd = calloc(1, sizeof(*rd));
+	if (!rd)
+		return ENOMEM;
+	rd->base.ops = &redis_ops;
+	snprintf(rd->prefix, sizeof(rd->prefix), "vpbot");
+	snprintf(rd->name, sizeof(rd->name), "%s", scheduler);
+	snprintf(rd->last, sizeof(rd->last), "0");
+	rd->grace_s = grace_s;
+	rd->next_handle = HANDLE_BASE + 1;
+	rd->byid = json_object();
+	rd->final = json_object();
+	rd->ready = json_array();
+	e = vp_sched_redis_alloc(&rd->r, url, err, sizeof(err));
+	if (e)
+		vp_log_err("dispatch: %s", err);
+	if (!e && (!rd->byid || !rd->final || !rd->ready))
+		e = ENOMEM;
+	if (e) {
+		d_destroy(&rd->base);
+		return e;
+	}
+	/* Results published while no scheduler of ours ran: remembered, and
+	 * reported when the loop starts that meeting again (its claim says
+	 * it is already in the fleet). Redis away: read them later. */
+	while (read_results(rd, NULL, NULL) > 0)
+		;
+	*dp = &rd->base;
+	return 0;
+}
