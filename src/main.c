@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file main.c  The vpbot command line: argv -> a validated config -> the
- * subcommand's run function -> a sysexits(3) code (DESIGN.md §7).
+ * subcommand's run function -> a sysexits(3) code (docs/design.md §7).
  */
 #include "protocols/sig/invite.h"
 #include "src/bot/bot.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file manifest.c  MDIR/manifest.jsonl: append-only, one JSON line per
- * durable chunk (DESIGN §5), and the small file-system helpers the writer
+ * durable chunk (docs/design.md §5), and the small file-system helpers the writer
  * and recovery share (every durable step is write, fsync, rename, fsync dir).
  */
 #define VP_LOG_MODULE "pcm"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file pcm.h  PCM chunk writer and manifest (DESIGN §5).
+ * @file pcm.h  PCM chunk writer and manifest (docs/design.md §5).
  *
  * Layout under the meeting folder MDIR:
  *

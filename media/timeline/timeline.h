@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file timeline.h  The meeting's one recording timeline (DESIGN §5):
+ * @file timeline.h  The meeting's one recording timeline (docs/design.md §5):
  * sample 0 is the first instant the gate opened, counted at the output rate
  * R. Each stream maps its RTP timestamps onto that timeline sample-exactly,
  * and gives the wall clock of any RTP timestamp (RTCP SR, else arrival).

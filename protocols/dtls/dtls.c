@@ -17,7 +17,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-/* GCM first (RFC 7714 §14.2; 2.6x cheaper to unprotect, PERF-NOTES) */
+/* GCM first (RFC 7714 §14.2; 2.6x cheaper to unprotect, docs/performance.md) */
 #define SRTP_PROFILES "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"
 /* fits a 1280-byte IPv6 minimum MTU path after UDP/IP headers */
 #define DTLS_MTU 1200

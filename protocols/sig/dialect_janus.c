@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file dialect_janus.c  The Janus dialect: janus.c's pure machine wired
- * to a WebSocket ("janus-protocol" subprotocol, JANUS-NOTES.md §3), a
+ * to a WebSocket ("janus-protocol" subprotocol, docs/janus.md §3), a
  * keepalive timer (25 s < session_timeout 60 s, §5) and a leave deadline.
  */
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file invite.c  Invite URL parser (DESIGN.md §4). Generic syntax after
+ * @file invite.c  Invite URL parser (docs/design.md §4). Generic syntax after
  * RFC 3986 §3 (scheme "://" authority path ["?" query]); IPv6 literals in
  * brackets per RFC 3986 §3.2.2; percent-decoding per RFC 3986 §2.1.
  * Error texts name the problem but never echo a query value, so a pin or

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/** @file invite.h  Invite URLs (DESIGN.md §4): parse, validate, redact. Pure. */
+/** @file invite.h  Invite URLs (docs/design.md §4): parse, validate, redact. Pure. */
 #ifndef VP_SIG_INVITE_H
 #define VP_SIG_INVITE_H
 
@@ -14,7 +14,7 @@ enum vp_invite_dialect {
 	VP_INVITE_JANUS,
 };
 
-/** Janus plugin; VideoRoom is the default (DESIGN.md §4). */
+/** Janus plugin; VideoRoom is the default (docs/design.md §4). */
 enum vp_invite_plugin {
 	VP_INVITE_VIDEOROOM = 0,
 	VP_INVITE_AUDIOBRIDGE,

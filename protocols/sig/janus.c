@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file janus.c  Janus WebSocket API machine for a receiving bot
- * (JANUS-NOTES.md §5; janus.js and janus_videoroom.c / janus_audiobridge.c
+ * (docs/janus.md §5; janus.js and janus_videoroom.c / janus_audiobridge.c
  * v1.1.2 headers are the reference).
  *
  * VideoRoom (§5.1, §5.3): handle A joins as a passive publisher and gets
@@ -318,7 +318,7 @@ int vp_sig_janus_leave(struct vp_sig_janus *j)
 		vp_sig_janus__end(j, "left");
 		return 0;
 	}
-	/* JANUS-NOTES §5.1 step 7: leave B, leave A, detach, destroy */
+	/* docs/janus.md §5.1 step 7: leave B, leave A, detach, destroy */
 	if (j->hb && j->sub_joined)
 		err = vp_sig_janus__body(j, JTX_LEAVE, j->hb,
 					 json_pack("{s:s}", "request", "leave"),

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file janus.h  The Janus dialect's protocol machine (JANUS-NOTES.md §5):
+ * @file janus.h  The Janus dialect's protocol machine (docs/janus.md §5):
  * pure, no sockets and no timers. It is fed Janus messages and produces
  * requests through a send handler; dialect_janus.c wires it to a
  * WebSocket and a keepalive timer, the tests and the fuzzer drive it

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file janus_msg.c  Incoming Janus messages (JANUS-NOTES.md §5): replies
+ * @file janus_msg.c  Incoming Janus messages (docs/janus.md §5): replies
  * matched by transaction, plugin events dispatched by their "videoroom" /
  * "audiobridge" verb. Every field is type-checked; this file is the
  * fuzz target's surface (tests/fuzz/fuzz_sig_janus.c).

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file sig.h  Signaling front door for the bot: one conference connection
- * whose dialect is chosen by the invite scheme (DESIGN.md §4). Events come
+ * whose dialect is chosen by the invite scheme (docs/design.md §4). Events come
  * back through struct vp_sig_handler (dialect.h) on cfg->ctx's thread.
  */
 #ifndef VP_SIG_SIG_H

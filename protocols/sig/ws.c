@@ -7,7 +7,7 @@
  * ships as libwebsockets-evlib_glib.so and lws dlopens at context
  * creation). Chosen over a separate lws thread because it keeps every
  * callback, timer and the dialect state on one thread with no locks and no
- * cross-thread queue, which is what DESIGN.md §2 asks for; the interop probe
+ * cross-thread queue, which is what docs/design.md §2 asks for; the interop probe
  * (tests/interop/sig_janus.sh) exercises it against a real Janus.
  *
  * One lws_context per connection: a bot has one signaling connection, and

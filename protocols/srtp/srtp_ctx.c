@@ -47,7 +47,7 @@ static int map_status(srtp_err_status_t st)
 
 static void do_init(void)
 {
-	/* 17-28 ms of NSS self-tests (PERF-NOTES): paid once per process */
+	/* 17-28 ms of NSS self-tests (docs/performance.md): paid once per process */
 	init_status = srtp_init();
 	if (init_status)
 		vp_log_err("srtp_init failed status=%d", (int)init_status);

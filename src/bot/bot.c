@@ -3,7 +3,7 @@
  * @file bot.c  One live meeting's lifecycle: parse the invite (no network
  * before it is valid), open the meeting folder and io thread, join through
  * the dialect, follow participants, leave on a signal, --duration or the
- * meeting's end, and map what happened to an exit code (DESIGN.md §7).
+ * meeting's end, and map what happened to an exit code (docs/design.md §7).
  */
 #define VP_LOG_MODULE "bot"
 #include "src/bot/bot_priv.h"
@@ -255,7 +255,7 @@ static int start(struct bot *b)
 	json_object_set_new(b->m.doc, "channels", json_integer(c->channels));
 	json_object_set_new(b->m.doc, "chunk_seconds",
 			    json_real(c->chunk_seconds));
-	/* DESIGN §6: the policy decides before any network activity */
+	/* docs/design.md §6: the policy decides before any network activity */
 	if (vp_bot__policy(b))
 		return EACCES;
 	err = vp_io_start(&b->io, b->m.dir, false);
@@ -288,7 +288,7 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 	b->cfg = cfg;
 	b->start_ns = vp_clock_mono_ns();
 	b->code = VP_EXIT_OK;
-	/* DESIGN §4: a bad invite fails before any network activity */
+	/* docs/design.md §4: a bad invite fails before any network activity */
 	if (vp_invite_parse(&b->inv, cfg->invite, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vpbot: %s\n", err);
 		g_free(b);
@@ -338,7 +338,7 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 	if (cfg->status_line)
 		vp_bot__status_line(b, true);
 	if (b->gate && !b->gate_ever_open && b->code == VP_EXIT_OK) {
-		/* DESIGN §7: 77 when policy or consent kept it shut */
+		/* docs/design.md §7: 77 when policy or consent kept it shut */
 		b->code = VP_EXIT_NOPERM;
 		snprintf(b->reason, sizeof(b->reason),
 			 "not recorded: the gate stayed closed (%s)",

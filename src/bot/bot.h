@@ -14,7 +14,7 @@
 #define VP_BOT_JOIN_TIMEOUT_NS (30 * 1000000000ULL)
 
 struct vp_bot_cfg {
-	const char *invite;     /* invite URL (DESIGN.md §4) */
+	const char *invite;     /* invite URL (docs/design.md §4) */
 	const char *out;        /* output folder */
 	const char *meeting;    /* NULL: derived from the invite (room) */
 	const char *name;       /* display name, NULL: invite's or "vpbot" */

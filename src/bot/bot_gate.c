@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file bot_gate.c  The recording policy before joining and the live gate
- * while in the meeting (src/gate, DESIGN.md §6). Every decision and gate
+ * while in the meeting (src/gate, docs/design.md §6). Every decision and gate
  * change goes to the log (the audit trail), the events and meeting.json.
  * The recording timeline starts (sample 0) the first time the gate opens.
  */
@@ -48,7 +48,7 @@ static void on_gate_change(bool open, const char *reason, uint64_t at,
 	struct bot *b = arg;
 
 	if (open && !b->tl_started) {
-		/* DESIGN §5: sample 0 = the first instant the gate opened */
+		/* docs/design.md §5: sample 0 = the first instant the gate opened */
 		char ts[32];
 
 		vp_timeline_init(&b->tl, b->cfg->rate, vp_clock_utc_ns());

@@ -390,7 +390,7 @@ void vp_bot__media_close(struct bot *b)
 	if (b->pc) {
 		const struct vp_pc_stats *st = vp_pc_stats(b->pc);
 
-		/* dropped packets are counted, never hidden (DESIGN §2) */
+		/* dropped packets are counted, never hidden (docs/design.md §2) */
 		json_object_set_new(b->m.doc, "transport", json_pack(
 			"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 			"s:I}",

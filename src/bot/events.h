@@ -3,7 +3,7 @@
  * @file events.h  Status events: one JSON object per line, each with
  * "ts" (RFC 3339 UTC, µs) and "event" (joining, joined, participant_joined,
  * participant_left, stream_started, gate, left, error, …), written to
- * --events FILE or FD (DESIGN.md §7). Never carries keys, tokens or audio.
+ * --events FILE or FD (docs/design.md §7). Never carries keys, tokens or audio.
  */
 #ifndef VP_BOT_EVENTS_H
 #define VP_BOT_EVENTS_H

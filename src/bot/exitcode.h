@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/** @file exitcode.h  Process exit codes, sysexits(3) (DESIGN.md §7). */
+/** @file exitcode.h  Process exit codes, sysexits(3) (docs/design.md §7). */
 #ifndef VP_BOT_EXITCODE_H
 #define VP_BOT_EXITCODE_H
 

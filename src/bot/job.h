@@ -3,7 +3,7 @@
  * @file job.h  `vpbot run JOB.json`: the scheduler's job file.
  *
  * {
- *   "invite": "janus+ws://127.0.0.1:8188/1234",   required (DESIGN.md §4)
+ *   "invite": "janus+ws://127.0.0.1:8188/1234",   required (docs/design.md §4)
  *   "out": "/var/lib/vpbot",                       required
  *   "meeting_id": "weekly-sync-2026-11-28",        default: from the invite;
  *                      one folder name (VP_MEETING_ID_RULE), else exit 65

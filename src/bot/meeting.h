@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file meeting.h  The meeting folder and its meeting.json (DESIGN.md §5):
+ * @file meeting.h  The meeting folder and its meeting.json (docs/design.md §5):
  * meeting, policy decision, gate timeline, participants, streams, status.
  * meeting.json is rewritten whole, atomically (tmp, fsync, rename), at
  * start, on every participant or gate change and at the end, so after a

@@ -3,7 +3,7 @@
  * @file meeting_lock.h  One bot per meeting folder: an exclusive flock(2)
  * on OUT/ID itself, held for the bot's life (released by the kernel when
  * the process dies, even by SIGKILL). A second `vpbot` for the same
- * meeting gets EWOULDBLOCK and exits 73 (DESIGN.md §7); a scheduler can
+ * meeting gets EWOULDBLOCK and exits 73 (docs/design.md §7); a scheduler can
  * ask whether a bot still holds a folder (vp_meeting_lock_held).
  */
 #ifndef VP_BOT_MEETING_LOCK_H

@@ -570,7 +570,7 @@ json_t *vp_track_stats_json(const struct vp_track *t)
 		(json_int_t)st->gated_samples, "io_overflow",
 		(json_int_t)st->io_overflow);
 
-	/* timestamps that ran ahead of the arrival clock (DESIGN §5) */
+	/* timestamps that ran ahead of the arrival clock (docs/design.md §5) */
 	json_object_set_new(o, "restarts", json_integer((json_int_t)st->restarts));
 	json_object_set_new(o, "unfilled_samples",
 			    json_integer((json_int_t)st->unfilled_samples));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file verify.c  `vpbot verify MDIR`: the check an operator runs after an
- * incident. It holds the folder to what DESIGN.md §5 promises: every
+ * incident. It holds the folder to what docs/design.md §5 promises: every
  * manifest line names a complete chunk whose header agrees with the line,
  * a stream's chunks are numbered without holes and follow each other on
  * the timeline (a gap only where the gate was closed), nothing on disk is

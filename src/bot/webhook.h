@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file webhook.h  Status events POSTed to a webhook (DESIGN.md §7).
+ * @file webhook.h  Status events POSTed to a webhook (docs/design.md §7).
  *
  * Every event is POSTed, in order, one at a time, from a thread of its own
  * (libcurl, blocking): the net thread only appends a copy to a bounded

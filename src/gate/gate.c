@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file gate.c  The live consent / never-record gate (DESIGN.md §6).
+ * @file gate.c  The live consent / never-record gate (docs/design.md §6).
  * State changes are applied synchronously by the event that causes them;
  * see gate.h for why that makes a revocation effective within one frame.
  */
@@ -150,7 +150,7 @@ static const struct part *unknown_present(const struct vp_gate *g)
 	return NULL;
 }
 
-/* The live rows of DESIGN §6: never-record, then consent. */
+/* The live rows of docs/design.md §6: never-record, then consent. */
 static bool evaluate_people(const struct vp_gate *g, char *why, size_t sz)
 {
 	const struct part *p = never_present(g);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file gate.h  The live gate: whether audio may reach disk, frame by
- * frame (DESIGN.md §6, the rows not overridden by a manual invite).
+ * frame (docs/design.md §6, the rows not overridden by a manual invite).
  *
  * One whole-meeting gate. It is open only when all of these hold:
  *  - no error has happened on the gate's path (see "Errors" below);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file policy.c  Settings + meeting facts -> verdict with reasons
- * (DESIGN.md §6). Every rule runs and adds its reason even after an
+ * (docs/design.md §6). Every rule runs and adds its reason even after an
  * earlier one denied, so the audit trail lists all grounds, not the first.
  */
 #define VP_LOG_MODULE "gate"
@@ -44,7 +44,7 @@ static void lower_to(struct vp_policy_decision *d, enum vp_policy_verdict v)
 
 /*
  * A company rule that would deny: without a manual invite it denies; with
- * one it is overridden (DESIGN.md §6, "overridden by a manual invite: yes")
+ * one it is overridden (docs/design.md §6, "overridden by a manual invite: yes")
  * and says so.
  */
 static void company_deny(struct vp_policy_decision *d, const char *code,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file policy.h  The recording policy (pure): company settings + meeting
- * facts -> a verdict with reasons (DESIGN.md §6, the rows before the live
+ * facts -> a verdict with reasons (docs/design.md §6, the rows before the live
  * ones). The live rows (never-record participants, consent) are enforced
  * by the gate (gate.h); the decision carries the consent mode to it.
  *

@@ -2,7 +2,7 @@
 /**
  * @file settings_load.c  Load settings from a file or an https URL
  * (libcurl adapter) and meeting facts from a file. Every failure is an
- * error; the caller keeps the gate closed (DESIGN.md §6, fail closed).
+ * error; the caller keeps the gate closed (docs/design.md §6, fail closed).
  */
 #define VP_LOG_MODULE "gate"
 #include <curl/curl.h>

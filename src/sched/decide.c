@@ -8,7 +8,7 @@
  *   transparent           TRANSP:TRANSPARENT (shown free)    -> DENY
  *   unsupported_platform  a Zoom/Meet/Teams… link, no
  *                         supported invite                   -> METADATA_ONLY
- * and writes meeting.json for a meeting no bot joins (DESIGN.md §8).
+ * and writes meeting.json for a meeting no bot joins (docs/design.md §8).
  */
 #include "src/sched/decide.h"
 
@@ -77,7 +77,7 @@ void vp_sched_decide(struct vp_policy_decision *d,
 }
 
 /* The facts as written to disk: the invite without its query (a token
- * or pin is a secret, DESIGN.md §4). */
+ * or pin is a secret, docs/design.md §4). */
 static json_t *facts_redacted(const struct vp_sched_meeting *m)
 {
 	json_t *f = vp_sched_facts_json(m);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file loop.c  The lifecycle (DESIGN.md §8): scan -> decide -> at
+ * @file loop.c  The lifecycle (docs/design.md §8): scan -> decide -> at
  * start - lead decide again and dispatch -> exit code -> done, retry
  * with backoff while the meeting is on (75, 70, a signal), or never
  * (64/65/69/77). A meeting cancelled or gone from every calendar is
@@ -109,7 +109,7 @@ void vp_sched__stop_bot(struct loop *l, const struct vp_sched_row *r,
 		    "(SIGTERM)", r->id, why);
 }
 
-/* --- exit codes (DESIGN.md §7) --- */
+/* --- exit codes (docs/design.md §7) --- */
 
 static int64_t backoff(const struct vp_sched_cfg *c, int64_t attempts)
 {

@@ -41,7 +41,7 @@ struct rdisp {
 	json_t *ready;	/* [handle, code, sig] to report at the next reap */
 };
 
-/* The outcome as the loop's exit code (DESIGN §7); false: not final (the
+/* The outcome as the loop's exit code (docs/design.md §7); false: not final (the
  * worker requeued it: retry, drained, fenced, requeued). */
 static bool final_code(json_t *res, int *code, int *sig)
 {

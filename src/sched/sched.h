@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file sched.h  vpbot-sched (DESIGN.md §8): calendars in (libical), one
+ * @file sched.h  vpbot-sched (docs/design.md §8): calendars in (libical), one
  * meeting per event instance, policy (src/gate), state (SQLite), dispatch.
  *
  * Files, one job each:

@@ -150,7 +150,7 @@ void vp_worker__stop(struct vp_worker_slot *s, enum vp_worker_stop why)
 		return;
 	s->stop = why;
 	s->stop_ms = vp_sched_redis_now_ms();
-	/* the bot leaves politely and finishes its chunk (DESIGN §7) */
+	/* the bot leaves politely and finishes its chunk (docs/design.md §7) */
 	kill(-s->pid, SIGTERM);
 }
 
@@ -252,7 +252,7 @@ void vp_worker__decide(struct vp_worker *w, struct vp_worker_slot *s)
 		return;
 	}
 	if (s->stop == VP_STOP_DRAIN || s->stop == VP_STOP_FENCED) {
-		/* SIGTERM makes a bot leave and exit 0 (DESIGN §7) */
+		/* SIGTERM makes a bot leave and exit 0 (docs/design.md §7) */
 		decide_signal(w, s, 0);
 		if (code != 0 && !s->requeue)
 			s->outcome = "failed";

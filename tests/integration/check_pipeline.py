@@ -4,7 +4,7 @@
 check_pipeline.py MEETING-DIR GEN-PREFIX --rate R --min-corr C [--streams N]
 
 Asserts (each failure is printed; exit 1 if any):
-- every manifest line has the DESIGN §5 keys and names a complete WAV;
+- every manifest line has the docs/design.md §5 keys and names a complete WAV;
 - within each stream, chunk n+1 starts at chunk n's start_sample + samples;
 - the timeline length equals the source's within one 20 ms frame;
 - lost == injected losses, fec + plc == lost, dtx_samples == injected DTX;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The command line's bad input: each case is refused with a one-line error
-# naming the problem and the sysexits(3) code of DESIGN §7, before any
+# naming the problem and the sysexits(3) code of docs/design.md §7, before any
 # network activity, and nothing is recorded.
 # usage: cli.sh VPBOT RTPGEN
 set -uo pipefail
@@ -25,7 +25,7 @@ expect() { # expect CODE TEXT -- ARGS...
 	fi
 }
 
-# invite URLs (DESIGN §4): exit 64 before any network activity
+# invite URLs (docs/design.md §4): exit 64 before any network activity
 expect 64 "unknown scheme" -- join "http://127.0.0.1/1" --out "$tmp/o"
 expect 64 "room" -- join "janus+ws://127.0.0.1:8188/" --out "$tmp/o"
 expect 64 "port" -- join "janus+ws://127.0.0.1:99999/1234" --out "$tmp/o"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Crash safety (DESIGN §5): SIGKILL `vpbot replay` mid-way; every file the
+# Crash safety (docs/design.md §5): SIGKILL `vpbot replay` mid-way; every file the
 # manifest names must be a complete WAV of the samples its line says, and a
 # rerun into the same folder must recover the chunk left as .tmp, keep every
 # earlier file and line byte for byte, and append its own streams.

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # faults.sh  `vpbot join` against a simconf whose meetings misbehave
-# (issue #3 bad-input items; DESIGN.md section 7 exit codes).
+# (issue #3 bad-input items; docs/design.md section 7 exit codes).
 #
 #   faults.sh VPBOT SIMCONF
 #
 # One simconf (scenarios/faults.json) and one bot per meeting, all inside a
-# private netns (JANUS-NOTES section 2). For each case: the exit code, the
+# private netns (docs/janus.md section 2). For each case: the exit code, the
 # one-line error (`vpbot: ...` on stderr), meeting.json status.exit_code and
 # status.reason, and what is (not) on disk:
 #   liar     lying a=fingerprint  -> 69 "fingerprint mismatch", no chunk in

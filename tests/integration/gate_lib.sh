@@ -13,7 +13,7 @@
 #
 # Why a netns with 127.0.0.2 on a veth: libnice skips loopback interfaces,
 # so simconf's media address must be the one the bot gathers
-# (JANUS-NOTES §2, tests/interop/lib/netns.sh).
+# (docs/janus.md §2, tests/interop/lib/netns.sh).
 
 GL_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GL_ROOT=$(cd "$GL_HERE/../.." && pwd)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # simconf_smoke.sh VPBOT SIMCONF — a 2-participant meeting (tones) hosted by
 # simconf, joined by vpbot, both inside a private network namespace
-# (loopback only, JANUS-NOTES §2). Checks: the bot exits 0, simconf's send
+# (loopback only, docs/janus.md §2). Checks: the bot exits 0, simconf's send
 # log shows both participants' tones on the wire, the bot wrote one stream
 # per participant, and each stream's dominant frequency is that
 # participant's tone (440 / 660+880 Hz), so audio was not mixed up.

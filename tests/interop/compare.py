@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """compare.py  check one recorded stream of a vpbot meeting folder against
-the source signal that was published (DESIGN.md section 5 output).
+the source signal that was published (docs/design.md section 5 output).
 
   compare.py --meeting-dir DIR --list
   compare.py --source WAV --meeting-dir DIR --stream ID [--rate R]

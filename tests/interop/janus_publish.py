@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Minimal aiortc publisher for Janus VideoRoom (JANUS-NOTES.md §5.1):
+"""Minimal aiortc publisher for Janus VideoRoom (docs/janus.md §5.1):
 create, attach videoroom, join as publisher, configure with an offer of a
 440 Hz tone, then stay until killed (or --seconds). Self-contained on
 purpose; run inside the test netns with Debian's python3."""

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # join_bad_input.sh  `vpbot join` with invites that cannot work: the exit
-# code must tell a scheduler whether to retry (DESIGN.md sections 4 and 7).
+# code must tell a scheduler whether to retry (docs/design.md sections 4 and 7).
 #
 #   join_bad_input.sh VPBOT
 #

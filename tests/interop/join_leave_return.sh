@@ -16,7 +16,7 @@
 # segments (6 s, then the remaining 10 s) each correlate >= MIN_CORR with
 # that stream; the second segment lands on the timeline where the send
 # times say (seg2.start - seg1.start, +- OFFSET_TOL s).
-# A second stream for carol is reported as a failure (the DESIGN says one
+# A second stream for carol is reported as a failure (docs/design.md says one
 # stream per participant), but both are checked first so the report says
 # whether the audio itself is right.
 set -u

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # join_wss.sh  `vpbot join janus+wss://` against a Janus whose WebSocket
-# transport also listens with TLS (DESIGN.md section 4: wss certificates
+# transport also listens with TLS (docs/design.md section 4: wss certificates
 # are verified; --insecure skips that).
 #
 #   join_wss.sh VPBOT

@@ -7,7 +7,7 @@ packets. aiortc is the independent referee for ICE, DTLS and SRTP.
 Usage: pc_aiortc.py PATH/TO/pc_probe   (as root: it makes its own netns)
 
 aioice drops 127.0.0.1 and libnice skips `lo`, so both ends run inside a
-network namespace with a veth carrying 127.0.0.2 (JANUS-NOTES.md §2).
+network namespace with a veth carrying 127.0.0.2 (docs/janus.md §2).
 """
 import asyncio
 import os

@@ -3,7 +3,7 @@
 """publish.py  aiortc publisher of a known WAV into a Janus room.
 
 Talks Janus's WebSocket API directly (subprotocol "janus-protocol"; flows in
-JANUS-NOTES.md section 5), publishes the WAV as Opus, keeps the session alive
+docs/janus.md section 5), publishes the WAV as Opus, keeps the session alive
 and leaves cleanly (unpublish/leave, detach, destroy).
 
   publish.py --url ws://127.0.0.1:8188 --plugin videoroom|audiobridge

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Interop: protocols/sig against Debian's Janus 1.1.2 + an aiortc publisher,
-# on loopback inside the netns vpt-sig (JANUS-NOTES.md §2, §3).
+# on loopback inside the netns vpt-sig (docs/janus.md §2, §3).
 # Usage: tests/interop/sig_janus.sh BUILD_DIR     (needs root for ip netns)
 # Checks: (1) join, publisher seen, offer names it, answer -> started,
 # publisher stops -> participant_left + renegotiation, clean leave;

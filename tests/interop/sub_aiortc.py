@@ -4,7 +4,7 @@
 VideoRoom to WAV: the reference recorder tools/bench_live.sh measures vpbot
 against.
 
-Same flow as the bot (JANUS-NOTES.md sections 5.1 and 5.3): handle A joins
+Same flow as the bot (docs/janus.md sections 5.1 and 5.3): handle A joins
 as a passive publisher and gets the publisher list and notifications;
 handle B is one subscriber PeerConnection for all publishers ("join" with
 every feed present, later feeds added with "subscribe"; Janus's "updated"
@@ -126,7 +126,7 @@ class Recorder:
         await self.answer(j, hb, rep)
 
     async def run_audiobridge(self, j):
-        """AudioBridge (JANUS-NOTES 5.2 a): join muted, Janus offers the
+        """AudioBridge (docs/janus.md 5.2 a): join muted, Janus offers the
         mix, answer with configure; one stream, mid of the offer."""
         h = (await j.call({"janus": "attach", "plugin": AB}))["data"]["id"]
         rep = await j.message(h, {"request": "join", "room": self.a.room,

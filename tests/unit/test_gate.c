@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file test_gate.c  Policy rules and overrides of DESIGN.md §6 (table
+ * @file test_gate.c  Policy rules and overrides of docs/design.md §6 (table
  * driven), settings/facts validation, settings loading. The live gate:
  * test_gate_live.c. JSON is written with ' for " (test_gate.h).
  */

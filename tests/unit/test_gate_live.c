@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file test_gate_live.c  The live gate (DESIGN.md §6): grants, consent,
+ * @file test_gate_live.c  The live gate (docs/design.md §6): grants, consent,
  * never-record, never_record_unverifiable, and errors that latch it closed.
  */
 #include <errno.h>
@@ -460,7 +460,7 @@ VTEST(gate_live_never_record_unverifiable)
 }
 
 /* The same unidentified participant without a never-record invitee: no
- * closure under none/notify (DESIGN §6 has nothing to enforce). */
+ * closure under none/notify (docs/design.md §6 has nothing to enforce). */
 VTEST(gate_live_unverifiable_needs_never_record_invitee)
 {
 	struct rec r;

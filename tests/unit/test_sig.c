@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /** @file test_sig.c  protocols/sig: invite URLs, the Janus machine on
- *  recorded message sequences (JANUS-NOTES.md §5), the ws buffers. */
+ *  recorded message sequences (docs/janus.md §5), the ws buffers. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -306,7 +306,7 @@ VTEST(sig_janus_videoroom_event_before_ack)
 	vr_setup(j, c);
 	VT_STR_EQ("42x", sent_field(c, 3, "body.pin"));
 	snprintf(tx, sizeof(tx), "%s", sent_field(c, 3, "transaction"));
-	/* the event first, its ack after (JANUS-NOTES §5) */
+	/* the event first, its ack after (docs/janus.md §5) */
 	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"transaction\":\"%s\","
 		      "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":"
 		      "{\"videoroom\":\"joined\",\"room\":1234,\"id\":900,\"private_id\":77,"
@@ -497,7 +497,7 @@ VTEST(sig_janus_audiobridge)
 	VT_STR_EQ("join", sent_field(c, 2, "body.request"));
 	VT_STR_EQ("true", sent_field(c, 2, "body.muted"));
 	VT_STR_EQ("true", sent_field(c, 2, "body.generate_offer"));
-	/* JANUS-NOTES §5.4: the stray "0 " fmtp token is the SDP parser's
+	/* docs/janus.md §5.4: the stray "0 " fmtp token is the SDP parser's
 	 * business; here the offer must reach the bot with the mix stream */
 	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":2,\"transaction\":\"%s\","
 		      "\"plugindata\":{\"data\":{\"audiobridge\":\"joined\",\"room\":2468,"

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # netns.sh  loopback-only network namespace for the interop tests
-# (JANUS-NOTES.md section 2). Source it from bash.
+# (docs/janus.md section 2). Source it from bash.
 #
 #   netns_up NAME     create NAME (lo up, veth va/vb up, va carries
 #                     127.0.0.2/32, IPv6 off); idempotent

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """ref_replay.py  independent reference for `vpbot replay`: decodes the Opus
 RTP streams of a pcap with libopus (ctypes) and writes a meeting folder in
-the DESIGN.md section 5 layout (one chunk per stream, manifest.jsonl).
+the docs/design.md section 5 layout (one chunk per stream, manifest.jsonl).
 
   ref_replay.py CAPTURE --out DIR [--meeting ID] [--rate 48000] [--pt N]
 
