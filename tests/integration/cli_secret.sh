@@ -49,13 +49,15 @@ for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
 URL=sim+ws://127.0.0.1:$(cat "$T/port")
 
 # watch PID TOKEN TAG (in the background, one per bot): once PID is vpbot
-# itself, its /proc/PID/cmdline and its ps line must not hold TOKEN, for a
+# itself (comm), its /proc/PID/cmdline and its ps line must not hold TOKEN, for a
 # few looks while it runs. The verdict goes to $T/TAG.watch.
 watch() {
 	local pid=$1 tok=$2 tag=$3 seen=0
 	for _ in $(seq 600); do
 		[ -e "/proc/$pid" ] || break
-		if [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$VPBOT" ]; then
+		# ip netns exec execs vpbot in place; its exe path may read
+		# differently in another mount namespace, its name does not
+		if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = vpbot ]; then
 			tr '\0' ' ' <"/proc/$pid/cmdline" >"$T/$tag.cmdline" 2>/dev/null
 			ps -o args= -p "$pid" >>"$T/$tag.cmdline" 2>/dev/null
 			seen=$((seen + 1))
