@@ -22,24 +22,10 @@ import sys
 import wave
 
 import numpy as np
+from vcheck import check, failed, jsonl
 
 RATE = 48000
 FRAME = RATE // 50
-failed = []
-
-
-def check(name, cond, detail=""):
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name,
-                       ": " + detail if detail else ""))
-    if not cond:
-        failed.append(name)
-    return cond
-
-
-def jsonl(path):
-    if not os.path.exists(path):
-        return []
-    return [json.loads(l) for l in open(path) if l.strip()]
 
 
 def utc_ns(s):

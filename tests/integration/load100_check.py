@@ -12,15 +12,7 @@ import collections
 import json
 import os
 import sys
-
-failed = []
-
-
-def check(name, cond, detail=""):
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name,
-                       ": " + detail if detail else ""))
-    if not cond:
-        failed.append(name)
+from vcheck import check, failed
 
 
 def main(tmp, n):

@@ -26,17 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from vcheck import check, failed
 
 RATE = 48000
-failed = []
-
-
-def check(name, cond, detail=""):
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name,
-                       ": " + detail if detail else ""))
-    if not cond:
-        failed.append(name)
-    return cond
 
 
 def udp_frame(sport, dport, payload):

@@ -18,6 +18,7 @@ import json
 import os
 import sys
 import time
+from vcheck import check as ok, failed, jsonl
 
 EXT = ["erin@customer.test"]
 
@@ -176,23 +177,6 @@ def gen(args):
                       "bots": m[10], "moved": m[0] in moved}
                for m in plan},
               open(os.path.join(d, "expect.json"), "w"), indent=1)
-
-
-failed = []
-
-
-def ok(name, cond, detail=""):
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name,
-                       ": " + detail if detail else ""))
-    if not cond:
-        failed.append(name)
-    return cond
-
-
-def jsonl(path):
-    if not os.path.exists(path):
-        return []
-    return [json.loads(x) for x in open(path) if x.strip()]
 
 
 def check(args):
