@@ -11,6 +11,7 @@ set -u
 VPBOT=$(realpath "${1:?usage: cli_secret.sh VPBOT SIMCONF}")
 SIMCONF=$(realpath "${2:?usage: cli_secret.sh VPBOT SIMCONF}")
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../interop/lib/netns.sh"
 NS=vp-secret-$$
 T=$(mktemp -d /tmp/vp-secret.$$.XXXXXX)
 SC_PID=
@@ -20,7 +21,7 @@ TOK_ENV=tokE-$$-$RANDOM-z3
 
 cleanup() {
 	[ -n "$SC_PID" ] && kill -TERM "$SC_PID" 2>/dev/null && wait "$SC_PID"
-	ip netns del "$NS" 2>/dev/null
+	netns_down "$NS"
 	if [ "${KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 if [ "$(id -u)" != 0 ]; then
@@ -33,13 +34,7 @@ bad() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 
 sed -e "s/TOKEN-FILE-PLACEHOLDER/$TOK_FILE/" -e "s/TOKEN-ENV-PLACEHOLDER/$TOK_ENV/" \
 	"$HERE/scenarios/secret_invite.json" >"$T/scenario.json"
-ip netns add "$NS" || exit 1
-ip -n "$NS" link set lo up
-ip -n "$NS" link add va type veth peer name vb
-ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-ip -n "$NS" addr add 127.0.0.2/32 dev va
-ip -n "$NS" link set va up
-ip -n "$NS" link set vb up
+netns_up "$NS" || { echo "FAIL: netns_up $NS"; exit 1; }
 ip netns exec "$NS" "$SIMCONF" "$T/scenario.json" --port 0 \
 	--port-file "$T/port" --log "$T/send.jsonl" --media-addr 127.0.0.2 \
 	>"$T/simconf.out" 2>"$T/simconf.err" &
