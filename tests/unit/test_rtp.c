@@ -366,6 +366,19 @@ VTEST(rtp_parse_rejects_version_not_2)
 
 /* ------------------------------------------------- sequence (A.1, A.3) */
 
+VTEST(rtp_seq_extend_is_nearest_both_ways)
+{
+	/* RFC 3550 A.1: the extension lies within -2^15 .. 2^15-1 of ref */
+	VT_EQ(0x10000, vp_rtp_seq_extend(0xffff, 0));	     /* wrap forward */
+	VT_EQ(0xfffe, vp_rtp_seq_extend(0x10001, 0xfffe)); /* late, before */
+	VT_EQ(-2, vp_rtp_seq_extend(1, 0xfffe));	     /* before cycle 0 */
+	VT_EQ(0x10000 + 0x7fff, vp_rtp_seq_extend(0x10000, 0x7fff));
+	VT_EQ(0x10000 - 0x8000, vp_rtp_seq_extend(0x10000, 0x8000));
+	VT_EQ(0x100000000LL, vp_rtp_ts_extend(0xffffff00LL, 0));
+	VT_EQ(0xffffff00LL, vp_rtp_ts_extend(0x100000010LL, 0xffffff00u));
+	VT_EQ(5 + 0x7fffffffLL, vp_rtp_ts_extend(5, 5 + 0x7fffffffu));
+}
+
 VTEST(rtp_seq_probation_then_wrap_and_late_packet)
 {
 	struct vp_rtp_source s;
