@@ -807,3 +807,39 @@ VTEST(rtcp_rr_sdes_build_roundtrip)
 					    32, "ab"));
 	VT_EQ(7, len);
 }
+
+/* ------------------------------------------- RTCP interval (§6.2, A.7) */
+
+VTEST(rtcp_interval_minimum_and_random_range)
+{
+	struct vp_rtcp_interval_in in = {.members = 5, .senders = 4,
+					 .rtcp_bw = 4 * 400.0,
+					 .avg_rtcp_size = 100};
+	const double c = 1.21828; /* e - 3/2 */
+
+	/* few members: the 5 s minimum rules, times [0.5, 1.5] / (e-3/2) */
+	VT_NEAR(5.0 * 0.5 / c, vp_rtcp_interval_ns(&in, 0.0) / 1e9, 1e-6);
+	VT_NEAR(5.0 * 1.0 / c, vp_rtcp_interval_ns(&in, 0.5) / 1e9, 1e-6);
+	VT_NEAR(5.0 * 1.5 / c, vp_rtcp_interval_ns(&in, 1.0) / 1e9, 1e-6);
+	VT_NEAR(5.0 * 1.5 / c, vp_rtcp_interval_ns(&in, 7.0) / 1e9, 1e-6);
+	/* before the first packet: half the minimum */
+	in.initial = true;
+	VT_NEAR(2.5 * 0.5 / c, vp_rtcp_interval_ns(&in, 0.0) / 1e9, 1e-6);
+}
+
+VTEST(rtcp_interval_grows_with_members)
+{
+	/* 1000 members, 900 senders, 200 B packets, 1600 B/s: n*C = 125 s */
+	struct vp_rtcp_interval_in in = {.members = 1000, .senders = 900,
+					 .rtcp_bw = 1600,
+					 .avg_rtcp_size = 200};
+
+	VT_NEAR(125.0 / 1.21828, vp_rtcp_interval_ns(&in, 0.5) / 1e9, 1e-6);
+	/* senders <= 1/4: receivers share 75 % among themselves (§6.2) */
+	in.senders = 100;
+	VT_NEAR(900 * 200 / (0.75 * 1600) / 1.21828,
+		vp_rtcp_interval_ns(&in, 0.5) / 1e9, 1e-6);
+	/* no bandwidth at all: the minimum, never a division by zero */
+	in.rtcp_bw = 0;
+	VT_NEAR(5.0 / 1.21828, vp_rtcp_interval_ns(&in, 0.5) / 1e9, 1e-6);
+}
