@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /** @file test_rtcp_rr.c  Receiver reports (src/bot/rtcp_rr.c): the fields
- * of the blocks we send, the schedule, round robin past 31 sources. */
+ * of the blocks we send, the schedule, round robin past 31 sources; the
+ * RTCP interval and sequence extension of protocols/rtp they use. */
 #include "protocols/rtp/rtcp.h"
+#include "protocols/rtp/seq.h"
 #include "src/bot/rtcp_rr.h"
 #include "src/core/clock.h"
 #include "src/core/mem.h"
@@ -170,4 +172,55 @@ VTEST(rtcp_rr_evicts_the_longest_silent)
 	VT_EQ(3, vp_rtcp_rr_stats(rr)->evicted);
 	VT_EQ(EINVAL, vp_rtcp_rr_alloc(&rr, 1, "", T0));
 	vp_mem_deref(rr);
+}
+
+/* ------------------------------------------- RTCP interval (§6.2, A.7) */
+
+VTEST(rtcp_interval_minimum_and_random_range)
+{
+	struct vp_rtcp_interval_in in = {.members = 5, .senders = 4,
+					 .rtcp_bw = 4 * 400.0,
+					 .avg_rtcp_size = 100};
+	const double c = 1.21828; /* e - 3/2 */
+
+	/* few members: the 5 s minimum rules, times [0.5, 1.5] / (e-3/2) */
+	VT_NEAR(5.0 * 0.5 / c, vp_rtcp_interval_ns(&in, 0.0) / 1e9, 1e-6);
+	VT_NEAR(5.0 * 1.0 / c, vp_rtcp_interval_ns(&in, 0.5) / 1e9, 1e-6);
+	VT_NEAR(5.0 * 1.5 / c, vp_rtcp_interval_ns(&in, 1.0) / 1e9, 1e-6);
+	VT_NEAR(5.0 * 1.5 / c, vp_rtcp_interval_ns(&in, 7.0) / 1e9, 1e-6);
+	/* before the first packet: half the minimum */
+	in.initial = true;
+	VT_NEAR(2.5 * 0.5 / c, vp_rtcp_interval_ns(&in, 0.0) / 1e9, 1e-6);
+}
+
+VTEST(rtcp_interval_grows_with_members)
+{
+	/* 1000 members, 900 senders, 200 B packets, 1600 B/s: n*C = 125 s */
+	struct vp_rtcp_interval_in in = {.members = 1000, .senders = 900,
+					 .rtcp_bw = 1600,
+					 .avg_rtcp_size = 200};
+
+	VT_NEAR(125.0 / 1.21828, vp_rtcp_interval_ns(&in, 0.5) / 1e9, 1e-6);
+	/* senders <= 1/4: receivers share 75 % among themselves (§6.2) */
+	in.senders = 100;
+	VT_NEAR(900 * 200 / (0.75 * 1600) / 1.21828,
+		vp_rtcp_interval_ns(&in, 0.5) / 1e9, 1e-6);
+	/* no bandwidth at all: the minimum, never a division by zero */
+	in.rtcp_bw = 0;
+	VT_NEAR(5.0 / 1.21828, vp_rtcp_interval_ns(&in, 0.5) / 1e9, 1e-6);
+}
+
+/* ------------------------ sequence extension (A.1), seq.c and media/jb */
+
+VTEST(rtp_seq_extend_is_nearest_both_ways)
+{
+	/* RFC 3550 A.1: the extension lies within -2^15 .. 2^15-1 of ref */
+	VT_EQ(0x10000, vp_rtp_seq_extend(0xffff, 0));	     /* wrap forward */
+	VT_EQ(0xfffe, vp_rtp_seq_extend(0x10001, 0xfffe)); /* late, before */
+	VT_EQ(-2, vp_rtp_seq_extend(1, 0xfffe));	     /* before cycle 0 */
+	VT_EQ(0x10000 + 0x7fff, vp_rtp_seq_extend(0x10000, 0x7fff));
+	VT_EQ(0x10000 - 0x8000, vp_rtp_seq_extend(0x10000, 0x8000));
+	VT_EQ(0x100000000LL, vp_rtp_ts_extend(0xffffff00LL, 0));
+	VT_EQ(0xffffff00LL, vp_rtp_ts_extend(0x100000010LL, 0xffffff00u));
+	VT_EQ(5 + 0x7fffffffLL, vp_rtp_ts_extend(5, 5 + 0x7fffffffu));
 }
