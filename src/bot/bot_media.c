@@ -14,6 +14,7 @@
 #include "protocols/sdp/sdp.h"
 #include "src/bot/exitcode.h"
 #include "src/bot/rtcp_rr.h"
+#include "src/bot/udp_drops.h"
 #include "src/core/clock.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
@@ -398,6 +399,19 @@ void vp_bot__flush_tracks(struct bot *b)
 	}
 }
 
+/* Before the sockets close: our RRs, and what the kernel dropped at our
+ * full UDP receive buffers (counted, never hidden: docs/design.md §2). */
+static void transport_extra(struct bot *b, json_t *tr)
+{
+	uint64_t drops = 0;
+
+	if (b->rr) /* RFC 3550 §6.4.2 reports sent to the SFU */
+		json_object_set_new(tr, "rtcp_rr", vp_rtcp_rr_json(b->rr));
+	if (vp_udp_drops_self(&drops) == 0)
+		json_object_set_new(tr, "udp_rcvbuf_drops",
+				    json_integer((json_int_t)drops));
+}
+
 void vp_bot__media_close(struct bot *b)
 {
 	struct vp_io_stats ios = {0};
@@ -421,10 +435,8 @@ void vp_bot__media_close(struct bot *b)
 			"rtp_unknown_ssrc", (json_int_t)b->rtp_unknown,
 			"rtp_not_opus", (json_int_t)b->rtp_not_opus,
 			"sdp_shared_ssrc", (json_int_t)b->sdp_shared_ssrc));
-		if (b->rr) /* RFC 3550 §6.4.2 reports sent to the SFU */
-			json_object_set_new(json_object_get(b->m.doc,
-							    "transport"),
-					    "rtcp_rr", vp_rtcp_rr_json(b->rr));
+		transport_extra(b, json_object_get(b->m.doc,
+							   "transport"));
 		vp_pc_close(b->pc);
 	}
 	b->rr = vp_mem_deref(b->rr);
