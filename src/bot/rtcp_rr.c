@@ -40,6 +40,7 @@ struct vp_rtcp_rr {
 	char cname[40];
 	struct source src[VP_RTCP_RR_MAX_SOURCES];
 	unsigned rr_next; /* round robin start */
+	unsigned hint;	  /* index of the source found last */
 	uint64_t next_ns; /* when the next report is due */
 	bool initial;	  /* nothing sent yet */
 	double avg_size;  /* A.7 avg_rtcp_size, octets */
@@ -114,9 +115,17 @@ int vp_rtcp_rr_alloc(struct vp_rtcp_rr **rrp, uint32_t ssrc,
 
 static struct source *find(struct vp_rtcp_rr *rr, uint32_t ssrc)
 {
-	for (unsigned i = 0; i < VP_RTCP_RR_MAX_SOURCES; i++)
-		if (rr->src[i].used && rr->src[i].ssrc == ssrc)
+	struct source *h = &rr->src[rr->hint];
+
+	/* per packet: the last source hit first (runs of one speaker) */
+	if (h->used && h->ssrc == ssrc)
+		return h;
+	for (unsigned i = 0; i < VP_RTCP_RR_MAX_SOURCES; i++) {
+		if (rr->src[i].used && rr->src[i].ssrc == ssrc) {
+			rr->hint = i;
 			return &rr->src[i];
+		}
+	}
 	return NULL;
 }
 
