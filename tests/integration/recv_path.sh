@@ -5,7 +5,9 @@
 # talk through the end, --rate 16000 as the load harness records):
 #   end:  the host ends the meeting mid-speech: per stream, frames sent ==
 #         packets the bot received == frames on disk (manifest samples / 320):
-#         nothing left behind in the jitter buffer or the gate's hold.
+#         nothing left behind in the jitter buffer or the gate's hold. (On
+#         an overloaded machine the bot's socket buffer may drop: those
+#         must be in udp_rcvbuf_drops, and their gaps concealed on disk.)
 #   term: SIGTERM mid-speech: frames on disk == packets received (+ the
 #         losses concealed), the bot exits 0.
 #   (every case: meeting.json transport.udp_rcvbuf_drops is there)
@@ -108,8 +110,13 @@ for m in ("end", "term", "stop"):
         print(f"  {m}/{p}: sent {n} received {s['packets']} lost {s['lost']} "
               f"on disk {s['disk_frames']}")
         if m == "end":
-            check(f"end/{p}: sent == received == on disk",
-                  n > 200 and n == s["packets"] == s["disk_frames"])
+            # loopback loses nothing but what the bot's own socket buffer
+            # drops (reported; 0 unless the machine is overloaded)
+            gone = n - s["packets"]
+            check(f"end/{p}: sent == received (+ {gone} counted in "
+                  f"udp_rcvbuf_drops) == on disk (+ concealed)",
+                  n > 200 and 0 <= gone <= d["transport"]["udp_rcvbuf_drops"]
+                  and s["disk_frames"] == s["packets"] + s["lost"])
         elif m == "term":
             check(f"{m}/{p}: on disk == received + concealed",
                   s["disk_frames"] == s["packets"] + s["lost"])
@@ -121,7 +128,7 @@ for m in ("end", "term", "stop"):
               isinstance(drops, int) and drops > 0 and
               missing <= drops <= missing + 20)
     else:
-        check(f"{m}: udp_rcvbuf_drops reported, 0 on an idle machine",
+        check(f"{m}: udp_rcvbuf_drops reported",
               d["transport"].get("udp_rcvbuf_drops") is not None)
 sys.exit(0 if ok else 1)
 PY
