@@ -399,14 +399,23 @@ void vp_bot__flush_tracks(struct bot *b)
 	}
 }
 
+void vp_bot__rtcp_bye(struct bot *b)
+{
+	/* RFC 3550 §6.3.7: say we leave while the SFU still listens */
+	if (b->rr && b->pc && vp_pc_state(b->pc) == VP_PC_SECURE)
+		vp_rtcp_rr_bye(b->rr, vp_clock_utc_ns(), send_rtcp, b);
+}
+
 /* Before the sockets close: our RRs, and what the kernel dropped at our
  * full UDP receive buffers (counted, never hidden: docs/design.md §2). */
 static void transport_extra(struct bot *b, json_t *tr)
 {
 	uint64_t drops = 0;
 
-	if (b->rr) /* RFC 3550 §6.4.2 reports sent to the SFU */
+	if (b->rr) { /* RFC 3550 §6.4.2 reports sent to the SFU, BYE last */
+		vp_bot__rtcp_bye(b);
 		json_object_set_new(tr, "rtcp_rr", vp_rtcp_rr_json(b->rr));
+	}
 	if (vp_udp_drops_self(&drops) == 0)
 		json_object_set_new(tr, "udp_rcvbuf_drops",
 				    json_integer((json_int_t)drops));

@@ -116,6 +116,8 @@ struct bot_mid *vp_bot__route_rtp(struct bot *b, const struct vp_rtp_pkt *p);
 /* The m-line of an SSRC (offer or learned), or NULL. */
 struct bot_mid *vp_bot__mid_by_ssrc(struct bot *b, uint32_t ssrc);
 void vp_bot__flush_tracks(struct bot *b);
+/* RTCP BYE to the SFU (rtcp_rr.c), once, while the transport is up. */
+void vp_bot__rtcp_bye(struct bot *b);
 
 /* bot_gate.c */
 int vp_bot__policy(struct bot *b);

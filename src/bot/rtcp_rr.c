@@ -258,6 +258,31 @@ bool vp_rtcp_rr_poll(struct vp_rtcp_rr *rr, uint64_t now_ns,
 	return true;
 }
 
+bool vp_rtcp_rr_bye(struct vp_rtcp_rr *rr, uint64_t now_ns,
+		    vp_rtcp_rr_send_h *sendh, void *arg)
+{
+	uint8_t buf[MAX_PKT];
+	size_t len = 0;
+
+	if (!rr || !sendh || rr->stats.bye ||
+	    vp_rtcp_rr_build(rr, now_ns, buf, sizeof(buf) - 8, &len))
+		return false;
+	/* §6.6: V=2, SC=1, PT=203, length 1 (words - 1), our SSRC; it ends
+	 * the compound (§6.1: BYE last) */
+	buf[len] = 0x81;
+	buf[len + 1] = VP_RTCP_BYE;
+	buf[len + 2] = 0;
+	buf[len + 3] = 1;
+	buf[len + 4] = (uint8_t)(rr->ssrc >> 24);
+	buf[len + 5] = (uint8_t)(rr->ssrc >> 16);
+	buf[len + 6] = (uint8_t)(rr->ssrc >> 8);
+	buf[len + 7] = (uint8_t)rr->ssrc;
+	if (sendh(buf, len + 8, arg))
+		return false; /* the transport is gone: nobody to tell */
+	rr->stats.bye = true;
+	return true;
+}
+
 uint32_t vp_rtcp_rr_ssrc(const struct vp_rtcp_rr *rr)
 {
 	return rr->ssrc;
@@ -272,10 +297,11 @@ json_t *vp_rtcp_rr_json(const struct vp_rtcp_rr *rr)
 {
 	const struct vp_rtcp_rr_stats *s = &rr->stats;
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ssrc",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "ssrc",
 			 (json_int_t)rr->ssrc, "sent", (json_int_t)s->sent,
 			 "send_fail", (json_int_t)s->send_fail, "blocks",
 			 (json_int_t)s->blocks, "sources",
 			 (json_int_t)s->sources, "evicted",
-			 (json_int_t)s->evicted, "srs", (json_int_t)s->srs);
+			 (json_int_t)s->evicted, "srs", (json_int_t)s->srs,
+			 "bye", s->bye);
 }

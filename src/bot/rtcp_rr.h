@@ -36,6 +36,7 @@ struct vp_rtcp_rr_stats {
 	uint64_t sources;     /**< distinct SSRCs seen */
 	uint64_t evicted;     /**< sources dropped for a newer one */
 	uint64_t srs;	      /**< sender reports taken (for LSR/DLSR) */
+	bool bye;	      /**< the BYE went out */
 };
 
 /**
@@ -78,10 +79,19 @@ bool vp_rtcp_rr_poll(struct vp_rtcp_rr *rr, uint64_t now_ns,
 int vp_rtcp_rr_build(struct vp_rtcp_rr *rr, uint64_t now_ns, uint8_t *buf,
 		     size_t size, size_t *lenp);
 
+/**
+ * Leaving (RFC 3550 §6.3.7): send a last compound RR + SDES CNAME + BYE
+ * naming our SSRC, so the SFU stops waiting for our reports. At most once.
+ * @return true if it was sent
+ */
+bool vp_rtcp_rr_bye(struct vp_rtcp_rr *rr, uint64_t now_ns,
+		    vp_rtcp_rr_send_h *sendh, void *arg);
+
 /** Our SSRC. */
 uint32_t vp_rtcp_rr_ssrc(const struct vp_rtcp_rr *rr);
 const struct vp_rtcp_rr_stats *vp_rtcp_rr_stats(const struct vp_rtcp_rr *rr);
-/** {"sent", "send_fail", "blocks", "sources", "evicted", "srs", "ssrc"}. */
+/** {"ssrc", "sent", "send_fail", "blocks", "sources", "evicted", "srs",
+ *  "bye"}. */
 json_t *vp_rtcp_rr_json(const struct vp_rtcp_rr *rr);
 
 #endif

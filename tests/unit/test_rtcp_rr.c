@@ -133,6 +133,39 @@ VTEST(rtcp_rr_schedule_interval_bounds)
 	vp_mem_deref(rr);
 }
 
+VTEST(rtcp_rr_bye_ends_the_compound_once)
+{
+	struct vp_rtcp_rr *rr = NULL;
+	struct vp_rtcp_iter it;
+	struct vp_rtcp_pkt p;
+	enum vp_rtcp_type types[4] = {VP_RTCP_NONE};
+	unsigned n = 0;
+
+	VT_EQ(0, vp_rtcp_rr_alloc(&rr, 0xcafe0001, "x", T0));
+	vp_rtcp_rr_rtp(rr, 5, 1, 0, T0);
+	vp_rtcp_rr_rtp(rr, 5, 2, 960, T0 + 20 * VP_MSEC);
+	sent_n = 0;
+	VT_TRUE(vp_rtcp_rr_bye(rr, T0 + VP_SEC, send_h, NULL));
+	VT_TRUE(!vp_rtcp_rr_bye(rr, T0 + VP_SEC, send_h, NULL)); /* once */
+	VT_EQ(1, sent_n);
+	VT_EQ(0, vp_rtcp_check(sent_buf, sent_len, true));
+	vp_rtcp_iter_init(&it, sent_buf, sent_len);
+	while (n < 4 && vp_rtcp_iter_next(&it, &p) == 0) {
+		types[n++] = p.type;
+		if (p.type == VP_RTCP_BYE) {
+			VT_EQ(1, p.bye_count);
+			VT_EQ(0xcafe0001, p.bye_ssrc[0]);
+		}
+	}
+	/* §6.1: RR first, SDES with the CNAME, BYE last */
+	VT_EQ(3, n);
+	VT_EQ(VP_RTCP_RR, types[0]);
+	VT_EQ(VP_RTCP_SDES, types[1]);
+	VT_EQ(VP_RTCP_BYE, types[2]);
+	VT_TRUE(vp_rtcp_rr_stats(rr)->bye);
+	vp_mem_deref(rr);
+}
+
 VTEST(rtcp_rr_round_robin_past_31_sources)
 {
 	struct vp_rtcp_rr *rr = NULL;
