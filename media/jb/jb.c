@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "protocols/rtp/seq.h"
 #include "src/core/bytes.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
@@ -303,16 +304,19 @@ static void jb_start(struct vp_jb *jb, int64_t ext, int64_t ext_ts, bool resync)
 }
 
 /*
- * Place a packet on the extended sequence line (RFC 3550 appendix A.1
- * style: a 16-bit difference from the highest seq seen). Duplicates and
- * late packets are counted here; *resyncp asks for a new sequence.
+ * Place a packet on the extended sequence line: the extension is RFC 3550
+ * A.1's (protocols/rtp/seq.c, nearest to the highest seq seen); what is
+ * "too far" is the jitter buffer's own rule (its capacity, see jb.h), not
+ * A.1's MAX_DROPOUT/probation, which decide what a receiver report counts.
+ * Duplicates and late packets are counted here; *resyncp asks for a new
+ * sequence.
  */
 static int locate(struct vp_jb *jb, uint16_t seq, int64_t *extp, bool *resyncp)
 {
 	int32_t cap = (int32_t)jb->cfg.capacity;
-	int32_t delta = (int16_t)(uint16_t)(seq - (uint16_t)jb->high);
+	int64_t ext = vp_rtp_seq_extend(jb->high, seq);
+	int64_t delta = ext - jb->high;
 	const struct slot *s;
-	int64_t ext = jb->high + delta;
 	bool cont;
 
 	*resyncp = false;
@@ -422,8 +426,7 @@ int vp_jb_put(struct vp_jb *jb, const struct vp_jb_in *in)
 		if (err)
 			return err;
 		/* RFC 3550 A.1 for the 32-bit ts: nearest to the reference */
-		ext_ts = jb->high_ts +
-			 (int32_t)(uint32_t)(in->ts - (uint32_t)jb->high_ts);
+		ext_ts = vp_rtp_ts_extend(jb->high_ts, in->ts);
 	}
 	nbuf = buf_for(slot_of(jb, ext), in->len, &ncap, &err);
 	if (err)

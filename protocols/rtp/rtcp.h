@@ -129,4 +129,27 @@ int vp_rtcp_rr_sdes_build(uint8_t *buf, size_t size, size_t *lenp,
 			  uint32_t ssrc, const struct vp_rtcp_rb *rbs, size_t n,
 			  const char *cname);
 
+/** What the RTCP interval depends on (RFC 3550 §6.2, A.7). */
+struct vp_rtcp_interval_in {
+	unsigned members;     /**< session members, ourselves included */
+	unsigned senders;     /**< members that sent RTP recently */
+	double rtcp_bw;	      /**< RTCP bandwidth, octets/s (5 % of session) */
+	bool we_sent;	      /**< we sent RTP since the last two reports */
+	double avg_rtcp_size; /**< average compound size, octets, with UDP/IP */
+	bool initial;	      /**< no RTCP packet sent yet */
+};
+
+/**
+ * The time until the next RTCP packet (RFC 3550 A.7 rtcp_interval()):
+ * members x average size / bandwidth share, at least 5 s (2.5 s before the
+ * first packet: the standard minimum, not §6.2's reduced one), times a
+ * random factor in [0.5, 1.5], divided by e - 3/2 (A.7's compensation for
+ * timer reconsideration); so with few members it lies in [2.05, 6.16] s,
+ * [1.03, 3.08] s initially.
+ * @param in  the session's figures
+ * @param u   a uniform random number in [0, 1] (clamped)
+ * @return the interval in ns
+ */
+uint64_t vp_rtcp_interval_ns(const struct vp_rtcp_interval_in *in, double u);
+
 #endif

@@ -16,6 +16,17 @@ void vp_rtp_source_init(struct vp_rtp_source *s)
 		memset(s, 0, sizeof(*s));
 }
 
+int64_t vp_rtp_seq_extend(int64_t ref, uint16_t seq)
+{
+	/* the signed 16-bit difference picks the nearer of the cycles */
+	return ref + (int16_t)(uint16_t)(seq - (uint16_t)ref);
+}
+
+int64_t vp_rtp_ts_extend(int64_t ref, uint32_t ts)
+{
+	return ref + (int32_t)(ts - (uint32_t)ref);
+}
+
 /* A.1 init_seq(): (re)start counting at seq */
 static void init_seq(struct vp_rtp_source *s, uint16_t seq)
 {
@@ -72,10 +83,9 @@ bool vp_rtp_source_update(struct vp_rtp_source *s, uint16_t seq,
 	}
 	if (udelta < VP_RTP_MAX_DROPOUT) {
 		/* in order, with permissible gap; wrapped: one more cycle */
-		if (seq < s->max_seq)
-			s->cycles += RTP_SEQ_MOD;
+		ext = vp_rtp_seq_extend(vp_rtp_source_ext_max(s), seq);
+		s->cycles = (uint32_t)(ext - seq);
 		s->max_seq = seq;
-		ext = (int64_t)s->cycles + seq;
 	} else if (udelta <= RTP_SEQ_MOD - VP_RTP_MAX_MISORDER) {
 		/* a very large jump */
 		if (seq != s->bad_seq) {
@@ -91,12 +101,12 @@ bool vp_rtp_source_update(struct vp_rtp_source *s, uint16_t seq,
 		ext = seq;
 	} else {
 		/*
-		 * Duplicate or reordered (late) packet. Numerically above
-		 * max_seq means it was sent before max_seq's wrap.
+		 * Duplicate or reordered (late) packet: numerically above
+		 * max_seq means it was sent before max_seq's wrap, which the
+		 * nearest extension gives (it may be negative before the
+		 * first wrap).
 		 */
-		ext = (int64_t)s->cycles + seq;
-		if (seq > s->max_seq)
-			ext -= RTP_SEQ_MOD;
+		ext = vp_rtp_seq_extend((int64_t)s->cycles + s->max_seq, seq);
 	}
 	s->received++;
 	*ext_seq = ext;
@@ -194,15 +204,13 @@ void vp_rtp_source_rb_fill(struct vp_rtp_source *s, uint32_t ssrc,
 uint64_t vp_rtp_ts_unwrap(uint64_t *last_ext, uint32_t ts)
 {
 	uint64_t ext;
-	int32_t delta;
 
 	if (*last_ext == 0) {
 		*last_ext = (1ull << 32) + ts;
 		return *last_ext;
 	}
 	/* nearest interpretation: within +-2^31 of the highest seen */
-	delta = (int32_t)(ts - (uint32_t)*last_ext);
-	ext = *last_ext + (int64_t)delta;
+	ext = (uint64_t)vp_rtp_ts_extend((int64_t)*last_ext, ts);
 	if (ext > *last_ext)
 		*last_ext = ext;
 	return ext;

@@ -38,6 +38,24 @@ struct vp_rtp_source {
 	uint32_t jitter16;	 /**< jitter estimate, ts units * 16 */
 };
 
+/**
+ * Sequence number extension (RFC 3550 A.1): the extended number whose low
+ * 16 bits are @p seq and which lies nearest to @p ref (within -2^15 ..
+ * 2^15 - 1). The one implementation of the arithmetic: the per-source
+ * statistics below and the jitter buffer (media/jb) both use it; they
+ * differ only in what they do with a number far from @p ref.
+ * @param ref  an extended sequence number (e.g. the highest seen)
+ * @param seq  a packet's 16-bit sequence number
+ * @return the extended sequence number
+ */
+int64_t vp_rtp_seq_extend(int64_t ref, uint16_t seq);
+
+/**
+ * The same for a 32-bit RTP timestamp: the extended timestamp whose low
+ * 32 bits are @p ts, nearest to @p ref (within -2^31 .. 2^31 - 1).
+ */
+int64_t vp_rtp_ts_extend(int64_t ref, uint32_t ts);
+
 /** Reset a source to "nothing seen yet". */
 void vp_rtp_source_init(struct vp_rtp_source *s);
 

@@ -163,6 +163,7 @@ static void leave(struct bot *b, const char *why)
 	b->leaving = true;
 	vp_log_info("leaving: %s", why);
 	vp_events_emit(b->ev, "leaving", json_pack("{s:s}", "reason", why));
+	vp_bot__rtcp_bye(b);
 	if (!b->sig || vp_sig_leave(b->sig) != 0) {
 		vp_bot__quit(b);
 		return;

@@ -13,6 +13,8 @@
 #include "protocols/rtp/rtp.h"
 #include "protocols/sdp/sdp.h"
 #include "src/bot/exitcode.h"
+#include "src/bot/rtcp_rr.h"
+#include "src/bot/udp_drops.h"
 #include "src/core/clock.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
@@ -140,7 +142,6 @@ static void on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 	struct bot_mid *m;
 	struct vp_track *t;
 
-	(void)arrival_ns;
 	if (vp_rtp_parse(&p, pkt, len) != 0) {
 		b->rtp_malformed++;
 		return;
@@ -148,6 +149,7 @@ static void on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 	m = vp_bot__route_rtp(b, &p);
 	if (!m)
 		return;
+	vp_rtcp_rr_rtp(b->rr, p.ssrc, p.seq, p.ts, arrival_ns);
 	t = track_for(b, m->participant);
 	if (t)
 		vp_track_rtp(t, p.ssrc, p.seq, p.ts, p.payload, p.payload_len,
@@ -162,13 +164,15 @@ static void on_rtcp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 	struct vp_rtcp_pkt p;
 	int err;
 
-	(void)arrival_ns;
+	vp_rtcp_rr_rtcp_in(b->rr, len);
 	vp_rtcp_iter_init(&it, pkt, len);
 	while ((err = vp_rtcp_iter_next(&it, &p)) == 0) {
 		struct bot_mid *m;
 
 		if (p.type != VP_RTCP_SR)
 			continue;
+		vp_rtcp_rr_sr(b->rr, p.ssrc, p.sr.ntp_sec, p.sr.ntp_frac,
+			      arrival_ns);
 		m = vp_bot__mid_by_ssrc(b, p.ssrc);
 		for (unsigned i = 0; m && i < b->ntracks; i++)
 			if (!strcmp(b->track_part[i], m->participant))
@@ -193,6 +197,9 @@ static void on_pc_state(enum vp_pc_state st, const char *reason, void *arg)
 		snprintf(b->srtp_profile, sizeof(b->srtp_profile), "%s",
 			 vp_pc_srtp_profile(b->pc));
 		vp_log_info("media secure (srtp %s)", vp_pc_srtp_profile(b->pc));
+		if (!b->rr && vp_rtcp_rr_alloc(&b->rr, 0, NULL,
+					       vp_clock_utc_ns()))
+			vp_log_warn("no RTCP receiver reports: out of memory");
 		vp_events_emit(b->ev, "media_connected",
 			       json_pack("{s:s}", "srtp",
 					 vp_pc_srtp_profile(b->pc)));
@@ -367,12 +374,21 @@ void vp_bot__on_offer(struct bot *b, const struct vp_sig_offer *o)
 		send_answer(b);
 }
 
+static int send_rtcp(const uint8_t *pkt, size_t len, void *arg)
+{
+	struct bot *b = arg;
+
+	return b->pc ? vp_pc_send_rtcp(b->pc, pkt, len) : EAGAIN;
+}
+
 void vp_bot__poll_tracks(struct bot *b)
 {
 	uint64_t now = vp_clock_utc_ns();
 
 	for (unsigned i = 0; i < b->ntracks; i++)
 		vp_track_poll(b->tracks[i], now);
+	if (b->pc && b->rr)
+		vp_rtcp_rr_poll(b->rr, now, send_rtcp, b);
 }
 
 void vp_bot__flush_tracks(struct bot *b)
@@ -381,6 +397,28 @@ void vp_bot__flush_tracks(struct bot *b)
 		vp_track_flush(b->tracks[i]);
 		vp_io_stream_close(b->io, i);
 	}
+}
+
+void vp_bot__rtcp_bye(struct bot *b)
+{
+	/* RFC 3550 §6.3.7: say we leave while the SFU still listens */
+	if (b->rr && b->pc && vp_pc_state(b->pc) == VP_PC_SECURE)
+		vp_rtcp_rr_bye(b->rr, vp_clock_utc_ns(), send_rtcp, b);
+}
+
+/* Before the sockets close: our RRs, and what the kernel dropped at our
+ * full UDP receive buffers (counted, never hidden: docs/design.md §2). */
+static void transport_extra(struct bot *b, json_t *tr)
+{
+	uint64_t drops = 0;
+
+	if (b->rr) { /* RFC 3550 §6.4.2 reports sent to the SFU, BYE last */
+		vp_bot__rtcp_bye(b);
+		json_object_set_new(tr, "rtcp_rr", vp_rtcp_rr_json(b->rr));
+	}
+	if (vp_udp_drops_self(&drops) == 0)
+		json_object_set_new(tr, "udp_rcvbuf_drops",
+				    json_integer((json_int_t)drops));
 }
 
 void vp_bot__media_close(struct bot *b)
@@ -406,8 +444,11 @@ void vp_bot__media_close(struct bot *b)
 			"rtp_unknown_ssrc", (json_int_t)b->rtp_unknown,
 			"rtp_not_opus", (json_int_t)b->rtp_not_opus,
 			"sdp_shared_ssrc", (json_int_t)b->sdp_shared_ssrc));
+		transport_extra(b, json_object_get(b->m.doc,
+							   "transport"));
 		vp_pc_close(b->pc);
 	}
+	b->rr = vp_mem_deref(b->rr);
 	b->pc = vp_mem_deref(b->pc);
 	b->offer = vp_mem_deref(b->offer);
 	if (b->io) {

@@ -22,6 +22,7 @@
 #define BOT_MAX_SSRC 8
 
 struct vp_pc;
+struct vp_rtcp_rr;
 struct vp_sdp_session;
 struct vp_gate;
 struct vp_settings;
@@ -84,6 +85,7 @@ struct bot {
 	uint64_t rtp_unknown, rtp_malformed, rtcp_malformed;
 	uint64_t rtp_not_opus;  /* PT other than the mid's Opus: dropped */
 	uint64_t sdp_shared_ssrc; /* a=ssrc ids on two m= lines: not used */
+	struct vp_rtcp_rr *rr;    /* receiver reports (rtcp_rr.c) */
 
 	struct bot_participant parts[BOT_MAX_PART];
 	unsigned nparts;
@@ -114,6 +116,8 @@ struct bot_mid *vp_bot__route_rtp(struct bot *b, const struct vp_rtp_pkt *p);
 /* The m-line of an SSRC (offer or learned), or NULL. */
 struct bot_mid *vp_bot__mid_by_ssrc(struct bot *b, uint32_t ssrc);
 void vp_bot__flush_tracks(struct bot *b);
+/* RTCP BYE to the SFU (rtcp_rr.c), once, while the transport is up. */
+void vp_bot__rtcp_bye(struct bot *b);
 
 /* bot_gate.c */
 int vp_bot__policy(struct bot *b);

@@ -5,10 +5,19 @@
  * (then "END"), and exits 0 once SECURE and >= 50 SRTP packets decrypted.
  * The SDP handling is deliberately minimal line matching: the real parser
  * is protocols/sdp, and an independent peer must not share our bugs.
+ *
+ * Built a second time with PROBE_RR as rr_probe (tests/interop/rr_aiortc.py):
+ * `rr_probe SECONDS` also runs the bot's receiver reports (src/bot/rtcp_rr.c)
+ * on what it receives for SECONDS once SECURE, so that aiortc judges them.
  */
 #include "protocols/pc/pc.h"
 #include "src/core/clock.h"
 #include "src/core/mem.h"
+#ifdef PROBE_RR
+#include "protocols/rtp/rtcp.h"
+#include "protocols/rtp/rtp.h"
+#include "src/bot/rtcp_rr.h"
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +37,63 @@ struct probe {
 	enum vp_pc_state st;
 	unsigned nrtp, nrtcp;
 	bool gathered;
+	struct vp_pc *pc;
+#ifdef PROBE_RR
+	struct vp_rtcp_rr *rr;
+#endif
 };
+
+#ifdef PROBE_RR
+static void rr_rtp(struct probe *p, const uint8_t *pkt, size_t len, uint64_t t)
+{
+	struct vp_rtp_pkt r;
+
+	if (p->rr && vp_rtp_parse(&r, pkt, len) == 0)
+		vp_rtcp_rr_rtp(p->rr, r.ssrc, r.seq, r.ts, t);
+}
+
+static void rr_rtcp(struct probe *p, const uint8_t *pkt, size_t len,
+		    uint64_t t)
+{
+	struct vp_rtcp_iter it;
+	struct vp_rtcp_pkt r;
+
+	if (!p->rr)
+		return;
+	vp_rtcp_rr_rtcp_in(p->rr, len);
+	vp_rtcp_iter_init(&it, pkt, len);
+	while (vp_rtcp_iter_next(&it, &r) == 0)
+		if (r.type == VP_RTCP_SR)
+			vp_rtcp_rr_sr(p->rr, r.ssrc, r.sr.ntp_sec,
+				      r.sr.ntp_frac, t);
+}
+
+static int rr_send(const uint8_t *pkt, size_t len, void *arg)
+{
+	struct probe *p = arg;
+
+	return vp_pc_send_rtcp(p->pc, pkt, len);
+}
+
+/* Receive and report for @p secs: the bot's code, our clock (UTC). */
+static void rr_run(GMainContext *ctx, struct probe *p, uint64_t secs)
+{
+	uint64_t end = vp_clock_mono_ns() + secs * VP_SEC;
+
+	if (vp_rtcp_rr_alloc(&p->rr, 0, NULL, vp_clock_utc_ns()))
+		return;
+	while (vp_clock_mono_ns() < end && p->st == VP_PC_SECURE) {
+		if (!g_main_context_iteration(ctx, FALSE))
+			g_usleep(1000);
+		vp_rtcp_rr_poll(p->rr, vp_clock_utc_ns(), rr_send, p);
+	}
+	fprintf(stderr, "probe: rtcp_rr sent=%llu blocks=%llu srs=%llu\n",
+		(unsigned long long)vp_rtcp_rr_stats(p->rr)->sent,
+		(unsigned long long)vp_rtcp_rr_stats(p->rr)->blocks,
+		(unsigned long long)vp_rtcp_rr_stats(p->rr)->srs);
+	p->rr = vp_mem_deref(p->rr);
+}
+#endif
 
 static void strip(char *s)
 {
@@ -62,17 +127,25 @@ static void on_rtp(const uint8_t *pkt, size_t len, uint64_t t, void *arg)
 {
 	struct probe *p = arg;
 
-	(void)t;
 	if (len >= 12 && (pkt[0] >> 6) == 2)
 		p->nrtp++;
+#ifdef PROBE_RR
+	rr_rtp(p, pkt, len, t);
+#else
+	(void)t;
+#endif
 }
 
 static void on_rtcp(const uint8_t *pkt, size_t len, uint64_t t, void *arg)
 {
 	struct probe *p = arg;
 
-	(void)pkt, (void)len, (void)t;
 	p->nrtcp++;
+#ifdef PROBE_RR
+	rr_rtcp(p, pkt, len, t);
+#else
+	(void)pkt, (void)len, (void)t;
+#endif
 }
 
 static void on_state(enum vp_pc_state st, const char *reason, void *arg)
@@ -124,7 +197,7 @@ static void answer(struct vp_pc *pc, const struct offer *o)
 	fflush(stdout);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static struct offer o;
 	struct probe p = {0};
@@ -148,6 +221,7 @@ int main(void)
 	}
 	if (vp_pc_alloc(&pc, ctx, &cfg, &h, &p) || vp_pc_gather(pc))
 		return 3;
+	p.pc = pc;
 	run_until(ctx, &p.gathered, &p, 5 * VP_SEC);
 	answer(pc, &o);
 	if (vp_pc_set_remote(pc, o.ufrag, o.pwd, o.fp_alg, o.fp))
@@ -157,6 +231,12 @@ int main(void)
 			fprintf(stderr, "probe: bad candidate %s\n", o.cand[i]);
 	(void)vp_pc_remote_candidates_done(pc);
 	run_until(ctx, NULL, &p, 20 * VP_SEC);
+#ifdef PROBE_RR
+	if (argc > 1)
+		rr_run(ctx, &p, strtoull(argv[1], NULL, 10));
+#else
+	(void)argc, (void)argv;
+#endif
 	ok = p.st == VP_PC_SECURE && p.nrtp >= 50;
 	fprintf(stderr,
 		"probe: RESULT state=%d profile=%s rtp=%u rtcp=%u "

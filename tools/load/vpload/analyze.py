@@ -111,6 +111,13 @@ def one_stream(ctx, st, part, sent):
     first, pcm, chunks = stream_pcm(ctx["mdir"], ctx["manifest"], st["id"], rate)
     found = {}
     if pcm is not None:
+        # the encoder's look-ahead: the last CODEC_DELAY_MS of the last
+        # frame sent were never in a packet (they would have been in the
+        # next one), so its window runs past the stream; the bot wrote
+        # every sample it decoded (tests/integration/recv_path.sh). Pad
+        # with a frame of silence (the detector's phase is a step of
+        # f/16, not exactly the delay) so its marker can still be read.
+        pcm = np.concatenate([pcm, np.zeros(f, dtype=pcm.dtype)])
         starts, ids, ok = S.frames(pcm, rate)
         pos = starts[ok] + first
         k_est = np.rint((pos - base) / f).astype(np.int64)
@@ -196,13 +203,18 @@ def bot(run_dir, out_dir, bot_info, sends, rate):
         return r
     r["status"] = mj.get("status", {}).get("state")
     r["transport_rx_drop"] = mj.get("transport", {}).get("rx_drop", 0)
+    # the bot's own count, read just before its sockets closed, sees drops
+    # after the harness's last /proc sample
+    udp = max(bot_info.get("udp_drops", 0),
+              mj.get("transport", {}).get("udp_rcvbuf_drops", 0))
+    r["udp_rcvbuf_drops"] = udp
     snd = sends.get(mid)
     if not snd or snd["t0_ns"] is None:
         return r
     ctx = {"rate": rate, "t0_ns": snd["t0_ns"], "origin_ns": iso_ns(mj.get("timeline_origin_utc")),
            "mdir": mdir, "manifest": read_jsonl(os.path.join(mdir, "manifest.jsonl")),
            "leave_ns": leave, "ended_ns": ended,
-           "udp_drops_left": bot_info.get("udp_drops", 0)}
+           "udp_drops_left": udp}
     if ctx["origin_ns"] is None:
         return r
     pstream = {p["id"]: p.get("stream") for p in mj.get("participants", [])}
