@@ -165,7 +165,7 @@ int vp_pcm__manifest_append(struct vp_pcm_manifest *m,
 	o = line_json(l, rel);
 	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	n = s ? strlen(s) : 0;
-	line = s ? malloc(n + 1) : NULL;
+	line = s ? vp_malloc(n + 1) : NULL;
 	if (!line) {
 		err = ENOMEM;
 		goto out;

@@ -6,6 +6,7 @@
  * level, earlier ones under "previous_runs"), each with its own timeline.
  */
 #include "src/bot/export_priv.h"
+#include "src/core/mem.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ static int add_chunk(struct vp_export__folder *f, const struct vp_pcm_line *l,
 	struct vp_export__chunk *v;
 
 	if (f->n == f->cap) {
-		v = realloc(f->c, (f->cap ? f->cap * 2 : 16) * sizeof(*v));
+		v = vp_realloc(f->c, (f->cap ? f->cap * 2 : 16) * sizeof(*v));
 		if (!v)
 			return ENOMEM;
 		f->c = v;
@@ -51,7 +52,7 @@ static int load_lines(struct vp_export__folder *f, FILE *in,
 	ssize_t n;
 	int err = 0;
 
-	while (!err && (n = getline(&line, &cap, in)) > 0) {
+	while (!err && (n = vp_getline(&line, &cap, in)) > 0) {
 		lineno++;
 		if (line[n - 1] != '\n') {
 			tell(rep, arg,
@@ -71,6 +72,8 @@ static int load_lines(struct vp_export__folder *f, FILE *in,
 		}
 		err = add_chunk(f, &l, lineno);
 	}
+	if (!err && n < 0 && errno == ENOMEM)
+		err = ENOMEM; /* not the end of the file */
 	if (!err && ferror(in))
 		err = EIO;
 	free(line);
@@ -83,7 +86,7 @@ static int load_runs(struct vp_export__folder *f)
 	json_t *prev = json_object_get(f->meeting, "previous_runs");
 	size_t np = json_is_array(prev) ? json_array_size(prev) : 0;
 
-	f->runs = calloc(np + 1, sizeof(*f->runs));
+	f->runs = vp_calloc(np + 1, sizeof(*f->runs));
 	if (!f->runs)
 		return ENOMEM;
 	f->runs[f->nruns++] = f->meeting;

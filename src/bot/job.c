@@ -5,6 +5,7 @@
 
 #include "protocols/sig/invite.h"
 #include "src/bot/meeting.h"
+#include "src/core/mem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -210,7 +211,7 @@ int vp_job_load(struct vp_job *j, const char *path, char *err, size_t errsz)
 		snprintf(err, errsz, "job: %s: not a job file (size)", path);
 		return EBADMSG;
 	}
-	buf = malloc((size_t)n + 1);
+	buf = vp_malloc((size_t)n + 1);
 	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
 		fclose(f);
 		free(buf);

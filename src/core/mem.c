@@ -2,7 +2,11 @@
 /** @file mem.c  Reference-counted allocation with an OOM test mode. */
 #include "src/core/mem.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +17,11 @@ struct mem_hdr {
 	max_align_t align[]; /* the user's data starts here, aligned */
 };
 
-static atomic_long fail_countdown = -1;
+enum fail_mode { FAIL_OFF, FAIL_NTH, FAIL_AFTER };
+
+static atomic_int fail_mode; /* FAIL_OFF: no counting, no failure */
+static atomic_long fail_at = -1;
+static atomic_long fail_count;
 static atomic_int fail_hit;
 
 static struct mem_hdr *hdr_of(const void *data)
@@ -21,25 +29,26 @@ static struct mem_hdr *hdr_of(const void *data)
 	return (struct mem_hdr *)((char *)data - offsetof(struct mem_hdr, align));
 }
 
-static bool should_fail(void)
+bool vp_mem_fail_now(void)
 {
-	long n = atomic_load(&fail_countdown);
+	int mode = atomic_load_explicit(&fail_mode, memory_order_relaxed);
+	long n, at;
 
-	if (n < 0)
+	if (mode == FAIL_OFF)
 		return false;
-	if (n == 0) {
-		atomic_store(&fail_hit, 1);
-		return true;
-	}
-	atomic_fetch_sub(&fail_countdown, 1);
-	return false;
+	n = atomic_fetch_add(&fail_count, 1);
+	at = atomic_load(&fail_at);
+	if (at < 0 || n < at || (mode == FAIL_NTH && n != at))
+		return false;
+	atomic_store(&fail_hit, 1);
+	return true;
 }
 
 void *vp_mem_zalloc(size_t size, vp_mem_destroy_h *dh)
 {
 	struct mem_hdr *h;
 
-	if (should_fail() || size > SIZE_MAX - sizeof(*h))
+	if (vp_mem_fail_now() || size > SIZE_MAX - sizeof(*h))
 		return NULL;
 	h = calloc(1, sizeof(*h) + size);
 	if (!h)
@@ -93,18 +102,105 @@ char *vp_mem_strdup(const char *s)
 	return s ? vp_mem_strndup(s, strlen(s)) : NULL;
 }
 
+static void arm(int mode, long n)
+{
+	atomic_store(&fail_mode, FAIL_OFF);
+	atomic_store(&fail_hit, 0);
+	atomic_store(&fail_count, 0);
+	atomic_store(&fail_at, n);
+	atomic_store(&fail_mode, mode);
+}
+
+void vp_mem_fail_nth(long n)
+{
+	arm(FAIL_NTH, n);
+}
+
 void vp_mem_fail_after(long n)
 {
-	atomic_store(&fail_hit, 0);
-	atomic_store(&fail_countdown, n);
+	arm(FAIL_AFTER, n);
 }
 
 void vp_mem_fail_reset(void)
 {
-	atomic_store(&fail_countdown, -1);
+	atomic_store(&fail_mode, FAIL_OFF);
+	atomic_store(&fail_at, -1);
 }
 
 int vp_mem_fail_hit(void)
 {
 	return atomic_load(&fail_hit);
+}
+
+long vp_mem_fail_count(void)
+{
+	return atomic_load(&fail_count);
+}
+
+/* --- plain allocators, free()d by the caller --- */
+
+void *vp_malloc(size_t size)
+{
+	return vp_mem_fail_now() ? NULL : malloc(size ? size : 1);
+}
+
+void *vp_calloc(size_t n, size_t size)
+{
+	return vp_mem_fail_now() ? NULL : calloc(n ? n : 1, size ? size : 1);
+}
+
+void *vp_realloc(void *p, size_t size)
+{
+	if (!size) {
+		free(p);
+		return NULL;
+	}
+	return vp_mem_fail_now() ? NULL : realloc(p, size);
+}
+
+char *vp_strndup(const char *s, size_t n)
+{
+	return vp_mem_fail_now() ? NULL : strndup(s, n);
+}
+
+char *vp_strdup(const char *s)
+{
+	return vp_mem_fail_now() ? NULL : strdup(s);
+}
+
+int vp_asprintf(char **out, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	*out = NULL;
+	if (vp_mem_fail_now())
+		return -1;
+	va_start(ap, fmt);
+	n = vasprintf(out, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		*out = NULL;
+	return n;
+}
+
+long vp_getline(char **line, size_t *cap, FILE *f)
+{
+	errno = 0;
+	if (vp_mem_fail_now()) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return (long)getline(line, cap, f);
+}
+
+int vp_scandir(const char *dir, struct dirent ***list,
+	       int (*filter)(const struct dirent *),
+	       int (*cmp)(const struct dirent **, const struct dirent **))
+{
+	if (vp_mem_fail_now()) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return scandir(dir, list, filter, cmp);
 }

@@ -166,7 +166,7 @@ static int cmd_once(int argc, char **argv)
 	if (rc)
 		return rc;
 	vp_log_set_level(VP_LOG_WARN); /* the answer is on stdout */
-	feeds = calloc(c.ncals, sizeof(*feeds));
+	feeds = vp_calloc(c.ncals, sizeof(*feeds));
 	s = vp_sched_settings(&c);
 	if (!feeds || vp_sched_scan(&l, &c, feeds, at, &failed)) {
 		rc = 70;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "src/core/fs.h"
+#include "src/core/mem.h"
 
 extern char **environ;
 
@@ -184,14 +185,14 @@ static const struct vp_sched_dispatch_ops local_ops = {
 int vp_sched_dispatch_local(struct vp_sched_dispatch **dp, const char *vpbot,
 			    const char *jobdir)
 {
-	struct local *l = calloc(1, sizeof(*l));
+	struct local *l = vp_calloc(1, sizeof(*l));
 	int err;
 
 	if (!l)
 		return ENOMEM;
 	l->base.ops = &local_ops;
-	l->vpbot = strdup(vpbot);
-	l->dir = strdup(jobdir);
+	l->vpbot = vp_strdup(vpbot);
+	l->dir = vp_strdup(jobdir);
 	if (!l->vpbot || !l->dir) {
 		local_destroy(&l->base);
 		return ENOMEM;

@@ -367,7 +367,7 @@ int vp_sched_run(const struct vp_sched_cfg *cfg, volatile sig_atomic_t *stop,
 	snprintf(l.owner, sizeof(l.owner), "sched-%ld-%lld", (long)getpid(),
 		 (long long)now_s());
 	snprintf(jobdir, sizeof(jobdir), "%s.jobs", cfg->state);
-	l.feeds = calloc(cfg->ncals, sizeof(*l.feeds));
+	l.feeds = vp_calloc(cfg->ncals, sizeof(*l.feeds));
 	if (!l.feeds)
 		return ENOMEM;
 	e = vp_sched_state_open(&l.st, cfg->state, l.owner);

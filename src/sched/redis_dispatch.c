@@ -235,7 +235,7 @@ int vp_sched_dispatch_redis(struct vp_sched_dispatch **dp, const char *url,
 	char err[256];
 	int e;
 
-	rd = calloc(1, sizeof(*rd));
+	rd = vp_calloc(1, sizeof(*rd));
 	if (!rd)
 		return ENOMEM;
 	rd->base.ops = &redis_ops;

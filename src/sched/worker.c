@@ -463,7 +463,7 @@ static int setup(struct vp_worker *w, const struct vp_sched_worker_cfg *cfg)
 		return 73;
 	/* one slot per admission unit, plus room for jobs in backoff */
 	w->nslots = cfg->capacity * 2 + 4;
-	w->slots = calloc(w->nslots, sizeof(*w->slots));
+	w->slots = vp_calloc(w->nslots, sizeof(*w->slots));
 	return w->slots ? 0 : 70;
 }
 

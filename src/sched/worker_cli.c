@@ -135,7 +135,7 @@ static char *read_file(const char *path)
 		return NULL;
 	for (;;) {
 		if (cap - n < 4096) {
-			char *nb = realloc(buf, cap + 65536);
+			char *nb = vp_realloc(buf, cap + 65536);
 
 			if (!nb || cap > (1u << 24)) {
 				free(nb ? nb : buf);

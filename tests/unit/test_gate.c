@@ -402,7 +402,8 @@ VTEST(gate_parse_oom_walk)
 		if (!e)
 			e = vp_meeting_facts_parse(&f, fb, strlen(fb), NULL, 0);
 		vp_mem_fail_reset();
-		VT_TRUE(e == 0 || e == ENOMEM);
+		/* jansson reports some failed allocations as bad syntax */
+		VT_TRUE(e == 0 || e == ENOMEM || vp_mem_fail_hit());
 		vp_mem_deref(s);
 		vp_mem_deref(f);
 		if (!e)
