@@ -105,6 +105,7 @@ static void on_offer(struct vp_sig_sim *s, json_t *m)
 			st[o.nstreams].participant = str(e, "participant");
 			st[o.nstreams].active =
 				!json_is_false(json_object_get(e, "active"));
+			st[o.nstreams].mixed = false;
 			o.nstreams++;
 		}
 	if (s->h.offer)
@@ -136,10 +137,18 @@ static void on_error_msg(struct vp_sig_sim *s, json_t *m)
 
 int vp_sig_sim_handle_msg(struct vp_sig_sim *s, const char *text, size_t len)
 {
+	unsigned long fails = vp_mem_failures();
 	json_t *m = json_loadb(text, len, 0, NULL);
 	const char *type = m ? str(m, "type") : NULL;
 	int err = 0;
 
+	if (!m && vp_mem_failures() != fails) {
+		/* it may have been a roster change: no longer known */
+		vp_log_err("a message was lost: out of memory");
+		if (s->h.roster_error && !s->done)
+			s->h.roster_error(NULL, ENOMEM, s->arg);
+		return ENOMEM;
+	}
 	if (!json_is_object(m) || !type) {
 		err = EBADMSG;
 		goto out;

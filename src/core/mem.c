@@ -23,6 +23,21 @@ static atomic_int fail_mode; /* FAIL_OFF: no counting, no failure */
 static atomic_long fail_at = -1;
 static atomic_long fail_count;
 static atomic_int fail_hit;
+static atomic_bool fail_paused;
+static _Thread_local unsigned long failures;
+
+unsigned long vp_mem_failures(void)
+{
+	return failures;
+}
+
+/* @return p; counts a NULL */
+static void *counted(void *p)
+{
+	if (!p)
+		failures++;
+	return p;
+}
 
 static struct mem_hdr *hdr_of(const void *data)
 {
@@ -34,13 +49,14 @@ bool vp_mem_fail_now(void)
 	int mode = atomic_load_explicit(&fail_mode, memory_order_relaxed);
 	long n, at;
 
-	if (mode == FAIL_OFF)
+	if (mode == FAIL_OFF || atomic_load(&fail_paused))
 		return false;
 	n = atomic_fetch_add(&fail_count, 1);
 	at = atomic_load(&fail_at);
 	if (at < 0 || n < at || (mode == FAIL_NTH && n != at))
 		return false;
 	atomic_store(&fail_hit, 1);
+	failures++;
 	return true;
 }
 
@@ -50,7 +66,7 @@ void *vp_mem_zalloc(size_t size, vp_mem_destroy_h *dh)
 
 	if (vp_mem_fail_now() || size > SIZE_MAX - sizeof(*h))
 		return NULL;
-	h = calloc(1, sizeof(*h) + size);
+	h = counted(calloc(1, sizeof(*h) + size));
 	if (!h)
 		return NULL;
 	atomic_init(&h->nrefs, 1);
@@ -125,6 +141,12 @@ void vp_mem_fail_reset(void)
 {
 	atomic_store(&fail_mode, FAIL_OFF);
 	atomic_store(&fail_at, -1);
+	atomic_store(&fail_paused, false);
+}
+
+void vp_mem_fail_pause(bool paused)
+{
+	atomic_store(&fail_paused, paused);
 }
 
 int vp_mem_fail_hit(void)
@@ -141,12 +163,13 @@ long vp_mem_fail_count(void)
 
 void *vp_malloc(size_t size)
 {
-	return vp_mem_fail_now() ? NULL : malloc(size ? size : 1);
+	return vp_mem_fail_now() ? NULL : counted(malloc(size ? size : 1));
 }
 
 void *vp_calloc(size_t n, size_t size)
 {
-	return vp_mem_fail_now() ? NULL : calloc(n ? n : 1, size ? size : 1);
+	return vp_mem_fail_now() ? NULL
+				 : counted(calloc(n ? n : 1, size ? size : 1));
 }
 
 void *vp_realloc(void *p, size_t size)
@@ -155,17 +178,17 @@ void *vp_realloc(void *p, size_t size)
 		free(p);
 		return NULL;
 	}
-	return vp_mem_fail_now() ? NULL : realloc(p, size);
+	return vp_mem_fail_now() ? NULL : counted(realloc(p, size));
 }
 
 char *vp_strndup(const char *s, size_t n)
 {
-	return vp_mem_fail_now() ? NULL : strndup(s, n);
+	return vp_mem_fail_now() ? NULL : counted(strndup(s, n));
 }
 
 char *vp_strdup(const char *s)
 {
-	return vp_mem_fail_now() ? NULL : strdup(s);
+	return vp_mem_fail_now() ? NULL : counted(strdup(s));
 }
 
 int vp_asprintf(char **out, const char *fmt, ...)

@@ -60,10 +60,19 @@ int vp_scandir(const char *dir, struct dirent ***list,
 void vp_mem_fail_nth(long n);
 void vp_mem_fail_after(long n);
 void vp_mem_fail_reset(void);
+/** Paused: allocations neither count nor fail (a test's own set-up). */
+void vp_mem_fail_pause(bool paused);
 /** @return true if an allocation failed on purpose since the last arm */
 int vp_mem_fail_hit(void);
 /** @return allocations counted since the last vp_mem_fail_nth/_after */
 long vp_mem_fail_count(void);
+/**
+ * @return how many allocations through vp_mem have failed on this thread
+ * (for real or on purpose). A caller whose library hides the cause of a
+ * failure (jansson reports some failed allocations as syntax errors)
+ * compares it before and after the call to tell ENOMEM from bad input.
+ */
+unsigned long vp_mem_failures(void);
 /** @return true if the calling allocation must fail (test mode only) */
 bool vp_mem_fail_now(void);
 

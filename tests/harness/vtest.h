@@ -48,6 +48,13 @@ const char *vtest_tmpdir(void);
  */
 #define VT_OOM(err) vtest_oom_end((err), __FILE__, __LINE__)
 bool vtest_oom_end(int err, const char *file, int line);
+/**
+ * A walked test's set-up that other walked tests cover: its allocations
+ * neither count nor fail between VT_OOM_SKIP() and VT_OOM_WALK().
+ */
+#define VT_OOM_SKIP() vp_mem_fail_pause(true)
+#define VT_OOM_WALK() vp_mem_fail_pause(false)
+void vp_mem_fail_pause(bool paused);
 /** @return true if an allocation failed on purpose in this run */
 bool vtest_oom_hit(void);
 
