@@ -5,6 +5,7 @@
 #include "src/bot/job.h"
 #include "src/bot/meeting.h"
 #include "src/bot/track.h"
+#include "src/gate/gate.h"
 #include "src/core/clock.h"
 #include "src/core/mem.h"
 #include "tests/harness/vtest.h"
@@ -253,4 +254,47 @@ VTEST(bot_track_gate_exact_with_hold)
 	VT_EQ(13440 + 13440, total); /* 480..13920, 15840..29280 */
 	VT_EQ(total, vp_track_stats(t)->samples);
 	vp_mem_deref(t);
+}
+
+/* Issue 10 item 11 at the bot's level (bot_gate.c): a never-record
+ * member's roster join while allocations fail. The oom suite fails each
+ * allocation of the join in turn: the bot's gate must be closed after it,
+ * and stay closed (latched) when the join reported an error. */
+VTEST_OOM(bot_never_record_join_oom_closes_gate)
+{
+	static const char st[] =
+		"{\"company_domains\":[\"example.com\"],\"record_internal\":true,"
+		"\"record_external\":true,\"recorded_members\":\"all\","
+		"\"members\":[{\"address\":\"carol@example.com\","
+		"\"data_capture\":\"never\"}],\"consent\":{\"mode\":\"none\"}}";
+	static const char fa[] =
+		"{\"organizer\":\"alice@example.com\",\"invitees\":"
+		"[\"erin@customer.test\"],\"title\":\"x\",\"private\":false,"
+		"\"manual_invite\":false,\"conference_url\":\"https://m.test/x\"}";
+	struct vp_bot_cfg cfg = {.rate = 48000, .settings_json = st,
+				 .facts_json = fa, .require_settings = true};
+	struct bot *b;
+	uint64_t since;
+
+	VT_OOM_SKIP();
+	b = calloc(1, sizeof(*b));
+	VT_TRUE(b != NULL);
+	b->cfg = &cfg;
+	b->m.doc = json_object();
+	VT_EQ(0, vp_bot__policy(b));
+	vp_bot__gate_join(b, "p1", "bob@example.com", false);
+	vp_bot__gate_start(b);
+	VT_TRUE(vp_bot__gate_open(b, &since));
+	VT_OOM_WALK();
+	vp_bot__gate_join(b, "p2", "carol@example.com", false);
+	VT_OOM_SKIP();
+	VT_TRUE(!vp_bot__gate_open(b, &since));
+	VT_OOM_WALK();
+	vp_bot__gate_leave(b, "p2");
+	VT_OOM_SKIP();
+	/* open again only if no error reached the gate */
+	VT_EQ(!vp_gate_failed(b->gate), vp_bot__gate_open(b, &since));
+	vp_bot__gate_close(b);
+	json_decref(b->m.doc);
+	free(b);
 }
