@@ -298,3 +298,31 @@ VTEST_OOM(bot_never_record_join_oom_closes_gate)
 	json_decref(b->m.doc);
 	free(b);
 }
+
+/* Audio reaches a stream only for a participant the roster announced and
+ * who is present, or for the server's mix of the roster (AudioBridge):
+ * an offer's stream map alone never makes a stream. */
+VTEST(bot_stream_only_for_announced_participants)
+{
+	struct bot *b = calloc(1, sizeof(*b));
+	struct bot_participant *p;
+	struct bot_mid m = {.participant = "p1", .active = true, .pt = 111};
+
+	VT_TRUE(b != NULL);
+	VT_TRUE(!vp_bot__may_track(b, &m)); /* never announced */
+	VT_TRUE(!vp_bot__may_track(b, &m));
+	VT_EQ(2, b->rtp_unannounced);
+	p = vp_bot__part(b, "p1", true);
+	VT_TRUE(p != NULL);
+	VT_TRUE(!vp_bot__may_track(b, &m)); /* known, but not present */
+	p->present = true;
+	VT_TRUE(vp_bot__may_track(b, &m));
+	VT_EQ(3, b->rtp_unannounced);
+	/* "mix" as a participant id is not the mix: only the flag is */
+	snprintf(m.participant, sizeof(m.participant), "mix");
+	VT_TRUE(!vp_bot__may_track(b, &m));
+	m.mixed = true;
+	VT_TRUE(vp_bot__may_track(b, &m));
+	VT_EQ(4, b->rtp_unannounced);
+	free(b);
+}
