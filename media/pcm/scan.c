@@ -63,16 +63,25 @@ static int mlist_add(struct vp_pcm__mlist *ml, const char *stream,
 	return 0;
 }
 
-/* One manifest line; a line we cannot read is skipped (a torn tail). */
+/* One manifest line; a line we cannot read is skipped (a torn tail), but
+ * one we could not parse for want of memory is an error: skipped, its
+ * chunk would look unlisted and get a second line. jansson may swallow a
+ * failed allocation and return a document with a key missing, so any
+ * failure during the parse counts. */
 static int mlist_line(struct vp_pcm__mlist *ml, const char *s, size_t n,
 		      unsigned *bad)
 {
+	unsigned long fails = vp_mem_failures();
 	const char *stream, *file;
 	json_int_t seq;
 	json_t *o;
 	int err = 0;
 
 	o = json_loadb(s, n, 0, NULL);
+	if (vp_mem_failures() != fails) { /* even if it returned something */
+		json_decref(o);
+		return ENOMEM;
+	}
 	stream = json_string_value(json_object_get(o, "stream"));
 	file = json_string_value(json_object_get(o, "file"));
 	seq = json_integer_value(json_object_get(o, "seq"));

@@ -9,6 +9,7 @@
 
 #include "protocols/sig/ws.h"
 #include "src/core/clock.h"
+#include "src/core/json.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 
@@ -142,8 +143,10 @@ int vp_sig_sim_handle_msg(struct vp_sig_sim *s, const char *text, size_t len)
 	const char *type = m ? str(m, "type") : NULL;
 	int err = 0;
 
-	if (!m && vp_mem_failures() != fails) {
-		/* it may have been a roster change: no longer known */
+	if (vp_mem_failures() != fails) {
+		/* it may have been a roster change: no longer known (a
+		 * document jansson returns may lack a part: any failure) */
+		json_decref(m);
 		vp_log_err("a message was lost: out of memory");
 		if (s->h.roster_error && !s->done)
 			s->h.roster_error(NULL, ENOMEM, s->arg);
@@ -197,7 +200,7 @@ out:
 
 static int send_json(struct vp_sig_sim *s, json_t *m)
 {
-	char *t = json_dumps(m, JSON_COMPACT);
+	char *t = vp_json_dumps(m, JSON_COMPACT);
 	int err;
 
 	json_decref(m);

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "protocols/sig/janus_priv.h"
+#include "src/core/json.h"
 #include "src/core/mem.h"
 
 #define VP_LOG_MODULE "janus"
@@ -638,9 +639,11 @@ int vp_sig_janus_handle_msg(struct vp_sig_janus *j, const char *json,
 		return EALREADY;
 	fails = vp_mem_failures();
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
-	if (!root && vp_mem_failures() != fails) {
+	if (vp_mem_failures() != fails) {
 		/* a message lost for want of memory may have been a roster
-		 * change: the roster is no longer known */
+		 * change: the roster is no longer known (jansson may return
+		 * a document with a part missing: any failure counts) */
+		json_decref(root);
 		vp_log_err("a Janus message was lost: out of memory");
 		if (j->h.roster_error)
 			j->h.roster_error(NULL, ENOMEM, j->harg);

@@ -66,8 +66,12 @@ static int load_lines(struct vp_export__folder *f, FILE *in,
 			     "empty line");
 			continue;
 		}
-		if (vp_pcm_line_parse(&l, line, (size_t)n, why, sizeof(why))) {
+		err = vp_pcm_line_parse(&l, line, (size_t)n, why, sizeof(why));
+		if (err == ENOMEM)
+			break; /* not a bad line: the whole read failed */
+		if (err) {
 			tell(rep, arg, "manifest.jsonl:%u: %s", lineno, why);
+			err = 0;
 			continue;
 		}
 		err = add_chunk(f, &l, lineno);

@@ -5,6 +5,7 @@
 
 #include "protocols/sig/invite.h"
 #include "src/bot/meeting.h"
+#include "src/core/json.h"
 #include "src/core/mem.h"
 
 #include <errno.h>
@@ -95,7 +96,7 @@ static int settings_part(struct vp_job *j, char *err, size_t errsz)
 	if (inl && !json_is_object(inl))
 		return bad(err, errsz, "job: %s must be an object", "settings");
 	if (inl)
-		j->settings_json = json_dumps(inl, JSON_COMPACT);
+		j->settings_json = vp_json_dumps(inl, JSON_COMPACT);
 	j->settings_src = url ? url : file;
 	return 0;
 }
@@ -156,7 +157,7 @@ static int fill(struct vp_job *j, char *err, size_t errsz)
 	if (facts && !json_is_object(facts))
 		return bad(err, errsz, "job: %s must be an object", "meeting");
 	if (facts)
-		j->facts_json = json_dumps(facts, JSON_COMPACT);
+		j->facts_json = vp_json_dumps(facts, JSON_COMPACT);
 	if (json_object_get(j->doc, "webhook") &&
 	    vp_webhook_cfg_job(c, &j->webhook_secret,
 			       json_object_get(j->doc, "webhook"), err, errsz))
@@ -175,7 +176,11 @@ int vp_job_parse(struct vp_job *j, const char *text, size_t len, char *err,
 	int e;
 
 	memset(j, 0, sizeof(*j));
-	j->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	j->doc = vp_json_loadb(text, len, JSON_REJECT_DUPLICATES, &je, &e);
+	if (e == ENOMEM) {
+		snprintf(err, errsz, "job: out of memory");
+		return ENOMEM;
+	}
 	if (!j->doc) {
 		snprintf(err, errsz, "job: not valid JSON (line %d: %s)",
 			 je.line, je.text);

@@ -7,6 +7,7 @@
 #include "media/pcm/pcm.h"
 #include "src/bot/io_thread.h"
 #include "src/core/fs.h"
+#include "src/core/json.h"
 #include "src/core/log.h"
 
 #include <dirent.h>
@@ -245,7 +246,7 @@ static bool is_final(const struct vp_meeting *m)
 
 int vp_meeting_save(struct vp_meeting *m)
 {
-	char *s = json_dumps(m->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *s = vp_json_dumps(m->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
 	int err;
 
 	if (!s)

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -57,6 +58,11 @@ bool vp_mem_fail_now(void)
 		return false;
 	atomic_store(&fail_hit, 1);
 	failures++;
+	if (getenv("VP_MEM_FAIL_TRACE")) { /* where the walk failed one */
+		void *bt[32];
+
+		backtrace_symbols_fd(bt, backtrace(bt, 32), 2);
+	}
 	return true;
 }
 

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "src/core/json.h"
 #include "src/core/mem.h"
 #include "src/gate/gate_priv.h"
 #include "src/gate/settings.h"
@@ -152,6 +153,7 @@ static int load(struct pctx *c, const char *json, size_t len,
 {
 	json_error_t je;
 	json_t *root;
+	int err;
 
 	*rootp = NULL;
 	if (len > VP_GATE__MAX_INPUT) {
@@ -160,10 +162,10 @@ static int load(struct pctx *c, const char *json, size_t len,
 		return EBADMSG;
 	}
 	/* duplicate keys would let one copy of a rule hide another */
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-	/* jansson names only some of its allocation failures (others come
-	 * out as syntax errors: bad data, which fails closed too) */
-	if (!root && json_error_code(&je) == json_error_out_of_memory) {
+	root = vp_json_loadb(json, len, JSON_REJECT_DUPLICATES, &je, &err);
+	/* jansson may return a document with a member missing when an
+	 * allocation fails: a never-record member could vanish */
+	if (err == ENOMEM) {
 		vp_gate__errf(c->err, c->errsz, "%s: out of memory", c->what);
 		return ENOMEM;
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/core/json.h"
 #include "src/core/mem.h"
 #include "src/sched/redis.h"
 
@@ -155,7 +156,7 @@ static int settings(struct vp_sched_cfg *c, json_t *doc, const char *dir,
 		if (!json_is_object(inl))
 			return bad(err, errsz, "config: %s must be an object",
 				   "settings");
-		c->settings_json = json_dumps(inl, JSON_COMPACT);
+		c->settings_json = vp_json_dumps(inl, JSON_COMPACT);
 		return c->settings_json ? 0 : ENOMEM;
 	}
 	if (str(doc, "settings_file", dir, &c->settings_src, err, errsz))

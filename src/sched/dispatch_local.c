@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "src/core/fs.h"
+#include "src/core/json.h"
 #include "src/core/mem.h"
 
 extern char **environ;
@@ -33,7 +34,7 @@ struct local {
 static int write_job(const char *path, json_t *job)
 {
 	char tmp[4200];
-	char *txt = json_dumps(job, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *txt = vp_json_dumps(job, JSON_INDENT(2) | JSON_SORT_KEYS);
 	int fd, err = 0;
 
 	if (!txt)

@@ -56,7 +56,7 @@ int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
 static struct {
 	const char *name;
 	vtest_fn *fn;
-	bool oom;
+	unsigned oom; /* 0: not walked; else the walk's step */
 } tests[VTEST_MAX];
 static int ntests;
 static char tmpdir[256];
@@ -87,7 +87,7 @@ bool vtest_oom_end(int err, const char *file, int line)
 		   strerror(err));
 }
 
-void vtest_register(const char *name, vtest_fn *fn, bool oom)
+void vtest_register(const char *name, vtest_fn *fn, unsigned oom)
 {
 	if (ntests == VTEST_MAX) { /* a test must never vanish silently */
 		fprintf(stderr, "vtest: more than %d tests in one binary\n",
@@ -239,7 +239,7 @@ static const char *oom_why(int r)
 static int run_oom(int i)
 {
 	double t0 = now_s();
-	long k, n, hits = 0;
+	long k, n, hits = 0, runs = 0;
 	unsigned limit;
 	int r;
 
@@ -250,7 +250,7 @@ static int run_oom(int i)
 			r);
 		return -1;
 	}
-	if (n > VTEST_OOM_MAX) {
+	if (n / tests[i].oom > VTEST_OOM_MAX) {
 		fprintf(stderr, "  oom: %ld allocations, more than the walk's "
 			"%d: walk a smaller test\n", n, VTEST_OOM_MAX);
 		return -1;
@@ -258,7 +258,7 @@ static int run_oom(int i)
 	limit = 5 + (unsigned)(3 * (now_s() - t0));
 	/* a run may allocate more than the counting run (a retry, a
 	 * thread): walk up to the most any run made */
-	for (k = 0; k < n; k++) {
+	for (k = 0; k < n; k += tests[i].oom) {
 		r = oom_run(i, k, limit, true);
 		if (r != RUN_OK) {
 			oom_run(i, k, limit, false); /* again, to show why */
@@ -269,12 +269,15 @@ static int run_oom(int i)
 			return -1;
 		}
 		hits += oom_shared[0] != 0;
-		if (oom_shared[1] > n && oom_shared[1] <= VTEST_OOM_MAX)
+		runs++;
+		if (oom_shared[1] > n &&
+		    oom_shared[1] / tests[i].oom <= VTEST_OOM_MAX)
 			n = oom_shared[1];
 	}
-	printf("     %s: %ld allocation(s) failed in turn (%ld hit), "
-	       "%.1f s\n",
-	       tests[i].name, k, hits, now_s() - t0);
+	printf("     %s: %ld of %ld allocation(s) failed in turn (every "
+	       "%u%s), %ld hit, %.1f s\n",
+	       tests[i].name, runs, n, tests[i].oom,
+	       tests[i].oom == 1 ? "st" : "th", hits, now_s() - t0);
 	return 0;
 }
 

@@ -15,7 +15,8 @@
 #include <string.h>
 
 typedef void(vtest_fn)(void);
-void vtest_register(const char *name, vtest_fn *fn, bool oom);
+/** oom: 0 not walked, n: the oom suite fails every n-th allocation */
+void vtest_register(const char *name, vtest_fn *fn, unsigned oom);
 void vtest_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), noreturn));
 /** A scratch folder for this test (made fresh, removed when it passes). */
@@ -30,14 +31,17 @@ const char *vtest_tmpdir(void);
 	static void vtest_##name(void)
 
 /** A test. */
-#define VTEST(name) VTEST_REG(name, false)
+#define VTEST(name) VTEST_REG(name, 0)
 /**
  * A test that the oom suite also walks (--oom, vtest.c): it runs once for
  * each of its allocations with that one allocation failing. It must then
  * end with the right result, or stop at VT_OOM() after cleaning up, and
  * leak nothing.
  */
-#define VTEST_OOM(name) VTEST_REG(name, true)
+#define VTEST_OOM(name) VTEST_REG(name, 1)
+/** The same for a test too big to walk whole (thousands of allocations,
+ * an OpenSSL handshake): allocations #0, #n, #2n, ... fail in turn. */
+#define VTEST_OOM_EVERY(name, n) VTEST_REG(name, n)
 
 /**
  * For a test walked by --oom: err is what a call returned. 0: false, go

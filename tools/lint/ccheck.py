@@ -8,7 +8,7 @@
 - no raw allocation (malloc, calloc, realloc, strdup, strndup, asprintf,
   getline, scandir) in src/, protocols/ or media/ outside src/core/mem.c:
   they go through vp_malloc & co. (src/core/mem.h) so that the OOM test
-  mode can fail each of them.
+  mode can fail each of them; no json_dumps() either (vp_json_dumps).
 Prints one line per problem and exits 1 if there is any.
 """
 import os
@@ -21,6 +21,7 @@ INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 RAW_ALLOC = re.compile(
     r"(?<![\w.>])(malloc|calloc|realloc|reallocarray|strdup|strndup|asprintf|"
     r"vasprintf|getline|getdelim|scandir|open_memstream)\s*\(")
+RAW_DUMPS = re.compile(r"(?<![\w.>])json_dumps\s*\(")
 ALLOC_DIRS = ("src/", "protocols/", "media/")
 ALLOC_OWNER = "src/core/mem.c"
 
@@ -82,6 +83,9 @@ def check_alloc(rel, lines):
         code = line.split("//")[0]
         if code.lstrip().startswith(("*", "/*")):
             continue
+        if RAW_DUMPS.search(code) and rel != "src/core/json.h":
+            out.append(f"{rel}:{n}: raw json_dumps(): use vp_json_dumps "
+                       "(src/core/json.h), which never returns a wrong line")
         m = RAW_ALLOC.search(code)
         if m:
             out.append(f"{rel}:{n}: raw {m.group(1)}(): use vp_{m.group(1)} "
