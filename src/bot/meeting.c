@@ -76,8 +76,9 @@ static unsigned scan_streams(const char *mdir)
 
 /* A rerun keeps what the earlier runs said, under "previous_runs" (read
  * without following a link: a planted one must not copy a file in). */
-static json_t *carry_previous(const char *mdir, unsigned *run)
+static json_t *carry_previous(const char *mdir, unsigned *run, int *errp)
 {
+	unsigned long fails = vp_mem_failures();
 	char path[4200];
 	json_t *old = NULL, *prev;
 	int fd;
@@ -88,6 +89,14 @@ static json_t *carry_previous(const char *mdir, unsigned *run)
 		close(fd);
 	}
 	*run = 1;
+	*errp = 0;
+	if (vp_mem_failures() != fails) {
+		/* unread for want of memory (or read with a part missing):
+		 * saving now would overwrite the earlier runs' record */
+		json_decref(old);
+		*errp = ENOMEM;
+		return NULL;
+	}
 	if (!old)
 		return json_array();
 	prev = json_incref(json_object_get(old, "previous_runs"));
@@ -133,6 +142,7 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 		    const char *err_ctx)
 {
 	unsigned recovered = 0;
+	unsigned long fails;
 	json_t *prev;
 	int err;
 
@@ -160,7 +170,12 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 		vp_log_info("recovered %u chunk(s) a previous run left in %s",
 			    recovered, m->dir);
 	m->next_stream = scan_streams(m->dir) + 1;
-	prev = carry_previous(m->dir, &m->run);
+	fails = vp_mem_failures();
+	prev = carry_previous(m->dir, &m->run, &err);
+	if (err) {
+		vp_meeting_close(m);
+		return err;
+	}
 	m->doc = json_object();
 	json_object_set_new(m->doc, "meeting", json_string(id));
 	json_object_set_new(m->doc, "run", json_integer(m->run));
@@ -173,7 +188,9 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 	json_object_set_new(m->doc, "status",
 			    json_pack("{s:s}", "state", "starting"));
 	(void)err_ctx;
-	err = vp_meeting_save(m);
+	/* jansson drops a member whose value it could not allocate: a
+	 * first meeting.json without its run number is not saved */
+	err = vp_mem_failures() != fails ? ENOMEM : vp_meeting_save(m);
 	if (err)
 		vp_meeting_close(m); /* failed: the caller has nothing to close */
 	else

@@ -326,3 +326,37 @@ VTEST(bot_stream_only_for_announced_participants)
 	VT_EQ(4, b->rtp_unannounced);
 	free(b);
 }
+
+/* Walked by the oom suite: a rerun into a meeting folder, each of its
+ * allocations failing in turn. The open fails with an error or keeps
+ * the earlier run's record; it never saves over it (a meeting.json
+ * that lost "previous_runs"). */
+VTEST_OOM(bot_meeting_rerun_oom_keeps_history)
+{
+	struct vp_meeting m;
+	json_t *doc;
+	char p[4200];
+	int e;
+
+	VT_OOM_SKIP();
+	VT_EQ(0, vp_meeting_open(&m, vtest_tmpdir(), "m1", NULL));
+	vp_meeting_close(&m);
+	VT_EQ(0, vp_meeting_open(&m, vtest_tmpdir(), "m1", NULL));
+	VT_EQ(2, m.run);
+	vp_meeting_close(&m);
+	VT_OOM_WALK();
+	e = vp_meeting_open(&m, vtest_tmpdir(), "m1", NULL);
+	VT_OOM_SKIP();
+	if (!e) {
+		VT_EQ(3, m.run);
+		vp_meeting_close(&m);
+	}
+	VT_TRUE(!e || vtest_oom_hit());
+	snprintf(p, sizeof(p), "%s/m1/meeting.json", vtest_tmpdir());
+	doc = json_load_file(p, 0, NULL);
+	VT_TRUE(doc != NULL);
+	VT_EQ(e ? 1 : 2, json_array_size(json_object_get(doc,
+							 "previous_runs")));
+	VT_EQ(e ? 2 : 3, json_integer_value(json_object_get(doc, "run")));
+	json_decref(doc);
+}
