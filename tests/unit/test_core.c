@@ -153,11 +153,13 @@ VTEST_OOM(core_plain_allocators_oom_walk)
 	VT_TRUE(!b || !strcmp(b, "de"));
 	VT_TRUE(n < 0 ? c == NULL : !strcmp(c, "x-7"));
 	VT_TRUE(v || vtest_oom_hit());
-	w = vp_realloc(v, 64 * sizeof(*v));
-	if (w)
-		v = w; /* a failed realloc keeps the old block */
-	VT_TRUE(w || vtest_oom_hit());
-	VT_TRUE(!v || v[3] == 0);
+	if (v) {
+		w = vp_realloc(v, 64 * sizeof(*v));
+		if (w)
+			v = w; /* a failed realloc keeps the old block */
+		VT_TRUE(w || vtest_oom_hit());
+		VT_EQ(0, v[3]);
+	}
 	VT_TRUE(vp_realloc(vp_malloc(8), 0) == NULL); /* frees, never fails */
 	free(a);
 	free(b);
