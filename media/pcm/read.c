@@ -6,6 +6,7 @@
  */
 #include "media/pcm/pcm_priv.h"
 #include "media/pcm/pcm_read.h"
+#include "src/core/json.h"
 #include "src/core/mem.h"
 
 #include <errno.h>
@@ -110,17 +111,15 @@ int vp_pcm_line_parse(struct vp_pcm_line *l, const char *s, size_t n, char *why,
 		      size_t whysz)
 {
 	struct vp_pcm_line tmp = {0};
-	unsigned long fails = vp_mem_failures();
 	json_error_t je;
 	json_t *o;
 	int err;
 
 	if (!l || (!s && n))
 		return EINVAL;
-	o = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
-	if (vp_mem_failures() != fails) { /* not a bad line */
+	o = vp_json_loadb(s, n, JSON_REJECT_DUPLICATES, &je, &err);
+	if (err == ENOMEM) { /* not a bad line */
 		say(why, whysz, "%s", "out of memory");
-		json_decref(o);
 		return ENOMEM;
 	}
 	if (!json_is_object(o)) {

@@ -6,6 +6,7 @@
  */
 #define VP_LOG_MODULE "pcm"
 #include "media/pcm/pcm_priv.h"
+#include "src/core/json.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 
@@ -71,17 +72,15 @@ static int mlist_add(struct vp_pcm__mlist *ml, const char *stream,
 static int mlist_line(struct vp_pcm__mlist *ml, const char *s, size_t n,
 		      unsigned *bad)
 {
-	unsigned long fails = vp_mem_failures();
 	const char *stream, *file;
 	json_int_t seq;
 	json_t *o;
-	int err = 0;
+	int err;
 
-	o = json_loadb(s, n, 0, NULL);
-	if (vp_mem_failures() != fails) { /* even if it returned something */
-		json_decref(o);
+	o = vp_json_loadb(s, n, 0, NULL, &err);
+	if (err == ENOMEM)
 		return ENOMEM;
-	}
+	err = 0;
 	stream = json_string_value(json_object_get(o, "stream"));
 	file = json_string_value(json_object_get(o, "file"));
 	seq = json_integer_value(json_object_get(o, "seq"));

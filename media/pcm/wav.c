@@ -113,20 +113,14 @@ static int json_u64(json_t *o, const char *key, uint64_t max, uint64_t *v)
 
 static int meta_parse(struct vp_pcm__meta *meta, const uint8_t *p, size_t n)
 {
-	unsigned long fails = vp_mem_failures();
 	uint64_t seq, rate, ch;
 	const char *id, *src;
 	json_t *o;
 	int err;
 
-	o = json_loadb((const char *)p, n, 0, NULL);
-	if (vp_mem_failures() != fails) {
-		/* not a bad chunk: recovery must not park it as corrupt */
-		json_decref(o);
-		return ENOMEM;
-	}
-	if (!o)
-		return EBADMSG;
+	o = vp_json_loadb((const char *)p, n, 0, NULL, &err);
+	if (!o) /* ENOMEM is not a bad chunk: recovery must not park it */
+		return err;
 	id = json_string_value(json_object_get(o, "stream"));
 	src = json_string_value(json_object_get(o, "utc_source"));
 	err = (!id || !vp_pcm_stream_id_valid(id)) ? EBADMSG : 0;

@@ -138,15 +138,13 @@ static void on_error_msg(struct vp_sig_sim *s, json_t *m)
 
 int vp_sig_sim_handle_msg(struct vp_sig_sim *s, const char *text, size_t len)
 {
-	unsigned long fails = vp_mem_failures();
-	json_t *m = json_loadb(text, len, 0, NULL);
+	int err;
+	json_t *m = vp_json_loadb(text, len, 0, NULL, &err);
 	const char *type = m ? str(m, "type") : NULL;
-	int err = 0;
 
-	if (vp_mem_failures() != fails) {
-		/* it may have been a roster change: no longer known (a
-		 * document jansson returns may lack a part: any failure) */
-		json_decref(m);
+	err = err == ENOMEM ? err : 0;
+	if (err) {
+		/* it may have been a roster change: no longer known */
 		vp_log_err("a message was lost: out of memory");
 		if (s->h.roster_error && !s->done)
 			s->h.roster_error(NULL, ENOMEM, s->arg);

@@ -630,20 +630,16 @@ int vp_sig_janus_handle_msg(struct vp_sig_janus *j, const char *json,
 	json_t *root;
 	const char *kind;
 	struct jtx *t, copy;
-	unsigned long fails;
 	int err = 0;
 
 	if (!j || (!json && len))
 		return EINVAL;
 	if (j->done)
 		return EALREADY;
-	fails = vp_mem_failures();
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
-	if (vp_mem_failures() != fails) {
+	root = vp_json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL, &err);
+	if (err == ENOMEM) {
 		/* a message lost for want of memory may have been a roster
-		 * change: the roster is no longer known (jansson may return
-		 * a document with a part missing: any failure counts) */
-		json_decref(root);
+		 * change: the roster is no longer known */
 		vp_log_err("a Janus message was lost: out of memory");
 		if (j->h.roster_error)
 			j->h.roster_error(NULL, ENOMEM, j->harg);

@@ -6,6 +6,7 @@
  * level, earlier ones under "previous_runs"), each with its own timeline.
  */
 #include "src/bot/export_priv.h"
+#include "src/core/json.h"
 #include "src/core/mem.h"
 
 #include <errno.h>
@@ -116,7 +117,7 @@ int vp_export__load(struct vp_export__folder *f, const char *mdir,
 		return ENOENT;
 	strcpy(f->mdir, mdir);
 	snprintf(path, sizeof(path), "%s/meeting.json", mdir);
-	f->meeting = json_load_file(path, 0, &je);
+	f->meeting = vp_json_load_path(path, 0, &je);
 	if (!json_is_object(f->meeting)) {
 		tell(rep, arg, "meeting.json: unreadable (line %u: %s)",
 		     (unsigned)je.line, f->meeting ? "not an object" : je.text);

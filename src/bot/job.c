@@ -95,8 +95,13 @@ static int settings_part(struct vp_job *j, char *err, size_t errsz)
 			   "settings_url, settings_file", "settings");
 	if (inl && !json_is_object(inl))
 		return bad(err, errsz, "job: %s must be an object", "settings");
-	if (inl)
+	if (inl) {
 		j->settings_json = vp_json_dumps(inl, JSON_COMPACT);
+		if (!j->settings_json) { /* not "no settings" */
+			snprintf(err, errsz, "job: out of memory");
+			return ENOMEM;
+		}
+	}
 	j->settings_src = url ? url : file;
 	return 0;
 }
@@ -156,8 +161,13 @@ static int fill(struct vp_job *j, char *err, size_t errsz)
 	facts = json_object_get(j->doc, "meeting");
 	if (facts && !json_is_object(facts))
 		return bad(err, errsz, "job: %s must be an object", "meeting");
-	if (facts)
+	if (facts) {
 		j->facts_json = vp_json_dumps(facts, JSON_COMPACT);
+		if (!j->facts_json) {
+			snprintf(err, errsz, "job: out of memory");
+			return ENOMEM;
+		}
+	}
 	if (json_object_get(j->doc, "webhook") &&
 	    vp_webhook_cfg_job(c, &j->webhook_secret,
 			       json_object_get(j->doc, "webhook"), err, errsz))

@@ -78,25 +78,23 @@ static unsigned scan_streams(const char *mdir)
  * without following a link: a planted one must not copy a file in). */
 static json_t *carry_previous(const char *mdir, unsigned *run, int *errp)
 {
-	unsigned long fails = vp_mem_failures();
 	char path[4200];
 	json_t *old = NULL, *prev;
 	int fd;
 
+	*errp = 0;
 	snprintf(path, sizeof(path), "%s/meeting.json", mdir);
 	if (!vp_fs_open_below(&fd, mdir, path, O_RDONLY, 0)) {
-		old = json_loadfd(fd, 0, NULL);
+		old = vp_json_loadfd(fd, 0, NULL, errp);
 		close(fd);
 	}
 	*run = 1;
-	*errp = 0;
-	if (vp_mem_failures() != fails) {
-		/* unread for want of memory (or read with a part missing):
-		 * saving now would overwrite the earlier runs' record */
-		json_decref(old);
-		*errp = ENOMEM;
+	if (*errp == ENOMEM) {
+		/* unread for want of memory: saving now would overwrite
+		 * the earlier runs' record */
 		return NULL;
 	}
+	*errp = 0;
 	if (!old)
 		return json_array();
 	prev = json_incref(json_object_get(old, "previous_runs"));

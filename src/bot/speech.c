@@ -257,7 +257,7 @@ void vp_speech_rec_meta(struct vp_speech_rec *r, const char *meeting_json)
 
 	if (!r || !meeting_json)
 		return;
-	doc = json_loads(meeting_json, 0, NULL);
+	doc = vp_json_loads(meeting_json, 0, NULL);
 	a = json_object_get(doc, "streams");
 	json_array_foreach(a, i, st)
 	{

@@ -26,6 +26,16 @@ static atomic_long fail_count;
 static atomic_int fail_hit;
 static atomic_bool fail_paused;
 static _Thread_local unsigned long failures;
+static _Thread_local unsigned sticky;
+static _Thread_local unsigned long sticky_mark;
+
+void vp_mem_sticky(bool on)
+{
+	if (on && !sticky++)
+		sticky_mark = failures;
+	else if (!on && sticky)
+		sticky--;
+}
 
 unsigned long vp_mem_failures(void)
 {
@@ -169,6 +179,8 @@ long vp_mem_fail_count(void)
 
 void *vp_malloc(size_t size)
 {
+	if (sticky && failures != sticky_mark)
+		return NULL; /* vp_mem_sticky: the first failure holds */
 	return vp_mem_fail_now() ? NULL : counted(malloc(size ? size : 1));
 }
 

@@ -73,6 +73,13 @@ long vp_mem_fail_count(void);
  * compares it before and after the call to tell ENOMEM from bad input.
  */
 unsigned long vp_mem_failures(void);
+/**
+ * Between vp_mem_sticky(true) and (false), once a vp_malloc on this
+ * thread has failed every later one fails too. jansson 2.14 aborts
+ * (assert in lex_scan_string) when one allocation of a parse fails and
+ * the next succeed; src/core/json.h parses this way. Nests.
+ */
+void vp_mem_sticky(bool on);
 /** @return true if the calling allocation must fail (test mode only) */
 bool vp_mem_fail_now(void);
 

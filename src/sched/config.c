@@ -294,7 +294,7 @@ int vp_sched_cfg_load(struct vp_sched_cfg *c, const char *path, char *err,
 	if (!p)
 		return ENOMEM;
 	dir = dirname(p);
-	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	doc = vp_json_load_path(path, JSON_REJECT_DUPLICATES, &je);
 	if (!doc) {
 		e = errno == ENOENT || errno == EACCES ? errno : EBADMSG;
 		snprintf(err, errsz, "config: line %d: %s", je.line, je.text);

@@ -150,7 +150,7 @@ static void local_last_event(struct vp_sched_dispatch *d, const char *id,
 		if (strchr(line, '\n'))
 			memcpy(last, line, sizeof(last));
 	fclose(f);
-	j = json_loads(last, 0, NULL);
+	j = vp_json_loads(last, 0, NULL);
 	if (json_is_string(json_object_get(j, "event")))
 		snprintf(buf, sz, "%s%s%.200s",
 			 json_string_value(json_object_get(j, "event")),

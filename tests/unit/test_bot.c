@@ -360,3 +360,34 @@ VTEST_OOM(bot_meeting_rerun_oom_keeps_history)
 	VT_EQ(e ? 2 : 3, json_integer_value(json_object_get(doc, "run")));
 	json_decref(doc);
 }
+
+/* Walked by the oom suite: a job with inline settings and meeting facts,
+ * each allocation of its parse failing in turn: an error, or exactly
+ * what a parse without failures gives (the settings and facts are
+ * re-serialised: a member jansson lost would show). */
+VTEST_OOM(bot_job_parse_oom_walk)
+{
+	static const char txt[] =
+		"{\"invite\":\"janus+ws://127.0.0.1:8188/1234\",\"out\":\"/tmp/o\","
+		"\"rate\":16000,\"meeting\":{\"organizer\":\"a@x.com\","
+		"\"invitees\":[\"c@x.com\"]},\"settings\":{\"company_domains\":"
+		"[\"x.com\"],\"members\":[{\"address\":\"c@x.com\","
+		"\"data_capture\":\"never\"}]}}";
+	struct vp_job ref, j;
+	char err[256];
+	int e;
+
+	VT_OOM_SKIP();
+	VT_EQ(0, vp_job_parse(&ref, txt, sizeof(txt) - 1, err, sizeof(err)));
+	VT_OOM_WALK();
+	e = vp_job_parse(&j, txt, sizeof(txt) - 1, err, sizeof(err));
+	VT_OOM_SKIP();
+	if (!VT_OOM(e)) {
+		VT_STR_EQ(ref.settings_json, j.settings_json);
+		VT_STR_EQ(ref.facts_json, j.facts_json);
+		VT_STR_EQ(ref.cfg.invite, j.cfg.invite);
+		VT_EQ(16000, j.cfg.rate);
+		vp_job_free(&j);
+	}
+	vp_job_free(&ref);
+}

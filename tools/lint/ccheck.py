@@ -8,7 +8,8 @@
 - no raw allocation (malloc, calloc, realloc, strdup, strndup, asprintf,
   getline, scandir) in src/, protocols/ or media/ outside src/core/mem.c:
   they go through vp_malloc & co. (src/core/mem.h) so that the OOM test
-  mode can fail each of them; no json_dumps() either (vp_json_dumps).
+  mode can fail each of them; no jansson load or dump either (vp_json_*,
+  src/core/json.h).
 Prints one line per problem and exits 1 if there is any.
 """
 import os
@@ -21,7 +22,7 @@ INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 RAW_ALLOC = re.compile(
     r"(?<![\w.>])(malloc|calloc|realloc|reallocarray|strdup|strndup|asprintf|"
     r"vasprintf|getline|getdelim|scandir|open_memstream)\s*\(")
-RAW_DUMPS = re.compile(r"(?<![\w.>])json_dumps\s*\(")
+RAW_DUMPS = re.compile(r"(?<![\w.>])json_(dumps|loads|loadb|loadf|loadfd|load_file)\s*\(")
 ALLOC_DIRS = ("src/", "protocols/", "media/")
 ALLOC_OWNER = "src/core/mem.c"
 
@@ -84,8 +85,8 @@ def check_alloc(rel, lines):
         if code.lstrip().startswith(("*", "/*")):
             continue
         if RAW_DUMPS.search(code) and rel != "src/core/json.h":
-            out.append(f"{rel}:{n}: raw json_dumps(): use vp_json_dumps "
-                       "(src/core/json.h), which never returns a wrong line")
+            out.append(f"{rel}:{n}: raw jansson load/dump: use vp_json_* "
+                       "(src/core/json.h): never a wrong document, no abort")
         m = RAW_ALLOC.search(code)
         if m:
             out.append(f"{rel}:{n}: raw {m.group(1)}(): use vp_{m.group(1)} "
