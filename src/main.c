@@ -12,11 +12,13 @@
 #include "src/bot/replay.h"
 #include "src/bot/webhook_cfg.h"
 #include "src/core/log.h"
+#include "src/core/mem.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -436,6 +438,10 @@ static int cmd_run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* jansson hides some failed allocations as syntax errors: through
+	 * vp_malloc, vp_mem_failures() tells them apart (a lost signaling
+	 * message must close the gate, src/core/mem.h) */
+	json_set_alloc_funcs(vp_malloc, free);
 	if (argc < 2)
 		return usage_error("%s", "missing command");
 	if (!strcmp(argv[1], "--version")) {

@@ -8,6 +8,7 @@
 #include "media/pcm/pcm_priv.h"
 #include "src/core/fs.h"
 #include "src/core/clock.h"
+#include "src/core/json.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 
@@ -154,6 +155,7 @@ int vp_pcm__manifest_append(struct vp_pcm_manifest *m,
 			    const struct vp_pcm__line *l)
 {
 	char rel[PATH_MAX], *s = NULL, *line = NULL;
+	unsigned long fails;
 	json_t *o = NULL;
 	size_t n;
 	int err;
@@ -162,10 +164,13 @@ int vp_pcm__manifest_append(struct vp_pcm_manifest *m,
 			       "");
 	if (err)
 		return err;
+	fails = vp_mem_failures();
 	o = line_json(l, rel);
-	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	s = o ? vp_json_dumps(o, JSON_COMPACT) : NULL;
 	n = s ? strlen(s) : 0;
-	line = s ? malloc(n + 1) : NULL;
+	/* jansson may swallow a failed allocation and dump a line with a
+	 * part missing: any failure means no line, never a wrong one */
+	line = s && vp_mem_failures() == fails ? vp_malloc(n + 1) : NULL;
 	if (!line) {
 		err = ENOMEM;
 		goto out;

@@ -6,6 +6,8 @@
  */
 #include "media/pcm/pcm_priv.h"
 #include "media/pcm/pcm_read.h"
+#include "src/core/json.h"
+#include "src/core/mem.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -115,7 +117,11 @@ int vp_pcm_line_parse(struct vp_pcm_line *l, const char *s, size_t n, char *why,
 
 	if (!l || (!s && n))
 		return EINVAL;
-	o = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
+	o = vp_json_loadb(s, n, JSON_REJECT_DUPLICATES, &je, &err);
+	if (err == ENOMEM) { /* not a bad line */
+		say(why, whysz, "%s", "out of memory");
+		return ENOMEM;
+	}
 	if (!json_is_object(o)) {
 		say(why, whysz, "not a JSON object (%s)",
 		    o ? "another JSON value" : je.text);

@@ -167,7 +167,7 @@ static void recover_stream(struct rec *r, const char *mdir, const char *id)
 		return;
 	r->id = id;
 	/* name order, so a stream's lines stay in seq order */
-	n = scandir(r->dir, &de, NULL, alphasort);
+	n = vp_scandir(r->dir, &de, NULL, alphasort);
 	if (n < 0) {
 		if (errno != ENOTDIR && !r->err)
 			r->err = errno;
@@ -195,7 +195,7 @@ int vp_pcm_recover(const char *mdir, unsigned *recovered)
 	err = vp_pcm_manifest_open(&r.m, mdir);
 	if (err)
 		goto out;
-	n = scandir(path, &de, NULL, alphasort);
+	n = vp_scandir(path, &de, NULL, alphasort);
 	if (n < 0) {
 		err = errno == ENOENT ? 0 : errno;
 		goto out;

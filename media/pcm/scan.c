@@ -6,7 +6,9 @@
  */
 #define VP_LOG_MODULE "pcm"
 #include "media/pcm/pcm_priv.h"
+#include "src/core/json.h"
 #include "src/core/log.h"
+#include "src/core/mem.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -43,15 +45,15 @@ static int mlist_add(struct vp_pcm__mlist *ml, const char *stream,
 
 	if (ml->n == ml->cap) {
 		cap = ml->cap ? ml->cap * 2 : 16;
-		v = realloc(ml->v, cap * sizeof(*v));
+		v = vp_realloc(ml->v, cap * sizeof(*v));
 		if (!v)
 			return ENOMEM;
 		ml->v = v;
 		ml->cap = cap;
 	}
 	v = &ml->v[ml->n];
-	v->stream = strdup(stream);
-	v->file = strdup(file);
+	v->stream = vp_strdup(stream);
+	v->file = vp_strdup(file);
 	v->seq = seq;
 	if (!v->stream || !v->file) {
 		free(v->stream);
@@ -62,16 +64,23 @@ static int mlist_add(struct vp_pcm__mlist *ml, const char *stream,
 	return 0;
 }
 
-/* One manifest line; a line we cannot read is skipped (a torn tail). */
+/* One manifest line; a line we cannot read is skipped (a torn tail), but
+ * one we could not parse for want of memory is an error: skipped, its
+ * chunk would look unlisted and get a second line. jansson may swallow a
+ * failed allocation and return a document with a key missing, so any
+ * failure during the parse counts. */
 static int mlist_line(struct vp_pcm__mlist *ml, const char *s, size_t n,
 		      unsigned *bad)
 {
 	const char *stream, *file;
 	json_int_t seq;
 	json_t *o;
-	int err = 0;
+	int err;
 
-	o = json_loadb(s, n, 0, NULL);
+	o = vp_json_loadb(s, n, 0, NULL, &err);
+	if (err == ENOMEM)
+		return ENOMEM;
+	err = 0;
 	stream = json_string_value(json_object_get(o, "stream"));
 	file = json_string_value(json_object_get(o, "file"));
 	seq = json_integer_value(json_object_get(o, "seq"));
@@ -99,10 +108,12 @@ int vp_pcm__mlist_load(struct vp_pcm__mlist *ml, const char *mdir)
 	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : errno;
-	while (!err && (n = getline(&line, &cap, f)) > 0) {
+	while (!err && (n = vp_getline(&line, &cap, f)) > 0) {
 		if (n > 1 || line[0] != '\n')
 			err = mlist_line(ml, line, (size_t)n, &bad);
 	}
+	if (!err && n < 0 && errno == ENOMEM)
+		err = ENOMEM; /* not the end of the file */
 	if (!err && ferror(f))
 		err = EIO;
 	if (bad)
@@ -136,7 +147,7 @@ static int seqtab_bump(struct seqtab *t, const char *id, uint32_t next)
 	if (i == t->n) {
 		if (t->n == t->cap) {
 			t->cap = t->cap ? t->cap * 2 : 8;
-			v = realloc(t->v, t->cap * sizeof(*t->v));
+			v = vp_realloc(t->v, t->cap * sizeof(*t->v));
 			if (!v)
 				return ENOMEM;
 			t->v = v;

@@ -7,6 +7,8 @@
  */
 #include "media/pcm/pcm_priv.h"
 #include "src/core/clock.h"
+#include "src/core/json.h"
+#include "src/core/mem.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -57,7 +59,7 @@ static char *meta_json(const struct vp_pcm__meta *meta)
 		      "utc_source", vp_pcm__src_name(meta->src));
 	if (!o)
 		return NULL;
-	s = json_dumps(o, JSON_COMPACT);
+	s = vp_json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s;
 }
@@ -116,9 +118,9 @@ static int meta_parse(struct vp_pcm__meta *meta, const uint8_t *p, size_t n)
 	json_t *o;
 	int err;
 
-	o = json_loadb((const char *)p, n, 0, NULL);
-	if (!o)
-		return EBADMSG;
+	o = vp_json_loadb((const char *)p, n, 0, NULL, &err);
+	if (!o) /* ENOMEM is not a bad chunk: recovery must not park it */
+		return err;
 	id = json_string_value(json_object_get(o, "stream"));
 	src = json_string_value(json_object_get(o, "utc_source"));
 	err = (!id || !vp_pcm_stream_id_valid(id)) ? EBADMSG : 0;
@@ -166,8 +168,10 @@ int vp_pcm__wav_parse(int fd, struct vp_pcm__meta *meta, uint64_t *data_offp)
 			ch = get_le16(buf + pos + 10);
 			rate = get_le32(buf + pos + 12);
 		} else if (!memcmp(buf + pos, "vpbt", 4)) {
-			if (meta_parse(meta, buf + pos + 8, sz))
-				return EBADMSG;
+			int err = meta_parse(meta, buf + pos + 8, sz);
+
+			if (err)
+				return err; /* ENOMEM is not a bad chunk */
 			have_meta = true;
 		}
 		pos += 8 + sz + (sz & 1);

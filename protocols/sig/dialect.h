@@ -44,6 +44,9 @@ struct vp_sig_stream {
 	const char *mid;
 	const char *participant; /**< participant id, or "mix" (AudioBridge) */
 	bool active;             /**< false once the m-line was deactivated */
+	/** the server's mix of the whole roster (AudioBridge), not one
+	 * participant's audio: the gate judges everyone the roster named */
+	bool mixed;
 };
 
 /**
@@ -69,6 +72,13 @@ typedef void(vp_sig_participant_joined_h)(const char *id, const char *display,
 					  const char *identity, bool consented,
 					  void *arg);
 typedef void(vp_sig_participant_left_h)(const char *id, void *arg);
+/**
+ * A participant is present whom the dialect cannot track (out of memory,
+ * more than it can hold): it never announced them, and the roster the
+ * gate knows is incomplete from now on. The bot must close the gate for
+ * the rest of the meeting (fail closed, docs/design.md §6).
+ */
+typedef void(vp_sig_roster_error_h)(const char *id, int err, void *arg);
 typedef void(vp_sig_offer_h)(const struct vp_sig_offer *o, void *arg);
 typedef void(vp_sig_consent_h)(const char *id, bool granted, void *arg);
 /** The meeting ended or we left normally; no more events follow. */
@@ -82,6 +92,7 @@ struct vp_sig_handler {
 	vp_sig_joined_h *joined;
 	vp_sig_participant_joined_h *participant_joined;
 	vp_sig_participant_left_h *participant_left;
+	vp_sig_roster_error_h *roster_error;
 	vp_sig_offer_h *offer;
 	vp_sig_consent_h *consent; /**< sim only */
 	vp_sig_ended_h *ended;

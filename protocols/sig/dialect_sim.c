@@ -9,6 +9,7 @@
 
 #include "protocols/sig/ws.h"
 #include "src/core/clock.h"
+#include "src/core/json.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 
@@ -105,6 +106,7 @@ static void on_offer(struct vp_sig_sim *s, json_t *m)
 			st[o.nstreams].participant = str(e, "participant");
 			st[o.nstreams].active =
 				!json_is_false(json_object_get(e, "active"));
+			st[o.nstreams].mixed = false;
 			o.nstreams++;
 		}
 	if (s->h.offer)
@@ -136,10 +138,18 @@ static void on_error_msg(struct vp_sig_sim *s, json_t *m)
 
 int vp_sig_sim_handle_msg(struct vp_sig_sim *s, const char *text, size_t len)
 {
-	json_t *m = json_loadb(text, len, 0, NULL);
+	int err;
+	json_t *m = vp_json_loadb(text, len, 0, NULL, &err);
 	const char *type = m ? str(m, "type") : NULL;
-	int err = 0;
 
+	err = err == ENOMEM ? err : 0;
+	if (err) {
+		/* it may have been a roster change: no longer known */
+		vp_log_err("a message was lost: out of memory");
+		if (s->h.roster_error && !s->done)
+			s->h.roster_error(NULL, ENOMEM, s->arg);
+		return ENOMEM;
+	}
 	if (!json_is_object(m) || !type) {
 		err = EBADMSG;
 		goto out;
@@ -188,7 +198,7 @@ out:
 
 static int send_json(struct vp_sig_sim *s, json_t *m)
 {
-	char *t = json_dumps(m, JSON_COMPACT);
+	char *t = vp_json_dumps(m, JSON_COMPACT);
 	int err;
 
 	json_decref(m);

@@ -15,7 +15,8 @@ int vp_sig_sim_alloc(struct vp_sig_sim **sp, const struct vp_sig_cfg *cfg,
 		     const struct vp_sig_handler *h, void *arg);
 /**
  * Handle one server message (pure apart from the handlers it calls).
- * @return 0, or EBADMSG when it is not a JSON object with a string "type"
+ * @return 0, EBADMSG when it is not a JSON object with a string "type",
+ * or ENOMEM (the message was lost: roster_error was called)
  */
 int vp_sig_sim_handle_msg(struct vp_sig_sim *s, const char *text, size_t len);
 /** Send the bot's recording announcement. */

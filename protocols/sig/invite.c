@@ -7,6 +7,7 @@
  * token cannot leak through them.
  */
 #include "protocols/sig/invite.h"
+#include "src/core/mem.h"
 
 #include <ctype.h>
 #include <glib.h>
@@ -362,7 +363,7 @@ int vp_invite_parse(struct vp_invite *inv, const char *url, char *err,
 			return fail(err, errsz,
 				    "invite URL contains spaces or control characters");
 	}
-	tmp = calloc(1, sizeof(*tmp));
+	tmp = vp_calloc(1, sizeof(*tmp));
 	if (!tmp)
 		return ENOMEM;
 	e = parse_scheme(tmp, url, &p, err, errsz);

@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "protocols/sig/janus_priv.h"
+#include "src/core/json.h"
 #include "src/core/mem.h"
 
 #define VP_LOG_MODULE "janus"
@@ -188,7 +189,7 @@ int vp_sig_janus__send(struct vp_sig_janus *j, enum jtx_kind kind,
 		err = ENOMEM;
 		goto out;
 	}
-	text = json_dumps(msg, JSON_COMPACT);
+	text = vp_json_dumps(msg, JSON_COMPACT);
 	if (!text) {
 		err = ENOMEM;
 		goto out;

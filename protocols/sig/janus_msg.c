@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "protocols/sig/janus_priv.h"
+#include "src/core/json.h"
 #include "src/core/mem.h"
 
 #define VP_LOG_MODULE "janus"
@@ -81,11 +82,20 @@ static struct jpart *part_join(struct vp_sig_janus *j, const char *id,
 	if (j->self_id && !strcmp(id, j->self_id))
 		return NULL; /* ourselves */
 	if (!p) {
-		if (j->nparts >= JANUS_MAX_PARTS)
+		int err = j->nparts >= JANUS_MAX_PARTS ? ENOSPC : 0;
+
+		if (!err) {
+			p = vp_mem_zalloc(sizeof(*p) + strlen(id) + 1, NULL);
+			err = p ? 0 : ENOMEM;
+		}
+		if (err) { /* present but untracked: never silently */
+			vp_log_err("participant id=%.64s cannot be tracked: "
+				   "%s",
+				   id, strerror(err));
+			if (j->h.roster_error)
+				j->h.roster_error(id, err, j->harg);
 			return NULL;
-		p = vp_mem_zalloc(sizeof(*p) + strlen(id) + 1, NULL);
-		if (!p)
-			return NULL;
+		}
 		strcpy(p->id, id);
 		p->next = j->parts;
 		j->parts = p;
@@ -274,6 +284,7 @@ static void emit_vr_offer(struct vp_sig_janus *j, json_t *streams,
 		if (!mid || (type && strcmp(type, "audio")))
 			continue;
 		st[n].mid = mid;
+		st[n].mixed = false;
 		st[n].active = feed && (!act || json_is_true(act));
 		feed = midmap(j, mid, feed);
 		st[n].participant = feed ? feed : "";
@@ -306,6 +317,7 @@ static void emit_ab_offer(struct vp_sig_janus *j, const char *sdp)
 	st.mid = mid;
 	st.participant = "mix";
 	st.active = true;
+	st.mixed = true;
 	next_offer_id(j, j->ha);
 	o.offer_id = j->offer_id;
 	o.sdp = sdp;
@@ -624,7 +636,15 @@ int vp_sig_janus_handle_msg(struct vp_sig_janus *j, const char *json,
 		return EINVAL;
 	if (j->done)
 		return EALREADY;
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+	root = vp_json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL, &err);
+	if (err == ENOMEM) {
+		/* a message lost for want of memory may have been a roster
+		 * change: the roster is no longer known */
+		vp_log_err("a Janus message was lost: out of memory");
+		if (j->h.roster_error)
+			j->h.roster_error(NULL, ENOMEM, j->harg);
+		return ENOMEM;
+	}
 	kind = get_str(root, "janus");
 	if (!json_is_object(root) || !kind) {
 		err = EBADMSG;

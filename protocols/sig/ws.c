@@ -434,7 +434,7 @@ static gboolean connect_start(gpointer data)
 static int context_create(struct vp_sig_ws *ws)
 {
 	struct lws_context_creation_info info;
-	struct ws_box *box = calloc(1, sizeof(*box));
+	struct ws_box *box = vp_calloc(1, sizeof(*box));
 
 	if (!box)
 		return ENOMEM;

@@ -101,6 +101,14 @@ static void on_part_left(const char *id, void *arg)
 	vp_bot__save(b, "recording");
 }
 
+/* Someone is present whom the dialect could not track: the gate no
+ * longer knows the roster and closes for the rest of the meeting. */
+static void on_roster_error(const char *id, int err, void *arg)
+{
+	vp_bot__gate_error(arg, err ? err : EPROTO,
+			   "a participant the dialect cannot track", id);
+}
+
 static void on_consent(const char *id, bool granted, void *arg)
 {
 	struct bot *b = arg;
@@ -220,6 +228,7 @@ static int start(struct bot *b)
 		.joined = on_joined,
 		.participant_joined = on_part_joined,
 		.participant_left = on_part_left,
+		.roster_error = on_roster_error,
 		.offer = on_offer,
 		.consent = on_consent,
 		.ended = on_ended,

@@ -10,6 +10,7 @@
 
 #include "src/bot/exitcode.h"
 #include "src/core/clock.h"
+#include "src/core/json.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 #include "src/gate/gate.h"
@@ -127,7 +128,7 @@ static int load_facts(struct bot *b, char *err, size_t errsz)
 	vp_invite_redacted(&b->inv, red, sizeof(red));
 	f = json_pack("{s:[], s:b, s:b, s:s}", "invitees", "private", 0,
 		      "manual_invite", 1, "conference_url", red);
-	s = json_dumps(f, JSON_COMPACT);
+	s = vp_json_dumps(f, JSON_COMPACT);
 	json_decref(f);
 	if (!s)
 		return ENOMEM;

@@ -46,8 +46,32 @@ static struct bot_mid *mid_by_name(struct bot *b, const char *mid, size_t n)
 
 /* The participant's track, made on its first packet: a publisher who
  * leaves and comes back continues the same stream (a new SSRC). */
-static struct vp_track *track_for(struct bot *b, const char *pid)
+/*
+ * A stream is made only for audio whose sender the gate judges: a
+ * participant the roster announced and who is present, or the server's
+ * mix of the whole roster (AudioBridge's "mix", whose members the gate
+ * knows one by one). An offer's stream map naming anyone else is not
+ * enough (docs/design.md §6): their audio is counted and dropped.
+ */
+bool vp_bot__may_track(struct bot *b, const struct bot_mid *m)
 {
+	const struct bot_participant *p;
+
+	if (m->mixed)
+		return true;
+	p = vp_bot__part(b, m->participant, false);
+	if (p && p->present)
+		return true;
+	if (!b->rtp_unannounced++)
+		vp_log_warn("audio for participant=%.64s, whom the roster "
+			    "never announced: dropped",
+			    m->participant);
+	return false;
+}
+
+static struct vp_track *track_for(struct bot *b, const struct bot_mid *m)
+{
+	const char *pid = m->participant;
 	struct bot_participant *p;
 	struct vp_track_cfg tc;
 	char id[16];
@@ -56,7 +80,8 @@ static struct vp_track *track_for(struct bot *b, const char *pid)
 	for (unsigned i = 0; i < b->ntracks; i++)
 		if (!strcmp(b->track_part[i], pid))
 			return b->tracks[i];
-	if (b->ntracks == BOT_MAX_PART || !b->tl_started)
+	if (b->ntracks == BOT_MAX_PART || !b->tl_started ||
+	    !vp_bot__may_track(b, m))
 		return NULL;
 	vp_meeting_stream_id(&b->m, id, sizeof(id));
 	tc = (struct vp_track_cfg){
@@ -150,7 +175,7 @@ static void on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 	if (!m)
 		return;
 	vp_rtcp_rr_rtp(b->rr, p.ssrc, p.seq, p.ts, arrival_ns);
-	t = track_for(b, m->participant);
+	t = track_for(b, m);
 	if (t)
 		vp_track_rtp(t, p.ssrc, p.seq, p.ts, p.payload, p.payload_len,
 			     vp_clock_utc_ns());
@@ -306,6 +331,7 @@ static void update_mids(struct bot *b, const struct vp_sig_offer *o,
 			 o->streams[i].participant ? o->streams[i].participant
 						   : "");
 		m->active = o->streams[i].active;
+		m->mixed = o->streams[i].mixed;
 		m->pt = -1;
 		for (unsigned k = 0; k < s->nmedia; k++) {
 			const struct vp_sdp_media *md = &s->media[k];
@@ -431,7 +457,7 @@ void vp_bot__media_close(struct bot *b)
 		/* dropped packets are counted, never hidden (docs/design.md §2) */
 		json_object_set_new(b->m.doc, "transport", json_pack(
 			"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			"s:I}",
+			"s:I, s:I}",
 			"srtp_profile",
 			b->srtp_profile[0] ? b->srtp_profile : "none",
 			"rx_srtp", (json_int_t)st->rx_srtp,
@@ -443,6 +469,7 @@ void vp_bot__media_close(struct bot *b)
 			"rtp_malformed", (json_int_t)b->rtp_malformed,
 			"rtp_unknown_ssrc", (json_int_t)b->rtp_unknown,
 			"rtp_not_opus", (json_int_t)b->rtp_not_opus,
+			"rtp_unannounced", (json_int_t)b->rtp_unannounced,
 			"sdp_shared_ssrc", (json_int_t)b->sdp_shared_ssrc));
 		transport_extra(b, json_object_get(b->m.doc,
 							   "transport"));

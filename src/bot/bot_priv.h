@@ -42,6 +42,7 @@ struct bot_mid {
 	char mid[32];
 	char participant[64];
 	bool active;
+	bool mixed;         /* the server's mix of the roster (AudioBridge) */
 	int pt;             /* its negotiated Opus PT; -1: none */
 	uint32_t ssrc[BOT_MAX_SSRC]; /* from the offer, then learned (MID) */
 	unsigned nssrc;
@@ -84,6 +85,7 @@ struct bot {
 	unsigned ntracks;
 	uint64_t rtp_unknown, rtp_malformed, rtcp_malformed;
 	uint64_t rtp_not_opus;  /* PT other than the mid's Opus: dropped */
+	uint64_t rtp_unannounced; /* of a participant not in the roster */
 	uint64_t sdp_shared_ssrc; /* a=ssrc ids on two m= lines: not used */
 	struct vp_rtcp_rr *rr;    /* receiver reports (rtcp_rr.c) */
 
@@ -115,6 +117,7 @@ void vp_bot__poll_tracks(struct bot *b);
 struct bot_mid *vp_bot__route_rtp(struct bot *b, const struct vp_rtp_pkt *p);
 /* The m-line of an SSRC (offer or learned), or NULL. */
 struct bot_mid *vp_bot__mid_by_ssrc(struct bot *b, uint32_t ssrc);
+bool vp_bot__may_track(struct bot *b, const struct bot_mid *m);
 void vp_bot__flush_tracks(struct bot *b);
 /* RTCP BYE to the SFU (rtcp_rr.c), once, while the transport is up. */
 void vp_bot__rtcp_bye(struct bot *b);

@@ -5,6 +5,7 @@
 #include "src/bot/webhook.h"
 
 #include "src/core/clock.h"
+#include "src/core/json.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 
@@ -97,7 +98,7 @@ void vp_events_emit(struct vp_events *ev, const char *event, json_t *fields)
 	json_object_set_new(o, "ts", json_string(ts));
 	json_object_set_new(o, "event", json_string(event));
 	json_object_set_new(o, "seq", json_integer((json_int_t)++ev->seq));
-	line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	line = vp_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	if (!line)
 		return;

@@ -6,6 +6,8 @@
  * level, earlier ones under "previous_runs"), each with its own timeline.
  */
 #include "src/bot/export_priv.h"
+#include "src/core/json.h"
+#include "src/core/mem.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -28,7 +30,7 @@ static int add_chunk(struct vp_export__folder *f, const struct vp_pcm_line *l,
 	struct vp_export__chunk *v;
 
 	if (f->n == f->cap) {
-		v = realloc(f->c, (f->cap ? f->cap * 2 : 16) * sizeof(*v));
+		v = vp_realloc(f->c, (f->cap ? f->cap * 2 : 16) * sizeof(*v));
 		if (!v)
 			return ENOMEM;
 		f->c = v;
@@ -51,7 +53,7 @@ static int load_lines(struct vp_export__folder *f, FILE *in,
 	ssize_t n;
 	int err = 0;
 
-	while (!err && (n = getline(&line, &cap, in)) > 0) {
+	while (!err && (n = vp_getline(&line, &cap, in)) > 0) {
 		lineno++;
 		if (line[n - 1] != '\n') {
 			tell(rep, arg,
@@ -65,12 +67,18 @@ static int load_lines(struct vp_export__folder *f, FILE *in,
 			     "empty line");
 			continue;
 		}
-		if (vp_pcm_line_parse(&l, line, (size_t)n, why, sizeof(why))) {
+		err = vp_pcm_line_parse(&l, line, (size_t)n, why, sizeof(why));
+		if (err == ENOMEM)
+			break; /* not a bad line: the whole read failed */
+		if (err) {
 			tell(rep, arg, "manifest.jsonl:%u: %s", lineno, why);
+			err = 0;
 			continue;
 		}
 		err = add_chunk(f, &l, lineno);
 	}
+	if (!err && n < 0 && errno == ENOMEM)
+		err = ENOMEM; /* not the end of the file */
 	if (!err && ferror(in))
 		err = EIO;
 	free(line);
@@ -83,7 +91,7 @@ static int load_runs(struct vp_export__folder *f)
 	json_t *prev = json_object_get(f->meeting, "previous_runs");
 	size_t np = json_is_array(prev) ? json_array_size(prev) : 0;
 
-	f->runs = calloc(np + 1, sizeof(*f->runs));
+	f->runs = vp_calloc(np + 1, sizeof(*f->runs));
 	if (!f->runs)
 		return ENOMEM;
 	f->runs[f->nruns++] = f->meeting;
@@ -109,7 +117,7 @@ int vp_export__load(struct vp_export__folder *f, const char *mdir,
 		return ENOENT;
 	strcpy(f->mdir, mdir);
 	snprintf(path, sizeof(path), "%s/meeting.json", mdir);
-	f->meeting = json_load_file(path, 0, &je);
+	f->meeting = vp_json_load_path(path, 0, &je);
 	if (!json_is_object(f->meeting)) {
 		tell(rep, arg, "meeting.json: unreadable (line %u: %s)",
 		     (unsigned)je.line, f->meeting ? "not an object" : je.text);

@@ -5,6 +5,8 @@
 
 #include "protocols/sig/invite.h"
 #include "src/bot/meeting.h"
+#include "src/core/json.h"
+#include "src/core/mem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -93,8 +95,13 @@ static int settings_part(struct vp_job *j, char *err, size_t errsz)
 			   "settings_url, settings_file", "settings");
 	if (inl && !json_is_object(inl))
 		return bad(err, errsz, "job: %s must be an object", "settings");
-	if (inl)
-		j->settings_json = json_dumps(inl, JSON_COMPACT);
+	if (inl) {
+		j->settings_json = vp_json_dumps(inl, JSON_COMPACT);
+		if (!j->settings_json) { /* not "no settings" */
+			snprintf(err, errsz, "job: out of memory");
+			return ENOMEM;
+		}
+	}
 	j->settings_src = url ? url : file;
 	return 0;
 }
@@ -154,8 +161,13 @@ static int fill(struct vp_job *j, char *err, size_t errsz)
 	facts = json_object_get(j->doc, "meeting");
 	if (facts && !json_is_object(facts))
 		return bad(err, errsz, "job: %s must be an object", "meeting");
-	if (facts)
-		j->facts_json = json_dumps(facts, JSON_COMPACT);
+	if (facts) {
+		j->facts_json = vp_json_dumps(facts, JSON_COMPACT);
+		if (!j->facts_json) {
+			snprintf(err, errsz, "job: out of memory");
+			return ENOMEM;
+		}
+	}
 	if (json_object_get(j->doc, "webhook") &&
 	    vp_webhook_cfg_job(c, &j->webhook_secret,
 			       json_object_get(j->doc, "webhook"), err, errsz))
@@ -174,7 +186,11 @@ int vp_job_parse(struct vp_job *j, const char *text, size_t len, char *err,
 	int e;
 
 	memset(j, 0, sizeof(*j));
-	j->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	j->doc = vp_json_loadb(text, len, JSON_REJECT_DUPLICATES, &je, &e);
+	if (e == ENOMEM) {
+		snprintf(err, errsz, "job: out of memory");
+		return ENOMEM;
+	}
 	if (!j->doc) {
 		snprintf(err, errsz, "job: not valid JSON (line %d: %s)",
 			 je.line, je.text);
@@ -210,7 +226,7 @@ int vp_job_load(struct vp_job *j, const char *path, char *err, size_t errsz)
 		snprintf(err, errsz, "job: %s: not a job file (size)", path);
 		return EBADMSG;
 	}
-	buf = malloc((size_t)n + 1);
+	buf = vp_malloc((size_t)n + 1);
 	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
 		fclose(f);
 		free(buf);

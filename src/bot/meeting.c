@@ -7,6 +7,7 @@
 #include "media/pcm/pcm.h"
 #include "src/bot/io_thread.h"
 #include "src/core/fs.h"
+#include "src/core/json.h"
 #include "src/core/log.h"
 
 #include <dirent.h>
@@ -75,18 +76,25 @@ static unsigned scan_streams(const char *mdir)
 
 /* A rerun keeps what the earlier runs said, under "previous_runs" (read
  * without following a link: a planted one must not copy a file in). */
-static json_t *carry_previous(const char *mdir, unsigned *run)
+static json_t *carry_previous(const char *mdir, unsigned *run, int *errp)
 {
 	char path[4200];
 	json_t *old = NULL, *prev;
 	int fd;
 
+	*errp = 0;
 	snprintf(path, sizeof(path), "%s/meeting.json", mdir);
 	if (!vp_fs_open_below(&fd, mdir, path, O_RDONLY, 0)) {
-		old = json_loadfd(fd, 0, NULL);
+		old = vp_json_loadfd(fd, 0, NULL, errp);
 		close(fd);
 	}
 	*run = 1;
+	if (*errp == ENOMEM) {
+		/* unread for want of memory: saving now would overwrite
+		 * the earlier runs' record */
+		return NULL;
+	}
+	*errp = 0;
 	if (!old)
 		return json_array();
 	prev = json_incref(json_object_get(old, "previous_runs"));
@@ -132,6 +140,7 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 		    const char *err_ctx)
 {
 	unsigned recovered = 0;
+	unsigned long fails;
 	json_t *prev;
 	int err;
 
@@ -159,7 +168,12 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 		vp_log_info("recovered %u chunk(s) a previous run left in %s",
 			    recovered, m->dir);
 	m->next_stream = scan_streams(m->dir) + 1;
-	prev = carry_previous(m->dir, &m->run);
+	fails = vp_mem_failures();
+	prev = carry_previous(m->dir, &m->run, &err);
+	if (err) {
+		vp_meeting_close(m);
+		return err;
+	}
 	m->doc = json_object();
 	json_object_set_new(m->doc, "meeting", json_string(id));
 	json_object_set_new(m->doc, "run", json_integer(m->run));
@@ -172,7 +186,9 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 	json_object_set_new(m->doc, "status",
 			    json_pack("{s:s}", "state", "starting"));
 	(void)err_ctx;
-	err = vp_meeting_save(m);
+	/* jansson drops a member whose value it could not allocate: a
+	 * first meeting.json without its run number is not saved */
+	err = vp_mem_failures() != fails ? ENOMEM : vp_meeting_save(m);
 	if (err)
 		vp_meeting_close(m); /* failed: the caller has nothing to close */
 	else
@@ -245,7 +261,7 @@ static bool is_final(const struct vp_meeting *m)
 
 int vp_meeting_save(struct vp_meeting *m)
 {
-	char *s = json_dumps(m->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *s = vp_json_dumps(m->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
 	int err;
 
 	if (!s)

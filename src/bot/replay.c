@@ -564,12 +564,12 @@ static void replay_free(struct replay *r)
 
 static struct replay *replay_new(const struct vp_replay_cfg *cfg)
 {
-	struct replay *r = calloc(1, sizeof(*r));
+	struct replay *r = vp_calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
 	r->cfg = cfg;
-	r->src = calloc(MAX_SSRC, sizeof(*r->src));
+	r->src = vp_calloc(MAX_SSRC, sizeof(*r->src));
 	r->by_key = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 					  NULL);
 	if (!r->src) {

@@ -12,6 +12,7 @@
 #define VP_LOG_MODULE "speech"
 #include "src/bot/speech.h"
 
+#include "src/core/json.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 
@@ -207,7 +208,7 @@ static void on_seg(uint64_t start, uint64_t end, void *arg)
 			      sl->part[0] ? sl->part : NULL, "start_sample",
 			      (json_int_t)start, "end_sample", (json_int_t)end,
 			      "rate", (json_int_t)sl->rate, "source", "energy");
-	char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *line = o ? vp_json_dumps(o, JSON_COMPACT) : NULL;
 	size_t n = line ? strlen(line) : 0;
 
 	json_decref(o);
@@ -256,7 +257,7 @@ void vp_speech_rec_meta(struct vp_speech_rec *r, const char *meeting_json)
 
 	if (!r || !meeting_json)
 		return;
-	doc = json_loads(meeting_json, 0, NULL);
+	doc = vp_json_loads(meeting_json, 0, NULL);
 	a = json_object_get(doc, "streams");
 	json_array_foreach(a, i, st)
 	{

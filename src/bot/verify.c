@@ -12,6 +12,7 @@
 #include "src/bot/export.h"
 #include "src/bot/export_priv.h"
 #include "src/bot/exitcode.h"
+#include "src/core/mem.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -428,7 +429,7 @@ int vp_verify_main(int argc, char **argv)
 				      : strerror(err));
 		return err == ENOENT ? 66 /* EX_NOINPUT */ : VP_EXIT_SOFTWARE;
 	}
-	v.names = malloc((v.f.n + 1) * sizeof(*v.names));
+	v.names = vp_malloc((v.f.n + 1) * sizeof(*v.names));
 	if (!v.names) {
 		vp_export__free(&v.f);
 		return VP_EXIT_SOFTWARE;
@@ -440,7 +441,7 @@ int vp_verify_main(int argc, char **argv)
 		check_chunk(&v, &v.f.c[i]);
 	check_disk(&v);
 	check_meeting(&v);
-	sorted = malloc((v.f.n + 1) * sizeof(*sorted));
+	sorted = vp_malloc((v.f.n + 1) * sizeof(*sorted));
 	if (sorted) {
 		memcpy(sorted, v.f.c, v.f.n * sizeof(*sorted));
 		check_streams(&v, sorted, v.f.n);

@@ -79,7 +79,7 @@ int vp_webhook_sign(char *out, size_t outsz, const char *secret, long long t,
 
 	if (!out || !klen || n < 0 || (!body && len))
 		return EINVAL;
-	msg = malloc((size_t)n + len + 1);
+	msg = vp_malloc((size_t)n + len + 1);
 	if (!msg)
 		return ENOMEM;
 	memcpy(msg, pre, (size_t)n);
@@ -296,7 +296,7 @@ void vp_webhook_post(struct vp_webhook *wh, const char *body, size_t len,
 
 	if (!wh || !body)
 		return;
-	it = malloc(sizeof(*it) + len + 1);
+	it = vp_malloc(sizeof(*it) + len + 1);
 	pthread_mutex_lock(&wh->lock);
 	wh->seq++;
 	if (!it || wh->stopping) {
@@ -427,9 +427,9 @@ int vp_webhook_start(struct vp_webhook **whp, const struct vp_webhook_cfg *cfg,
 	pthread_mutex_init(&wh->lock, NULL);
 	pthread_cond_init(&wh->cond, NULL);
 	wh->inited = true;
-	wh->url = strdup(cfg->url);
-	wh->secret = strdup(cfg->secret);
-	wh->ca = cfg->ca_file ? strdup(cfg->ca_file) : NULL;
+	wh->url = vp_strdup(cfg->url);
+	wh->secret = vp_strdup(cfg->secret);
+	wh->ca = cfg->ca_file ? vp_strdup(cfg->ca_file) : NULL;
 	wh->final_timeout_s =
 		cfg->final_timeout_s > 0 ? cfg->final_timeout_s : 30;
 	wh->rng = (unsigned)vp_clock_mono_ns();

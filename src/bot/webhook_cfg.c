@@ -6,6 +6,7 @@
  * never echoed in an error.
  */
 #include "src/bot/webhook_cfg.h"
+#include "src/core/mem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ static int say(char *why, size_t sz, const char *fmt, const char *what)
 
 static int from_file(char **out, const char *path, char *why, size_t sz)
 {
-	char *buf = calloc(1, SECRET_MAX + 2);
+	char *buf = vp_calloc(1, SECRET_MAX + 2);
 	FILE *f = fopen(path, "re");
 	size_t n = 0;
 

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "src/core/json.h"
 #include "src/core/mem.h"
 #include "src/gate/gate_priv.h"
 #include "src/gate/settings.h"
@@ -145,32 +146,44 @@ static int get_strv(struct pctx *c, json_t *obj, const char *key,
 	return 0;
 }
 
-static json_t *load(struct pctx *c, const char *json, size_t len)
+/* @return 0, EBADMSG (bad input) or ENOMEM (jansson ran out of memory:
+ * not the input's fault, and not to be reported as such) */
+static int load(struct pctx *c, const char *json, size_t len,
+		json_t **rootp)
 {
 	json_error_t je;
 	json_t *root;
+	int err;
 
+	*rootp = NULL;
 	if (len > VP_GATE__MAX_INPUT) {
 		vp_gate__errf(c->err, c->errsz, "%s: larger than 1 MiB",
 			      c->what);
-		return NULL;
+		return EBADMSG;
 	}
 	/* duplicate keys would let one copy of a rule hide another */
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	root = vp_json_loadb(json, len, JSON_REJECT_DUPLICATES, &je, &err);
+	/* jansson may return a document with a member missing when an
+	 * allocation fails: a never-record member could vanish */
+	if (err == ENOMEM) {
+		vp_gate__errf(c->err, c->errsz, "%s: out of memory", c->what);
+		return ENOMEM;
+	}
 	if (!root) {
 		vp_gate__errf(c->err, c->errsz,
 			      "%s: not valid JSON: %s "
 			      "(line %d)",
 			      c->what, je.text, je.line);
-		return NULL;
+		return EBADMSG;
 	}
 	if (!json_is_object(root)) {
 		vp_gate__errf(c->err, c->errsz, "%s: must be a JSON object",
 			      c->what);
 		json_decref(root);
-		return NULL;
+		return EBADMSG;
 	}
-	return root;
+	*rootp = root;
+	return 0;
 }
 
 /* ---------------------------------------------------------- settings */
@@ -374,9 +387,9 @@ int vp_settings_parse(struct vp_settings **sp, const char *json, size_t len,
 
 	if (!sp || !json)
 		return EINVAL;
-	root = load(&c, json, len);
-	if (!root)
-		return EBADMSG;
+	e = load(&c, json, len, &root);
+	if (e)
+		return e;
 	s = vp_mem_zalloc(sizeof(*s), settings_destroy);
 	if (!s) {
 		e = ENOMEM;
@@ -580,9 +593,9 @@ int vp_meeting_facts_parse(struct vp_meeting_facts **fp, const char *json,
 
 	if (!fp || !json)
 		return EINVAL;
-	root = load(&c, json, len);
-	if (!root)
-		return EBADMSG;
+	e = load(&c, json, len, &root);
+	if (e)
+		return e;
 	f = vp_mem_zalloc(sizeof(*f), facts_destroy);
 	if (!f) {
 		e = ENOMEM;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "src/core/mem.h"
+#include "src/core/json.h"
 #include "src/sched/config.h"
 #include "src/sched/decide.h"
 #include "src/sched/loop.h"
@@ -123,7 +124,7 @@ static void print_once(const struct vp_sched_meeting *m,
 		char *t;
 
 		redact(o);
-		t = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		t = o ? vp_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 		if (t)
 			puts(t);
 		free(t);
@@ -166,7 +167,7 @@ static int cmd_once(int argc, char **argv)
 	if (rc)
 		return rc;
 	vp_log_set_level(VP_LOG_WARN); /* the answer is on stdout */
-	feeds = calloc(c.ncals, sizeof(*feeds));
+	feeds = vp_calloc(c.ncals, sizeof(*feeds));
 	s = vp_sched_settings(&c);
 	if (!feeds || vp_sched_scan(&l, &c, feeds, at, &failed)) {
 		rc = 70;
@@ -220,7 +221,7 @@ static void status_row(const struct vp_sched_row *r, void *arg)
 					    json_integer(r->exit_code));
 		if (o && r->pid > 0)
 			json_object_set_new(o, "pid", json_integer(r->pid));
-		char *t = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)
+		char *t = o ? vp_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)
 			    : NULL;
 
 		if (t)
@@ -315,6 +316,8 @@ int main(int argc, char **argv)
 {
 	int rc;
 
+	/* jansson through vp_malloc: see src/core/json.h */
+	json_set_alloc_funcs(vp_malloc, free);
 	if (argc < 2)
 		return usage();
 	/* the fleet: worker, exec-bot, submit, fleet (docs/fleet.md) */

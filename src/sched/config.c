@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/core/json.h"
+#include "src/core/mem.h"
 #include "src/sched/redis.h"
 
 static const char *const keys[] = {
@@ -41,8 +43,8 @@ static char *resolve(const char *dir, const char *p)
 	char *r;
 
 	if (p[0] == '/' || !dir)
-		return strdup(p);
-	if (asprintf(&r, "%s/%s", dir, p) < 0)
+		return vp_strdup(p);
+	if (vp_asprintf(&r, "%s/%s", dir, p) < 0)
 		return NULL;
 	return r;
 }
@@ -76,7 +78,7 @@ static int str(json_t *doc, const char *k, const char *dir, char **out,
 			   k);
 	free(*out);
 	*out = dir ? resolve(dir, json_string_value(v))
-		   : strdup(json_string_value(v));
+		   : vp_strdup(json_string_value(v));
 	return *out ? 0 : ENOMEM;
 }
 
@@ -110,7 +112,7 @@ static int one_cal(struct vp_sched_cal *c, json_t *o, size_t i,
 	if (!json_object_get(o, "file") == !json_object_get(o, "url"))
 		return bad(err, errsz, "config: %s needs one of file, url",
 			   what);
-	c->owner = strdup(json_string_value(json_object_get(o, "owner")));
+	c->owner = vp_strdup(json_string_value(json_object_get(o, "owner")));
 	lower(c->owner);
 	snprintf(c->label, sizeof(c->label), "%.40s#%zu", c->owner, i + 1);
 	if (str(o, "file", dir, &c->file, err, errsz) ||
@@ -131,7 +133,7 @@ static int cals(struct vp_sched_cfg *c, json_t *doc, const char *dir,
 	if (!json_is_array(a) || !json_array_size(a))
 		return bad(err, errsz, "config: %s must be a non-empty array",
 			   "calendars");
-	c->cals = calloc(json_array_size(a), sizeof(*c->cals));
+	c->cals = vp_calloc(json_array_size(a), sizeof(*c->cals));
 	if (!c->cals)
 		return ENOMEM;
 	for (size_t i = 0; i < json_array_size(a) && !e; i++, c->ncals++)
@@ -154,7 +156,7 @@ static int settings(struct vp_sched_cfg *c, json_t *doc, const char *dir,
 		if (!json_is_object(inl))
 			return bad(err, errsz, "config: %s must be an object",
 				   "settings");
-		c->settings_json = json_dumps(inl, JSON_COMPACT);
+		c->settings_json = vp_json_dumps(inl, JSON_COMPACT);
 		return c->settings_json ? 0 : ENOMEM;
 	}
 	if (str(doc, "settings_file", dir, &c->settings_src, err, errsz))
@@ -206,14 +208,14 @@ static char *default_vpbot(void)
 		d = dirname(self);
 		/* installed side by side, or meson's build tree
 		 * (build/src/sched/vpbot-sched, build/src/vpbot) */
-		if (asprintf(&r, "%s/vpbot", d) > 0 && access(r, X_OK) == 0)
+		if (vp_asprintf(&r, "%s/vpbot", d) > 0 && access(r, X_OK) == 0)
 			return r;
 		free(r);
-		if (asprintf(&r, "%s/../vpbot", d) > 0 && access(r, X_OK) == 0)
+		if (vp_asprintf(&r, "%s/../vpbot", d) > 0 && access(r, X_OK) == 0)
 			return r;
 		free(r);
 	}
-	return strdup("/usr/bin/vpbot");
+	return vp_strdup("/usr/bin/vpbot");
 }
 
 static int numbers(struct vp_sched_cfg *c, json_t *doc, char *err,
@@ -285,14 +287,14 @@ int vp_sched_cfg_load(struct vp_sched_cfg *c, const char *path, char *err,
 {
 	json_error_t je;
 	json_t *doc;
-	char *p = strdup(path), *dir;
+	char *p = vp_strdup(path), *dir;
 	int e;
 
 	memset(c, 0, sizeof(*c));
 	if (!p)
 		return ENOMEM;
 	dir = dirname(p);
-	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	doc = vp_json_load_path(path, JSON_REJECT_DUPLICATES, &je);
 	if (!doc) {
 		e = errno == ENOENT || errno == EACCES ? errno : EBADMSG;
 		snprintf(err, errsz, "config: line %d: %s", je.line, je.text);

@@ -19,6 +19,7 @@
 
 #include "src/bot/meeting.h"
 #include "src/core/fs.h"
+#include "src/core/json.h"
 #include "src/core/mem.h"
 
 static void lower_to(struct vp_policy_decision *d, enum vp_policy_verdict v,
@@ -46,7 +47,7 @@ void vp_sched_decide(struct vp_policy_decision *d,
 {
 	struct vp_meeting_facts *f = NULL;
 	json_t *fj = vp_sched_facts_json(m);
-	char *txt = fj ? json_dumps(fj, JSON_COMPACT) : NULL;
+	char *txt = fj ? vp_json_dumps(fj, JSON_COMPACT) : NULL;
 	char err[256], buf[VP_POLICY_REASON_LEN];
 
 	if (txt && vp_meeting_facts_parse(&f, txt, strlen(txt), err,
@@ -120,7 +121,7 @@ int vp_sched_write_decision(const char *out, const struct vp_sched_meeting *m,
 {
 	char dir[4096];
 	json_t *j = vp_sched_meeting_json(m, d);
-	char *txt = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	char *txt = j ? vp_json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	int err;
 
 	json_decref(j);

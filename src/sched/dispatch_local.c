@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "src/core/fs.h"
+#include "src/core/json.h"
+#include "src/core/mem.h"
 
 extern char **environ;
 
@@ -32,7 +34,7 @@ struct local {
 static int write_job(const char *path, json_t *job)
 {
 	char tmp[4200];
-	char *txt = json_dumps(job, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *txt = vp_json_dumps(job, JSON_INDENT(2) | JSON_SORT_KEYS);
 	int fd, err = 0;
 
 	if (!txt)
@@ -148,7 +150,7 @@ static void local_last_event(struct vp_sched_dispatch *d, const char *id,
 		if (strchr(line, '\n'))
 			memcpy(last, line, sizeof(last));
 	fclose(f);
-	j = json_loads(last, 0, NULL);
+	j = vp_json_loads(last, 0, NULL);
 	if (json_is_string(json_object_get(j, "event")))
 		snprintf(buf, sz, "%s%s%.200s",
 			 json_string_value(json_object_get(j, "event")),
@@ -184,14 +186,14 @@ static const struct vp_sched_dispatch_ops local_ops = {
 int vp_sched_dispatch_local(struct vp_sched_dispatch **dp, const char *vpbot,
 			    const char *jobdir)
 {
-	struct local *l = calloc(1, sizeof(*l));
+	struct local *l = vp_calloc(1, sizeof(*l));
 	int err;
 
 	if (!l)
 		return ENOMEM;
 	l->base.ops = &local_ops;
-	l->vpbot = strdup(vpbot);
-	l->dir = strdup(jobdir);
+	l->vpbot = vp_strdup(vpbot);
+	l->dir = vp_strdup(jobdir);
 	if (!l->vpbot || !l->dir) {
 		local_destroy(&l->base);
 		return ENOMEM;

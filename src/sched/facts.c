@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "protocols/sig/invite.h"
+#include "src/core/mem.h"
 
 /* Links of platforms vpbot does not speak: the meeting is online, so it
  * is not a physical room, but no bot can join it (unsupported_platform). */
@@ -75,7 +76,7 @@ static bool try_url(const char *b, const char *e, char **url,
 		    char **platform)
 {
 	struct vp_invite inv;
-	char *u = strndup(b, (size_t)(e - b));
+	char *u = vp_strndup(b, (size_t)(e - b));
 	const char *p;
 
 	if (!u)
@@ -123,7 +124,7 @@ static char *address_of(const char *v)
 		v += 7;
 	if (!strchr(v, '@') || strlen(v) > 320)
 		return NULL;
-	a = strdup(v);
+	a = vp_strdup(v);
 	for (char *c = a; c && *c; c++)
 		*c = (char)tolower((unsigned char)*c);
 	return a;
@@ -210,7 +211,7 @@ int vp_sched__event_fill(struct vp_sched_meeting *m, icalcomponent *ev,
 	const char *s = icalcomponent_get_summary(ev);
 	int err = 0;
 
-	m->title = strdup(s ? s : "");
+	m->title = vp_strdup(s ? s : "");
 	if (m->title && !utf8_ok(m->title)) /* e.g. a Windows-1252 export */
 		for (char *c = m->title; *c; c++)
 			if ((unsigned char)*c >= 0x80)

@@ -10,6 +10,7 @@
  * DTSTART (a moved occurrence keeps its id: the id is built from the
  * original start).
  */
+#include "src/core/mem.h"
 #include "src/sched/sched_priv.h"
 
 #include <errno.h>
@@ -66,7 +67,7 @@ static unsigned *vevent_lines(const char *t, size_t len, size_t *n)
 				unsigned *nv;
 
 				cap = cap ? cap * 2 : 64;
-				nv = realloc(v, cap * sizeof(*v));
+				nv = vp_realloc(v, cap * sizeof(*v));
 				if (!nv)
 					break;
 				v = nv;
@@ -118,8 +119,8 @@ static void add(struct parse *p, const struct ev *e, int64_t start,
 		return;
 	if (start >= p->opt->to)
 		return;
-	m = calloc(1, sizeof(*m));
-	if (!m || !(m->uid = strdup(e->uid))) {
+	m = vp_calloc(1, sizeof(*m));
+	if (!m || !(m->uid = vp_strdup(e->uid))) {
 		free(m);
 		p->err = ENOMEM;
 		return;
@@ -363,7 +364,7 @@ static int parse_root(struct parse *p, icalcomponent *root, const char *text,
 	size_t nlines, k = 0, n = count_events(root);
 	unsigned *lines = vevent_lines(text, len, &nlines);
 
-	p->evs = calloc(n ? n : 1, sizeof(*p->evs));
+	p->evs = vp_calloc(n ? n : 1, sizeof(*p->evs));
 	if (!p->evs) {
 		free(lines);
 		return ENOMEM;
@@ -404,7 +405,7 @@ int vp_sched_ics_parse(struct vp_sched_list *out, const char *text,
 		snprintf(err, errsz, "a NUL byte in the calendar");
 		return EBADMSG;
 	}
-	z = strndup(text, len);
+	z = vp_strndup(text, len);
 	if (!z)
 		return ENOMEM;
 	icalerror_set_errors_are_fatal(0);

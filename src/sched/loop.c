@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "src/bot/meeting_lock.h"
+#include "src/core/json.h"
 #include "src/core/mem.h"
 #include "src/sched/decide.h"
 #include "src/sched/dispatch.h"
@@ -209,7 +210,7 @@ static json_t *job_doc(struct loop *l, const struct vp_sched_meeting *m)
 		json_object_set_new(j, "name", json_string(c->bot_name));
 	if (c->settings_json)
 		json_object_set_new(j, "settings",
-				    json_loads(c->settings_json, 0, NULL));
+				    vp_json_loads(c->settings_json, 0, NULL));
 	else
 		json_object_set_new(j, strncmp(c->settings_src, "https://", 8)
 				    ? "settings_file" : "settings_url",
@@ -292,7 +293,7 @@ static void watch(const struct vp_sched_row *r, void *arg)
 	if (vp_meeting_lock_held(dir))
 		return;
 	snprintf(path, sizeof(path), "%s/meeting.json", dir);
-	doc = json_load_file(path, 0, NULL);
+	doc = vp_json_load_path(path, 0, NULL);
 	if (doc && json_is_integer(json_object_get(
 			   json_object_get(doc, "status"), "exit_code")))
 		code = (int)json_integer_value(json_object_get(
@@ -367,7 +368,7 @@ int vp_sched_run(const struct vp_sched_cfg *cfg, volatile sig_atomic_t *stop,
 	snprintf(l.owner, sizeof(l.owner), "sched-%ld-%lld", (long)getpid(),
 		 (long long)now_s());
 	snprintf(jobdir, sizeof(jobdir), "%s.jobs", cfg->state);
-	l.feeds = calloc(cfg->ncals, sizeof(*l.feeds));
+	l.feeds = vp_calloc(cfg->ncals, sizeof(*l.feeds));
 	if (!l.feeds)
 		return ENOMEM;
 	e = vp_sched_state_open(&l.st, cfg->state, l.owner);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "src/core/json.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 #include "src/sched/redis_fleet.h"
@@ -91,7 +92,7 @@ static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 		j.dispatched_us = (int64_t)ts.tv_sec * 1000000 +
 				  ts.tv_nsec / 1000;
 	}
-	j.job = json_dumps(job, JSON_COMPACT);
+	j.job = vp_json_dumps(job, JSON_COMPACT);
 	if (!j.job)
 		return ENOMEM;
 	e = vp_sched_fleet_ensure_group(rd->r, rd->prefix);
@@ -235,7 +236,7 @@ int vp_sched_dispatch_redis(struct vp_sched_dispatch **dp, const char *url,
 	char err[256];
 	int e;
 
-	rd = calloc(1, sizeof(*rd));
+	rd = vp_calloc(1, sizeof(*rd));
 	if (!rd)
 		return ENOMEM;
 	rd->base.ops = &redis_ops;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /** @file redis_fleet.c  Jobs, results, claims, leases and heartbeats. */
 #define VP_LOG_MODULE "fleet"
+#include "src/core/mem.h"
 #include "src/sched/redis_fleet.h"
 
 #include <errno.h>
@@ -182,7 +183,7 @@ static int decode_field(struct vp_sched_fleet_job *j, const char *k,
 		e = num(&j->dispatched_us, v, 0, INT64_MAX / 2);
 	} else if (!strcmp(k, "job")) {
 		free(j->job);
-		j->job = strdup(v);
+		j->job = vp_strdup(v);
 		if (!j->job)
 			return ENOMEM;
 	}

@@ -2,6 +2,7 @@
 /** @file redis_status.c  Read the fleet back: workers, queue, results. */
 #define VP_LOG_MODULE "fleet"
 #include "src/sched/redis_fleet.h"
+#include "src/core/json.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -96,7 +97,7 @@ static int add_worker(struct vp_sched_redis *r, const char *pfx,
 	}
 	w = kv_object(rep);
 	freeReplyObject(rep);
-	run = json_loads(json_string_value(json_object_get(w, "running"))
+	run = vp_json_loads(json_string_value(json_object_get(w, "running"))
 				 ? json_string_value(
 					   json_object_get(w, "running"))
 				 : "[]",

@@ -7,6 +7,7 @@
  * 304. The URL is a secret: it is never logged nor put in an error; the
  * calendar is named by its label ("owner#N").
  */
+#include "src/core/mem.h"
 #include "src/sched/source.h"
 
 #include <curl/curl.h>
@@ -99,7 +100,7 @@ static int fetch(struct vp_sched_feed *f, const struct vp_sched_fetch_opt *o,
 	long st = 0;
 	int e = 0;
 
-	b.b = malloc(b.cap ? b.cap : 1);
+	b.b = vp_malloc(b.cap ? b.cap : 1);
 	c = curl_easy_init();
 	if (!b.b || !c) {
 		e = ENOMEM;
@@ -169,7 +170,7 @@ static int read_file(struct vp_sched_feed *f, const char *path,
 		snprintf(err, errsz, "cannot read %s: %s", path, strerror(e));
 		return e;
 	}
-	b = malloc(max + 1);
+	b = vp_malloc(max + 1);
 	n = b ? fread(b, 1, max + 1, fp) : 0;
 	if (!b) {
 		e = ENOMEM;

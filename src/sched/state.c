@@ -11,6 +11,7 @@
 
 #define VP_LOG_MODULE "state"
 #include "src/core/log.h"
+#include "src/core/mem.h"
 
 struct vp_sched_state {
 	sqlite3 *db;
@@ -85,7 +86,7 @@ static int exec(struct vp_sched_state *s, int *changes, const char *sql,
 int vp_sched_state_open(struct vp_sched_state **sp, const char *path,
 			const char *owner)
 {
-	struct vp_sched_state *s = calloc(1, sizeof(*s));
+	struct vp_sched_state *s = vp_calloc(1, sizeof(*s));
 	char *msg = NULL;
 
 	if (!s)

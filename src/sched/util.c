@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /** @file util.c  Lists of strings and meetings, meeting ids, UTC times. */
+#include "src/core/mem.h"
 #include "src/sched/sched.h"
 
 #include <errno.h>
@@ -16,8 +17,8 @@ int vp_sched_strv_add(struct vp_sched_strv *sv, const char *s)
 
 	if (vp_sched_strv_has(sv, s))
 		return 0;
-	d = strdup(s);
-	v = realloc(sv->v, (sv->n + 1) * sizeof(*v));
+	d = vp_strdup(s);
+	v = vp_realloc(sv->v, (sv->n + 1) * sizeof(*v));
 	if (!d || !v) {
 		free(d);
 		if (v)
@@ -92,7 +93,7 @@ int vp_sched_list_merge(struct vp_sched_list *l, struct vp_sched_meeting *m)
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 32;
 
-		v = realloc(l->v, cap * sizeof(*v));
+		v = vp_realloc(l->v, cap * sizeof(*v));
 		if (!v) {
 			vp_sched_meeting_free(m);
 			return ENOMEM;

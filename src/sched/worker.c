@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "src/core/fs.h"
+#include "src/core/json.h"
 #include "src/core/mem.h"
 #include "src/sched/worker_priv.h"
 
@@ -44,7 +45,7 @@ void vp_worker__log(const char *level, const char *event, json_t *f)
 	json_object_set_new(o, "level", json_string(level));
 	json_object_set_new(o, "worker", json_string(g_name));
 	json_object_set_new(o, "event", json_string(event));
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = vp_json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (s)
 		fprintf(stderr, "%s\n", s);
 	free(s);
@@ -323,7 +324,7 @@ static void beat(struct vp_worker *w)
 					       (int)s->pid, "since_us",
 					       (json_int_t)s->started_us));
 	}
-	rs = json_dumps(run, JSON_COMPACT);
+	rs = vp_json_dumps(run, JSON_COMPACT);
 	json_decref(run);
 	vp_sched_fleet_heartbeat(w->r, w->cfg->prefix, w->cfg->name,
 				 w->cfg->capacity, w->load, rs ? rs : "[]",
@@ -463,7 +464,7 @@ static int setup(struct vp_worker *w, const struct vp_sched_worker_cfg *cfg)
 		return 73;
 	/* one slot per admission unit, plus room for jobs in backoff */
 	w->nslots = cfg->capacity * 2 + 4;
-	w->slots = calloc(w->nslots, sizeof(*w->slots));
+	w->slots = vp_calloc(w->nslots, sizeof(*w->slots));
 	return w->slots ? 0 : 70;
 }
 

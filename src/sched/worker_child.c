@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "src/core/json.h"
 #include "src/core/fs.h"
 #include "src/sched/worker_priv.h"
 
@@ -47,7 +48,7 @@ int64_t vp_worker__utc_us(void)
  * names goes into s->out for the result. */
 static int write_job(struct vp_worker *w, struct vp_worker_slot *s)
 {
-	json_t *doc = json_loads(s->job.job, 0, NULL);
+	json_t *doc = vp_json_loads(s->job.job, 0, NULL);
 	const char *out, *mid;
 	char tmp[600];
 	int fd, e = 0;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "src/core/json.h"
 #include "src/core/mem.h"
 #include "src/sched/redis_fleet.h"
 #include "src/sched/worker.h"
@@ -135,7 +136,7 @@ static char *read_file(const char *path)
 		return NULL;
 	for (;;) {
 		if (cap - n < 4096) {
-			char *nb = realloc(buf, cap + 65536);
+			char *nb = vp_realloc(buf, cap + 65536);
 
 			if (!nb || cap > (1u << 24)) {
 				free(nb ? nb : buf);
@@ -221,7 +222,7 @@ int vp_sched_submit_main(int argc, char **argv)
 	j.job = read_file(argv[optind]);
 	if (!j.job)
 		return usage("cannot read the job file");
-	doc = json_loads(j.job, 0, NULL);
+	doc = vp_json_loads(j.job, 0, NULL);
 	if (!mid)
 		mid = json_string_value(json_object_get(doc, "meeting_id"));
 	if (!mid || strlen(mid) >= sizeof(j.meeting)) {

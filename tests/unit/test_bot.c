@@ -5,6 +5,7 @@
 #include "src/bot/job.h"
 #include "src/bot/meeting.h"
 #include "src/bot/track.h"
+#include "src/gate/gate.h"
 #include "src/core/clock.h"
 #include "src/core/mem.h"
 #include "tests/harness/vtest.h"
@@ -253,4 +254,140 @@ VTEST(bot_track_gate_exact_with_hold)
 	VT_EQ(13440 + 13440, total); /* 480..13920, 15840..29280 */
 	VT_EQ(total, vp_track_stats(t)->samples);
 	vp_mem_deref(t);
+}
+
+/* Issue 10 item 11 at the bot's level (bot_gate.c): a never-record
+ * member's roster join while allocations fail. The oom suite fails each
+ * allocation of the join in turn: the bot's gate must be closed after it,
+ * and stay closed (latched) when the join reported an error. */
+VTEST_OOM(bot_never_record_join_oom_closes_gate)
+{
+	static const char st[] =
+		"{\"company_domains\":[\"example.com\"],\"record_internal\":true,"
+		"\"record_external\":true,\"recorded_members\":\"all\","
+		"\"members\":[{\"address\":\"carol@example.com\","
+		"\"data_capture\":\"never\"}],\"consent\":{\"mode\":\"none\"}}";
+	static const char fa[] =
+		"{\"organizer\":\"alice@example.com\",\"invitees\":"
+		"[\"erin@customer.test\"],\"title\":\"x\",\"private\":false,"
+		"\"manual_invite\":false,\"conference_url\":\"https://m.test/x\"}";
+	struct vp_bot_cfg cfg = {.rate = 48000, .settings_json = st,
+				 .facts_json = fa, .require_settings = true};
+	struct bot *b;
+	uint64_t since;
+
+	VT_OOM_SKIP();
+	b = calloc(1, sizeof(*b));
+	VT_TRUE(b != NULL);
+	b->cfg = &cfg;
+	b->m.doc = json_object();
+	VT_EQ(0, vp_bot__policy(b));
+	vp_bot__gate_join(b, "p1", "bob@example.com", false);
+	vp_bot__gate_start(b);
+	VT_TRUE(vp_bot__gate_open(b, &since));
+	VT_OOM_WALK();
+	vp_bot__gate_join(b, "p2", "carol@example.com", false);
+	VT_OOM_SKIP();
+	VT_TRUE(!vp_bot__gate_open(b, &since));
+	VT_OOM_WALK();
+	vp_bot__gate_leave(b, "p2");
+	VT_OOM_SKIP();
+	/* open again only if no error reached the gate */
+	VT_EQ(!vp_gate_failed(b->gate), vp_bot__gate_open(b, &since));
+	vp_bot__gate_close(b);
+	json_decref(b->m.doc);
+	free(b);
+}
+
+/* Audio reaches a stream only for a participant the roster announced and
+ * who is present, or for the server's mix of the roster (AudioBridge):
+ * an offer's stream map alone never makes a stream. */
+VTEST(bot_stream_only_for_announced_participants)
+{
+	struct bot *b = calloc(1, sizeof(*b));
+	struct bot_participant *p;
+	struct bot_mid m = {.participant = "p1", .active = true, .pt = 111};
+
+	VT_TRUE(b != NULL);
+	VT_TRUE(!vp_bot__may_track(b, &m)); /* never announced */
+	VT_TRUE(!vp_bot__may_track(b, &m));
+	VT_EQ(2, b->rtp_unannounced);
+	p = vp_bot__part(b, "p1", true);
+	VT_TRUE(p != NULL);
+	VT_TRUE(!vp_bot__may_track(b, &m)); /* known, but not present */
+	p->present = true;
+	VT_TRUE(vp_bot__may_track(b, &m));
+	VT_EQ(3, b->rtp_unannounced);
+	/* "mix" as a participant id is not the mix: only the flag is */
+	snprintf(m.participant, sizeof(m.participant), "mix");
+	VT_TRUE(!vp_bot__may_track(b, &m));
+	m.mixed = true;
+	VT_TRUE(vp_bot__may_track(b, &m));
+	VT_EQ(4, b->rtp_unannounced);
+	free(b);
+}
+
+/* Walked by the oom suite: a rerun into a meeting folder, each of its
+ * allocations failing in turn. The open fails with an error or keeps
+ * the earlier run's record; it never saves over it (a meeting.json
+ * that lost "previous_runs"). */
+VTEST_OOM(bot_meeting_rerun_oom_keeps_history)
+{
+	struct vp_meeting m;
+	json_t *doc;
+	char p[4200];
+	int e;
+
+	VT_OOM_SKIP();
+	VT_EQ(0, vp_meeting_open(&m, vtest_tmpdir(), "m1", NULL));
+	vp_meeting_close(&m);
+	VT_EQ(0, vp_meeting_open(&m, vtest_tmpdir(), "m1", NULL));
+	VT_EQ(2, m.run);
+	vp_meeting_close(&m);
+	VT_OOM_WALK();
+	e = vp_meeting_open(&m, vtest_tmpdir(), "m1", NULL);
+	VT_OOM_SKIP();
+	if (!e) {
+		VT_EQ(3, m.run);
+		vp_meeting_close(&m);
+	}
+	VT_TRUE(!e || vtest_oom_hit());
+	snprintf(p, sizeof(p), "%s/m1/meeting.json", vtest_tmpdir());
+	doc = json_load_file(p, 0, NULL);
+	VT_TRUE(doc != NULL);
+	VT_EQ(e ? 1 : 2, json_array_size(json_object_get(doc,
+							 "previous_runs")));
+	VT_EQ(e ? 2 : 3, json_integer_value(json_object_get(doc, "run")));
+	json_decref(doc);
+}
+
+/* Walked by the oom suite: a job with inline settings and meeting facts,
+ * each allocation of its parse failing in turn: an error, or exactly
+ * what a parse without failures gives (the settings and facts are
+ * re-serialised: a member jansson lost would show). */
+VTEST_OOM(bot_job_parse_oom_walk)
+{
+	static const char txt[] =
+		"{\"invite\":\"janus+ws://127.0.0.1:8188/1234\",\"out\":\"/tmp/o\","
+		"\"rate\":16000,\"meeting\":{\"organizer\":\"a@x.com\","
+		"\"invitees\":[\"c@x.com\"]},\"settings\":{\"company_domains\":"
+		"[\"x.com\"],\"members\":[{\"address\":\"c@x.com\","
+		"\"data_capture\":\"never\"}]}}";
+	struct vp_job ref, j;
+	char err[256];
+	int e;
+
+	VT_OOM_SKIP();
+	VT_EQ(0, vp_job_parse(&ref, txt, sizeof(txt) - 1, err, sizeof(err)));
+	VT_OOM_WALK();
+	e = vp_job_parse(&j, txt, sizeof(txt) - 1, err, sizeof(err));
+	VT_OOM_SKIP();
+	if (!VT_OOM(e)) {
+		VT_STR_EQ(ref.settings_json, j.settings_json);
+		VT_STR_EQ(ref.facts_json, j.facts_json);
+		VT_STR_EQ(ref.cfg.invite, j.cfg.invite);
+		VT_EQ(16000, j.cfg.rate);
+		vp_job_free(&j);
+	}
+	vp_job_free(&ref);
 }

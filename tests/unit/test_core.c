@@ -7,6 +7,7 @@
 #include "tests/harness/vtest.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <pthread.h>
 
 static int destroyed;
@@ -137,4 +138,31 @@ VTEST(core_spsc_threads_keep_order)
 	}
 	pthread_join(th, NULL);
 	vp_mem_deref(q);
+}
+
+/* Walked by the oom suite: the plain allocators fail one at a time (the
+ * walk proves each is counted) and the ones after succeed again. */
+VTEST_OOM(core_plain_allocators_oom_walk)
+{
+	char *a = vp_strdup("abc"), *b = vp_strndup("defgh", 2), *c = NULL;
+	int *v = vp_calloc(4, sizeof(*v)), *w;
+	int n = vp_asprintf(&c, "%s-%d", "x", 7);
+
+	VT_TRUE(a || vtest_oom_hit());
+	VT_TRUE(!a || !strcmp(a, "abc"));
+	VT_TRUE(!b || !strcmp(b, "de"));
+	VT_TRUE(n < 0 ? c == NULL : !strcmp(c, "x-7"));
+	VT_TRUE(v || vtest_oom_hit());
+	if (v) {
+		w = vp_realloc(v, 64 * sizeof(*v));
+		if (w)
+			v = w; /* a failed realloc keeps the old block */
+		VT_TRUE(w || vtest_oom_hit());
+		VT_EQ(0, v[3]);
+	}
+	VT_TRUE(vp_realloc(vp_malloc(8), 0) == NULL); /* frees, never fails */
+	free(a);
+	free(b);
+	free(c);
+	free(v);
 }

@@ -198,3 +198,75 @@ VTEST(dtls_rejects_malformed_fingerprint)
 	VT_EQ(95, strlen(vp_dtls_local_fingerprint()));
 	vp_mem_deref(d);
 }
+
+/* pump until both are connected or one has failed: a failed side need
+ * not tell the other (its peer's handshake timer ends that one) */
+static void pump_oom(GMainContext *ctx, struct side *c, struct side *s)
+{
+	uint64_t end = vp_clock_mono_ns() + 10 * VP_SEC;
+
+	while (vp_clock_mono_ns() < end && c->st != VP_DTLS_FAILED &&
+	       s->st != VP_DTLS_FAILED) {
+		unsigned moved = flush(c, s) + flush(s, c);
+
+		if (settled(c, s) && !c->nq && !s->nq)
+			break;
+		if (!moved && !g_main_context_iteration(ctx, FALSE))
+			g_usleep(2000);
+	}
+}
+
+/* The oom suite fails each allocation (OpenSSL's too, through
+ * CRYPTO_set_mem_functions) of a whole handshake in turn: each run ends
+ * with both sides connected on the same keys, or with an error reported
+ * (a side FAILED, or an allocation call returning ENOMEM); never with
+ * both sides stuck, nor a hang. A handshake makes ~7800 allocations:
+ * every 16th fails in turn, so that the walk takes a minute in ASan. */
+VTEST_OOM_EVERY(dtls_handshake_oom_walk, 16)
+{
+	GMainContext *ctx;
+	static struct side c, s;
+	const struct vp_dtls_srtp_keys *kc, *ks;
+	const char *fp;
+	int e;
+
+	VT_OOM_SKIP();
+	ctx = g_main_context_new();
+	memset(&c, 0, sizeof(c));
+	memset(&s, 0, sizeof(s));
+	fp = vp_dtls_local_fingerprint(); /* the process's key: made once */
+	VT_TRUE(fp != NULL);
+	VT_OOM_WALK();
+	e = vp_dtls_alloc(&c.d, ctx, true, on_send, on_state, &c);
+	if (!e)
+		e = vp_dtls_alloc(&s.d, ctx, false, on_send, on_state, &s);
+	if (!e)
+		e = vp_dtls_set_remote_fingerprint(c.d, "sha-256", fp);
+	if (!e)
+		e = vp_dtls_set_remote_fingerprint(s.d, "sha-256", fp);
+	if (!e)
+		e = vp_dtls_start(s.d);
+	if (!e)
+		e = vp_dtls_start(c.d);
+	if (VT_OOM(e))
+		goto out;
+	pump_oom(ctx, &c, &s);
+	VT_OOM_SKIP();
+	VT_TRUE(settled(&c, &s) || c.st == VP_DTLS_FAILED ||
+		s.st == VP_DTLS_FAILED);
+	if (c.st != VP_DTLS_CONNECTED || s.st != VP_DTLS_CONNECTED) {
+		VT_TRUE(vtest_oom_hit());
+		goto out;
+	}
+	kc = vp_dtls_srtp_keys(c.d);
+	ks = vp_dtls_srtp_keys(s.d);
+	VT_TRUE(kc && ks);
+	VT_EQ(kc->profile, ks->profile);
+	VT_EQ(0, memcmp(kc->client_key, ks->client_key, 16));
+	VT_EQ(0, memcmp(kc->server_key, ks->server_key, 16));
+out:
+	VT_OOM_SKIP();
+	vp_mem_deref(c.d);
+	vp_mem_deref(s.d);
+	g_main_context_unref(ctx);
+}

@@ -474,3 +474,43 @@ VTEST(gate_live_unverifiable_needs_never_record_invitee)
 	VT_TRUE(vp_gate_is_open(g));
 	vp_mem_deref(g);
 }
+
+/* The same, walked by the oom suite (vtest.c): one allocation of a
+ * never-record member's join, then of her leave and a new join, fails at
+ * a time and the rest succeed. While she is present the gate is closed
+ * and every grant revoked; afterwards it is open again only if no error
+ * reached the gate, else latched closed with a gate_error reason. */
+VTEST_OOM(gate_live_never_record_join_oom_walk)
+{
+	struct vp_gate_grant *gr = NULL;
+	struct vp_gate *g;
+	struct rec r;
+	int e;
+
+	VT_OOM_SKIP();
+	g = live("notify", &r);
+	for (int i = 0; i < 8; i++) { /* the join must grow the table */
+		char pid[8];
+
+		snprintf(pid, sizeof(pid), "p%d", i);
+		VT_EQ(0, vp_gate_participant_join(g, pid, "bob@example.com", 0));
+	}
+	VT_EQ(0, vp_gate_start(g, 0));
+	VT_EQ(VP_GATE_ALLOW, vp_gate_check(g, NULL, &gr));
+	VT_OOM_WALK();
+	e = vp_gate_participant_join(g, "carol", "carol@example.com", 960);
+	VT_OOM_SKIP();
+	VT_TRUE(!vp_gate_is_open(g));
+	VT_TRUE(!vp_gate_grant_valid(gr));
+	VT_TRUE(e == 0 || (e == ENOMEM && vtest_oom_hit()));
+	VT_TRUE(e == 0 || (vp_gate_failed(g) && last_mark_is(g, "gate_error:")));
+	VT_OOM_WALK();
+	(void)vp_gate_participant_leave(g, "carol", 2000);
+	(void)vp_gate_participant_join(g, "p9", "dave@example.com", 3000);
+	VT_OOM_SKIP();
+	VT_EQ(!vp_gate_failed(g), vp_gate_is_open(g));
+	VT_TRUE(!vp_gate_failed(g) || last_mark_is(g, "gate_error:"));
+	VT_TRUE(vp_gate_failed(g) || r.open[(r.n - 1) & 15]);
+	vp_mem_deref(gr);
+	vp_mem_deref(g);
+}

@@ -591,3 +591,34 @@ VTEST(sdp_oom_paths)
 	VT_EQ(3, hits); /* parse ctx, session, answer text */
 	free(txt);
 }
+
+/* Walked by the oom suite: parse an offer and answer it with each
+ * allocation failing in turn; each run ends in ENOMEM or in exactly the
+ * answer a run without failures gives. */
+VTEST_OOM(sdp_parse_and_answer_oom_walk)
+{
+	struct vp_sdp_session *s = NULL, *ref = NULL;
+	char *ans = NULL, *want = NULL, *txt;
+	size_t n;
+	int err;
+
+	VT_OOM_SKIP();
+	txt = load("janus_multi_renegotiation.sdp", &n);
+	VT_EQ(0, vp_sdp_parse(&ref, txt, n));
+	VT_EQ(0, vp_sdp_answer(&want, ref, &params));
+	VT_OOM_WALK();
+	err = vp_sdp_parse(&s, txt, n);
+	if (!err)
+		err = vp_sdp_answer(&ans, s, &params);
+	VT_OOM_SKIP();
+	if (!VT_OOM(err)) {
+		VT_STR_EQ(want, ans);
+		VT_EQ(ref->nmedia, s->nmedia);
+	}
+	VT_TRUE(!err || ans == NULL);
+	vp_mem_deref(ans);
+	vp_mem_deref(want);
+	vp_mem_deref(s);
+	vp_mem_deref(ref);
+	free(txt);
+}

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "protocols/sig/dialect_sim.h"
 #include "protocols/sig/invite.h"
 #include "protocols/sig/janus.h"
 #include "protocols/sig/ws_buf.h"
@@ -135,6 +136,7 @@ struct cap {
 	size_t nsent;
 	char ev[4096];
 	char last_offer[32];
+	unsigned npj, nrerr;
 };
 
 static void cap_send(const char *json, size_t len, void *arg)
@@ -161,7 +163,16 @@ static void h_pj(const char *id, const char *display, const char *ident,
 {
 	struct cap *c = arg;
 
+	c->npj++;
 	EV("pj %s %s;", id, display ? display : "-");
+}
+
+static void h_rerr(const char *id, int err, void *arg)
+{
+	struct cap *c = arg;
+
+	c->nrerr++;
+	EV("rerr %s %d;", id ? id : "-", err);
 }
 
 static void h_pl(const char *id, void *arg)
@@ -201,6 +212,7 @@ static const struct vp_sig_handler handler = {
 	.joined = h_joined,
 	.participant_joined = h_pj,
 	.participant_left = h_pl,
+	.roster_error = h_rerr,
 	.offer = h_offer,
 	.ended = h_ended,
 	.error = h_error,
@@ -318,6 +330,78 @@ VTEST(sig_janus_videoroom_event_before_ack)
 	VT_STR_EQ("333", sent_field(c, 4, "handle_id"));
 	VT_STR_EQ("[{\"feed\":42,\"mid\":\"0\"}]", sent_field(c, 4, "body.streams"));
 	VT_STR_EQ("77", sent_field(c, 4, "body.private_id"));
+	vp_mem_deref(j);
+	cap_clear(c);
+}
+
+/* A publisher the dialect cannot track (no memory for it, or past its
+ * table) is reported as a roster error, never dropped in silence: the bot
+ * closes the gate on it. The oom suite fails each allocation of handling
+ * the roster event in turn. */
+VTEST_OOM(sig_janus_roster_oom_never_drops_a_participant)
+{
+	struct cap cs, *c = &cs;
+	struct vp_sig_janus *j;
+	char tx[32];
+	int e;
+
+	VT_OOM_SKIP();
+	j = janus_new(c, "janus+ws://h:8188/1234");
+	VT_TRUE(j != NULL);
+	vr_setup(j, c);
+	snprintf(tx, sizeof(tx), "%s", sent_field(c, 3, "transaction"));
+	VT_EQ(0, feed(j, "{\"janus\":\"ack\",\"session_id\":111,\"transaction\":\"%s\"}", tx));
+	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"transaction\":\"%s\","
+		      "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":"
+		      "{\"videoroom\":\"joined\",\"room\":1234,\"id\":900,\"private_id\":77,"
+		      "\"publishers\":[" PUB(42, "alice", "0") "]}}}", tx));
+	c->ev[0] = '\0';
+	VT_OOM_WALK();
+	e = feed(j, "{\"janus\":\"event\",\"sender\":222,\"plugindata\":{\"plugin\":"
+		 "\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"event\","
+		 "\"room\":1234,\"publishers\":[" PUB(43, "bob", "1") ","
+		 PUB(44, "carol", "2") "]}}}");
+	VT_OOM_SKIP();
+	if (e) { /* the message itself was lost: the whole roster is */
+		VT_EQ(ENOMEM, e);
+		VT_TRUE(vtest_oom_hit());
+		VT_STR_EQ("rerr - 12;", c->ev);
+	} else {
+		VT_TRUE(strstr(c->ev, "pj 43 bob;") || strstr(c->ev, "rerr 43 12;"));
+		VT_TRUE(strstr(c->ev, "pj 44 carol;") || strstr(c->ev, "rerr 44 12;"));
+		VT_TRUE(!c->nrerr || vtest_oom_hit());
+	}
+	vp_mem_deref(j);
+	cap_clear(c);
+}
+
+/* More publishers than the dialect holds: the ones past its table are
+ * roster errors (the bot closes the gate), not vanished participants. */
+VTEST(sig_janus_roster_full_is_an_error)
+{
+	struct cap cs, *c = &cs;
+	struct vp_sig_janus *j = janus_new(c, "janus+ws://h:8188/1234");
+	char tx[32];
+
+	VT_TRUE(j != NULL);
+	vr_setup(j, c);
+	snprintf(tx, sizeof(tx), "%s", sent_field(c, 3, "transaction"));
+	VT_EQ(0, feed(j, "{\"janus\":\"ack\",\"session_id\":111,\"transaction\":\"%s\"}", tx));
+	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"transaction\":\"%s\","
+		      "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":"
+		      "{\"videoroom\":\"joined\",\"room\":1234,\"id\":900,\"private_id\":77,"
+		      "\"publishers\":[]}}}", tx));
+	for (int i = 0; i < 1030; i++) {
+		c->ev[0] = '\0';
+		VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"plugindata\":"
+			      "{\"plugin\":\"janus.plugin.videoroom\",\"data\":"
+			      "{\"videoroom\":\"event\",\"room\":1234,\"publishers\":"
+			      "[{\"id\":%d,\"display\":\"p\",\"streams\":[]}]}}}",
+			      5000 + i));
+	}
+	VT_EQ(1024, c->npj);
+	VT_EQ(6, c->nrerr);
+	VT_STR_EQ("rerr 6029 28;", c->ev); /* ENOSPC */
 	vp_mem_deref(j);
 	cap_clear(c);
 }
@@ -603,4 +687,34 @@ VTEST(sig_ws_message_cap)
 	VT_TRUE(done);
 	VT_EQ(2048, rx.len);
 	vp_sig_rx_free(&rx);
+}
+
+/* The sim dialect, walked by the oom suite: a participant's join either
+ * reaches the bot whole or, if its message could not be read for want of
+ * memory, as a roster error (the bot closes the gate); never lost. */
+VTEST_OOM(sig_sim_join_oom_never_lost)
+{
+	static const char msg[] =
+		"{\"type\":\"participant_joined\",\"participant\":{\"id\":\"p7\","
+		"\"display\":\"Carol\",\"identity\":\"carol@example.com\","
+		"\"consent\":true}}";
+	struct cap cs, *c = &cs;
+	struct vp_sig_sim *s = NULL;
+	struct vp_invite inv;
+	int e;
+
+	VT_OOM_SKIP();
+	memset(c, 0, sizeof(*c));
+	VT_EQ(0, vp_invite_parse(&inv, "sim+ws://h:1/m", NULL, 0));
+	VT_EQ(0, vp_sig_sim_alloc(&s, NULL, &inv, &handler, c));
+	VT_OOM_WALK();
+	e = vp_sig_sim_handle_msg(s, msg, sizeof(msg) - 1);
+	VT_OOM_SKIP();
+	if (e) {
+		VT_EQ(ENOMEM, e);
+		VT_STR_EQ("rerr - 12;", c->ev);
+	} else {
+		VT_STR_EQ("pj p7 Carol;", c->ev);
+	}
+	vp_mem_deref(s);
 }

@@ -4,7 +4,12 @@
 - include layering: core <- gate <- protocols <- media <- bot <- main,
   includes of project headers written from the repository root;
 - every .c/.h opens with the SPDX line;
-- no source file past 800 lines.
+- no source file past 800 lines;
+- no raw allocation (malloc, calloc, realloc, strdup, strndup, asprintf,
+  getline, scandir) in src/, protocols/ or media/ outside src/core/mem.c:
+  they go through vp_malloc & co. (src/core/mem.h) so that the OOM test
+  mode can fail each of them; no jansson load or dump either (vp_json_*,
+  src/core/json.h).
 Prints one line per problem and exits 1 if there is any.
 """
 import os
@@ -14,6 +19,12 @@ import sys
 LAYERS = ["src/core", "src/gate", "protocols", "media", "src/bot", "src/main"]
 TOP = ("src/", "protocols/", "media/", "tools/", "tests/")
 INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+RAW_ALLOC = re.compile(
+    r"(?<![\w.>])(malloc|calloc|realloc|reallocarray|strdup|strndup|asprintf|"
+    r"vasprintf|getline|getdelim|scandir|open_memstream)\s*\(")
+RAW_DUMPS = re.compile(r"(?<![\w.>])json_(dumps|loads|loadb|loadf|loadfd|load_file)\s*\(")
+ALLOC_DIRS = ("src/", "protocols/", "media/")
+ALLOC_OWNER = "src/core/mem.c"
 
 
 def layer_of(path):
@@ -47,6 +58,8 @@ def check_file(root, rel, full):
     if len(lines) > 800:
         out.append(f"{rel}: {len(lines)} lines (limit 800): split along a seam")
     mine = layer_of(rel)
+    if rel.startswith(ALLOC_DIRS) and rel != ALLOC_OWNER:
+        out += check_alloc(rel, lines)
     for n, line in enumerate(lines, 1):
         m = INC.match(line)
         if not m:
@@ -62,6 +75,22 @@ def check_file(root, rel, full):
             out.append(f"{rel}:{n}: {LAYERS[mine]} may not include {inc} (higher layer)")
         if mine is not None and inc.startswith(("tools/", "tests/")):
             out.append(f"{rel}:{n}: library code may not include {inc}")
+    return out
+
+
+def check_alloc(rel, lines):
+    out = []
+    for n, line in enumerate(lines, 1):
+        code = line.split("//")[0]
+        if code.lstrip().startswith(("*", "/*")):
+            continue
+        if RAW_DUMPS.search(code) and rel != "src/core/json.h":
+            out.append(f"{rel}:{n}: raw jansson load/dump: use vp_json_* "
+                       "(src/core/json.h): never a wrong document, no abort")
+        m = RAW_ALLOC.search(code)
+        if m:
+            out.append(f"{rel}:{n}: raw {m.group(1)}(): use vp_{m.group(1)} "
+                       "(src/core/mem.h) so the OOM walk reaches it")
     return out
 
 
