@@ -78,15 +78,21 @@ for m in man:
         pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
     streams.setdefault(m["stream"], []).append(pcm)
 if len(streams) != 2: fail("bot wrote %d streams" % len(streams))
-peaks = []
+# participant -> stream through meeting.json: swapped streams must fail
+mj = json.load(open(meet + "meeting.json"))
+owner = {s["id"]: s["participant"] for s in mj.get("streams", [])}
+if sorted(owner.get(s) or "?" for s in streams) != ["p1", "p2"]:
+    fail("meeting.json maps streams %s to %s" % (sorted(streams), owner))
+want = {"p1": 440, "p2": 660}
+peaks = {}
 for s, parts in streams.items():
     x = np.concatenate(parts).astype(float)
     spec = np.abs(np.fft.rfft(x))
     f = np.fft.rfftfreq(len(x), 1 / 48000)
-    peaks.append(round(f[np.argmax(spec)]))
+    peaks[owner[s]] = round(f[np.argmax(spec)])
     if np.sqrt(np.mean(x ** 2)) < 1000: fail("stream %s is nearly silent" % s)
-peaks.sort()
-if abs(peaks[0] - 440) > 5 or abs(peaks[1] - 660) > 5:
-    fail("dominant frequencies %s, want 440 and 660" % peaks)
+for p, hz in want.items():
+    if abs(peaks[p] - hz) > 5:
+        fail("%s's stream peaks at %d Hz, want %d" % (p, peaks[p], hz))
 print("simconf_smoke: ok: frames %s, stream peaks %s Hz" % (frames, peaks))
 PY
