@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file test_bot_io.c  The io thread's bounded ring (overflow counted, never
- * waited for, live) and a live track's wall clock from an RTCP SR.
+ * waited for, live), a live track's wall clock from an RTCP SR, and a rerun
+ * over a corrupt meeting.json.
  */
 #include "src/bot/io_thread.h"
+#include "src/bot/meeting.h"
 #include "src/bot/track.h"
 #include "src/core/clock.h"
 #include "src/core/mem.h"
@@ -201,4 +203,57 @@ VTEST(bot_track_live_sr_sets_start_utc)
 		(double)VP_MSEC);
 	json_decref(a);
 	json_decref(b);
+}
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char p[4400];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* A rerun over a meeting.json that is not what a run left (truncated by a
+ * crash of the disk, not JSON, JSON but no object, previous_runs not a
+ * list): the folder opens, the next stream continues after the ones on
+ * disk (s1 is never reused), and a whole, valid meeting.json replaces it. */
+VTEST(bot_meeting_rerun_over_corrupt_meeting_json)
+{
+	static const char *bad[] = {"{\"meeting\": \"m\", \"run\": 1, \"str",
+				    "\x01\xff not json", "[1, 2, 3]",
+				    "{\"previous_runs\": {\"run\": 7}}", ""};
+	char out[512], dir[4300], id[16];
+	struct vp_meeting m;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		json_t *doc;
+
+		snprintf(out, sizeof(out), "%s/corrupt%zu", vtest_tmpdir(), i);
+		VT_EQ(0, mkdir(out, 0755));
+		VT_EQ(0, vp_meeting_open(&m, out, "m", NULL));
+		snprintf(dir, sizeof(dir), "%s/streams", m.dir);
+		VT_EQ(0, mkdir(dir, 0755));
+		snprintf(dir, sizeof(dir), "%s/streams/s1", m.dir);
+		VT_EQ(0, mkdir(dir, 0755));
+		vp_meeting_close(&m);
+		snprintf(dir, sizeof(dir), "%s/m", out);
+		put_file(dir, "meeting.json", bad[i]);
+		VT_EQ(0, vp_meeting_open(&m, out, "m", NULL));
+		vp_meeting_stream_id(&m, id, sizeof(id));
+		VT_STR_EQ("s2", id);
+		VT_TRUE(m.run >= 1);
+		vp_meeting_close(&m);
+		snprintf(dir, sizeof(dir), "%s/m/meeting.json", out);
+		doc = json_load_file(dir, 0, NULL);
+		VT_TRUE(json_is_object(doc));
+		VT_STR_EQ("m", json_string_value(json_object_get(doc, "meeting")));
+		VT_TRUE(!json_object_get(doc, "previous_runs") ||
+			json_is_array(json_object_get(doc, "previous_runs")));
+		json_decref(doc);
+	}
 }
