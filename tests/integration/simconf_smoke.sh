@@ -4,7 +4,9 @@
 # (loopback only, docs/janus.md §2). Checks: the bot exits 0, simconf's send
 # log shows both participants' tones on the wire, the bot wrote one stream
 # per participant, and each stream's dominant frequency is that
-# participant's tone (440 / 660+880 Hz), so audio was not mixed up.
+# participant's tone (440 / 660+880 Hz) — the stream meeting.json says is
+# theirs — so audio was not mixed up. The events go to an inherited
+# descriptor (--events fd:3): whole JSON lines, in the order of the join.
 set -euo pipefail
 VPBOT=$(realpath "$1")
 SIMCONF=$(realpath "$2")
@@ -43,7 +45,8 @@ for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 PORT=$(cat "$TMP/port")
 rc=0
 ip netns exec "$NS" timeout 40 "$VPBOT" join "sim+ws://127.0.0.1:$PORT/m1" \
-	--out "$TMP/out" --duration 8 >"$TMP/bot.out" 2>"$TMP/bot.err" || rc=$?
+	--out "$TMP/out" --duration 8 --events fd:3 3>"$TMP/events.jsonl" \
+	>"$TMP/bot.out" 2>"$TMP/bot.err" || rc=$?
 wait "$SC_PID" || true
 SC_PID=
 if [ "$rc" != 0 ]; then
@@ -94,5 +97,19 @@ for s, parts in streams.items():
 for p, hz in want.items():
     if abs(peaks[p] - hz) > 5:
         fail("%s's stream peaks at %d Hz, want %d" % (p, peaks[p], hz))
-print("simconf_smoke: ok: frames %s, stream peaks %s Hz" % (frames, peaks))
+# --events fd:3: every line a JSON object with event and ts, in join order
+evs = [json.loads(l) for l in open(tmp + "/events.jsonl")]
+names = [e["event"] for e in evs]
+if not all("ts" in e for e in evs): fail("an event without ts")
+order = ["joining", "joined", "media_connected", "stream_started",
+         "meeting_ended"]
+if not all(n in names for n in order) or \
+        [names.index(n) for n in order] != sorted(names.index(n) for n in order):
+    fail("events on fd 3 out of order or missing: %s" % names)
+pj = sorted(e.get("id") for e in evs if e["event"] == "participant_joined")
+if pj != ["p1", "p2"]: fail("participant_joined events for %s" % pj)
+if names.count("stream_started") != 2:
+    fail("%d stream_started events" % names.count("stream_started"))
+print("simconf_smoke: ok: frames %s, stream peaks %s Hz, %d events on fd 3" %
+      (frames, peaks, len(evs)))
 PY
