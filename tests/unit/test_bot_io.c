@@ -257,3 +257,47 @@ VTEST(bot_meeting_rerun_over_corrupt_meeting_json)
 		json_decref(doc);
 	}
 }
+
+static unsigned gate_calls;
+
+static bool counting_gate(void *arg, uint64_t *since)
+{
+	(void)arg;
+	*since = 0;
+	gate_calls++;
+	return true;
+}
+
+/* The gate is asked for every 20 ms block, not once per packet: a 60 ms
+ * packet (three CELT frames, code 3) is three questions on its way in, so
+ * a revocation takes effect within one frame (DESIGN: per-frame check). */
+VTEST(bot_track_gate_asked_per_frame)
+{
+	static const uint8_t opus60[] = {0xFB, 0x03, 0xFF, 0xFE, 0xFF,
+					 0xFE, 0xFF, 0xFE};
+	struct vp_track_cfg tc = {.id = "s1", .rate = 48000, .channels = 1,
+				  .chunk_samples = 480000,
+				  .hold_ns = 200 * VP_MSEC,
+				  .gateh = counting_gate};
+	struct vp_timeline tl;
+	struct vp_track *t = NULL;
+	struct vp_io *io = NULL;
+	struct vp_io_stats ios;
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/perframe", vtest_tmpdir());
+	VT_EQ(0, mkdir(dir, 0755));
+	vp_timeline_init(&tl, 48000, IO_T0);
+	VT_EQ(0, vp_io_start(&io, dir, true));
+	VT_EQ(0, vp_track_alloc(&t, &tc, &tl, io));
+	gate_calls = 0;
+	vp_track_rtp(t, 7, 1, 0, opus60, sizeof(opus60), IO_T0);
+	vp_track_poll(t, IO_T0 + 400 * VP_MSEC); /* out of the start hold */
+	VT_EQ(2880, vp_track_stats(t)->samples +
+			    vp_track_stats(t)->overrun_samples);
+	VT_TRUE(gate_calls >= 3);
+	vp_track_flush(t);
+	VT_EQ(0, vp_io_stream_close(io, 0));
+	vp_io_stop(io, &ios);
+	vp_mem_deref(t);
+}
