@@ -132,7 +132,10 @@ static void release_packet(struct vp_jb *jb, struct slot *s)
 	 * ts keeps counting while seq does not). After a gap the LOST items
 	 * already cover the span, so this is only non-zero without one. */
 	if (jb->have_prev && !jb->resync && s->ts > jb->prev_end) {
-		it.dtx_gap = (uint32_t)(s->ts - jb->prev_end);
+		/* a forged jump of 2^32 or more is not a small gap mod 2^32 */
+		it.dtx_gap = s->ts - jb->prev_end > UINT32_MAX
+				     ? UINT32_MAX
+				     : (uint32_t)(s->ts - jb->prev_end);
 		jb->stats.dtx_gaps++;
 		jb->stats.dtx_samples += it.dtx_gap;
 	}

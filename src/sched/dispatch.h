@@ -41,6 +41,10 @@ struct vp_sched_dispatch_ops {
 
 struct vp_sched_dispatch {
 	const struct vp_sched_dispatch_ops *ops;
+	/** the scheduled end (UTC s) of the meeting start() is called for,
+	 *  set by the loop: the fleet's claim instance is derived from it,
+	 *  so every scheduler and every retry names the same instance */
+	int64_t end_utc;
 };
 
 /**

@@ -224,7 +224,10 @@ static void start_bot(struct loop *l, struct vp_sched_meeting *m)
 {
 	json_t *job = job_doc(l, m);
 	int64_t h = 0;
-	int e = job ? l->disp->ops->start(l->disp, m->id, job, &h) : ENOMEM;
+	int e;
+
+	l->disp->end_utc = m->end;
+	e = job ? l->disp->ops->start(l->disp, m->id, job, &h) : ENOMEM;
 
 	json_decref(job);
 	if (e) {

@@ -78,9 +78,16 @@ static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 		return EINVAL;
 	snprintf(j.meeting, sizeof(j.meeting), "%s", id);
 	dur = json_integer_value(json_object_get(job, "max_duration_s"));
-	/* loop.c: max_duration_s = end - now + grace (at least 60) */
-	j.not_after = dur - rd->grace_s >= 60 ? now + dur - rd->grace_s
-					      : now + (dur > 0 ? dur : 3600);
+	/* the scheduled end, as the loop knows it: not derived from `now`
+	 * (max_duration_s = end - now + grace, at least 60), which made a
+	 * retry or a second scheduler name a new instance of a meeting
+	 * with less than a minute left, and dispatched it twice */
+	if (d->end_utc > 0)
+		j.not_after = d->end_utc;
+	else
+		j.not_after = dur - rd->grace_s >= 60
+				      ? now + dur - rd->grace_s
+				      : now + (dur > 0 ? dur : 3600);
 	snprintf(j.instance, sizeof(j.instance), "end-%" PRId64, j.not_after);
 	inv = json_object_get(json_object_get(job, "meeting"), "invitees");
 	j.load = json_array_size(inv) ? (unsigned)json_array_size(inv) : 1;

@@ -2,8 +2,10 @@
 /**
  * @file standalone_fuzz.c  Replays fuzz inputs without libFuzzer:
  * fuzz_x FILE|DIR…  Each file is fed to LLVMFuzzerTestOneInput once; a crash
- * or a sanitizer report fails the run. Used to replay the committed corpus
- * as a test under gcc and under ASan+UBSan.
+ * or a sanitizer report fails the run (a target's oracle aborts), and so
+ * does an input that cannot be read, a folder that cannot be listed, or a
+ * run with no input at all. Used to replay the committed corpus as a test
+ * under gcc and under ASan+UBSan.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -20,13 +22,19 @@ static int run_file(const char *path)
 	uint8_t *buf;
 	long n;
 
-	if (!f)
+	if (!f) {
+		perror(path);
 		return -1;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		fprintf(stderr, "%s: cannot seek\n", path);
+		fclose(f);
+		return -1;
+	}
 	buf = malloc(n > 0 ? (size_t)n : 1);
 	if (!buf || (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)) {
+		fprintf(stderr, "%s: cannot read\n", path);
 		fclose(f);
 		free(buf);
 		return -1;
@@ -37,9 +45,17 @@ static int run_file(const char *path)
 	return 0;
 }
 
+static void run_counted(const char *path, int *ok, int *bad)
+{
+	if (run_file(path) == 0)
+		(*ok)++;
+	else
+		(*bad)++;
+}
+
 int main(int argc, char **argv)
 {
-	int files = 0;
+	int files = 0, bad = 0;
 
 	for (int i = 1; i < argc; i++) {
 		struct stat st;
@@ -51,22 +67,29 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (!S_ISDIR(st.st_mode)) {
-			files += run_file(argv[i]) == 0;
+			run_counted(argv[i], &files, &bad);
 			continue;
 		}
 		d = opendir(argv[i]);
-		while (d && (e = readdir(d))) {
+		if (!d) {
+			perror(argv[i]);
+			bad++;
+			continue;
+		}
+		while ((e = readdir(d))) {
 			char p[4096];
 
 			if (e->d_name[0] == '.')
 				continue;
 			snprintf(p, sizeof(p), "%s/%s", argv[i], e->d_name);
-			files += run_file(p) == 0;
+			run_counted(p, &files, &bad);
 		}
-		if (d)
-			closedir(d);
+		closedir(d);
 	}
-	printf("replayed %d inputs\n", files);
-	printf("%d passed, 0 failed\n", files);
-	return files > 0 ? 0 : 1;
+	/* every input that ran came back (a crash never gets here) */
+	printf("replayed %d inputs, %d unreadable\n", files, bad);
+	printf("%d passed, %d failed\n", files, bad);
+	if (files == 0)
+		fprintf(stderr, "no input replayed\n");
+	return files > 0 && bad == 0 ? 0 : 1;
 }

@@ -10,14 +10,15 @@ tmp=$(mktemp -d /tmp/vp-bad.XXXXXX)
 trap 'rm -rf "$tmp"; kill $(jobs -p) 2>/dev/null' EXIT
 rc=0
 
-# mode | expected exit | text the error must contain
+# mode | expected exit | the exact reason: the error line is "vpbot: REASON"
+# and meeting.json status.reason is REASON
 cases=(
-	"garbage|75|not a sim message"
-	"notype|75|not a sim message"
-	"oversized|75|too large"
-	"no_meeting|69|no_such_meeting"
-	"no_opus|69|no Opus"
-	"drop|75|"
+	"garbage|75|the server sent a message that is not a sim message"
+	"notype|75|the server sent a message that is not a sim message"
+	"oversized|75|message too large"
+	"no_meeting|69|no_such_meeting: no meeting m1"
+	"no_opus|69|the offer has no Opus audio to record"
+	"drop|75|connection lost"
 )
 for c in "${cases[@]}"; do
 	IFS='|' read -r mode want text <<<"$c"
@@ -34,15 +35,15 @@ for c in "${cases[@]}"; do
 	if [ "$got" != "$want" ]; then
 		echo "FAIL $mode: exit $got, expected $want ($msg)"; rc=1; continue
 	fi
-	if [ -n "$text" ] && ! grep -q "$text" <<<"$msg"; then
-		echo "FAIL $mode: error '$msg' does not say '$text'"; rc=1; continue
+	if [ "$msg" != "vpbot: $text" ]; then
+		echo "FAIL $mode: error '$msg', expected 'vpbot: $text'"; rc=1; continue
 	fi
 	if grep -rq "secret-T" "$tmp/$mode.err" "$tmp/out/$mode"; then
 		echo "FAIL $mode: the token leaked into the log or the output"; rc=1
 		continue
 	fi
-	jq -e ".status.exit_code == $want" "$tmp/out/$mode/meeting.json" \
-		>/dev/null || { echo "FAIL $mode: meeting.json status"; rc=1; continue; }
+	jq -e --arg r "$text" ".status.exit_code == $want and .status.reason == \$r" \
+		"$tmp/out/$mode/meeting.json" >/dev/null || { echo "FAIL $mode: meeting.json status"; rc=1; continue; }
 	echo "ok   $mode: exit $got: $msg"
 done
 exit $rc

@@ -110,24 +110,21 @@ print(json.load(open(m[0]))["status"].get(sys.argv[2]) if len(m) == 1
 EOF
 }
 
-# expect TAG CODE TEXT: exit code, one-line error, meeting.json status
+# expect TAG CODE REASON: exit code, the one-line error is exactly
+# "vpbot: REASON", meeting.json status.exit_code CODE and reason REASON
 expect() {
 	local tag=$1 code=$2 text=$3 n sc sr
 	[ "$RC" -eq "$code" ] || bad "$tag: exit $RC, expected $code"
 	n=$(grep -c '^vpbot: ' "$T/$tag.log")
 	[ "$n" -eq 1 ] || bad "$tag: $n 'vpbot:' error lines, expected 1"
-	case $ERR in
-	*"$text"*) ;;
-	*) bad "$tag: error '$ERR' does not say '$text'" ;;
-	esac
+	[ "$ERR" = "vpbot: $text" ] ||
+		bad "$tag: error '$ERR', expected 'vpbot: $text'"
 	sc=$(status "$tag" exit_code)
 	sr=$(status "$tag" reason)
 	echo "   meeting.json status: exit_code=$sc reason=$sr"
 	[ "$sc" = "$code" ] || bad "$tag: meeting.json exit_code $sc, expected $code"
-	case $sr in
-	*"$text"*) ;;
-	*) bad "$tag: meeting.json reason '$sr' does not say '$text'" ;;
-	esac
+	[ "$sr" = "$text" ] ||
+		bad "$tag: meeting.json reason '$sr', expected '$text'"
 }
 
 # nothing_recorded TAG: no WAV, no manifest line, no stream_started
@@ -148,7 +145,7 @@ bot_cmd hang $((HANG_MAX + 5)) hang &
 HANG_PID=$!
 
 run_bot liar 30 liar
-expect liar 69 "fingerprint mismatch"
+expect liar 69 "media failed: fingerprint mismatch"
 nothing_recorded liar
 
 run_bot drop 30 drop
@@ -181,18 +178,18 @@ if left:
 EOF
 
 run_bot garbage 30 garbage
-expect garbage 75 "not a sim message"
+expect garbage 75 "the server sent a message that is not a sim message"
 
 run_bot denied 30 denied
 expect denied 69 "the host said no"
 nothing_recorded denied
 
 run_bot nosuch 30 nosuch
-expect nosuch 69 "no_such_meeting"
+expect nosuch 69 "no_such_meeting: no such meeting"
 nothing_recorded nosuch
 
 run_bot secret 30 "secret?token=$TOKEN&name=faults"
-expect secret 69 "bad_token"
+expect secret 69 "bad_token: wrong token"
 nothing_recorded secret
 n=$(grep -rl -- "$TOKEN" "$T/secret.log" "$T/secret.events" "$T/out-secret" |
 	wc -l)
@@ -211,7 +208,7 @@ if [ "$RC" -eq 124 ] || ! le "$SECS" "$HANG_MAX"; then
 	echo "---- last 8 lines of the hang bot's log ----"
 	tail -n 8 "$T/hang.log"
 else
-	expect hang 75 ""
+	expect hang 75 "connection lost"
 fi
 
 kill -TERM "$SC_PID" 2>/dev/null

@@ -134,6 +134,27 @@ def ms(samples):
     return "%.1f ms" % (samples * 1000.0 / RATE)
 
 
+# A message's way from simconf to the bot takes what the machine gives it:
+# the checks order events and bound the delay only to catch a hang.
+HANG_S = 5
+
+
+def bot_event(r, name, pid):
+    """the bot's first event NAME for participant PID, as a sample on the
+    bot's timeline, or None"""
+    for e in r.events:
+        if e["event"] == name and e.get("id") == pid:
+            return round((utc_ns(e["ts"]) - r.origin_ns) * RATE / 1e9)
+    return None
+
+
+def reached(r, what, bot_sample, sim_sample):
+    """the bot got WHAT after simconf sent it, and not a hang later"""
+    d = bot_sample + r.off() - sim_sample
+    return check("%s reached the bot after simconf sent it (< %d s)" %
+                 (what, HANG_S), -RATE // 1000 <= d <= HANG_S * RATE, ms(d))
+
+
 def trace_streams(r, pids, lag=int(0.3 * RATE)):
     """For each pid's stream: per chunk, correlation with the own source
     and the source interval its audible content came from."""
@@ -240,12 +261,20 @@ def case_never_record(tmp, rc):
           "never_record" in tl[1]["reason"], json.dumps(tl))
     if len(w) != 1:
         return
-    a, b = w[0][0] + r.off(), w[0][1] + r.off()
-    tol = int(0.1 * RATE)
-    check("gate closed when carol joined", abs(a - jm) <= tol,
-          "closed at %.3f s, joined at %.3f s" % (a / RATE, jm / RATE))
-    check("gate reopened when carol left", abs(b - lm) <= tol,
-          "reopened at %.3f s, left at %.3f s" % (b / RATE, lm / RATE))
+    # the gate acts on the bot's own participant events, within a frame
+    bj = bot_event(r, "participant_joined", "carol")
+    bl = bot_event(r, "participant_left", "carol")
+    if not check("events: carol joined, then left", bj is not None and
+                 bl is not None and bj < bl):
+        return
+    check("gate closed within one frame of carol's join reaching the bot",
+          -FRAME <= w[0][0] - bj <= FRAME,
+          "join at sample %d, closed at %d" % (bj, w[0][0]))
+    check("gate reopened within one frame of carol's leave reaching the bot",
+          -FRAME <= w[0][1] - bl <= FRAME,
+          "left at sample %d, opened at %d" % (bl, w[0][1]))
+    reached(r, "carol's join", bj, jm)
+    reached(r, "carol's leave", bl, lm)
     sid = r.stream_of("carol")
     n = [m for m in r.manifest if sid and m["stream"] == sid]
     check("carol's stream has no chunk", len(n) == 0, "%d chunks" % len(n))
@@ -290,9 +319,7 @@ def case_revoke(tmp, rc):
           -FRAME <= w[0][1] - ob <= FRAME,
           "consent at sample %d, opened at %d" % (ob, w[0][1]))
     sr = r.media_of_utc(r.sim("revoke", "bob")[0]["utc_ns"])
-    check("the revoke reached the bot within 100 ms of simconf sending it",
-          0 <= rb + r.off() - sr <= int(0.1 * RATE),
-          ms(rb + r.off() - sr))
+    reached(r, "the revoke", rb, sr)
     late = [m for m in r.manifest
             if m["start_sample"] + m["samples"] > rb + FRAME and
             m["start_sample"] < w[0][1]]
@@ -353,8 +380,9 @@ def case_lobby_end(tmp, rc):
     if not check("send log: lobby then admitted", lob and adm):
         return
     wait = (adm[0]["utc_ns"] - lob[0]["utc_ns"]) / 1e9
-    check("admitted about 2 s after entering the lobby",
-          1.9 <= wait <= 2.5, "%.3f s" % wait)
+    # simconf admits 2 s after the lobby (a timer never fires early)
+    check("admitted 2 s or later after entering the lobby",
+          1.9 <= wait <= 2 + HANG_S, "%.3f s" % wait)
     ev = {e["event"]: utc_ns(e["ts"]) for e in reversed(r.events)}
     check("bot's joined event after admission",
           ev.get("joined", 0) >= adm[0]["utc_ns"] - 10**6)
@@ -397,12 +425,11 @@ def case_lobby_end(tmp, rc):
                 ch[0][0]["start_sample"])
         check("%s: chunks contiguous, duration %.3f s" % (pid, tot / RATE),
               tot == span, "samples %d, span %d" % (tot, span))
-    dur = (utc_ns(r.meeting["ended_utc"]) - r.origin_ns) / 1e9
-    sdur = (end[0]["utc_ns"] - adm[0]["utc_ns"]) / 1e9 if end else 0
-    check("bot left when the meeting ended",
-          abs(dur - end[0]["media_ns"] / 1e9) < 0.5 if end else False,
-          "bot timeline %.3f s, meeting (send log) %.3f s, admitted->end "
-          "%.3f s" % (dur, end[0]["media_ns"] / 1e9 if end else 0, sdur))
+    # the bot ended after simconf ended the meeting, not a hang later
+    left = (utc_ns(r.meeting["ended_utc"]) - end[0]["utc_ns"]) / 1e9 \
+        if end else -1
+    check("bot left when the meeting ended (< %d s after)" % HANG_S,
+          -0.001 <= left <= HANG_S, "%.3f s after meeting_ended" % left)
 
 
 def dominant(x):

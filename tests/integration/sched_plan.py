@@ -21,6 +21,9 @@ import time
 from vcheck import check as ok, failed, jsonl
 
 EXT = ["erin@customer.test"]
+# "moved" is moved this much later before its start (sched_sim.sh moves it
+# at T0 + 3, its bot would have come at T0 + 15)
+MOVE_S = 12
 
 # name: (offset s, length s, organizer, invitees, extra ICS lines, calendars,
 #        expected verdict, expected reason code, final state, bots)
@@ -68,7 +71,7 @@ FULL = [
     # the server drops the bot (exit 75): retried, a second session
     ("dropped", 17, 30, "alice@example.com", EXT, [], "A", "record",
      "external_recorded", "done", 2),
-    # moved 25 s later before its start: one bot, at the new time
+    # moved MOVE_S later before its start: one bot, at the new time
     ("moved", 20, 20, "alice@example.com", EXT, [], "A", "record",
      "external_recorded", "done", 1),
     # cancelled while its bot is in: SIGTERM, the bot leaves, withdrawn
@@ -97,7 +100,7 @@ def stamp(t):
 def vevent(m, port, t0, owner, moved, cancelled):
     name, off, length, org, inv, extra = m[:6]
     if name in moved:
-        off += 25
+        off += MOVE_S
     start = t0 + off
     lines = ["BEGIN:VEVENT", "UID:%s-%d@vpbot.test" % (name, t0),
              "DTSTAMP:%s" % stamp(t0)]
@@ -139,7 +142,7 @@ def scenario(plan):
     for m in plan:
         if m[10] == 0:
             continue
-        end_at = {"cancelrun": 40}.get(m[0], 15 if m[0].startswith("crash")
+        end_at = {"cancelrun": 40}.get(m[0], 11 if m[0].startswith("crash")
                                         else 10)
         parts = [{"id": "erin", "identity": "erin@customer.test",
                   "consent": True,
@@ -216,7 +219,7 @@ def check(args):
             ok(name + ": audio recorded", len(jsonl(man)) > 0)
         if e["moved"] and joins:
             start = int(time.mktime(time.strptime(
-                o["start_utc"], "%Y-%m-%dT%H:%M:%SZ"))) - time.timezone + 25
+                o["start_utc"], "%Y-%m-%dT%H:%M:%SZ"))) - time.timezone + MOVE_S
             ok(name + ": joined at the new time",
                joins[0]["utc_ns"] / 1e9 >= start - 10,
                "%.1f s before the start" % (start - joins[0]["utc_ns"] / 1e9))

@@ -18,7 +18,8 @@ set -uo pipefail
 gl_init sched "$1" "$3"
 SCHED=$(realpath "$2")
 PLAN=$GL_HERE/sched_plan.py
-T0=$(( $(date +%s) + 14 ))
+# the first bots are due at T0 - lead_s (5 s): time enough to start
+T0=$(( $(date +%s) + 10 ))
 
 # the port is in the invites: start simconf on a placeholder scenario first
 python3 "$PLAN" gen full "$TMP" 1 "$T0" || exit 1
@@ -55,7 +56,9 @@ for _ in $(seq 640); do
 		python3 "$PLAN" gen full "$TMP" "$PORT" "$T0" "${flags[@]}"
 		cancelled=1
 	fi
-	if [ $cancelled = 1 ] && [ "$now" -ge $((T0 + 50)) ]; then
+	# the last meeting ("moved") starts at T0 + 32: from then on, done
+	# when nothing is left to run (the loop's 160 s only catch a hang)
+	if [ $cancelled = 1 ] && [ "$now" -ge $((T0 + 32)) ]; then
 		"$SCHED" status --state "$TMP/state.db" --json \
 			>"$TMP/status.jsonl"
 		grep -q '"state":"\(upcoming\|waiting\|running\|retry\)"' \

@@ -4,7 +4,9 @@
 # (loopback only, docs/janus.md §2). Checks: the bot exits 0, simconf's send
 # log shows both participants' tones on the wire, the bot wrote one stream
 # per participant, and each stream's dominant frequency is that
-# participant's tone (440 / 660+880 Hz), so audio was not mixed up.
+# participant's tone (440 / 660+880 Hz) — the stream meeting.json says is
+# theirs — so audio was not mixed up. The events go to an inherited
+# descriptor (--events fd:3): whole JSON lines, in the order of the join.
 set -euo pipefail
 VPBOT=$(realpath "$1")
 SIMCONF=$(realpath "$2")
@@ -43,7 +45,8 @@ for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 PORT=$(cat "$TMP/port")
 rc=0
 ip netns exec "$NS" timeout 40 "$VPBOT" join "sim+ws://127.0.0.1:$PORT/m1" \
-	--out "$TMP/out" --duration 8 >"$TMP/bot.out" 2>"$TMP/bot.err" || rc=$?
+	--out "$TMP/out" --duration 8 --events fd:3 3>"$TMP/events.jsonl" \
+	>"$TMP/bot.out" 2>"$TMP/bot.err" || rc=$?
 wait "$SC_PID" || true
 SC_PID=
 if [ "$rc" != 0 ]; then
@@ -78,15 +81,35 @@ for m in man:
         pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
     streams.setdefault(m["stream"], []).append(pcm)
 if len(streams) != 2: fail("bot wrote %d streams" % len(streams))
-peaks = []
+# participant -> stream through meeting.json: swapped streams must fail
+mj = json.load(open(meet + "meeting.json"))
+owner = {s["id"]: s["participant"] for s in mj.get("streams", [])}
+if sorted(owner.get(s) or "?" for s in streams) != ["p1", "p2"]:
+    fail("meeting.json maps streams %s to %s" % (sorted(streams), owner))
+want = {"p1": 440, "p2": 660}
+peaks = {}
 for s, parts in streams.items():
     x = np.concatenate(parts).astype(float)
     spec = np.abs(np.fft.rfft(x))
     f = np.fft.rfftfreq(len(x), 1 / 48000)
-    peaks.append(round(f[np.argmax(spec)]))
+    peaks[owner[s]] = round(f[np.argmax(spec)])
     if np.sqrt(np.mean(x ** 2)) < 1000: fail("stream %s is nearly silent" % s)
-peaks.sort()
-if abs(peaks[0] - 440) > 5 or abs(peaks[1] - 660) > 5:
-    fail("dominant frequencies %s, want 440 and 660" % peaks)
-print("simconf_smoke: ok: frames %s, stream peaks %s Hz" % (frames, peaks))
+for p, hz in want.items():
+    if abs(peaks[p] - hz) > 5:
+        fail("%s's stream peaks at %d Hz, want %d" % (p, peaks[p], hz))
+# --events fd:3: every line a JSON object with event and ts, in join order
+evs = [json.loads(l) for l in open(tmp + "/events.jsonl")]
+names = [e["event"] for e in evs]
+if not all("ts" in e for e in evs): fail("an event without ts")
+order = ["joining", "joined", "media_connected", "stream_started",
+         "meeting_ended"]
+if not all(n in names for n in order) or \
+        [names.index(n) for n in order] != sorted(names.index(n) for n in order):
+    fail("events on fd 3 out of order or missing: %s" % names)
+pj = sorted(e.get("id") for e in evs if e["event"] == "participant_joined")
+if pj != ["p1", "p2"]: fail("participant_joined events for %s" % pj)
+if names.count("stream_started") != 2:
+    fail("%d stream_started events" % names.count("stream_started"))
+print("simconf_smoke: ok: frames %s, stream peaks %s Hz, %d events on fd 3" %
+      (frames, peaks, len(evs)))
 PY

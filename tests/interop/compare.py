@@ -6,7 +6,7 @@ the source signal that was published (docs/design.md section 5 output).
   compare.py --meeting-dir DIR --list
   compare.py --source WAV --meeting-dir DIR --stream ID [--rate R]
              [--min-corr 0.95] [--expect-offset-s X --offset-tol 0.1]
-             [--expect-duration-s D --duration-tol 0.1]
+             [--expect-duration-s D --duration-tol 0.1] [--min-coverage-s C]
   compare.py --source OTHER.wav --meeting-dir DIR --stream ID
              --must-not-match [--max-corr 0.3]
 
@@ -16,7 +16,12 @@ samples), its file must hold exactly `samples` frames at `rate`, and seq must
 increase: any violation fails. The source is resampled to the stream's rate
 with sox when they differ (or both go to --rate R). The best alignment comes
 from an FFT cross-correlation; the reported correlation is normalised over
-the overlapping part at that lag (1.0 = identical up to gain).
+the overlapping part at that lag (1.0 = identical up to gain). A match
+must say how much of the source it expects to find: --min-coverage-s C
+(only lags where recording and source overlap by >= C s are candidates,
+and the overlap at the best one must reach C) or --expect-duration-s D
+(the stream lasts D +- tol s); a match with neither is a usage error, so
+that 2 s of a 16 s source cannot pass for the whole.
 
 Timeline fields (seconds): stream_start_s = first start_sample / rate;
 source_start_s = where the source's sample 0 falls on the meeting timeline
@@ -185,11 +190,15 @@ def main():
     ap.add_argument("--offset-tol", type=float, default=0.1)
     ap.add_argument("--expect-duration-s", type=float)
     ap.add_argument("--duration-tol", type=float, default=0.1)
+    ap.add_argument("--min-coverage-s", type=float)
     a = ap.parse_args()
     if a.list:
         return cmd_list(a.meeting_dir)
     if not a.source:
         die("--source is required (or --list)")
+    if not a.must_not_match and a.min_coverage_s is None and \
+            a.expect_duration_s is None:
+        die("a match needs --min-coverage-s or --expect-duration-s")
     rows = load_manifest(a.meeting_dir)
     ids = sorted({str(r.get("stream")) for r in rows})
     sid = a.stream
@@ -215,6 +224,8 @@ def main():
         rate = a.rate
     src = resample(a.source, rate)
     min_ov = int(min(rate, 0.5 * min(rec.size, src.size)))
+    if a.min_coverage_s is not None and not a.must_not_match:
+        min_ov = max(min_ov, int(a.min_coverage_s * rate))
     lag, corr, ov = best_lag(rec, src, max(1, min_ov))
     start_s = summ["first_start_sample"] / summ["rate"]
     res = dict(stream=sid, source=a.source, rate=rate, correlation=corr,
@@ -231,6 +242,10 @@ def main():
                          f"source this stream must not match")
     elif corr < a.min_corr:
         fails.append(f"correlation {corr:.3f} < {a.min_corr}")
+    if a.min_coverage_s is not None and not a.must_not_match and \
+            ov / rate < a.min_coverage_s:
+        fails.append(f"recording and source overlap {ov / rate:.3f} s < "
+                     f"{a.min_coverage_s} s required")
     if a.expect_offset_s is not None and \
             abs(res["source_start_s"] - a.expect_offset_s) > a.offset_tol:
         fails.append(f"source starts at {res['source_start_s']:.3f} s, "

@@ -24,6 +24,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/join_lib.sh"
 MIN_CORR=${MIN_CORR:-0.95}
 OFFSET_TOL=${OFFSET_TOL:-0.15}
+# each segment must be found but for its first LATE_MAX s (a subscription
+# starts up to that late, as in join_chromium.sh)
+LATE_MAX=${LATE_MAX:-2}
 jl_init lr "${1:-}"
 
 DUR=16 LEAVE=6
@@ -60,11 +63,12 @@ echo "streams in the manifest: $ids"
 
 # Each segment must be found in some stream (its own one when there are
 # two), at >= MIN_CORR.
-best_stream() { # best_stream SEG -> "stream corr" of the best match
+best_stream() { # best_stream SEG SECONDS -> "stream corr" of the best match
 	local s b=-1 bs=
 	for s in $ids; do
 		jl_compare "$T/cmp-$1-$s" --source "$T/$1.wav" --meeting-dir "$M" \
-			--stream "$s" --min-corr "$MIN_CORR" >/dev/null
+			--stream "$s" --min-corr "$MIN_CORR" \
+			--min-coverage-s $(($2 - LATE_MAX)) >/dev/null
 		c=$(jl_json "$T/cmp-$1-$s" 'd["correlation"]')
 		if awk -v c="$c" -v b="$b" 'BEGIN{exit !(c>b)}'; then
 			b=$c bs=$s
@@ -72,8 +76,8 @@ best_stream() { # best_stream SEG -> "stream corr" of the best match
 	done
 	echo "$bs $b"
 }
-read -r st0 c0 < <(best_stream seg0)
-read -r st1 c1 < <(best_stream seg1)
+read -r st0 c0 < <(best_stream seg0 $LEAVE)
+read -r st1 c1 < <(best_stream seg1 $((DUR - LEAVE)))
 echo "check: segment 1 (0..${LEAVE} s) in stream $st0 corr $c0 (>= $MIN_CORR)"
 cut -c1-300 "$T/cmp-seg0-$st0"
 awk -v c="$c0" -v m="$MIN_CORR" 'BEGIN{exit !(c>=m)}' ||

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """pc_aiortc.py: vp_pc (through build/.../pc_probe) answers a real aiortc
 offer (sendonly Opus audio) and must reach SECURE and decrypt >= 50 SRTP
-packets. aiortc is the independent referee for ICE, DTLS and SRTP.
+packets, none failing SRTP authentication. aiortc is the independent
+referee for ICE, DTLS and SRTP.
 
 Usage: pc_aiortc.py PATH/TO/pc_probe   (as root: it makes its own netns)
 
@@ -14,7 +15,8 @@ import os
 import subprocess
 import sys
 
-NS = "vpt-transport"
+# unique per run: parallel runs never share (or delete) each other's netns
+NS = os.environ.get("VPT_IN_NS") or "vpt-transport-%d" % os.getpid()
 
 
 def sh(*args, check=True):
@@ -70,7 +72,7 @@ async def run(probe):
 
 def main():
     probe = os.path.abspath(sys.argv[1])
-    if os.environ.get("VPT_IN_NS") != NS:
+    if not os.environ.get("VPT_IN_NS"):
         if os.geteuid() != 0:
             print("pc_aiortc: needs root for the netns", file=sys.stderr)
             return 1

@@ -2,7 +2,8 @@
 /**
  * @file pc_probe.c  Interop driver for tests/interop/pc_aiortc.py: reads an
  * offer SDP on stdin (up to a line "END"), answers it with vp_pc on stdout
- * (then "END"), and exits 0 once SECURE and >= 50 SRTP packets decrypted.
+ * (then "END"), and exits 0 once SECURE and >= 50 SRTP packets decrypted
+ * with no SRTP authentication failure.
  * The SDP handling is deliberately minimal line matching: the real parser
  * is protocols/sdp, and an independent peer must not share our bugs.
  *
@@ -237,7 +238,9 @@ int main(int argc, char **argv)
 #else
 	(void)argc, (void)argv;
 #endif
-	ok = p.st == VP_PC_SECURE && p.nrtp >= 50;
+	/* aiortc's SRTP is the referee: every packet must authenticate */
+	ok = p.st == VP_PC_SECURE && p.nrtp >= 50 &&
+	     vp_pc_stats(pc)->srtp_auth_fail == 0;
 	fprintf(stderr,
 		"probe: RESULT state=%d profile=%s rtp=%u rtcp=%u "
 		"auth_fail=%llu %s\n",

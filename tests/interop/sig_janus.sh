@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Interop: protocols/sig against Debian's Janus 1.1.2 + an aiortc publisher,
-# on loopback inside the netns vpt-sig (docs/janus.md §2, §3).
+# on loopback inside the netns vpt-sig-PID (docs/janus.md §2, §3).
 # Usage: tests/interop/sig_janus.sh BUILD_DIR     (needs root for ip netns)
 # Checks: (1) join, publisher seen, offer names it, answer -> started,
 # publisher stops -> participant_left + renegotiation, clean leave;
@@ -10,7 +10,7 @@ set -u
 BUILD=${1:-build}
 PROBE=$(realpath "$BUILD")/protocols/sig/sig_janus_probe
 HERE=$(cd "$(dirname "$0")" && pwd)
-NS=vpt-sig
+NS=vpt-sig-$$
 TMP=$(mktemp -d /tmp/vpt-sig.XXXXXX)
 JPID= PPID_PUB= FAIL=0
 URL=janus+ws://127.0.0.1:8188
@@ -94,7 +94,12 @@ PPID_PUB=$!
 ip netns exec $NS timeout 40 "$PROBE" full "$URL/1234" >"$TMP/full.out" 2>"$TMP/full.err" &
 PROBE_PID=$!
 for _ in $(seq 300); do grep -q '^READY' "$TMP/full.out" && break; sleep 0.1; done
-sleep 1   # let "start" reach Janus before the publisher goes
+# the publisher goes only once Janus confirmed the subscriber's "start"
+# (an event, not a delay; 20 s only catch a hang)
+for _ in $(seq 200); do
+	grep -q "subscriber started" "$TMP/full.err" && break
+	sleep 0.1
+done
 kill "$PPID_PUB" 2>/dev/null; wait "$PPID_PUB" 2>/dev/null; PPID_PUB=
 wait $PROBE_PID; rc=$?
 cat "$TMP/full.out"
