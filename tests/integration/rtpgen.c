@@ -226,7 +226,8 @@ int main(int argc, char **argv)
 	char path[1024];
 	int err;
 
-	if (argc < 2) {
+	/* an option in the prefix's place would name files "--x.pcap" */
+	if (argc < 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: rtpgen OUT-PREFIX [options]\n");
 		return 64;
 	}
