@@ -106,6 +106,7 @@ void vp_bot__save(struct bot *b, const char *state)
 		return;
 	json_object_set_new(b->m.doc, "participants", participants_json(b));
 	json_object_set_new(b->m.doc, "streams", streams_json(b));
+	vp_bot__live_report(b);
 	if (!state) {
 		json_object_set_new(b->m.doc, "ended_utc",
 				    utc_json(vp_clock_utc_ns()));

@@ -60,6 +60,29 @@ int vp_io_stream_close(struct vp_io *io, unsigned idx);
  */
 int vp_io_meta(struct vp_io *io, char *text);
 
+/*
+ * A second consumer of exactly what the chunk writers write (live.h): each
+ * handler runs on the io thread, right after the writer took the PCM, and
+ * must never block. NULL handlers are skipped.
+ */
+typedef void(vp_io_tap_stream_h)(unsigned idx, const char *id, uint32_t rate,
+				 uint16_t channels, void *arg);
+typedef void(vp_io_tap_pcm_h)(unsigned idx, uint64_t start_sample,
+			      const int16_t *pcm, uint32_t frames, void *arg);
+typedef void(vp_io_tap_pause_h)(unsigned idx, void *arg);
+typedef void(vp_io_tap_meta_h)(const char *meeting_json, void *arg);
+
+struct vp_io_tap {
+	vp_io_tap_stream_h *streamh; /**< a writer (re)opened: new contiguity */
+	vp_io_tap_pcm_h *pcmh;	     /**< PCM the writer accepted */
+	vp_io_tap_pause_h *pauseh;   /**< the writer closed (gate, end) */
+	vp_io_tap_meta_h *metah;     /**< meeting.json as saved */
+	void *arg;
+};
+
+/** Install @p tap (copied) for the PCM written from now on. */
+int vp_io_set_tap(struct vp_io *io, const struct vp_io_tap *tap);
+
 /** Finish every stream's chunk, stop and join the thread, free. */
 void vp_io_stop(struct vp_io *io, struct vp_io_stats *final);
 

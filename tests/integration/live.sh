@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# live.sh VPBOT SIMCONF — live audio out (issue #12 item 2) through
+# simconf's consent scenario (scenarios/speech.json: the gate is closed at
+# the start and again from 4 s to 5 s):
+#  1. a WebSocket receiver (live_recv.py, python3-websockets) gets exactly
+#     the samples that reach disk, per stream, none while the gate was
+#     closed (live_check.py); the URL's token (given by --live-file) is in
+#     no file, event or log line;
+#  2. a receiver that completes the handshake and then stops reading (tiny
+#     TCP buffers in the namespace): not one io_overflow, every chunk
+#     sound (vpbot verify), the drops counted, the bot leaves on time;
+#  3. no receiver at all: the same, with reconnects counted.
+set -uo pipefail
+. "$(dirname "$0")/gate_lib.sh"
+gl_init live "$1" "$2"
+fail() { echo "live: FAIL: $*"; exit 1; }
+TOKEN=tok-$$-Zq81
+RECV_PID=
+
+recv_start() { # MODE DIR
+	rm -f "$TMP/rport"
+	ip netns exec "$NS" timeout -k 5 120 /usr/bin/python3 \
+		"$GL_HERE/live_recv.py" "$1" "$TMP/rport" "$2" \
+		>"$2.out" 2>&1 &
+	RECV_PID=$!
+	for _ in $(seq 100); do [ -s "$TMP/rport" ] && break; sleep 0.05; done
+	RPORT=$(cat "$TMP/rport" 2>/dev/null)
+	[ -n "$RPORT" ] || { cat "$2.out"; fail "receiver did not start"; }
+}
+recv_stop() {
+	kill "$RECV_PID" 2>/dev/null
+	wait "$RECV_PID" 2>/dev/null
+	RECV_PID=
+}
+trap 'recv_stop; gl_cleanup' EXIT
+
+# an io thread that never overflows and a folder vpbot verify accepts
+sound() { # MDIR WHAT
+	"$VPBOT" verify "$1" >"$TMP/verify.out" ||
+		{ cat "$TMP/verify.out"; fail "$2: verify"; }
+	jq -e '.io.overflow == 0 and ([.streams[].io_overflow] | add) == 0
+	       and .status.exit_code == 0' "$1/meeting.json" >/dev/null ||
+		fail "$2: io_overflow or exit code: $(jq -c '{io, status}' "$1/meeting.json")"
+	jq -e '[.streams[] | select(.participant == "alice") | .samples] | add > 16000' \
+		"$1/meeting.json" >/dev/null || fail "$2: alice was not recorded"
+}
+
+# 1. a receiver that reads everything
+recv_start normal "$TMP/recv"
+printf 'ws://127.0.0.1:%s/asr?token=%s\n' "$RPORT" "$TOKEN" >"$TMP/live.url"
+chmod 600 "$TMP/live.url"
+gl_simconf "$GL_SCN/speech.json" 60
+gl_bot sp --meeting sp --rate 16000 --chunk-seconds 1 --live-file "$TMP/live.url" \
+	--settings "$GL_DATA/it_enforced.json" --meeting-facts "$GL_DATA/it_facts.json"
+gl_simconf_wait
+[ "$BOT_RC" = 0 ] || { tail -5 "$TMP/bot.err"; fail "vpbot exited $BOT_RC"; }
+sleep 0.5
+recv_stop
+M=$TMP/out/sp
+/usr/bin/python3 "$GL_HERE/live_check.py" "$M" "$TMP/recv" || fail "samples"
+sound "$M" normal
+if grep -rl -- "$TOKEN" "$M" "$TMP/events.jsonl" "$TMP/bot.err" "$TMP/bot.out"; then
+	fail "the live URL's token was written"
+fi
+jq -e --arg o "ws://127.0.0.1:$RPORT" '.live.origin == $o' "$M/meeting.json" \
+	>/dev/null || fail "meeting.json live.origin"
+jq -se 'any(.[]; .event == "live" and .state == "connected")' "$TMP/events.jsonl" \
+	>/dev/null ||
+	fail "no live event"
+mv "$TMP/events.jsonl" "$TMP/events-normal.jsonl"
+
+# 2. a receiver that stops reading: the sender's socket fills up
+ip netns exec "$NS" sysctl -qw net.ipv4.tcp_wmem="4096 4096 8192" \
+	net.ipv4.tcp_rmem="4096 4096 8192" || fail "sysctl"
+recv_start stall "$TMP/stall"
+gl_simconf "$GL_SCN/speech.json" 60
+gl_bot sp --meeting stall --rate 48000 --chunk-seconds 1 \
+	--live "ws://127.0.0.1:$RPORT/asr" \
+	--settings "$GL_DATA/it_enforced.json" --meeting-facts "$GL_DATA/it_facts.json"
+gl_simconf_wait
+recv_stop
+[ "$BOT_RC" = 0 ] || { tail -5 "$TMP/bot.err"; fail "stall: vpbot exited $BOT_RC"; }
+M=$TMP/out/stall
+[ -s "$TMP/stall/stall.json" ] || fail "stall: the bot never connected"
+sound "$M" stall
+jq -e '.live.dropped_samples > 0 and .live.connects >= 1' "$M/meeting.json" \
+	>/dev/null || fail "stall: no drop counted: $(jq -c .live "$M/meeting.json")"
+# leaving -> exit: bounded by the 2 s drain, whatever the receiver does
+t0=$(jq -r 'select(.event == "leaving" or .event == "meeting_ended") | .ts' \
+	"$TMP/events.jsonl" | head -1)
+t1=$(jq -r 'select(.event == "left") | .ts' "$TMP/events.jsonl" | tail -1)
+dt=$(/usr/bin/python3 -c "import sys,datetime as d
+f=lambda s: d.datetime.fromisoformat(s.replace('Z','+00:00'))
+print((f(sys.argv[2])-f(sys.argv[1])).total_seconds())" "$t0" "$t1")
+/usr/bin/python3 -c "import sys; sys.exit(float(sys.argv[1]) > 8)" "$dt" ||
+	fail "stall: leaving took $dt s"
+jq -se 'any(.[]; .event == "live" and .dropped_samples > 0)' "$TMP/events.jsonl" \
+	>/dev/null ||
+	fail "stall: no live event counted the drops"
+mv "$TMP/events.jsonl" "$TMP/events-stall.jsonl"
+echo "stall: dropped $(jq .live.dropped_samples "$M/meeting.json") samples, left in $dt s"
+
+# 3. nobody listening
+gl_simconf "$GL_SCN/speech.json" 60
+gl_bot sp --meeting absent --rate 16000 --chunk-seconds 1 \
+	--live "ws://127.0.0.1:$RPORT/asr" \
+	--settings "$GL_DATA/it_enforced.json" --meeting-facts "$GL_DATA/it_facts.json"
+gl_simconf_wait
+[ "$BOT_RC" = 0 ] || { tail -5 "$TMP/bot.err"; fail "absent: vpbot exited $BOT_RC"; }
+M=$TMP/out/absent
+sound "$M" absent
+jq -e '.live.connects == 0 and .live.reconnects >= 2 and .live.messages == 0
+       and .live.dropped_samples > 0 and (.live.last_error | length > 0)' \
+	"$M/meeting.json" >/dev/null ||
+	fail "absent: $(jq -c .live "$M/meeting.json")"
+echo "PASS: live audio = disk, none while closed; stalled and absent receivers cost nothing on disk"
