@@ -23,10 +23,13 @@ static int say(char *why, size_t sz, const char *fmt, const char *what)
 	return EBADMSG;
 }
 
-/* One line from FILE ("-": stdin), surrounding blanks dropped. */
-static int read_line(char **out, const char *file, char *why, size_t sz)
+/* One line from FILE ("-": stdin, on the command line only), surrounding
+ * blanks dropped. */
+static int read_line(char **out, const char *file, bool cli, char *why,
+		     size_t sz)
 {
-	int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
+	int fd = strcmp(file, "-") || !cli ? open(file, O_RDONLY | O_CLOEXEC)
+					   : 0;
 	char *buf = calloc(1, URL_MAX + 2);
 	size_t n = 0, a = 0;
 	ssize_t r = 1;
@@ -81,7 +84,7 @@ int vp_live_cfg_cli(char **out, const char *arg, const char *file,
 		return say(why, sz, "%s", "give --live or --live-file, not "
 			   "both");
 	if (file) {
-		e = read_line(out, file, why, sz);
+		e = read_line(out, file, true, why, sz);
 	} else if (arg) {
 		e = check(arg, true, why, sz);
 		if (!e && !(*out = strdup(arg)))
@@ -160,7 +163,7 @@ int vp_live_cfg_job(struct vp_bot_cfg *c, char **out, json_t *o, char *why,
 			   "live");
 	}
 	if (file) {
-		e = read_line(out, file, why, sz);
+		e = read_line(out, file, false, why, sz);
 	} else {
 		const char *v = url ? url : getenv(env);
 

@@ -6,6 +6,7 @@
  * answer is known.
  */
 #include "media/pcm/pcm_read.h"
+#include "src/bot/live.h"
 #include "src/bot/speech.h"
 #include "src/bot/webhook.h"
 #include "src/core/mem.h"
@@ -177,4 +178,30 @@ VTEST(pcm_line_parse_strict)
 					 sizeof(why)));
 	VT_EQ(EBADMSG, vp_pcm_line_parse(&l, "[1]", 3, why, sizeof(why)));
 	VT_EQ(EBADMSG, vp_pcm_line_parse(&l, "{\"stream\":", 10, NULL, 0));
+}
+
+/* live.h: only the origin is printable; a query is a secret */
+VTEST(live_url_parse)
+{
+	struct vp_live_url u;
+	char why[160];
+
+	VT_EQ(0, vp_live_url_parse(&u, "wss://asr.example/v1?token=T", why,
+				   sizeof(why)));
+	VT_TRUE(u.tls && u.secret && u.port == 443);
+	VT_STR_EQ("asr.example", u.host);
+	VT_STR_EQ("/v1?token=T", u.path);
+	VT_STR_EQ("wss://asr.example:443", u.origin);
+	VT_EQ(0, vp_live_url_parse(&u, "ws://[::1]:9000", why, sizeof(why)));
+	VT_TRUE(!u.tls && !u.secret && u.port == 9000);
+	VT_STR_EQ("::1", u.host);
+	VT_STR_EQ("/", u.path);
+	VT_STR_EQ("ws://[::1]:9000", u.origin);
+	VT_EQ(EBADMSG, vp_live_url_parse(&u, "https://a/b", why, sizeof(why)));
+	VT_EQ(EBADMSG, vp_live_url_parse(&u, "ws://u:secretpw@a/b", why,
+					 sizeof(why)));
+	VT_TRUE(!strstr(why, "secretpw"));
+	VT_EQ(EBADMSG, vp_live_url_parse(&u, "ws://a:0/b", why, sizeof(why)));
+	VT_EQ(EBADMSG, vp_live_url_parse(&u, "ws://a/b#f", why, sizeof(why)));
+	VT_EQ(EINVAL, vp_live_url_parse(&u, NULL, why, sizeof(why)));
 }
