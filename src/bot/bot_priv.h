@@ -77,6 +77,7 @@ struct bot {
 	char offer_id[64];
 	bool answer_pending;
 	int ext_mid;                   /* sdes:mid extmap id, 0 if none */
+	int ext_level;                 /* ssrc-audio-level extmap id, 0 if none */
 	struct bot_mid mids[BOT_MAX_MIDS];
 	unsigned nmids;
 	struct vp_track *tracks[BOT_MAX_PART];

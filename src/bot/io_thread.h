@@ -46,6 +46,14 @@ int vp_io_pcm(struct vp_io *io, unsigned idx, uint64_t start_sample,
 	      const int16_t *pcm, uint32_t frames, uint64_t utc_ns,
 	      enum vp_pcm_utc_src src, const struct vp_pcm_counts *delta);
 /**
+ * The RFC 6464 level (V << 7 | -dBov) of the PCM that will be queued for
+ * stream idx at [start_sample, start_sample + frames): for speech.jsonl,
+ * counted only where that PCM reaches disk. Never waits; dropped when its
+ * ring is full.
+ */
+void vp_io_level(struct vp_io *io, unsigned idx, uint64_t start_sample,
+		 uint32_t frames, uint8_t level);
+/**
  * Finish the stream's chunk in progress and start a new writer, so the next
  * PCM may start anywhere (used when the gate reopens: nothing, not even
  * silence, is written for the time it was closed).

@@ -46,7 +46,28 @@ void vp_speech_feed(struct vp_speech *s, uint64_t start, const int16_t *pcm,
 /** The stream paused or ended: close an open segment. */
 void vp_speech_flush(struct vp_speech *s);
 
-/* The meeting's recorder: a detector per io stream, speech.jsonl. */
+/*
+ * From RFC 6464 audio levels (speech_level.c): spans of the timeline,
+ * each voiced or not. A packet's level byte (V << 7 | -dBov) is voiced by
+ * vp_speech_level_voiced(): -50 dBov or louder, and the V bit set or
+ * -40 dBov or louder. Segments open after 40 ms voiced (at its start),
+ * close 300 ms after the last voiced span (at its end); under 60 ms are
+ * dropped; a span that does not follow the previous one ends the segment.
+ */
+struct vp_speech_lv;
+
+bool vp_speech_level_voiced(uint8_t level);
+/** @return 0, EINVAL or ENOMEM */
+int vp_speech_lv_alloc(struct vp_speech_lv **sp, uint32_t rate,
+		       vp_speech_seg_h *segh, void *arg);
+void vp_speech_lv_feed(struct vp_speech_lv *s, uint64_t start, uint64_t n,
+		       bool voiced);
+void vp_speech_lv_flush(struct vp_speech_lv *s);
+
+/* The meeting's recorder: a detector per io stream, speech.jsonl. A
+ * stream whose packets carry RFC 6464 levels gets its segments from them
+ * ("source": "rfc6464") from the first level that reaches disk on; the
+ * others from the energy detector ("source": "energy"). */
 struct vp_speech_rec;
 
 /**
@@ -60,6 +81,9 @@ void vp_speech_rec_stream(struct vp_speech_rec *r, unsigned idx, const char *id,
 			  uint32_t rate, uint16_t channels);
 void vp_speech_rec_pcm(struct vp_speech_rec *r, unsigned idx, uint64_t start,
 		       const int16_t *pcm, size_t frames);
+/** The RFC 6464 level of PCM queued next for [start, start + frames). */
+void vp_speech_rec_level(struct vp_speech_rec *r, unsigned idx,
+			 uint64_t start, uint32_t frames, uint8_t level);
 /** The stream's gate closed or it ended: its open segment is written. */
 void vp_speech_rec_pause(struct vp_speech_rec *r, unsigned idx);
 /**
