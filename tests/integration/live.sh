@@ -3,14 +3,17 @@
 # live.sh VPBOT SIMCONF — live audio out (issue #12 item 2) through
 # simconf's consent scenario (scenarios/speech.json: the gate is closed at
 # the start and again from 4 s to 5 s):
-#  1. a WebSocket receiver (live_recv.py, python3-websockets) gets exactly
+#  1. a WebSocket receiver (live_recv.py, python3-websockets, over wss
+#     with a throwaway CA given by --live-ca) gets exactly
 #     the samples that reach disk, per stream, none while the gate was
 #     closed (live_check.py); the URL's token (given by --live-file) is in
 #     no file, event or log line;
 #  2. a receiver that completes the handshake and then stops reading (tiny
 #     TCP buffers in the namespace): not one io_overflow, every chunk
 #     sound (vpbot verify), the drops counted, the bot leaves on time;
-#  3. no receiver at all: the same, with reconnects counted.
+#  3. no receiver at all: the same, with reconnects counted;
+#  4. a wss receiver with a certificate the bot does not trust: never
+#     connected, nothing sent.
 set -uo pipefail
 . "$(dirname "$0")/gate_lib.sh"
 gl_init live "$1" "$2"
@@ -18,10 +21,10 @@ fail() { echo "live: FAIL: $*"; exit 1; }
 TOKEN=tok-$$-Zq81
 RECV_PID=
 
-recv_start() { # MODE DIR
+recv_start() { # MODE DIR [CERT KEY]
 	rm -f "$TMP/rport"
 	ip netns exec "$NS" timeout -k 5 120 /usr/bin/python3 \
-		"$GL_HERE/live_recv.py" "$1" "$TMP/rport" "$2" \
+		"$GL_HERE/live_recv.py" "$1" "$TMP/rport" "$2" "${@:3}" \
 		>"$2.out" 2>&1 &
 	RECV_PID=$!
 	for _ in $(seq 100); do [ -s "$TMP/rport" ] && break; sleep 0.05; done
@@ -46,12 +49,21 @@ sound() { # MDIR WHAT
 		"$1/meeting.json" >/dev/null || fail "$2: alice was not recorded"
 }
 
-# 1. a receiver that reads everything
-recv_start normal "$TMP/recv"
-printf 'ws://127.0.0.1:%s/asr?token=%s\n' "$RPORT" "$TOKEN" >"$TMP/live.url"
+# 1. a receiver that reads everything, over wss with a throwaway CA
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=live-test-ca \
+	-keyout "$TMP/ca.key" -out "$TMP/ca.pem" 2>/dev/null || fail "openssl ca"
+openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$TMP/srv.key" \
+	-out "$TMP/srv.csr" 2>/dev/null || fail "openssl csr"
+printf 'subjectAltName=IP:127.0.0.1\n' >"$TMP/san.ext"
+openssl x509 -req -in "$TMP/srv.csr" -CA "$TMP/ca.pem" -CAkey "$TMP/ca.key" \
+	-CAcreateserial -days 1 -extfile "$TMP/san.ext" -out "$TMP/srv.pem" \
+	2>/dev/null || fail "openssl sign"
+recv_start normal "$TMP/recv" "$TMP/srv.pem" "$TMP/srv.key"
+printf 'wss://127.0.0.1:%s/asr?token=%s\n' "$RPORT" "$TOKEN" >"$TMP/live.url"
 chmod 600 "$TMP/live.url"
 gl_simconf "$GL_SCN/speech.json" 60
 gl_bot sp --meeting sp --rate 16000 --chunk-seconds 1 --live-file "$TMP/live.url" \
+	--live-ca "$TMP/ca.pem" \
 	--settings "$GL_DATA/it_enforced.json" --meeting-facts "$GL_DATA/it_facts.json"
 gl_simconf_wait
 [ "$BOT_RC" = 0 ] || { tail -5 "$TMP/bot.err"; fail "vpbot exited $BOT_RC"; }
@@ -63,7 +75,7 @@ sound "$M" normal
 if grep -rl -- "$TOKEN" "$M" "$TMP/events.jsonl" "$TMP/bot.err" "$TMP/bot.out"; then
 	fail "the live URL's token was written"
 fi
-jq -e --arg o "ws://127.0.0.1:$RPORT" '.live.origin == $o' "$M/meeting.json" \
+jq -e --arg o "wss://127.0.0.1:$RPORT" '.live.origin == $o' "$M/meeting.json" \
 	>/dev/null || fail "meeting.json live.origin"
 jq -se 'any(.[]; .event == "live" and .state == "connected")' "$TMP/events.jsonl" \
 	>/dev/null ||
@@ -114,4 +126,21 @@ jq -e '.live.connects == 0 and .live.reconnects >= 2 and .live.messages == 0
        and .live.dropped_samples > 0 and (.live.last_error | length > 0)' \
 	"$M/meeting.json" >/dev/null ||
 	fail "absent: $(jq -c .live "$M/meeting.json")"
+# 4. wss to a receiver whose certificate the bot does not trust (no
+#    --live-ca): never connected, nothing sent, the recording unaffected
+recv_start normal "$TMP/untrusted" "$TMP/srv.pem" "$TMP/srv.key"
+gl_simconf "$GL_SCN/speech.json" 60
+gl_bot sp --meeting untrusted --rate 16000 --chunk-seconds 1 \
+	--live "wss://127.0.0.1:$RPORT/asr" \
+	--settings "$GL_DATA/it_enforced.json" --meeting-facts "$GL_DATA/it_facts.json"
+gl_simconf_wait
+recv_stop
+[ "$BOT_RC" = 0 ] || { tail -5 "$TMP/bot.err"; fail "untrusted: vpbot exited $BOT_RC"; }
+M=$TMP/out/untrusted
+sound "$M" untrusted
+jq -e '.live.connects == 0 and .live.messages == 0 and .live.reconnects >= 1' \
+	"$M/meeting.json" >/dev/null ||
+	fail "untrusted: $(jq -c .live "$M/meeting.json")"
+jq -e '.hello == [] and .segments == []' "$TMP/untrusted/recv.json" >/dev/null ||
+	fail "untrusted: the receiver got something"
 echo "PASS: live audio = disk, none while closed; stalled and absent receivers cost nothing on disk"

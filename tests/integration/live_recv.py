@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""live_recv.py MODE PORT_FILE OUT: a live-audio receiver for live.sh.
+"""live_recv.py MODE PORT_FILE OUT [CERT KEY]: a live-audio receiver for
+live.sh (with CERT and KEY: wss).
 
 MODE normal: a WebSocket server (python3-websockets) that decodes every
 message of the wire format (README "Live audio out") and writes OUT/recv.json:
@@ -118,7 +119,12 @@ async def serve():
     stop = asyncio.get_running_loop().create_future()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM,
                                                   stop.set_result, None)
-    async with websockets.serve(handler, "127.0.0.1", 0,
+    tls = None
+    if len(sys.argv) > 5:
+        import ssl
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(sys.argv[4], sys.argv[5])
+    async with websockets.serve(handler, "127.0.0.1", 0, ssl=tls,
                                 max_size=16 << 20) as srv:
         write_port(srv.sockets[0].getsockname()[1])
         save()
