@@ -196,6 +196,7 @@ static void *io_main(void *arg)
 		bool stop;
 
 		if (!m) {
+			drain_levels(io); /* even while the gate is closed */
 			vp_spsc_wait(io->ring, 100);
 			continue;
 		}

@@ -151,7 +151,7 @@ void vp_speech_feed(struct vp_speech *s, uint64_t start, const int16_t *pcm,
 /* --- The meeting's recorder; runs on: io thread --- */
 
 #define REC_MAX 256
-#define LVQ	64 /* levels waiting for their PCM, per stream */
+#define LVQ	128 /* levels waiting for their PCM: 2.5 s of 20 ms */
 
 struct rec_lv {
 	uint64_t start, end;
