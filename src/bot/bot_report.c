@@ -106,7 +106,6 @@ void vp_bot__save(struct bot *b, const char *state)
 		return;
 	json_object_set_new(b->m.doc, "participants", participants_json(b));
 	json_object_set_new(b->m.doc, "streams", streams_json(b));
-	vp_bot__live_report(b);
 	if (!state) {
 		json_object_set_new(b->m.doc, "ended_utc",
 				    utc_json(vp_clock_utc_ns()));
@@ -132,6 +131,7 @@ void vp_bot__save(struct bot *b, const char *state)
 		json_object_set_new(b->m.doc, "status",
 				    json_pack("{s:s}", "state", state));
 	}
+	vp_bot__live_report(b);
 	vp_meeting_save(&b->m);
 }
 

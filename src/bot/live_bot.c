@@ -64,11 +64,20 @@ int vp_bot__live_start(struct bot *b)
 	return 0;
 }
 
+/* "live" in meeting.json, and its drops in "status" too */
 void vp_bot__live_report(struct bot *b)
 {
-	if (b->live && b->m.doc)
+	json_t *st;
+
+	if (!b->cfg->live_url || !b->m.doc)
+		return;
+	if (b->live)
 		json_object_set_new(b->m.doc, "live",
 				    vp_live_stats_json(b->live));
+	st = json_object_get(b->m.doc, "status");
+	if (json_is_object(st))
+		json_object_set_new(st, "live_dropped_samples",
+				    json_integer((json_int_t)b->live_dropped));
 }
 
 /* After the io thread stopped: nothing more is tapped. */

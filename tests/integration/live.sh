@@ -96,7 +96,8 @@ recv_stop
 M=$TMP/out/stall
 [ -s "$TMP/stall/stall.json" ] || fail "stall: the bot never connected"
 sound "$M" stall
-jq -e '.live.dropped_samples > 0 and .live.connects >= 1' "$M/meeting.json" \
+jq -e '.live.dropped_samples > 0 and .live.connects >= 1 and
+       .status.live_dropped_samples == .live.dropped_samples' "$M/meeting.json" \
 	>/dev/null || fail "stall: no drop counted: $(jq -c .live "$M/meeting.json")"
 # leaving -> exit: bounded by the 2 s drain, whatever the receiver does
 t0=$(jq -r 'select(.event == "leaving" or .event == "meeting_ended") | .ts' \
