@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <libwebsockets.h>
+#include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@ struct live_ws {
 	bool hello_due;	 /* the connection's first message */
 	bool end_sent;	 /* stopping: {"type":"end"} went out */
 	bool quit;	 /* leave the service loop */
+	char tls_err[120]; /* why the certificate was refused, this attempt */
 	unsigned seed;
 };
 
@@ -82,6 +84,7 @@ static void connect_now(lws_sorted_usec_list_t *sul)
 	}
 	if (w->fails++)
 		atomic_fetch_add(&w->l->reconnects, 1);
+	w->tls_err[0] = '\0';
 	memset(&ci, 0, sizeof(ci));
 	ci.context = w->ctx;
 	ci.address = u->host;
@@ -170,6 +173,8 @@ static void gone(struct live_ws *w, const char *why)
 	bool was = atomic_exchange(&w->l->connected, false);
 
 	w->wsi = NULL;
+	if (why && w->tls_err[0]) /* OpenSSL's reason, not lws's summary */
+		why = w->tls_err;
 	if (why)
 		vp_live__set_error(w->l, "%s: %s", w->l->url.origin, why);
 	if (was || why)
@@ -200,7 +205,8 @@ static void on_cancel(struct live_ws *w)
 }
 
 static int dispatch(struct live_ws *w, struct lws *wsi,
-		    enum lws_callback_reasons reason, void *in)
+		    enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len)
 {
 	switch (reason) {
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
@@ -218,6 +224,15 @@ static int dispatch(struct live_ws *w, struct lws *wsi,
 		return on_writable(w, wsi);
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		return 0; /* the receiver has nothing to say to us */
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		/* user: the X509_STORE_CTX, len: preverify_ok; keep the
+		 * verdict, note the reason (as protocols/sig/ws.c) */
+		if (!len && user)
+			snprintf(w->tls_err, sizeof(w->tls_err),
+				 "TLS: server certificate not trusted: %s",
+				 X509_verify_cert_error_string(
+					 X509_STORE_CTX_get_error(user)));
+		return 0;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (wsi == w->wsi || !w->wsi)
 			gone(w, in ? (const char *)in : "connect failed");
@@ -237,9 +252,7 @@ static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason,
 {
 	struct live_ws *w = ws_of(wsi);
 
-	(void)user;
-	(void)len;
-	return w ? dispatch(w, wsi, reason, in) : 0;
+	return w ? dispatch(w, wsi, reason, user, in, len) : 0;
 }
 
 static const struct lws_protocols protocols[] = {
@@ -247,10 +260,18 @@ static const struct lws_protocols protocols[] = {
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-static void lws_quiet(int level, const char *line)
+/* lws's own log lines, into ours (the same as protocols/sig/ws.c does:
+ * the level is global to the process) */
+static void lws_log_emit(int level, const char *line)
 {
-	(void)level;
-	(void)line;
+	size_t n = strlen(line);
+
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	if (level & LLL_ERR)
+		vp_log_warn("live: lws error: %.*s", (int)n, line);
+	else
+		vp_log_debug("live: lws: %.*s", (int)n, line);
 }
 
 int vp_live__ws_create(struct vp_live *l)
@@ -275,7 +296,7 @@ int vp_live__ws_create(struct vp_live *l)
 		info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		info.client_ssl_ca_filepath = l->ca ? l->ca : CA_BUNDLE;
 	}
-	lws_set_log_level(LLL_ERR, lws_quiet);
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
 	w->ctx = lws_create_context(&info);
 	if (!w->ctx) {
 		vp_log_err("live: libwebsockets: cannot create a context");

@@ -131,8 +131,9 @@ jq -e '.live.connects == 0 and .live.reconnects >= 2 and .live.messages == 0
 #    --live-ca): never connected, nothing sent, the recording unaffected
 recv_start normal "$TMP/untrusted" "$TMP/srv.pem" "$TMP/srv.key"
 gl_simconf "$GL_SCN/speech.json" 60
+printf 'wss://127.0.0.1:%s/asr?token=%s\n' "$RPORT" "$TOKEN" >"$TMP/live.url"
 gl_bot sp --meeting untrusted --rate 16000 --chunk-seconds 1 \
-	--live "wss://127.0.0.1:$RPORT/asr" \
+	--live-file "$TMP/live.url" --log-level debug \
 	--settings "$GL_DATA/it_enforced.json" --meeting-facts "$GL_DATA/it_facts.json"
 gl_simconf_wait
 recv_stop
@@ -144,4 +145,9 @@ jq -e '.live.connects == 0 and .live.messages == 0 and .live.reconnects >= 1' \
 	fail "untrusted: $(jq -c .live "$M/meeting.json")"
 jq -e '.hello == [] and .segments == []' "$TMP/untrusted/recv.json" >/dev/null ||
 	fail "untrusted: the receiver got something"
+grep -q 'live.*certificate\|live.*verify\|live.*ssl\|live.*tls' -i "$TMP/bot.err" ||
+	fail "untrusted: the log does not say why"
+if grep -rl -- "$TOKEN" "$M" "$TMP/events.jsonl" "$TMP/bot.err" "$TMP/bot.out"; then
+	fail "untrusted: the live URL's token was written"
+fi
 echo "PASS: live audio = disk, none while closed; stalled and absent receivers cost nothing on disk"
