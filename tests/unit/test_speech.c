@@ -6,7 +6,8 @@
  * answer is known.
  */
 #include "media/pcm/pcm_read.h"
-#include "src/bot/live.h"
+#include "src/bot/live_priv.h"
+#include "src/core/spsc.h"
 #include "src/bot/speech.h"
 #include "src/bot/webhook.h"
 #include "src/core/mem.h"
@@ -303,4 +304,101 @@ VTEST(speech_rec_levels_follow_disk)
 	VT_TRUE(strstr(buf, "\"end_sample\":48000") != NULL);
 	VT_TRUE(strstr(buf, "\"source\":\"rfc6464\"") != NULL);
 	VT_TRUE(strchr(buf, '\n') == strrchr(buf, '\n')); /* one line */
+}
+
+/* live.h wire format: the io thread's tap and the packing, without the
+ * thread: what is written is what is sent, trimmed and grouped as the
+ * chunk writer places it, and a drop marks the next segment. */
+static struct vp_live *live_bare(uint32_t slots)
+{
+	struct vp_live *l = vp_mem_zalloc(sizeof(*l), NULL);
+
+	if (l && vp_spsc_alloc(&l->ring, sizeof(struct live_blk), slots)) {
+		vp_mem_deref(l);
+		return NULL;
+	}
+	if (l)
+		l->msg_pre = 16;
+	return l;
+}
+
+static void live_free(struct vp_live *l)
+{
+	vp_mem_deref(l->ring);
+	free(l->msg);
+	vp_mem_deref(l);
+}
+
+VTEST(live_pack_matches_the_writer)
+{
+	static int16_t a[320], b[320];
+	struct vp_live *l = live_bare(4);
+	struct vp_io_tap tap;
+	json_t *h, *sg;
+	const uint8_t *m;
+	size_t len, hl;
+
+	if (!l)
+		return; /* --oom */
+	for (unsigned i = 0; i < 320; i++) {
+		a[i] = (int16_t)i;
+		b[i] = (int16_t)-i;
+	}
+	vp_live_tap(l, &tap);
+	tap.streamh(0, "s1", RATE, 1, tap.arg);
+	tap.streamh(1, "s2", RATE, 1, tap.arg);
+	tap.metah("{\"streams\":[{\"id\":\"s2\",\"participant\":\"bob\"}]}",
+		  tap.arg);
+	tap.pcmh(0, 1000, a, 320, tap.arg);
+	tap.pcmh(1, 5000, b, 320, tap.arg);
+	tap.pcmh(0, 1220, a, 320, tap.arg); /* 100 samples overlap: trimmed */
+	tap.pcmh(0, 1540, a, 320, tap.arg); /* follows: same segment */
+	tap.pcmh(0, 1860, a, 320, tap.arg); /* the ring (4) is full: dropped */
+	VT_EQ(1, atomic_load(&l->dropped_blocks));
+	len = vp_live__pack(l);
+	if (!len) { /* --oom: counted as dropped */
+		live_free(l);
+		return;
+	}
+	m = l->msg + l->msg_pre;
+	hl = (size_t)m[0] << 24 | m[1] << 16 | m[2] << 8 | m[3];
+	h = json_loadb((const char *)m + 4, hl, 0, NULL);
+	if (!h) {
+		live_free(l);
+		return;
+	}
+	sg = json_object_get(h, "segments");
+	VT_EQ(2, json_array_size(sg));
+	VT_STR_EQ("s1", json_string_value(json_object_get(json_array_get(sg, 0),
+							  "stream")));
+	VT_EQ(1000, json_integer_value(json_object_get(json_array_get(sg, 0),
+						       "start_sample")));
+	VT_EQ(860, json_integer_value(json_object_get(json_array_get(sg, 0),
+						      "samples")));
+	VT_TRUE(json_is_null(json_object_get(json_array_get(sg, 0),
+					     "participant")));
+	VT_STR_EQ("bob", json_string_value(json_object_get(
+				 json_array_get(sg, 1), "participant")));
+	VT_EQ(4 + hl + (860 + 320) * 2, len);
+	/* s1: a, then a[100..], then a; s2: b */
+	VT_TRUE(!memcmp(m + 4 + hl, a, 640));
+	VT_TRUE(!memcmp(m + 4 + hl + 640, a + 100, 440));
+	VT_TRUE(!memcmp(m + 4 + hl + 1080, a, 640));
+	VT_TRUE(!memcmp(m + 4 + hl + 1720, b, 640));
+	json_decref(h);
+	/* after the drop, s1's next block says how much is missing */
+	tap.pcmh(0, 2180, a, 320, tap.arg);
+	len = vp_live__pack(l);
+	if (len) {
+		m = l->msg + l->msg_pre;
+		hl = (size_t)m[0] << 24 | m[1] << 16 | m[2] << 8 | m[3];
+		h = json_loadb((const char *)m + 4, hl, 0, NULL);
+		sg = json_array_get(json_object_get(h, "segments"), 0);
+		VT_EQ(2180, json_integer_value(json_object_get(sg,
+							       "start_sample")));
+		VT_EQ(320, json_integer_value(json_object_get(sg, "dropped")));
+		json_decref(h);
+	}
+	VT_EQ(0, vp_live__pack(l)); /* empty */
+	live_free(l);
 }
