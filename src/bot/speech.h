@@ -7,8 +7,10 @@
  *   {"stream":"s1","participant":"p1","start_sample":72000,
  *    "end_sample":168000,"rate":48000,"source":"energy"}
  *
- * end_sample is exclusive. The detector is an energy VAD on the decoded
- * PCM that goes to disk, run on the io thread (never the net thread):
+ * end_sample is exclusive. Everything runs on the io thread (never the
+ * net thread) and counts only audio that went to disk. "source" is
+ * "rfc6464" for a stream whose packets carry the sender's RFC 6464 audio
+ * levels (vp_speech_lv below), else "energy": an energy VAD on the PCM:
  * 10 ms frames, a frame is voiced when its RMS is above both -50 dBFS and
  * the stream's noise floor + 12 dB (the floor follows the quietest frames:
  * down at once, up by at most 3 dB/s). A segment opens on the first of two
