@@ -22,15 +22,6 @@
 
 #define IO_MAX_STREAMS 256
 #define IO_RING 1024 /* slots, ~2 MB: 10 s of one stream, rides out a disk stall */
-#define IO_LEVELS 4096 /* RFC 6464 levels queued ahead of their PCM */
-
-struct io_level {
-	unsigned idx;
-	uint32_t frames;
-	uint64_t start;
-	uint8_t level;
-};
-
 enum io_op { IO_PCM = 0, IO_OPEN, IO_BREAK, IO_CLOSE, IO_META, IO_TAP, IO_STOP };
 
 struct io_msg {
@@ -59,7 +50,6 @@ struct vp_io {
 	char mdir[4096];
 	bool block;
 	struct vp_spsc *ring;
-	struct vp_spsc *levels; /* io_level, same producer as ring */
 	struct vp_pcm_manifest *man;
 	struct vp_speech_rec *speech; /* speech.jsonl, io thread only */
 	struct vp_io_tap tap;	      /* live output, io thread only */
@@ -119,16 +109,6 @@ static void stream_close(struct vp_io *io, struct io_stream *s)
 		io->tap.pauseh((unsigned)(s - io->st), io->tap.arg);
 }
 
-static void drain_levels(struct vp_io *io)
-{
-	struct io_level *l;
-
-	while ((l = vp_spsc_peek(io->levels))) {
-		vp_speech_rec_level(io->speech, l->idx, l->start, l->frames,
-				    l->level);
-		vp_spsc_release(io->levels);
-	}
-}
 
 static void handle(struct vp_io *io, const struct io_msg *m)
 {
@@ -145,7 +125,6 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 						     m->pcm, m->frames,
 						     m->utc_ns, m->src,
 						     &m->cnt));
-		drain_levels(io); /* queued before this PCM */
 		if (s->w && !s->err) /* who spoke when: what reached disk */
 			vp_speech_rec_pcm(io->speech, m->idx, m->start_sample,
 					  m->pcm, m->frames);
@@ -196,7 +175,7 @@ static void *io_main(void *arg)
 		bool stop;
 
 		if (!m) {
-			drain_levels(io); /* even while the gate is closed */
+			vp_speech_rec_levels(io->speech); /* gate closed too */
 			vp_spsc_wait(io->ring, 100);
 			continue;
 		}
@@ -222,7 +201,6 @@ static void io_destroy(void *data)
 	io->man = vp_mem_deref(io->man);
 	io->speech = vp_mem_deref(io->speech);
 	io->ring = vp_mem_deref(io->ring);
-	io->levels = vp_mem_deref(io->levels);
 }
 
 int vp_io_start(struct vp_io **iop, const char *meeting_dir,
@@ -243,11 +221,6 @@ int vp_io_start(struct vp_io **iop, const char *meeting_dir,
 	 * pass: disk work in batches, one wake-up per batch */
 	if (!err)
 		vp_spsc_set_wake(io->ring, IO_RING / 4);
-	if (!err)
-		err = vp_spsc_alloc(&io->levels, sizeof(struct io_level),
-				    IO_LEVELS);
-	if (!err) /* the io thread looks at it when PCM comes: never woken */
-		vp_spsc_set_wake(io->levels, IO_LEVELS + 1);
 	if (!err)
 		err = vp_pcm_manifest_open(&io->man, meeting_dir);
 	if (!err && vp_speech_rec_open(&io->speech, meeting_dir))
@@ -326,12 +299,9 @@ int vp_io_meta(struct vp_io *io, char *text)
 void vp_io_level(struct vp_io *io, unsigned idx, uint64_t start_sample,
 		 uint32_t frames, uint8_t level)
 {
-	struct io_level *l = io ? vp_spsc_reserve(io->levels) : NULL;
-
-	if (!l || idx >= IO_MAX_STREAMS)
-		return;
-	*l = (struct io_level){idx, frames, start_sample, level};
-	vp_spsc_commit(io->levels);
+	if (io) /* speech.c queues it for the io thread */
+		vp_speech_rec_level_put(io->speech, idx, start_sample, frames,
+					level);
 }
 
 int vp_io_set_tap(struct vp_io *io, const struct vp_io_tap *tap)

@@ -14,6 +14,7 @@
 
 #include "src/core/log.h"
 #include "src/core/mem.h"
+#include "src/core/spsc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -169,8 +170,19 @@ struct rec_slot {
 	uint32_t rate;
 };
 
+/* A level on its way from the PCM's producer to the io thread */
+struct rec_put {
+	unsigned idx;
+	uint32_t frames;
+	uint64_t start;
+	uint8_t level;
+};
+
+#define PUT_RING 4096 /* 20 ms levels: ~27 s of three streams */
+
 struct vp_speech_rec {
 	int fd;
+	struct vp_spsc *put; /* rec_put: producer thread -> io thread */
 	struct rec_slot s[REC_MAX];
 };
 
@@ -186,6 +198,7 @@ static void rec_destroy(void *data)
 	}
 	if (r->fd >= 0)
 		close(r->fd);
+	vp_mem_deref(r->put);
 }
 
 int vp_speech_rec_open(struct vp_speech_rec **rp, const char *mdir)
@@ -199,6 +212,14 @@ int vp_speech_rec_open(struct vp_speech_rec **rp, const char *mdir)
 	r = vp_mem_zalloc(sizeof(*r), rec_destroy);
 	if (!r)
 		return ENOMEM;
+	r->fd = -1;
+	err = vp_spsc_alloc(&r->put, sizeof(struct rec_put), PUT_RING);
+	if (err) {
+		vp_mem_deref(r);
+		return err;
+	}
+	/* taken when PCM comes or the io thread idles: never woken */
+	vp_spsc_set_wake(r->put, PUT_RING + 1);
 	snprintf(path, sizeof(path), "%s/speech.jsonl", mdir);
 	r->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (r->fd < 0) {
@@ -264,12 +285,23 @@ void vp_speech_rec_stream(struct vp_speech_rec *r, unsigned idx, const char *id,
 		vp_log_warn("stream=%s: no speech detection", id);
 }
 
-void vp_speech_rec_level(struct vp_speech_rec *r, unsigned idx,
-			 uint64_t start, uint32_t frames, uint8_t level)
+void vp_speech_rec_level_put(struct vp_speech_rec *r, unsigned idx,
+			     uint64_t start, uint32_t frames, uint8_t level)
+{
+	struct rec_put *p = r ? vp_spsc_reserve(r->put) : NULL;
+
+	if (!p)
+		return;
+	*p = (struct rec_put){idx, frames, start, level};
+	vp_spsc_commit(r->put);
+}
+
+static void rec_level(struct vp_speech_rec *r, unsigned idx, uint64_t start,
+		      uint32_t frames, uint8_t level)
 {
 	struct rec_slot *sl;
 
-	if (!r || idx >= REC_MAX || !frames)
+	if (idx >= REC_MAX || !frames)
 		return;
 	sl = &r->s[idx];
 	if (sl->qn == LVQ) { /* the oldest never reached disk */
@@ -278,6 +310,16 @@ void vp_speech_rec_level(struct vp_speech_rec *r, unsigned idx,
 	}
 	sl->q[(sl->qh + sl->qn++) % LVQ] =
 		(struct rec_lv){start, start + frames, level};
+}
+
+void vp_speech_rec_levels(struct vp_speech_rec *r)
+{
+	struct rec_put *p;
+
+	while (r && (p = vp_spsc_peek(r->put))) {
+		rec_level(r, p->idx, p->start, p->frames, p->level);
+		vp_spsc_release(r->put);
+	}
 }
 
 /* The first level that reaches disk switches the stream to levels: the
@@ -327,6 +369,7 @@ void vp_speech_rec_pcm(struct vp_speech_rec *r, unsigned idx, uint64_t start,
 {
 	if (!r || idx >= REC_MAX || !frames)
 		return;
+	vp_speech_rec_levels(r); /* queued before this PCM */
 	if (!levels_pcm(&r->s[idx], start, start + frames))
 		vp_speech_feed(r->s[idx].det, start, pcm, frames);
 }

@@ -83,9 +83,16 @@ void vp_speech_rec_stream(struct vp_speech_rec *r, unsigned idx, const char *id,
 			  uint32_t rate, uint16_t channels);
 void vp_speech_rec_pcm(struct vp_speech_rec *r, unsigned idx, uint64_t start,
 		       const int16_t *pcm, size_t frames);
-/** The RFC 6464 level of PCM queued next for [start, start + frames). */
-void vp_speech_rec_level(struct vp_speech_rec *r, unsigned idx,
-			 uint64_t start, uint32_t frames, uint8_t level);
+/**
+ * The RFC 6464 level of PCM that will come for [start, start + frames).
+ * Runs on the thread that queues the PCM (the io thread's producer): it
+ * only goes into a bounded ring, never waits, and is dropped when full.
+ */
+void vp_speech_rec_level_put(struct vp_speech_rec *r, unsigned idx,
+			     uint64_t start, uint32_t frames, uint8_t level);
+/** Io thread: take the levels queued so far (vp_speech_rec_pcm does it
+ *  too); called while idle, so a long gate closure cannot fill the ring. */
+void vp_speech_rec_levels(struct vp_speech_rec *r);
 /** The stream's gate closed or it ended: its open segment is written. */
 void vp_speech_rec_pause(struct vp_speech_rec *r, unsigned idx);
 /**

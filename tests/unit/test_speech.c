@@ -286,10 +286,10 @@ VTEST(speech_rec_levels_follow_disk)
 	vp_speech_rec_stream(r, 0, "s1", RATE, 1);
 	/* 1 s of loud levels whose PCM never reached disk (gated) */
 	for (uint64_t i = 0; i < RATE; i += RATE / 50)
-		vp_speech_rec_level(r, 0, i, RATE / 50, 10);
+		vp_speech_rec_level_put(r, 0, i, RATE / 50, 10);
 	/* then 1 s with levels and PCM (zeros: energy would say silence) */
 	for (uint64_t i = 2 * RATE; i < 3 * RATE; i += RATE / 50) {
-		vp_speech_rec_level(r, 0, i, RATE / 50, 0x80 | 30);
+		vp_speech_rec_level_put(r, 0, i, RATE / 50, 0x80 | 30);
 		vp_speech_rec_pcm(r, 0, i, pcm, RATE / 50);
 	}
 	vp_speech_rec_pause(r, 0);
