@@ -215,6 +215,7 @@ static int dispatch(struct live_ws *w, struct lws *wsi,
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		w->fails = 0;
 		w->hello_due = true;
+		w->l->msg_seq = 0; /* seq counts this connection's messages */
 		atomic_store(&w->l->connected, true);
 		atomic_fetch_add(&w->l->connects, 1);
 		vp_log_info("live: connected to %s", w->l->url.origin);

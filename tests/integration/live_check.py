@@ -31,6 +31,9 @@ if recv["errors"]:
     bad.append("receiver errors: %s" % recv["errors"][:3])
 if len(recv["hello"]) != 1 or recv["hello"][0].get("meeting") != meet["meeting"]:
     bad.append("hello: %s" % recv["hello"])
+seqs = sorted({s["seq"] for s in recv["segments"]})
+if seqs != list(range(1, len(seqs) + 1)):
+    bad.append("message seq numbers are not 1..N: %s" % seqs[:10])
 if recv["ends"] != 1:
     bad.append("%d end messages" % recv["ends"])
 live = meet.get("live") or {}
