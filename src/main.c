@@ -8,6 +8,7 @@
 #include "src/bot/exitcode.h"
 #include "src/bot/export.h"
 #include "src/bot/job.h"
+#include "src/bot/live_cfg.h"
 #include "src/bot/meeting.h"
 #include "src/bot/replay.h"
 #include "src/bot/webhook_cfg.h"
@@ -34,6 +35,7 @@ static const char usage[] =
 	"                  [--webhook https://URL [--webhook-secret-file F]\n"
 	"                   [--webhook-ca PEM] [--webhook-timeout S]]\n"
 	"                  [--join-timeout S] [--lobby-timeout S]\n"
+	"                  [--live ws://URL|--live-file FILE|- [--live-ca PEM]]\n"
 	"       vpbot run JOB.json [--log-level L]\n"
 	"       vpbot replay CAPTURE --out DIR [--meeting ID] [--rate R]\n"
 	"                    [--channels 1|2] [--chunk-seconds S] [--pt N]\n"
@@ -307,6 +309,9 @@ static int cmd_join(int argc, char **argv)
 		{"webhook-timeout", required_argument, NULL, 'T'},
 		{"join-timeout", required_argument, NULL, 'J'},
 		{"lobby-timeout", required_argument, NULL, 'L'},
+		{"live", required_argument, NULL, 'V'},
+		{"live-file", required_argument, NULL, 'U'},
+		{"live-ca", required_argument, NULL, 'C'},
 		MEDIA_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -315,6 +320,8 @@ static int cmd_join(int argc, char **argv)
 	struct vp_bot_cfg cfg = {0};
 	const char *invite_file = NULL;
 	const char *secret_file = NULL;
+	const char *live_arg = NULL, *live_file = NULL;
+	char *live = NULL, why[200];
 	double v;
 	int c, e;
 
@@ -325,6 +332,15 @@ static int cmd_join(int argc, char **argv)
 			break;
 		case 'm':
 			cfg.meeting = optarg;
+			break;
+		case 'V':
+			live_arg = optarg;
+			break;
+		case 'U':
+			live_file = optarg;
+			break;
+		case 'C':
+			cfg.live_ca = optarg;
 			break;
 		case 'W':
 			cfg.webhook_url = optarg;
@@ -393,8 +409,18 @@ static int cmd_join(int argc, char **argv)
 	if (!e)
 		e = pick_invite(&cfg.invite, optind < argc ? argv[optind] : NULL,
 				invite_file);
+	if (!e && live_file && invite_file && !strcmp(live_file, "-") &&
+	    !strcmp(invite_file, "-"))
+		e = usage_error("%s", "stdin holds one of --invite-file and "
+				"--live-file, not both");
+	if (!e && vp_live_cfg_cli(&live, live_arg, live_file, why,
+				  sizeof(why)))
+		e = usage_error("%s", why);
+	if (!e && cfg.live_ca && !live)
+		e = usage_error("%s", "--live-ca needs --live or --live-file");
 	if (e)
 		return e;
+	cfg.live_url = live;
 	cfg.rate = mo.rate;
 	cfg.channels = mo.channels;
 	cfg.chunk_seconds = mo.chunk_seconds;
@@ -405,6 +431,9 @@ static int cmd_join(int argc, char **argv)
 		vp_log_set_level(VP_LOG_WARN);
 	e = join_webhook_run(&cfg, secret_file);
 	explicit_bzero(invite_buf, sizeof(invite_buf));
+	if (live)
+		explicit_bzero(live, strlen(live));
+	free(live);
 	return e;
 }
 

@@ -275,6 +275,12 @@ static int start(struct bot *b)
 		return err;
 	}
 	b->m.io = b->io; /* from now on meeting.json is written off-thread */
+	err = vp_bot__live_start(b);
+	if (err) {
+		vp_bot__fail(b, VP_EXIT_SOFTWARE, "live audio: %s",
+			     strerror(err));
+		return err;
+	}
 	vp_events_emit(b->ev, "joining", json_pack("{s:s}", "invite", red));
 	vp_log_info("joining %s", red);
 	err = vp_sig_alloc(&b->sig, &sc, &b->inv, &h, b);
@@ -333,6 +339,7 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 	/* finish: the chunks in progress, then the record of the meeting */
 	vp_bot__flush_tracks(b);
 	vp_bot__media_close(b);
+	vp_bot__live_stop(b); /* after the io thread: nothing more to tap */
 	b->sig = vp_mem_deref(b->sig);
 	for (unsigned i = 0; i < 2; i++)
 		if (b->sig_srcs[i])

@@ -42,6 +42,9 @@ struct vp_bot_cfg {
 	const char *webhook_secret;
 	const char *webhook_ca;
 	double webhook_timeout_s;
+	/* live audio out (live.h): ws:// or wss://, may hold a token */
+	const char *live_url;
+	const char *live_ca;    /* wss: CA file (PEM); NULL: the system's */
 	bool status_line;       /* terminal progress on stderr */
 };
 

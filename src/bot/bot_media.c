@@ -176,6 +176,8 @@ static void on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 		return;
 	vp_rtcp_rr_rtp(b->rr, p.ssrc, p.seq, p.ts, arrival_ns);
 	t = track_for(b, m);
+	if (t && b->ext_level) /* RFC 6464: who spoke when */
+		vp_track_level(t, &p, (uint8_t)b->ext_level);
 	if (t)
 		vp_track_rtp(t, p.ssrc, p.seq, p.ts, p.payload, p.payload_len,
 			     vp_clock_utc_ns());
@@ -383,6 +385,8 @@ void vp_bot__on_offer(struct bot *b, const struct vp_sig_offer *o)
 	update_mids(b, o, s);
 	if (m && m->ext_mid)
 		b->ext_mid = m->ext_mid;
+	if (m && m->ext_audio_level)
+		b->ext_level = m->ext_audio_level;
 	if (!b->pc) {
 		err = make_pc(b, m);
 		if (err) {

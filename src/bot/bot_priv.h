@@ -27,6 +27,7 @@ struct vp_sdp_session;
 struct vp_gate;
 struct vp_settings;
 struct vp_meeting_facts;
+struct vp_live;
 
 struct bot_participant {
 	char id[64];
@@ -78,6 +79,7 @@ struct bot {
 	char offer_id[64];
 	bool answer_pending;
 	int ext_mid;                   /* sdes:mid extmap id, 0 if none */
+	int ext_level;                 /* ssrc-audio-level extmap id, 0 if none */
 	struct bot_mid mids[BOT_MAX_MIDS];
 	unsigned nmids;
 	struct vp_track *tracks[BOT_MAX_PART];
@@ -100,6 +102,12 @@ struct bot {
 	int code;
 	char reason[256];
 	guint poll_src, status_src, stop_src, sig_srcs[2], gate_idle;
+
+	/* live audio out (live_bot.c) */
+	struct vp_live *live;
+	guint live_src;
+	bool live_up;
+	uint64_t live_dropped;
 };
 
 /* bot.c */
@@ -147,6 +155,10 @@ void vp_bot__save(struct bot *b, const char *state);
 int vp_bot__webhook_start(struct bot *b);
 void vp_bot__webhook_finish(struct bot *b);
 void vp_bot__status_line(struct bot *b, bool final);
+/* live_bot.c: live audio out; start after the io thread, stop after it */
+int vp_bot__live_start(struct bot *b);
+void vp_bot__live_report(struct bot *b);
+void vp_bot__live_stop(struct bot *b);
 /** Finish: the code and reason of the first fatal event win. */
 void vp_bot__fail(struct bot *b, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -131,6 +131,7 @@ void vp_bot__save(struct bot *b, const char *state)
 		json_object_set_new(b->m.doc, "status",
 				    json_pack("{s:s}", "state", state));
 	}
+	vp_bot__live_report(b);
 	vp_meeting_save(&b->m);
 }
 

@@ -22,8 +22,7 @@
 
 #define IO_MAX_STREAMS 256
 #define IO_RING 1024 /* slots, ~2 MB: 10 s of one stream, rides out a disk stall */
-
-enum io_op { IO_PCM = 0, IO_OPEN, IO_BREAK, IO_CLOSE, IO_META, IO_STOP };
+enum io_op { IO_PCM = 0, IO_OPEN, IO_BREAK, IO_CLOSE, IO_META, IO_TAP, IO_STOP };
 
 struct io_msg {
 	enum io_op op;
@@ -36,6 +35,7 @@ struct io_msg {
 	struct vp_pcm_writer_cfg cfg;
 	char id[VP_PCM_ID_MAX + 1];
 	char *text; /* IO_META: owned by the message */
+	struct vp_io_tap tap; /* IO_TAP */
 	int16_t pcm[VP_IO_MAX_SAMPLES];
 };
 
@@ -52,6 +52,7 @@ struct vp_io {
 	struct vp_spsc *ring;
 	struct vp_pcm_manifest *man;
 	struct vp_speech_rec *speech; /* speech.jsonl, io thread only */
+	struct vp_io_tap tap;	      /* live output, io thread only */
 	pthread_t th;
 	bool running;
 	struct io_stream st[IO_MAX_STREAMS]; /* io thread only */
@@ -93,6 +94,9 @@ static void stream_open(struct vp_io *io, struct io_stream *s,
 	note_err(io, s, err);
 	vp_speech_rec_stream(io->speech, m->idx, s->id, s->cfg.rate,
 			     s->cfg.channels);
+	if (io->tap.streamh && s->w && !s->err)
+		io->tap.streamh(m->idx, s->id, s->cfg.rate, s->cfg.channels,
+				io->tap.arg);
 }
 
 static void stream_close(struct vp_io *io, struct io_stream *s)
@@ -101,7 +105,10 @@ static void stream_close(struct vp_io *io, struct io_stream *s)
 		note_err(io, s, vp_pcm_writer_close(s->w));
 	s->w = vp_mem_deref(s->w);
 	vp_speech_rec_pause(io->speech, (unsigned)(s - io->st));
+	if (io->tap.pauseh)
+		io->tap.pauseh((unsigned)(s - io->st), io->tap.arg);
 }
+
 
 static void handle(struct vp_io *io, const struct io_msg *m)
 {
@@ -121,6 +128,9 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 		if (s->w && !s->err) /* who spoke when: what reached disk */
 			vp_speech_rec_pcm(io->speech, m->idx, m->start_sample,
 					  m->pcm, m->frames);
+		if (s->w && !s->err && io->tap.pcmh) /* live: the same PCM */
+			io->tap.pcmh(m->idx, m->start_sample, m->pcm,
+				     m->frames, io->tap.arg);
 		break;
 	case IO_BREAK: {
 		struct io_msg reopen = *m;
@@ -138,6 +148,8 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 		int err;
 
 		vp_speech_rec_meta(io->speech, m->text);
+		if (io->tap.metah)
+			io->tap.metah(m->text, io->tap.arg);
 		err = vp_meeting_write(io->mdir, m->text);
 		if (err) { /* the exit code names it (exitcode.h) */
 			atomic_fetch_add(&io->write_errors, 1);
@@ -146,6 +158,9 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 		free(m->text);
 		break;
 	}
+	case IO_TAP:
+		io->tap = m->tap;
+		break;
 	case IO_STOP:
 		break;
 	}
@@ -160,6 +175,7 @@ static void *io_main(void *arg)
 		bool stop;
 
 		if (!m) {
+			vp_speech_rec_levels(io->speech); /* gate closed too */
 			vp_spsc_wait(io->ring, 100);
 			continue;
 		}
@@ -275,6 +291,28 @@ int vp_io_meta(struct vp_io *io, char *text)
 	m->op = IO_META;
 	m->idx = 0;
 	m->text = text;
+	vp_spsc_commit(io->ring);
+	vp_spsc_kick(io->ring);
+	return 0;
+}
+
+void vp_io_level(struct vp_io *io, unsigned idx, uint64_t start_sample,
+		 uint32_t frames, uint8_t level)
+{
+	if (io) /* speech.c queues it for the io thread */
+		vp_speech_rec_level_put(io->speech, idx, start_sample, frames,
+					level);
+}
+
+int vp_io_set_tap(struct vp_io *io, const struct vp_io_tap *tap)
+{
+	struct io_msg *m;
+
+	if (!io || !tap)
+		return EINVAL;
+	m = reserve(io, true);
+	m->op = IO_TAP;
+	m->tap = *tap;
 	vp_spsc_commit(io->ring);
 	vp_spsc_kick(io->ring);
 	return 0;

@@ -46,6 +46,14 @@ int vp_io_pcm(struct vp_io *io, unsigned idx, uint64_t start_sample,
 	      const int16_t *pcm, uint32_t frames, uint64_t utc_ns,
 	      enum vp_pcm_utc_src src, const struct vp_pcm_counts *delta);
 /**
+ * The RFC 6464 level (V << 7 | -dBov) of the PCM that will be queued for
+ * stream idx at [start_sample, start_sample + frames): for speech.jsonl,
+ * counted only where that PCM reaches disk. Never waits; dropped when its
+ * ring is full.
+ */
+void vp_io_level(struct vp_io *io, unsigned idx, uint64_t start_sample,
+		 uint32_t frames, uint8_t level);
+/**
  * Finish the stream's chunk in progress and start a new writer, so the next
  * PCM may start anywhere (used when the gate reopens: nothing, not even
  * silence, is written for the time it was closed).
@@ -59,6 +67,29 @@ int vp_io_stream_close(struct vp_io *io, unsigned idx);
  * is dropped (ENOSPC), as a later save carries newer state anyway.
  */
 int vp_io_meta(struct vp_io *io, char *text);
+
+/*
+ * A second consumer of exactly what the chunk writers write (live.h): each
+ * handler runs on the io thread, right after the writer took the PCM, and
+ * must never block. NULL handlers are skipped.
+ */
+typedef void(vp_io_tap_stream_h)(unsigned idx, const char *id, uint32_t rate,
+				 uint16_t channels, void *arg);
+typedef void(vp_io_tap_pcm_h)(unsigned idx, uint64_t start_sample,
+			      const int16_t *pcm, uint32_t frames, void *arg);
+typedef void(vp_io_tap_pause_h)(unsigned idx, void *arg);
+typedef void(vp_io_tap_meta_h)(const char *meeting_json, void *arg);
+
+struct vp_io_tap {
+	vp_io_tap_stream_h *streamh; /**< a writer (re)opened: new contiguity */
+	vp_io_tap_pcm_h *pcmh;	     /**< PCM the writer accepted */
+	vp_io_tap_pause_h *pauseh;   /**< the writer closed (gate, end) */
+	vp_io_tap_meta_h *metah;     /**< meeting.json as saved */
+	void *arg;
+};
+
+/** Install @p tap (copied) for the PCM written from now on. */
+int vp_io_set_tap(struct vp_io *io, const struct vp_io_tap *tap);
 
 /** Finish every stream's chunk, stop and join the thread, free. */
 void vp_io_stop(struct vp_io *io, struct vp_io_stats *final);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /** @file job.c  The job file: strict types, every error names its field. */
 #include "src/bot/job.h"
+#include "src/bot/live_cfg.h"
 #include "src/bot/webhook_cfg.h"
 
 #include "protocols/sig/invite.h"
@@ -17,7 +18,7 @@ static const char *const keys[] = {
 	"invite", "out", "meeting_id", "name", "rate", "channels",
 	"chunk_seconds", "max_duration_s", "events", "settings",
 	"settings_url", "settings_file", "meeting", "webhook", "join_timeout_s",
-	"lobby_timeout_s", NULL};
+	"lobby_timeout_s", "live", NULL};
 
 static int bad(char *err, size_t errsz, const char *fmt, const char *field)
 {
@@ -172,6 +173,10 @@ static int fill(struct vp_job *j, char *err, size_t errsz)
 	    vp_webhook_cfg_job(c, &j->webhook_secret,
 			       json_object_get(j->doc, "webhook"), err, errsz))
 		return EBADMSG;
+	if (json_object_get(j->doc, "live") &&
+	    vp_live_cfg_job(c, &j->live_url, json_object_get(j->doc, "live"),
+			    err, errsz))
+		return EBADMSG;
 	c->rate = (uint32_t)rate;
 	c->channels = (unsigned)ch;
 	c->chunk_seconds = chunk;
@@ -245,5 +250,6 @@ void vp_job_free(struct vp_job *j)
 	free(j->settings_json);
 	free(j->facts_json);
 	free(j->webhook_secret);
+	free(j->live_url);
 	memset(j, 0, sizeof(*j));
 }

@@ -17,6 +17,8 @@
  *   "meeting": { … meeting facts … }               see src/gate/README.md
  *   "webhook": { "url", "secret"|"secret_file"|"secret_env", … }
  *                                                  see webhook_cfg.h
+ *   "live": "ws://…" | { "url"|"url_file"|"url_env", "ca_file" }
+ *                                                  see live_cfg.h
  * }
  * Unknown keys are errors (a typo must not silently drop a limit).
  */
@@ -35,6 +37,7 @@ struct vp_job {
 	const char *settings_src;/* "settings_url"/"settings_file", or NULL */
 	char *facts_json;        /* "meeting", serialised, or NULL */
 	char *webhook_secret;    /* "webhook" secret, loaded, or NULL */
+	char *live_url;          /* "live" URL, loaded, or NULL */
 };
 
 /**

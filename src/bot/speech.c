@@ -15,6 +15,7 @@
 #include "src/core/json.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
+#include "src/core/spsc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -152,17 +153,37 @@ void vp_speech_feed(struct vp_speech *s, uint64_t start, const int16_t *pcm,
 /* --- The meeting's recorder; runs on: io thread --- */
 
 #define REC_MAX 256
+#define LVQ	128 /* levels waiting for their PCM: 2.5 s of 20 ms */
+
+struct rec_lv {
+	uint64_t start, end;
+	uint8_t level;
+};
 
 struct rec_slot {
 	struct vp_speech_rec *r;
 	struct vp_speech *det;
+	struct vp_speech_lv *lv; /* RFC 6464: set once a level is used */
+	struct rec_lv q[LVQ];	 /* ring of levels ahead of their PCM */
+	unsigned qh, qn;
 	char id[65];
 	char part[128];
 	uint32_t rate;
 };
 
+/* A level on its way from the PCM's producer to the io thread */
+struct rec_put {
+	unsigned idx;
+	uint32_t frames;
+	uint64_t start;
+	uint8_t level;
+};
+
+#define PUT_RING 4096 /* 20 ms levels: ~27 s of three streams */
+
 struct vp_speech_rec {
 	int fd;
+	struct vp_spsc *put; /* rec_put: producer thread -> io thread */
 	struct rec_slot s[REC_MAX];
 };
 
@@ -173,9 +194,12 @@ static void rec_destroy(void *data)
 	for (unsigned i = 0; i < REC_MAX; i++) {
 		vp_speech_flush(r->s[i].det);
 		vp_mem_deref(r->s[i].det);
+		vp_speech_lv_flush(r->s[i].lv);
+		vp_mem_deref(r->s[i].lv);
 	}
 	if (r->fd >= 0)
 		close(r->fd);
+	vp_mem_deref(r->put);
 }
 
 int vp_speech_rec_open(struct vp_speech_rec **rp, const char *mdir)
@@ -189,6 +213,14 @@ int vp_speech_rec_open(struct vp_speech_rec **rp, const char *mdir)
 	r = vp_mem_zalloc(sizeof(*r), rec_destroy);
 	if (!r)
 		return ENOMEM;
+	r->fd = -1;
+	err = vp_spsc_alloc(&r->put, sizeof(struct rec_put), PUT_RING);
+	if (err) {
+		vp_mem_deref(r);
+		return err;
+	}
+	/* taken when PCM comes or the io thread idles: never woken */
+	vp_spsc_set_wake(r->put, PUT_RING + 1);
 	snprintf(path, sizeof(path), "%s/speech.jsonl", mdir);
 	r->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (r->fd < 0) {
@@ -200,14 +232,14 @@ int vp_speech_rec_open(struct vp_speech_rec **rp, const char *mdir)
 	return 0;
 }
 
-static void on_seg(uint64_t start, uint64_t end, void *arg)
+static void write_seg(struct rec_slot *sl, uint64_t start, uint64_t end,
+		      const char *source)
 {
-	struct rec_slot *sl = arg;
 	json_t *o = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:s}", "stream",
 			      sl->id, "participant",
 			      sl->part[0] ? sl->part : NULL, "start_sample",
 			      (json_int_t)start, "end_sample", (json_int_t)end,
-			      "rate", (json_int_t)sl->rate, "source", "energy");
+			      "rate", (json_int_t)sl->rate, "source", source);
 	char *line = o ? vp_json_dumps(o, JSON_COMPACT) : NULL;
 	size_t n = line ? strlen(line) : 0;
 
@@ -220,6 +252,16 @@ static void on_seg(uint64_t start, uint64_t end, void *arg)
 	free(line);
 }
 
+static void on_seg(uint64_t start, uint64_t end, void *arg)
+{
+	write_seg(arg, start, end, "energy");
+}
+
+static void on_seg_lv(uint64_t start, uint64_t end, void *arg)
+{
+	write_seg(arg, start, end, "rfc6464");
+}
+
 void vp_speech_rec_stream(struct vp_speech_rec *r, unsigned idx, const char *id,
 			  uint32_t rate, uint16_t channels)
 {
@@ -230,6 +272,13 @@ void vp_speech_rec_stream(struct vp_speech_rec *r, unsigned idx, const char *id,
 	sl = &r->s[idx];
 	vp_speech_flush(sl->det);
 	sl->det = vp_mem_deref(sl->det);
+	/* a new stream forgets the levels; the same one reopened after the
+	 * gate (a new writer) stays on them, and keeps those queued */
+	vp_speech_lv_flush(sl->lv);
+	if (strcmp(sl->id, id)) {
+		sl->lv = vp_mem_deref(sl->lv);
+		sl->qn = 0;
+	}
 	sl->r = r;
 	sl->rate = rate;
 	snprintf(sl->id, sizeof(sl->id), "%s", id);
@@ -237,17 +286,101 @@ void vp_speech_rec_stream(struct vp_speech_rec *r, unsigned idx, const char *id,
 		vp_log_warn("stream=%s: no speech detection", id);
 }
 
+void vp_speech_rec_level_put(struct vp_speech_rec *r, unsigned idx,
+			     uint64_t start, uint32_t frames, uint8_t level)
+{
+	struct rec_put *p = r ? vp_spsc_reserve(r->put) : NULL;
+
+	if (!p)
+		return;
+	*p = (struct rec_put){idx, frames, start, level};
+	vp_spsc_commit(r->put);
+}
+
+static void rec_level(struct vp_speech_rec *r, unsigned idx, uint64_t start,
+		      uint32_t frames, uint8_t level)
+{
+	struct rec_slot *sl;
+
+	if (idx >= REC_MAX || !frames)
+		return;
+	sl = &r->s[idx];
+	if (sl->qn == LVQ) { /* the oldest never reached disk */
+		sl->qh = (sl->qh + 1) % LVQ;
+		sl->qn--;
+	}
+	sl->q[(sl->qh + sl->qn++) % LVQ] =
+		(struct rec_lv){start, start + frames, level};
+}
+
+void vp_speech_rec_levels(struct vp_speech_rec *r)
+{
+	struct rec_put *p;
+
+	while (r && (p = vp_spsc_peek(r->put))) {
+		rec_level(r, p->idx, p->start, p->frames, p->level);
+		vp_spsc_release(r->put);
+	}
+}
+
+/* The first level that reaches disk switches the stream to levels: the
+ * energy detector's open segment ends there. */
+static bool lv_on(struct rec_slot *sl)
+{
+	if (sl->lv)
+		return true;
+	vp_speech_flush(sl->det);
+	if (vp_speech_lv_alloc(&sl->lv, sl->rate, on_seg_lv, sl))
+		return false;
+	return true;
+}
+
+/* PCM [a, b) reached disk: the levels over it decide; a span without a
+ * level (DTX silence, concealment) is unvoiced. @return true if the
+ * stream is on levels. */
+static bool levels_pcm(struct rec_slot *sl, uint64_t a, uint64_t b)
+{
+	uint64_t cur = a;
+
+	while (sl->qn) {
+		struct rec_lv *e = &sl->q[sl->qh];
+		uint64_t lo = e->start > cur ? e->start : cur;
+		uint64_t hi = e->end < b ? e->end : b;
+
+		if (e->start >= b)
+			break; /* for later PCM */
+		if (hi > lo && lv_on(sl)) {
+			vp_speech_lv_feed(sl->lv, cur, lo - cur, false);
+			vp_speech_lv_feed(sl->lv, lo, hi - lo,
+					  vp_speech_level_voiced(e->level));
+			cur = hi;
+		}
+		if (e->end > b)
+			break; /* the rest with the next PCM */
+		sl->qh = (sl->qh + 1) % LVQ;
+		sl->qn--;
+	}
+	if (sl->lv)
+		vp_speech_lv_feed(sl->lv, cur, b - cur, false);
+	return sl->lv != NULL;
+}
+
 void vp_speech_rec_pcm(struct vp_speech_rec *r, unsigned idx, uint64_t start,
 		       const int16_t *pcm, size_t frames)
 {
-	if (r && idx < REC_MAX)
+	if (!r || idx >= REC_MAX || !frames)
+		return;
+	vp_speech_rec_levels(r); /* queued before this PCM */
+	if (!levels_pcm(&r->s[idx], start, start + frames))
 		vp_speech_feed(r->s[idx].det, start, pcm, frames);
 }
 
 void vp_speech_rec_pause(struct vp_speech_rec *r, unsigned idx)
 {
-	if (r && idx < REC_MAX)
+	if (r && idx < REC_MAX) {
 		vp_speech_flush(r->s[idx].det);
+		vp_speech_lv_flush(r->s[idx].lv);
+	}
 }
 
 void vp_speech_rec_meta(struct vp_speech_rec *r, const char *meeting_json)

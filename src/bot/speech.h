@@ -7,8 +7,10 @@
  *   {"stream":"s1","participant":"p1","start_sample":72000,
  *    "end_sample":168000,"rate":48000,"source":"energy"}
  *
- * end_sample is exclusive. The detector is an energy VAD on the decoded
- * PCM that goes to disk, run on the io thread (never the net thread):
+ * end_sample is exclusive. Everything runs on the io thread (never the
+ * net thread) and counts only audio that went to disk. "source" is
+ * "rfc6464" for a stream whose packets carry the sender's RFC 6464 audio
+ * levels (vp_speech_lv below), else "energy": an energy VAD on the PCM:
  * 10 ms frames, a frame is voiced when its RMS is above both -50 dBFS and
  * the stream's noise floor + 12 dB (the floor follows the quietest frames:
  * down at once, up by at most 3 dB/s). A segment opens on the first of two
@@ -46,7 +48,28 @@ void vp_speech_feed(struct vp_speech *s, uint64_t start, const int16_t *pcm,
 /** The stream paused or ended: close an open segment. */
 void vp_speech_flush(struct vp_speech *s);
 
-/* The meeting's recorder: a detector per io stream, speech.jsonl. */
+/*
+ * From RFC 6464 audio levels (speech_level.c): spans of the timeline,
+ * each voiced or not. A packet's level byte (V << 7 | -dBov) is voiced by
+ * vp_speech_level_voiced(): -50 dBov or louder, and the V bit set or
+ * -40 dBov or louder. Segments open after 40 ms voiced (at its start),
+ * close 300 ms after the last voiced span (at its end); under 60 ms are
+ * dropped; a span that does not follow the previous one ends the segment.
+ */
+struct vp_speech_lv;
+
+bool vp_speech_level_voiced(uint8_t level);
+/** @return 0, EINVAL or ENOMEM */
+int vp_speech_lv_alloc(struct vp_speech_lv **sp, uint32_t rate,
+		       vp_speech_seg_h *segh, void *arg);
+void vp_speech_lv_feed(struct vp_speech_lv *s, uint64_t start, uint64_t n,
+		       bool voiced);
+void vp_speech_lv_flush(struct vp_speech_lv *s);
+
+/* The meeting's recorder: a detector per io stream, speech.jsonl. A
+ * stream whose packets carry RFC 6464 levels gets its segments from them
+ * ("source": "rfc6464") from the first level that reaches disk on; the
+ * others from the energy detector ("source": "energy"). */
 struct vp_speech_rec;
 
 /**
@@ -60,6 +83,16 @@ void vp_speech_rec_stream(struct vp_speech_rec *r, unsigned idx, const char *id,
 			  uint32_t rate, uint16_t channels);
 void vp_speech_rec_pcm(struct vp_speech_rec *r, unsigned idx, uint64_t start,
 		       const int16_t *pcm, size_t frames);
+/**
+ * The RFC 6464 level of PCM that will come for [start, start + frames).
+ * Runs on the thread that queues the PCM (the io thread's producer): it
+ * only goes into a bounded ring, never waits, and is dropped when full.
+ */
+void vp_speech_rec_level_put(struct vp_speech_rec *r, unsigned idx,
+			     uint64_t start, uint32_t frames, uint8_t level);
+/** Io thread: take the levels queued so far (vp_speech_rec_pcm does it
+ *  too); called while idle, so a long gate closure cannot fill the ring. */
+void vp_speech_rec_levels(struct vp_speech_rec *r);
 /** The stream's gate closed or it ended: its open segment is written. */
 void vp_speech_rec_pause(struct vp_speech_rec *r, unsigned idx);
 /**

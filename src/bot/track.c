@@ -5,6 +5,7 @@
 
 #include "media/jb/jb.h"
 #include "media/opus/opus_dec.h"
+#include "protocols/rtp/rtp.h"
 #include "src/core/clock.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
@@ -14,6 +15,7 @@
 
 #define MAX_PENDING 64      /* losses awaiting the next packet (for FEC) */
 #define MAX_FRAME48 5760    /* 120 ms, the longest Opus packet */
+#define LEVEL_RING  64      /* RFC 6464 levels of packets in the jb */
 
 struct pending_loss {
 	uint64_t ts;
@@ -52,6 +54,11 @@ struct vp_track {
 	struct vp_pcm_counts carry; /* of blocks the gate dropped */
 	struct vp_track_stats st;
 	struct vp_log_rl rl;
+	struct {             /* by seq: the packet's RFC 6464 level */
+		uint32_t ts;
+		uint8_t level; /* V << 7 | -dBov */
+		bool set;
+	} lv[LEVEL_RING];
 	int16_t pcm[MAX_FRAME48 * 2];
 };
 
@@ -404,6 +411,35 @@ static void anchor(struct vp_track *t, const struct vp_jb_item *it)
 				  t->next_sample);
 }
 
+/* Who spoke when (speech.h): the packet's RFC 6464 level goes to the io
+ * thread ahead of its PCM, placed where the PCM will be; it counts only
+ * for the part of it that reaches disk. */
+static void send_level(struct vp_track *t, const struct vp_jb_item *it,
+		       uint32_t frames)
+{
+	unsigned i = (unsigned)(it->seq % LEVEL_RING);
+
+	if (!t->lv[i].set || t->lv[i].ts != (uint32_t)it->ts)
+		return;
+	t->lv[i].set = false;
+	vp_io_level(t->io, t->cfg.idx, t->next_sample, frames, t->lv[i].level);
+}
+
+void vp_track_level(struct vp_track *t, const struct vp_rtp_pkt *p,
+		    uint8_t ext_id)
+{
+	unsigned i;
+	bool voice;
+	uint8_t level;
+
+	if (!t || !ext_id || vp_rtp_audio_level(p, ext_id, &voice, &level))
+		return;
+	i = p->seq % LEVEL_RING;
+	t->lv[i].ts = p->ts;
+	t->lv[i].level = (uint8_t)((voice ? 0x80 : 0) | level);
+	t->lv[i].set = true;
+}
+
 static void decode_packet(struct vp_track *t, const struct vp_jb_item *it)
 {
 	struct vp_pcm_counts c = {0};
@@ -424,6 +460,7 @@ static void decode_packet(struct vp_track *t, const struct vp_jb_item *it)
 		c.plc = 1;
 		t->st.plc++;
 	}
+	send_level(t, it, (uint32_t)frames);
 	emit(t, t->pcm, (uint32_t)frames, it->ts, &c);
 }
 

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 struct vp_track;
+struct vp_rtp_pkt;
 
 /** How far a stream may run ahead of its arrival clock (sender clock drift,
  *  jitter, a burst at the start): beyond it, samples are dropped (counted)
@@ -78,6 +79,13 @@ int vp_track_alloc(struct vp_track **tp, const struct vp_track_cfg *cfg,
 void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq,
 		  uint32_t ts, const uint8_t *payload, size_t len,
 		  uint64_t arrival_utc_ns);
+/**
+ * Before vp_track_rtp(): the packet's RFC 6464 audio level (extmap id
+ * @p ext_id), if it carries one; it follows the packet's PCM to the io
+ * thread for speech.jsonl (speech.h).
+ */
+void vp_track_level(struct vp_track *t, const struct vp_rtp_pkt *p,
+		    uint8_t ext_id);
 /** An RTCP sender report for one of its SSRCs (RFC 3550 §6.4.1). */
 void vp_track_sr(struct vp_track *t, uint32_t ssrc, uint32_t ntp_sec,
 		 uint32_t ntp_frac, uint32_t rtp_ts);

@@ -69,6 +69,16 @@ int vp_io_stream_break(struct vp_io *io, unsigned idx)
 	return 0;
 }
 
+void vp_io_level(struct vp_io *io, unsigned idx, uint64_t start_sample,
+		 uint32_t frames, uint8_t level)
+{
+	(void)io;
+	(void)idx;
+	(void)start_sample;
+	(void)frames;
+	(void)level;
+}
+
 int vp_io_pcm(struct vp_io *io, unsigned idx, uint64_t start_sample,
 	      const int16_t *pcm, uint32_t frames, uint64_t utc_ns,
 	      enum vp_pcm_utc_src src, const struct vp_pcm_counts *delta)

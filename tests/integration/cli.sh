@@ -86,6 +86,17 @@ expect 64 "duplicate query key 'pin'" -- join "janus+ws://127.0.0.1:1/1?pin=1&pi
 expect 64 "without '='" -- join "sim+ws://127.0.0.1:1/m?SECRETX" --out "$tmp/o"
 grep -q SECRETX "$tmp/err.txt" && fail "a bare query part was echoed"
 expect 64 "needs an INVITE" -- join --out "$tmp/o"
+# issue 12 item 2: a live URL with a query (a token) never on argv
+expect 64 "may hold a token" -- join "sim+ws://127.0.0.1:1/m" --out "$tmp/o" --live 'ws://127.0.0.1:9/a?token=LIVESECRET'
+grep -q LIVESECRET "$tmp/err.txt" && fail "the live URL's token was echoed"
+expect 64 "must start with ws:// or wss://" -- join "sim+ws://127.0.0.1:1/m" --out "$tmp/o" --live https://127.0.0.1/a
+expect 64 "user info" -- join "sim+ws://127.0.0.1:1/m" --out "$tmp/o" --live 'ws://u:PW@127.0.0.1/a'
+expect 64 "needs --live" -- join "sim+ws://127.0.0.1:1/m" --out "$tmp/o" --live-ca /etc/ssl/certs/ca-certificates.crt
+printf 'ws://127.0.0.1:9/a?token=LIVESECRET\n' >"$tmp/live.url"
+printf '{"invite":"sim+ws://127.0.0.1:1/m","out":"%s/o","live":{"url_file":"%s/live.url","url":"ws://h/x"}}' "$tmp" "$tmp" >"$tmp/jl.json"
+expect 65 "job: live: give exactly one of" -- run "$tmp/jl.json"
+printf '{"invite":"sim+ws://127.0.0.1:1/m","out":"%s/o","live":"http://h/x"}' "$tmp" >"$tmp/jl.json"
+expect 65 "live URL: must start with" -- run "$tmp/jl.json"
 expect 64 "not both" -- join "sim+ws://127.0.0.1:1/m" --invite-file - --out "$tmp/o"
 # item 7: one rule for ids and names, written out, 64 (options) / 65 (jobs)
 expect 64 "--meeting must be .*no '/', no '..'" -- join "sim+ws://127.0.0.1:1/m" --out "$tmp/o" --meeting ../up

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""speech_check.py TMP MDIR: speech.jsonl against simconf's send log.
+"""speech_check.py TMP MDIR [MEETING SOURCE]: speech.jsonl against
+simconf's send log (meeting "sp", source "energy" by default).
 
 Time bases as in gate_check.py: simconf's media samples (48 kHz) count from
 its bot_joined, the bot's from timeline_origin_utc, both on the host's UTC.
@@ -12,6 +13,8 @@ import json
 import sys
 
 tmp, mdir = sys.argv[1:3]
+MEETING = sys.argv[3] if len(sys.argv) > 3 else "sp"
+SOURCE = sys.argv[4] if len(sys.argv) > 4 else "energy"
 SILENT, TOL_S, MIN_S = "erin", 0.100, 0.060
 
 
@@ -25,7 +28,7 @@ def utc_ns(s):
     return t * 10**9 + int(frac.ljust(9, "0"))
 
 
-log = [e for e in jsonl(tmp + "/send.jsonl") if e.get("meeting") == "sp"]
+log = [e for e in jsonl(tmp + "/send.jsonl") if e.get("meeting") == MEETING]
 meet = json.load(open(mdir + "/meeting.json"))
 segs = jsonl(mdir + "/speech.jsonl")
 rate = meet["rate"]
@@ -43,7 +46,7 @@ part_of = {s["id"]: s["participant"] for s in meet["streams"]}
 for s in segs:
     if s["participant"] != part_of.get(s["stream"]):
         bad.append("line names %s for stream %s" % (s["participant"], s["stream"]))
-    if s["source"] != "energy" or s["rate"] != rate:
+    if s["source"] != SOURCE or s["rate"] != rate:
         bad.append("line %s" % s)
 worst = 0.0
 for pid in sorted({e["participant"] for e in log if e["event"] == "audio"}):

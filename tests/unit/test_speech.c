@@ -6,6 +6,8 @@
  * answer is known.
  */
 #include "media/pcm/pcm_read.h"
+#include "src/bot/live_priv.h"
+#include "src/core/spsc.h"
 #include "src/bot/speech.h"
 #include "src/bot/webhook.h"
 #include "src/core/mem.h"
@@ -13,7 +15,10 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define RATE 16000
 
@@ -177,4 +182,223 @@ VTEST(pcm_line_parse_strict)
 					 sizeof(why)));
 	VT_EQ(EBADMSG, vp_pcm_line_parse(&l, "[1]", 3, why, sizeof(why)));
 	VT_EQ(EBADMSG, vp_pcm_line_parse(&l, "{\"stream\":", 10, NULL, 0));
+}
+
+/* live.h: only the origin is printable; a query is a secret */
+VTEST(live_url_parse)
+{
+	struct vp_live_url u;
+	char why[160];
+
+	VT_EQ(0, vp_live_url_parse(&u, "wss://asr.example/v1?token=T", why,
+				   sizeof(why)));
+	VT_TRUE(u.tls && u.secret && u.port == 443);
+	VT_STR_EQ("asr.example", u.host);
+	VT_STR_EQ("/v1?token=T", u.path);
+	VT_STR_EQ("wss://asr.example:443", u.origin);
+	VT_EQ(0, vp_live_url_parse(&u, "ws://[::1]:9000", why, sizeof(why)));
+	VT_TRUE(!u.tls && !u.secret && u.port == 9000);
+	VT_STR_EQ("::1", u.host);
+	VT_STR_EQ("/", u.path);
+	VT_STR_EQ("ws://[::1]:9000", u.origin);
+	VT_EQ(EBADMSG, vp_live_url_parse(&u, "https://a/b", why, sizeof(why)));
+	VT_EQ(EBADMSG, vp_live_url_parse(&u, "ws://u:secretpw@a/b", why,
+					 sizeof(why)));
+	VT_TRUE(!strstr(why, "secretpw"));
+	VT_EQ(EBADMSG, vp_live_url_parse(&u, "ws://a:0/b", why, sizeof(why)));
+	VT_EQ(EBADMSG, vp_live_url_parse(&u, "ws://a/b#f", why, sizeof(why)));
+	VT_EQ(EINVAL, vp_live_url_parse(&u, NULL, why, sizeof(why)));
+}
+
+/* RFC 6464 §3: the level byte is V << 7 | -dBov */
+VTEST(speech_rfc6464_voiced_rule)
+{
+	VT_TRUE(vp_speech_level_voiced(0x80 | 45)); /* V, -45 dBov */
+	VT_TRUE(!vp_speech_level_voiced(45));	     /* no V, -45 dBov */
+	VT_TRUE(vp_speech_level_voiced(40));	     /* loud enough alone */
+	VT_TRUE(vp_speech_level_voiced(0));
+	VT_TRUE(!vp_speech_level_voiced(0x80 | 50)); /* V on silence */
+	VT_TRUE(!vp_speech_level_voiced(0x80 | 127));
+	VT_TRUE(!vp_speech_level_voiced(127));
+}
+
+/* 20 ms packets: [from, to) seconds voiced, the rest not */
+static void feed_levels(struct vp_speech_lv *s, uint64_t base, double total,
+			double from, double to)
+{
+	for (uint64_t i = 0; i < (uint64_t)(total * RATE); i += RATE / 50) {
+		double t = (double)i / RATE;
+
+		vp_speech_lv_feed(s, base + i, RATE / 50, t >= from && t < to);
+	}
+}
+
+VTEST(speech_rfc6464_segments)
+{
+	struct vp_speech_lv *s = NULL;
+	struct segs g = {0};
+
+	VT_EQ(EINVAL, vp_speech_lv_alloc(&s, RATE, NULL, NULL));
+	VT_EQ(0, vp_speech_lv_alloc(&s, RATE, on_seg, &g));
+	feed_levels(s, 500, 3.0, 0.5, 2.0);
+	VT_EQ(1, g.n); /* closed by the 300 ms hang, at its last packet */
+	VT_EQ(500 + RATE / 2, g.a[0]);
+	VT_EQ(500 + 2 * RATE, g.b[0]);
+	feed_levels(s, 500 + 3 * RATE, 1.0, 0.2, 0.22); /* one packet: none */
+	VT_EQ(1, g.n);
+	feed_levels(s, 500 + 4 * RATE, 1.0, 0.2, 1.0); /* cut by a jump */
+	feed_levels(s, 500 + 9 * RATE, 0.2, 0, 0);
+	VT_EQ(2, g.n);
+	VT_EQ(500 + 5 * RATE, g.b[1]);
+	vp_speech_lv_flush(s);
+	VT_EQ(2, g.n);
+	vp_mem_deref(s);
+}
+
+static size_t read_all(const char *path, char *buf, size_t sz)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sz - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return n;
+}
+
+/* The recorder: levels count only over PCM that reached disk, and a
+ * stream with levels says "rfc6464"; one without, "energy". */
+VTEST(speech_rec_levels_follow_disk)
+{
+	char dir[] = "/tmp/vp_speech_lv_XXXXXX", path[64], buf[2048];
+	struct vp_speech_rec *r = NULL;
+	static int16_t pcm[RATE / 50];
+	int err;
+
+	VT_TRUE(mkdtemp(dir) != NULL);
+	err = vp_speech_rec_open(&r, dir);
+	if (err == ENOMEM) { /* --oom */
+		rmdir(dir);
+		VT_EQ(ENOMEM, err);
+		return;
+	}
+	VT_EQ(0, err);
+	vp_speech_rec_stream(r, 0, "s1", RATE, 1);
+	/* 1 s of loud levels whose PCM never reached disk (gated) */
+	for (uint64_t i = 0; i < RATE; i += RATE / 50)
+		vp_speech_rec_level_put(r, 0, i, RATE / 50, 10);
+	/* then 1 s with levels and PCM (zeros: energy would say silence) */
+	for (uint64_t i = 2 * RATE; i < 3 * RATE; i += RATE / 50) {
+		vp_speech_rec_level_put(r, 0, i, RATE / 50, 0x80 | 30);
+		vp_speech_rec_pcm(r, 0, i, pcm, RATE / 50);
+	}
+	vp_speech_rec_pause(r, 0);
+	r = vp_mem_deref(r);
+	snprintf(path, sizeof(path), "%s/speech.jsonl", dir);
+	read_all(path, buf, sizeof(buf));
+	unlink(path);
+	rmdir(dir);
+	if (!strchr(buf, '\n') && !strstr(buf, "s1"))
+		return; /* --oom: the detector's allocation failed */
+	VT_TRUE(strstr(buf, "\"start_sample\":32000") != NULL);
+	VT_TRUE(strstr(buf, "\"end_sample\":48000") != NULL);
+	VT_TRUE(strstr(buf, "\"source\":\"rfc6464\"") != NULL);
+	VT_TRUE(strchr(buf, '\n') == strrchr(buf, '\n')); /* one line */
+}
+
+/* live.h wire format: the io thread's tap and the packing, without the
+ * thread: what is written is what is sent, trimmed and grouped as the
+ * chunk writer places it, and a drop marks the next segment. */
+static struct vp_live *live_bare(uint32_t slots)
+{
+	struct vp_live *l = vp_mem_zalloc(sizeof(*l), NULL);
+
+	if (l && vp_spsc_alloc(&l->ring, sizeof(struct live_blk), slots)) {
+		vp_mem_deref(l);
+		return NULL;
+	}
+	if (l)
+		l->msg_pre = 16;
+	return l;
+}
+
+static void live_free(struct vp_live *l)
+{
+	vp_mem_deref(l->ring);
+	free(l->msg);
+	vp_mem_deref(l);
+}
+
+VTEST(live_pack_matches_the_writer)
+{
+	static int16_t a[320], b[320];
+	struct vp_live *l = live_bare(4);
+	struct vp_io_tap tap;
+	json_t *h, *sg;
+	const uint8_t *m;
+	size_t len, hl;
+
+	if (!l)
+		return; /* --oom */
+	for (unsigned i = 0; i < 320; i++) {
+		a[i] = (int16_t)i;
+		b[i] = (int16_t)-i;
+	}
+	vp_live_tap(l, &tap);
+	tap.streamh(0, "s1", RATE, 1, tap.arg);
+	tap.streamh(1, "s2", RATE, 1, tap.arg);
+	tap.metah("{\"streams\":[{\"id\":\"s2\",\"participant\":\"bob\"}]}",
+		  tap.arg);
+	tap.pcmh(0, 1000, a, 320, tap.arg);
+	tap.pcmh(1, 5000, b, 320, tap.arg);
+	tap.pcmh(0, 1220, a, 320, tap.arg); /* 100 samples overlap: trimmed */
+	tap.pcmh(0, 1540, a, 320, tap.arg); /* follows: same segment */
+	tap.pcmh(0, 1860, a, 320, tap.arg); /* the ring (4) is full: dropped */
+	VT_EQ(1, atomic_load(&l->dropped_blocks));
+	len = vp_live__pack(l);
+	if (!len) { /* --oom: counted as dropped */
+		live_free(l);
+		return;
+	}
+	m = l->msg + l->msg_pre;
+	hl = (size_t)m[0] << 24 | m[1] << 16 | m[2] << 8 | m[3];
+	h = json_loadb((const char *)m + 4, hl, 0, NULL);
+	if (!h) {
+		live_free(l);
+		return;
+	}
+	sg = json_object_get(h, "segments");
+	VT_EQ(2, json_array_size(sg));
+	VT_STR_EQ("s1", json_string_value(json_object_get(json_array_get(sg, 0),
+							  "stream")));
+	VT_EQ(1000, json_integer_value(json_object_get(json_array_get(sg, 0),
+						       "start_sample")));
+	VT_EQ(860, json_integer_value(json_object_get(json_array_get(sg, 0),
+						      "samples")));
+	VT_TRUE(json_is_null(json_object_get(json_array_get(sg, 0),
+					     "participant")));
+	VT_STR_EQ("bob", json_string_value(json_object_get(
+				 json_array_get(sg, 1), "participant")));
+	VT_EQ(4 + hl + (860 + 320) * 2, len);
+	/* s1: a, then a[100..], then a; s2: b */
+	VT_TRUE(!memcmp(m + 4 + hl, a, 640));
+	VT_TRUE(!memcmp(m + 4 + hl + 640, a + 100, 440));
+	VT_TRUE(!memcmp(m + 4 + hl + 1080, a, 640));
+	VT_TRUE(!memcmp(m + 4 + hl + 1720, b, 640));
+	json_decref(h);
+	/* after the drop, s1's next block says how much is missing */
+	tap.pcmh(0, 2180, a, 320, tap.arg);
+	len = vp_live__pack(l);
+	if (len) {
+		m = l->msg + l->msg_pre;
+		hl = (size_t)m[0] << 24 | m[1] << 16 | m[2] << 8 | m[3];
+		h = json_loadb((const char *)m + 4, hl, 0, NULL);
+		sg = json_array_get(json_object_get(h, "segments"), 0);
+		VT_EQ(2180, json_integer_value(json_object_get(sg,
+							       "start_sample")));
+		VT_EQ(320, json_integer_value(json_object_get(sg, "dropped")));
+		json_decref(h);
+	}
+	VT_EQ(0, vp_live__pack(l)); /* empty */
+	live_free(l);
 }

@@ -226,6 +226,7 @@ static int offer_sdp(struct vp_simconf_meeting *m, char **sdp)
 	p.sess_id =
 		(m->t0_mono / 1000) & 0xFFFFFFFFFFull; /* stable per session */
 	p.sess_version = m->offer_n;
+	p.ext_audio_level = m->def->audio_level ? VP_SIMCONF_EXT_LEVEL : 0;
 	p.ufrag = ufrag;
 	p.pwd = pwd;
 	p.fp_sha256 = fp;
@@ -591,7 +592,8 @@ static int senders(struct vp_simconf_meeting *m)
 	for (unsigned i = 0; i < m->def->nparts && !err; i++) {
 		const struct vp_simconf_part *d = &m->def->parts[i];
 		struct vp_simconf_sender_cfg sc = {m->id, d, m->clips[i],
-						   m->log, NULL};
+						   m->log, NULL,
+						   m->def->audio_level};
 
 		m->parts[i] = (struct part_rt){
 			.def = d, .mid = -1, .consent = d->consent};

@@ -414,7 +414,7 @@ static int meeting(struct pctx *c, json_t *o, const char *p,
 	static const char *const mk[] = {"id",	   "token",	   "lobby",
 					 "deny",   "end_at",	   "copies",
 					 "faults", "participants", "clock",
-					 NULL};
+					 "audio_level", NULL};
 	double copies = 0;
 	char *clock = NULL;
 	int err;
@@ -437,6 +437,7 @@ static int meeting(struct pctx *c, json_t *o, const char *p,
 		err = bad(c, p, ".clock must be \"joined\" or \"media\"");
 	m->clock_media = clock && !strcmp(clock, "media");
 	vp_mem_deref(clock);
+	err = err ? err : boolean(c, o, p, "audio_level", &m->audio_level);
 	err = err ? err : faults(c, o, p, &m->faults);
 	err = err ? err : parts(c, o, p, m);
 	if (err)

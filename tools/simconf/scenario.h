@@ -79,6 +79,8 @@ struct vp_simconf_mdef {
 	unsigned copies; /**< 0: one meeting named id; N: id-1 … id-N */
 	bool clock_media; /**< "clock": "media": times count from the first
 			       moment the bot's media is secure */
+	bool audio_level; /**< "audio_level": true: every packet carries the
+			       RFC 6464 ssrc-audio-level extension (id 1) */
 	struct vp_simconf_faults faults;
 	struct vp_simconf_part *parts;
 	unsigned nparts;

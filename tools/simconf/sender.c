@@ -59,6 +59,8 @@ struct vp_simconf_sender {
 	struct vp_simconf_wavout dump;
 	uint64_t pkts, octets, lost, dups, send_fail, unsent;
 	uint64_t next_sr_ns;
+	bool audio_level; /* RFC 6464 extension in every packet */
+	size_t hl;	  /* the last packet's RTP header length */
 	vp_simconf_send_h *sendh;
 	void *arg;
 };
@@ -118,6 +120,7 @@ int vp_simconf_sender_alloc(struct vp_simconf_sender **sp,
 	s->part = cfg->part;
 	s->clips = cfg->clips;
 	s->log = cfg->log;
+	s->audio_level = cfg->audio_level;
 	s->sendh = sendh;
 	s->arg = arg;
 	s->rng = cfg->part->impair.seed ? cfg->part->impair.seed
@@ -283,16 +286,44 @@ static void impair_send(struct vp_simconf_sender *s, const uint8_t *b,
 	}
 }
 
-/* The RTP header, then the shared Opus payload of frame k */
-static size_t packetize(struct vp_simconf_sender *s, uint8_t *b, uint64_t k,
-			uint32_t ts)
+/*
+ * RFC 6464 §3: the frame's level in -dBov (0..127, 127 = silence), as
+ * WebRTC computes it (mean square against full scale), and the V bit from
+ * a level VAD (louder than -60 dBov), as "vad=on" in the offer promises.
+ */
+static uint8_t level_of(const int16_t *pcm, size_t n)
 {
+	double ms = 0;
+	long lv;
+
+	for (size_t i = 0; i < n; i++)
+		ms += (double)pcm[i] * pcm[i];
+	ms /= (double)n * 32768.0 * 32768.0;
+	lv = ms > 0 ? lround(-10 * log10(ms)) : 127;
+	if (lv > 127)
+		lv = 127;
+	if (lv < 0)
+		lv = 0;
+	return (uint8_t)((lv <= 60 ? 0x80 : 0) | lv);
+}
+
+/* The RTP header (with the RFC 6464 one-byte extension, RFC 8285 §4.2,
+ * when @p lvl >= 0), then the shared Opus payload of frame k */
+static size_t packetize(struct vp_simconf_sender *s, uint8_t *b, uint64_t k,
+			uint32_t ts, int lvl)
+{
+	/* id 1, L=0 (one byte), the level, padded to a 32-bit word */
+	uint8_t ext[4] = {VP_SIMCONF_EXT_LEVEL << 4, (uint8_t)lvl, 0, 0};
 	struct vp_rtp_pkt h = {
 		.pt = VP_SIMCONF_OFFER_PT,
 		.marker = !s->talking, /* RFC 3551 §4.1: talkspurt start */
 		.seq = s->seq,
 		.ts = ts,
 		.ssrc = s->ssrc,
+		.ext = lvl >= 0,
+		.ext_profile = 0xBEDE,
+		.ext_data = lvl >= 0 ? ext : NULL,
+		.ext_len = lvl >= 0 ? sizeof(ext) : 0,
 	};
 	size_t hl = vp_rtp_write_hdr(b, PKT_MAX, &h);
 	const uint8_t *pl = NULL;
@@ -300,6 +331,7 @@ static size_t packetize(struct vp_simconf_sender *s, uint8_t *b, uint64_t k,
 
 	if (!n || n > PKT_MAX - hl)
 		return 0;
+	s->hl = hl;
 	memcpy(b + hl, pl, n);
 	return hl + n;
 }
@@ -312,7 +344,8 @@ void vp_simconf_sender_frame(struct vp_simconf_sender *s, uint64_t k,
 	uint32_t ts = s->ts0 + (uint32_t)(k * VP_SIMCONF_FRAME);
 	size_t src0 = 0, src1 = 0, len;
 	int clip = vp_simconf_frame_pcm(s->part, s->clips, k,
-					s->dump.f ? pcm : NULL, &src0, &src1);
+					s->dump.f || s->audio_level ? pcm : NULL,
+					&src0, &src1);
 	bool dup = false;
 
 	if (s->dump.f) /* the PCM is only built for the dump */
@@ -329,7 +362,8 @@ void vp_simconf_sender_frame(struct vp_simconf_sender *s, uint64_t k,
 			false);
 		return;
 	}
-	len = packetize(s, b, k, ts);
+	len = packetize(s, b, k, ts,
+			s->audio_level ? level_of(pcm, VP_SIMCONF_FRAME) : -1);
 	if (!len)
 		return;
 	s->talking = true;
@@ -341,7 +375,7 @@ void vp_simconf_sender_frame(struct vp_simconf_sender *s, uint64_t k,
 	} else {
 		impair_send(s, b, len, now_ns, &dup);
 		s->pkts++;
-		s->octets += len - VP_RTP_HDR_LEN;
+		s->octets += len - s->hl;
 		run_add(s, k, (unsigned)clip, VP_SIMCONF_SENT, src0, src1, true,
 			ts, dup);
 	}

@@ -38,7 +38,11 @@ struct vp_simconf_sender_cfg {
 	struct vp_simconf_clip *const *clips; /**< one per speak item */
 	struct vp_simconf_log *log;
 	const char *dump_path; /**< NULL: no dump */
+	bool audio_level;      /**< RFC 6464 level in every packet */
 };
+
+/** The extmap id simconf offers for ssrc-audio-level (RFC 6464). */
+#define VP_SIMCONF_EXT_LEVEL 1
 
 struct vp_simconf_sender;
 
