@@ -91,6 +91,8 @@ int jpub_media_start(struct jpub *j);
 /** Build the sendonly offer (vp_mem string) once gathering is done. */
 int jpub_media_offer(struct jpub *j, char **sdp);
 int jpub_media_answer(struct jpub *j, const char *sdp);
+/** SIGUSR1: stop sending (the stats are logged), stay in the room */
+void jpub_media_pause(struct jpub *j);
 void jpub_media_stop(struct jpub *j);
 void jpub_media_free(struct jpub *j);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file main.c  jpub CLI (jpub.h). Runs until --seconds are over or
- * SIGINT/SIGTERM, then leaves Janus politely and exits. Exit codes
+ * SIGINT/SIGTERM, then leaves Janus politely and exits; SIGUSR1 stops
+ * sending (and logs the totals) but stays in the room. Exit codes
  * follow sysexits(3): 0 done, 64 usage, 69 Janus refused, 70 internal,
  * 75 the connection or the media path failed.
  */
@@ -149,6 +150,12 @@ static gboolean on_signal(gpointer arg)
 	return G_SOURCE_CONTINUE;
 }
 
+static gboolean on_pause(gpointer arg)
+{
+	jpub_media_pause(arg);
+	return G_SOURCE_CONTINUE;
+}
+
 static gboolean on_deadline(gpointer arg)
 {
 	struct jpub *j = arg;
@@ -187,6 +194,7 @@ int main(int argc, char **argv)
 	j.loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGINT, on_signal, &j);
 	g_unix_signal_add(SIGTERM, on_signal, &j);
+	g_unix_signal_add(SIGUSR1, on_pause, &j);
 	j.deadline = g_timeout_add_seconds(o.seconds, on_deadline, &j);
 	g_timeout_add_seconds(o.seconds + 10, on_hard_stop, &j);
 	vp_simconf_log_event(j.log, "-", o.id, "start", -1,

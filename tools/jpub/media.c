@@ -329,15 +329,13 @@ int jpub_media_answer(struct jpub *j, const char *sdp)
 	return err;
 }
 
-/* Stop sending and log what was sent (idempotent) */
-void jpub_media_stop(struct jpub *j)
+/* Stop sending, log what was sent; the session stays (idempotent) */
+void jpub_media_pause(struct jpub *j)
 {
 	if (j->tick) {
 		g_source_remove(j->tick);
 		j->tick = 0;
 	}
-	if (!j->pc)
-		return;
 	run_close(j);
 	if (j->secure)
 		vp_simconf_log_event(
@@ -350,7 +348,13 @@ void jpub_media_stop(struct jpub *j)
 				  (json_int_t)j->send_fail, "unsent",
 				  (json_int_t)j->unsent));
 	j->secure = false;
-	vp_pc_close(j->pc);
+}
+
+void jpub_media_stop(struct jpub *j)
+{
+	jpub_media_pause(j);
+	if (j->pc)
+		vp_pc_close(j->pc);
 }
 
 void jpub_media_free(struct jpub *j)

@@ -111,7 +111,10 @@ def one_stream(ctx, st, part, sent):
     first, pcm, chunks = stream_pcm(ctx["mdir"], ctx["manifest"], st["id"], rate)
     found = {}
     if pcm is not None:
-        starts, ids, ok = S.frames(pcm, rate)
+        # the stream's last frame ends codec-delay (6.5 ms) after the
+        # last sample written (the decoder keeps the rest): pad one frame
+        # of silence so its window can still be read
+        starts, ids, ok = S.frames(np.concatenate([pcm, np.zeros(f)]), rate)
         pos = starts[ok] + first
         k_est = np.rint((pos - base) / f).astype(np.int64)
         ks = S.nearest_frame(k_est, ids[ok])
@@ -119,6 +122,15 @@ def one_stream(ctx, st, part, sent):
         for k, e in zip(ks.tolist(), err.tolist()):
             if k not in found or abs(e) < abs(found[k]):
                 found[k] = e
+    if ctx.get("from_first_found"):
+        # no count from Janus: the subscriber's share starts at the first
+        # of the publisher's frames found on its disk
+        k0 = min((k for k in found if k in sent["frames"]), default=None)
+        frames = [k for k in frames if k0 is not None and k >= k0]
+        counted = [k for k in counted if k0 is not None and k >= k0]
+        sent = dict(sent, packets=len(frames))
+        res.update({"frames_sent": len(counted), "packets_sent": len(frames),
+                    "frames_sent_tail_excluded": len(frames) - len(counted)})
     cset = set(counted)
     on_disk = [k for k in counted if k in found]
     errs_ms = [found[k] * 1000 / rate for k in on_disk]
