@@ -6,6 +6,10 @@
            send log, nothing lost inside vpbot, every figure present
   limits   plans the machine cannot start are refused with one clear line
   sigint   SIGINT mid-run: clean stop, the report of what ran is written
+  janus    1 room, 2 jpub publishers, 10 subscribers, 15 s hold against a
+           real Janus in the test's own netns (janus_rig.py): the report
+           agrees with the publishers' send logs and Janus's admin counts,
+           nothing lost inside vpbot, every figure present
 """
 import json
 import os
@@ -14,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 FIGURES = ["bots", "bots_exit_0", "bots_failed", "bots_crashed_by_signal", "streams",
            "frames_sent", "frames_on_disk", "lost_before_vpbot", "lost_inside_vpbot",
@@ -113,7 +119,10 @@ def case_limits(tool, tmp):
               "limits.max_seconds is 60"),
              ({"rooms": 10, "colour": "red"}, "unknown field \"colour\""),
              ({"rooms": 10, "rate": 8000}, "rate must be one of"),
-             ({"rooms": 10, "subscribers": 3}, "subscribers must be 1")]
+             ({"rooms": 10, "subscribers": 3}, "subscribers must be 1"),
+             ({"target": "janus", "rooms": 1}, "janus.netns must name"),
+             ({"target": "janus", "janus": {"netns": "x", "url": "janus+ws://10.0.0.1:8188"}},
+              "janus.url must be")]
     for plan, want in cases:
         r = run_plan(tool, tmp, plan, timeout=30)
         line = r.stderr.strip()
@@ -170,12 +179,102 @@ def case_sigint(tool, tmp):
     print(f"sigint: stopped cleanly; {s['bots']} bots, {s['frames_on_disk']} frames reported")
 
 
+JANUS_FIGURES = ["janus_forwarded", "janus_forwarded_source", "delivery_pct_min",
+                 "delivery_pct_per_subscriber_stream", "publishers"]
+
+
+def pub_sent(path):
+    """frames and packets a jpub send log says went on the wire"""
+    frames, packets = 0, None
+    for line in open(path, encoding="utf-8"):
+        e = json.loads(line)
+        if e.get("event") == "audio" and e.get("sent"):
+            frames += e["frames"]
+        elif e.get("event") == "stats":
+            packets = e["packets"]
+    return frames, packets
+
+
+def check_janus_stream(b, st, pub, hold):
+    where = f"{b['meeting']} {st['participant']}"
+    for k in STREAM_FIGURES + ["janus_forwarded", "delivery_pct", "first_frame_latency_ms"]:
+        if st.get(k) is None:
+            fail(f"{where}: {k} missing")
+    if st["janus_forwarded"] != st["frames_sent"] or st["frames_sent"] > pub["frames_sent"]:
+        fail(f"{where}: Janus forwarded {st['janus_forwarded']}, counted sent "
+             f"{st['frames_sent']}, the publisher sent {pub['frames_sent']}")
+    if st["frames_sent"] < 0.8 * hold * 50:
+        fail(f"{where}: only {st['frames_sent']} frames forwarded in a {hold} s hold")
+    if st["packets_received"] != st["janus_forwarded"]:
+        fail(f"{where}: vpbot counted {st['packets_received']} packets, "
+             f"Janus forwarded {st['janus_forwarded']}")
+    if st["lost_inside_vpbot"] or st["lost_unexplained"] or st["lost_before_vpbot"] or \
+            st["frames_extra"] or st["frames_on_disk"] != st["frames_sent"]:
+        fail(f"{where}: {st['frames_on_disk']}/{st['frames_sent']} on disk; lost inside "
+             f"{st['lost_inside_vpbot']}, before {st['lost_before_vpbot']}, unexplained "
+             f"{st['lost_unexplained']}, extra {st['frames_extra']}")
+
+
+def case_janus(tool, tmp):
+    import janus_rig
+    rig = janus_rig.Rig(tmp)
+    try:
+        rig.up()
+        plan = rig.plan({"target": "janus", "rooms": 1, "publishers": 2,
+                         "subscribers": 10, "ramp": 5, "hold": 15})
+        r = run_plan(tool, tmp, plan, timeout=240)
+    finally:
+        rig.down()
+    print(r.stdout.strip())
+    if r.returncode != 0:
+        fail(f"exit {r.returncode}: {r.stderr[-800:]}")
+    if rig.ns.name in subprocess.run(["ip", "netns", "list"], capture_output=True,
+                                     text=True).stdout:
+        fail("the rig's netns is left behind")
+    d = os.path.join(tmp, "run")
+    rep = json.load(open(os.path.join(d, "report.json")))
+    s = rep["summary"]
+    for k in [f for f in FIGURES if f != "simconf"] + JANUS_FIGURES:
+        if s.get(k) is None:
+            fail(f"summary.{k} missing")
+    for k in ("cpu_pct", "rss_kb", "pss_kb", "pid"):
+        if s["janus"].get(k) is None:
+            fail(f"summary.janus.{k} missing")
+    if not os.path.exists(os.path.join(d, "join_cdf.png")):
+        fail("report.html plots missing")
+    pubs = {p["id"]: p for p in rep["publishers"]}
+    if len(pubs) != 2:
+        fail(f"{len(pubs)} publishers in the report")
+    for pid, p in pubs.items():
+        frames, packets = pub_sent(os.path.join(d, "pubs", f"{pid}.jsonl"))
+        if p["frames_sent"] != frames or packets != frames or p["janus_received"] != frames:
+            fail(f"{pid}: report {p['frames_sent']}, send log {frames} frames / {packets} "
+                 f"packets, Janus received {p['janus_received']}")
+        if p["rc"] != "0" or p["cost"].get("cpu_pct") is None:
+            fail(f"{pid}: exit {p['rc']}, cost {p['cost']}")
+    if s["bots"] != 10 or s["bots_failed"]:
+        fail(f"{s['bots']} subscribers, {s['bots_failed']} failed")
+    n = 0
+    for b in rep["bots"]:
+        if len(b["streams"]) != 2:
+            fail(f"{b['meeting']}: {len(b['streams'])} streams")
+        for st in b["streams"]:
+            check_janus_stream(b, st, pubs[st["participant"]], 15)
+            n += 1
+    if s["janus_forwarded"] != s["frames_sent"] or s["delivery_pct_min"] != 100.0:
+        fail(f"forwarded {s['janus_forwarded']}, sent {s['frames_sent']}, "
+             f"delivery min {s['delivery_pct_min']}")
+    print(f"janus: {n} streams agree with the send logs and Janus's counts; "
+          f"{s['frames_on_disk']} frames; Janus CPU {s['janus']['cpu_pct']:.1f} %")
+
+
 def main():
     if os.geteuid() != 0:
         fail("needs root (network namespace)")
     tool, case = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory(prefix=f"vpload-test-{case}-{os.getpid()}-") as tmp:
-        {"plan": case_plan, "limits": case_limits, "sigint": case_sigint}[case](tool, tmp)
+        {"plan": case_plan, "limits": case_limits, "sigint": case_sigint,
+         "janus": case_janus}[case](tool, tmp)
     print(f"{case}: ok")
 
 
