@@ -130,32 +130,19 @@ class JanusRun(Run):
 
     # --- the end ---
     def read_admin(self):
+        """Every handle's info (janus_admin.py in Janus's netns), or None."""
         j = self.plan["janus"]
         if not j["admin_url"]:
             return None
-        out = {"sessions": {}}
-        ls = self.admin_req(j["admin_url"], {"janus": "list_sessions"})
-        for s in (ls or {}).get("sessions", []):
-            lh = self.admin_req(f"{j['admin_url']}/{s}", {"janus": "list_handles"})
-            hs = {}
-            for h in (lh or {}).get("handles", []):
-                hi = self.admin_req(f"{j['admin_url']}/{s}/{h}", {"janus": "handle_info"})
-                if hi and "info" in hi:
-                    hs[str(h)] = hi["info"]
-            out["sessions"][str(s)] = hs
-        return out if ls else {"error": "the admin API did not answer"}
-
-    def admin_req(self, url, req):
-        req = dict(req, transaction=f"vpload{time.monotonic_ns()}",
-                   admin_secret=self.plan["janus"]["admin_secret"] or "")
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         try:
-            r = subprocess.run(["ip", "netns", "exec", self.ns.name, "curl", "-s", "-m", "5",
-                                "-X", "POST", "-d", json.dumps(req), url],
-                               capture_output=True, text=True, timeout=10)
-            a = json.loads(r.stdout)
+            r = subprocess.run(["ip", "netns", "exec", self.ns.name, "/usr/bin/python3",
+                                "-m", "vpload.janus_admin", j["admin_url"]],
+                               input=j["admin_secret"] or "", capture_output=True, text=True,
+                               timeout=120, cwd=here)
+            return json.loads(r.stdout)
         except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError):
-            return None
-        return a if a.get("janus") == "success" else None
+            return {"error": "the admin API could not be read"}
 
     def finish(self):
         """Publishers stop sending, the admin counts are read, bots leave."""

@@ -167,6 +167,9 @@ def check_machine(p, bots, seconds, out_dir):
     if seconds > lim["max_seconds"]:
         raise PlanError(f"the run needs {seconds:.0f} s, limits.max_seconds is "
                         f"{lim['max_seconds']:.0f}")
+    if p["target"] == "janus" and p["rooms"] * p["publishers"] > lim["max_bots"]:
+        raise PlanError(f"{p['rooms'] * p['publishers']} publishers asked, "
+                        f"limits.max_bots is {lim['max_bots']}")
     need = bots * lim["bot_mb"] + 200
     have = _mem_available_mb()
     if need > have:
