@@ -60,6 +60,7 @@ struct jpub {
 	unsigned tx_n;
 	char tx_wait[16];     /* transaction of the request we wait for */
 	guint keepalive, deadline, tick, leave_guard;
+	unsigned leave_step;
 	int rc;		      /* exit code: 0, or why it failed */
 	char why[160];
 	/* media */

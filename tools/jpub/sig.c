@@ -90,8 +90,34 @@ static gboolean on_leave_guard(gpointer arg)
 	return G_SOURCE_REMOVE;
 }
 
-/* Leave: unpublish + leave, destroy the room if asked, destroy the
- * session; done when Janus confirms it or after 3 s. */
+/* The next step of the leave, one request at a time (Janus runs plugin
+ * messages on other threads: a session destroyed at once would cut the
+ * leave and the room's destroy short): leave → [destroy room] → destroy
+ * the session → done */
+static void leave_next(struct jpub *j)
+{
+	bool room = j->o->create && j->o->destroy && j->handle;
+	unsigned step = j->leave_step++;
+
+	if (step == 0 && j->handle) {
+		jpub_sig_send(j, "message",
+			      json_pack("{s:s}", "request", "leave"), NULL,
+			      true);
+	} else if (step <= 1 && room) {
+		j->leave_step = 2;
+		jpub_sig_send(j, "message",
+			      json_pack("{s:s, s:I}", "request", "destroy",
+					"room", (json_int_t)j->o->room),
+			      NULL, true);
+	} else if (step <= 2) {
+		j->leave_step = 3;
+		jpub_sig_send(j, "destroy", NULL, NULL, true);
+	} else {
+		done(j);
+	}
+}
+
+/* Leave: done when Janus confirmed every step or after 3 s */
 void jpub_sig_leave(struct jpub *j, const char *why)
 {
 	if (j->st >= J_LEAVING)
@@ -103,19 +129,9 @@ void jpub_sig_leave(struct jpub *j, const char *why)
 		return;
 	}
 	j->st = J_LEAVING;
-	if (j->handle) {
-		jpub_sig_send(j, "message",
-			      json_pack("{s:s}", "request", "leave"), NULL,
-			      false);
-		if (j->o->create && j->o->destroy)
-			jpub_sig_send(j, "message",
-				      json_pack("{s:s, s:I}", "request",
-						"destroy", "room",
-						(json_int_t)j->o->room),
-				      NULL, false);
-	}
-	jpub_sig_send(j, "destroy", NULL, NULL, true);
+	j->leave_step = 0;
 	j->leave_guard = g_timeout_add_seconds(3, on_leave_guard, j);
+	leave_next(j);
 }
 
 static gboolean on_keepalive(gpointer arg)
@@ -255,7 +271,7 @@ static void on_reply(struct jpub *j, const char *kind, json_t *m)
 			send_join(j);
 		break;
 	case J_LEAVING:
-		done(j);
+		leave_next(j);
 		break;
 	default:
 		if (data)
