@@ -8,12 +8,14 @@ on a veth; configs from tests/interop/janus/*.in, plus the admin API on
   janus_rig.py VPBOT_LOAD PLAN.json OUTDIR [vpbot-load args...]
       start the rig, run the plan against it (janus.netns, admin_url and
       admin_secret filled in), stop everything; exit = vpbot-load's exit
+      (SIGINT/SIGTERM are passed on: vpbot-load still writes its report)
 
 Used as a module by test_load.py (case janus)."""
 import json
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -102,8 +104,14 @@ def main():
         pf = os.path.join(work, "plan.json")
         with open(pf, "w") as f:
             json.dump(plan, f)
-        return subprocess.run([tool, pf, "--out", os.path.join(work, "run"),
-                               *sys.argv[4:]]).returncode
+        child = subprocess.Popen([tool, pf, "--out", os.path.join(work, "run"),
+                                  *sys.argv[4:]])
+
+        def forward(signum, _frame):  # vpbot-load stops its run and reports
+            child.send_signal(signum)
+        signal.signal(signal.SIGINT, forward)
+        signal.signal(signal.SIGTERM, forward)
+        return child.wait()
     finally:
         rig.down()
 
