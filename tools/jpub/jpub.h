@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file jpub.h  jpub: one native Janus VideoRoom publisher for vpbot-load
+ * @file jpub.h  jpub: one native Janus VideoRoom (or AudioBridge)
+ * publisher for vpbot-load
  * (tools/load/README.md). It speaks the Janus publisher flow over the
  * WebSocket API (create session, attach videoroom, optionally create the
  * room, join as publisher, publish a sendonly Opus offer), brings up
@@ -31,6 +32,7 @@ struct jpub_opts {
 	unsigned seconds;	/* stop by itself after this long (bound) */
 	unsigned room_publishers; /* with --create: the room's max publishers */
 	bool create, destroy;	/* create the room first / destroy it at leave */
+	bool audiobridge;	/* --plugin audiobridge (else videoroom) */
 	double amp;
 };
 

@@ -26,6 +26,7 @@ static const char usage[] =
 	"usage: jpub --url ws://127.0.0.1:8188[/PATH] --room N --log FILE\n"
 	"            --seconds S [--id NAME] [--create [--publishers N]]\n"
 	"            [--destroy] [--media-addr 127.0.0.2] [--amplitude A]\n"
+	"            [--plugin videoroom|audiobridge]\n"
 	"            [--verbose]\n";
 
 static bool num(const char *s, unsigned long long max, unsigned long long *v)
@@ -82,6 +83,7 @@ static int parse_args(struct jpub_opts *o, int argc, char **argv,
 		{"media-addr", required_argument, NULL, 'm'},
 		{"amplitude", required_argument, NULL, 'a'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"plugin", required_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0}};
 	unsigned long long v;
 	int c, err = 0;
@@ -127,6 +129,12 @@ static int parse_args(struct jpub_opts *o, int argc, char **argv,
 			break;
 		case 'v':
 			vp_log_set_level(VP_LOG_DEBUG);
+			break;
+		case 'P':
+			o->audiobridge = !strcmp(optarg, "audiobridge");
+			err = o->audiobridge || !strcmp(optarg, "videoroom")
+				      ? 0
+				      : 64;
 			break;
 		default:
 			err = 64;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file sig.c  The Janus publisher flow over the WebSocket API
- * (docs/janus.md §5): create → attach videoroom → [create room] → join as
- * publisher → publish (sendonly offer, "trickle": false) → the answer.
+ * (docs/janus.md §5, §6): create → attach videoroom → [create room] →
+ * join as publisher → publish (sendonly offer, "trickle": false) → the
+ * answer. AudioBridge (--plugin audiobridge): attach audiobridge →
+ * [create room] → join → configure unmuted with the offer → the answer.
  * Requests go one at a time; the reply is matched by transaction (the
  * event of an asynchronous request may come before its ack).
  */
@@ -16,7 +18,8 @@
 #define VP_LOG_MODULE "jpub"
 #include "src/core/log.h"
 
-#define ROOM_EXISTS 427 /* JANUS_VIDEOROOM_ERROR_ROOM_EXISTS */
+#define ROOM_EXISTS    427 /* JANUS_VIDEOROOM_ERROR_ROOM_EXISTS */
+#define AB_ROOM_EXISTS 486 /* JANUS_AUDIOBRIDGE_ERROR_ROOM_EXISTS */
 #define KEEPALIVE_S 25
 
 static const char *const stname[] = {
@@ -41,7 +44,9 @@ int jpub_sig_send(struct jpub *j, const char *kind, json_t *body,
 				    json_integer((json_int_t)j->handle));
 	if (!strcmp(kind, "attach"))
 		json_object_set_new(o, "plugin",
-				    json_string("janus.plugin.videoroom"));
+				    json_string(j->o->audiobridge
+							? "janus.plugin.audiobridge"
+							: "janus.plugin.videoroom"));
 	if (body)
 		json_object_set_new(o, "body", body);
 	if (jsep)
@@ -146,6 +151,14 @@ static gboolean on_keepalive(gpointer arg)
 static void send_join(struct jpub *j)
 {
 	j->st = J_JOIN;
+	if (j->o->audiobridge) {
+		jpub_sig_send(j, "message",
+			      json_pack("{s:s, s:I, s:s, s:b}", "request",
+					"join", "room", (json_int_t)j->o->room,
+					"display", j->o->id, "muted", 0),
+			      NULL, true);
+		return;
+	}
 	jpub_sig_send(j, "message",
 		      json_pack("{s:s, s:s, s:I, s:s}", "request", "join",
 				"ptype", "publisher", "room",
@@ -156,6 +169,15 @@ static void send_join(struct jpub *j)
 static void send_create(struct jpub *j)
 {
 	j->st = J_CREATE;
+	if (j->o->audiobridge) {
+		jpub_sig_send(j, "message",
+			      json_pack("{s:s, s:I, s:s, s:i, s:b}", "request",
+					"create", "room", (json_int_t)j->o->room,
+					"description", "vpbot-load",
+					"sampling_rate", 48000, "permanent", 0),
+			      NULL, true);
+		return;
+	}
 	jpub_sig_send(j, "message",
 		      json_pack("{s:s, s:I, s:s, s:i, s:s, s:b, s:b}",
 				"request", "create", "room",
@@ -182,8 +204,11 @@ void jpub_sig_publish(struct jpub *j)
 	}
 	j->st = J_PUBLISH;
 	jpub_sig_send(j, "message",
-		      json_pack("{s:s, s:s}", "request", "publish",
-				"audiocodec", "opus"),
+		      j->o->audiobridge
+			      ? json_pack("{s:s, s:b}", "request", "configure",
+					  "muted", 0)
+			      : json_pack("{s:s, s:s}", "request", "publish",
+					  "audiocodec", "opus"),
 		      json_pack("{s:s, s:s, s:b}", "type", "offer", "sdp", sdp,
 				"trickle", 0),
 		      true);
@@ -197,7 +222,8 @@ static void on_plugin_reply(struct jpub *j, json_t *data, json_t *jsep)
 	char why[200];
 
 	if (ec && !(j->st == J_CREATE &&
-		    json_integer_value(ec) == ROOM_EXISTS)) {
+		    json_integer_value(ec) ==
+			    (j->o->audiobridge ? AB_ROOM_EXISTS : ROOM_EXISTS))) {
 		snprintf(why, sizeof(why), "janus: %s (%lld)",
 			 json_string_value(json_object_get(data, "error"))
 				 ?: "error",

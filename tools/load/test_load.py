@@ -10,6 +10,8 @@
            real Janus in the test's own netns (janus_rig.py): the report
            agrees with the publishers' send logs and Janus's admin counts,
            nothing lost inside vpbot, every figure present
+  janus-audiobridge  1 room, 1 publisher, 5 subscribers of its AudioBridge
+           mix: every frame sent from the first one found is on disk
   janus-sigint  SIGINT mid-hold against a real Janus: exit 130, the report
            of what ran agrees with Janus's counts, no process left
 """
@@ -270,6 +272,39 @@ def case_janus(tool, tmp):
           f"{s['frames_on_disk']} frames; Janus CPU {s['janus']['cpu_pct']:.1f} %")
 
 
+def case_janus_audiobridge(tool, tmp):
+    import janus_rig
+    rig = janus_rig.Rig(tmp)
+    try:
+        rig.up()
+        plan = rig.plan({"target": "janus", "rooms": 1, "publishers": 1, "subscribers": 5,
+                         "ramp": 5, "hold": 12, "janus": {"plugin": "audiobridge"}})
+        r = run_plan(tool, tmp, plan, timeout=200)
+    finally:
+        rig.down()
+    print(r.stdout.strip())
+    if r.returncode != 0:
+        fail(f"exit {r.returncode}: {r.stderr[-800:]}")
+    rep = json.load(open(os.path.join(tmp, "run", "report.json")))
+    s = rep["summary"]
+    if s["bots"] != 5 or s["bots_failed"] or s["janus"].get("cpu_pct") is None:
+        fail(f"{s['bots']} subscribers, {s['bots_failed']} failed, janus {s['janus']}")
+    if "AudioBridge" not in s["janus_forwarded_source"]:
+        fail(f"janus_forwarded_source: {s['janus_forwarded_source']}")
+    pub = rep["publishers"][0]
+    for b in rep["bots"]:
+        if len(b["streams"]) != 1:
+            fail(f"{b['meeting']}: {len(b['streams'])} streams (want the one mix)")
+        st = b["streams"][0]
+        if st["frames_sent"] < 0.8 * 12 * 50 or st["frames_sent"] > pub["frames_sent"]:
+            fail(f"{b['meeting']}: {st['frames_sent']} frames counted of {pub['frames_sent']}")
+        if st["frames_on_disk"] != st["frames_sent"] or st["lost_unexplained"] or \
+                st["frames_extra"] or st["lost_inside_vpbot"]:
+            fail(f"{b['meeting']}: {st['frames_on_disk']}/{st['frames_sent']} on disk, "
+                 f"unexplained {st['lost_unexplained']}, extra {st['frames_extra']}")
+    print(f"janus-audiobridge: 5 mixes, {s['frames_on_disk']} frames all on disk")
+
+
 def case_janus_sigint(tool, tmp):
     import janus_rig
     rig = janus_rig.Rig(tmp)
@@ -325,7 +360,8 @@ def main():
     tool, case = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory(prefix=f"vpload-test-{case}-{os.getpid()}-") as tmp:
         {"plan": case_plan, "limits": case_limits, "sigint": case_sigint,
-         "janus": case_janus, "janus-sigint": case_janus_sigint}[case](tool, tmp)
+         "janus": case_janus, "janus-sigint": case_janus_sigint,
+         "janus-audiobridge": case_janus_audiobridge}[case](tool, tmp)
     print(f"{case}: ok")
 
 

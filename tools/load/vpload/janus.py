@@ -78,7 +78,7 @@ class JanusRun(Run):
                 log = os.path.join(self.dir, "pubs", f"{pid}.jsonl")
                 argv = [self.bins["jpub"], "--url", f"ws://{self.host}:{self.wsport}",
                         "--room", str(room), "--log", log, "--seconds", str(int(seconds)),
-                        "--id", pid, "--create",
+                        "--id", pid, "--create", "--plugin", p["janus"]["plugin"],
                         "--publishers", str(p["publishers"] + p["subscribers"] + 4)]
                 if k == 0:
                     argv.append("--destroy")
@@ -105,7 +105,8 @@ class JanusRun(Run):
         mid = f"r{r + 1}-s{s + 1}"
         ev = os.path.join(self.dir, "events", f"{mid}.jsonl")
         argv = [self.bins["vpbot"], "join",
-                f"janus+ws://{self.host}:{self.wsport}/{self.rooms[r]}?name={mid}",
+                f"janus+ws://{self.host}:{self.wsport}/{self.rooms[r]}?name={mid}"
+                + ("&plugin=audiobridge" if p["janus"]["plugin"] == "audiobridge" else ""),
                 "--meeting", mid, "--out", self.out, "--events", ev,
                 "--rate", str(p["rate"]), "--chunk-seconds", str(p["chunk_seconds"]),
                 "--duration", str(int(duration)), "--log-level", "warn"]

@@ -100,9 +100,14 @@ def bot(run, c, pubs, fwd):
     streams = {s["id"]: s for s in mj.get("streams", [])}
     manifest = analyze.read_jsonl(os.path.join(mdir, "manifest.jsonl"))
     drops = getattr(c, "udp_drops", 0)
+    mix = run.plan["janus"]["plugin"] == "audiobridge"
     for p in pubs:
-        st = streams.get(pstream.get(str(p["feed_id"])))
-        f = fwd.get((c.meeting, p["feed_id"]))
+        if mix:  # one stream, the mix of everyone else: the one publisher
+            st = next((x for x in streams.values() if x.get("participant") == "mix"), None)
+            f = None  # Janus's packets out are the mix's, not the marker's
+        else:
+            st = streams.get(pstream.get(str(p["feed_id"])))
+            f = fwd.get((c.meeting, p["feed_id"]))
         if st is None or origin is None or p["t0_ns"] is None:
             r["streams"].append({"participant": p["id"], "stream": None,
                                  "janus_forwarded": f, "frames_sent": f or 0,
@@ -169,6 +174,8 @@ def build(run, versions, machine, interrupted):
                                                for st in streams) else None)
     s["janus_forwarded_source"] = SRC if fwd else (
         "not obtainable: no janus.admin_url in the plan" if not p["janus"]["admin_url"]
+        else "not comparable: the AudioBridge sends its own mix, frames are counted from "
+             "the first one found on disk" if p["janus"]["plugin"] == "audiobridge"
         else "not obtainable: the admin API did not answer")
     s["publishers"] = {
         "count": len(pubs), "frames_sent": sum(x["frames_sent"] for x in pubs),

@@ -31,6 +31,8 @@ JANUS_DEFAULTS = {
     "admin_url": None,      # e.g. http://127.0.0.1:7088/admin: forwarded counts
     "admin_secret": None,
     "room_base": None,      # rooms are room_base+1 ...; None: from the run's pid
+    "plugin": "videoroom",  # or "audiobridge" (1 publisher per room: a mix of
+                            # two markers names neither)
 }
 LIMIT_DEFAULTS = {
     "max_bots": 200,        # never start more bots than this
@@ -85,6 +87,9 @@ def parse(text):
     if p["target"] == "janus":
         p["subscribers"] = _num(p, "subscribers", 1, 1000, "", True)
         p["janus"] = _janus(p["janus"])
+        if p["janus"]["plugin"] == "audiobridge" and p["publishers"] != 1:
+            raise PlanError("publishers must be 1 with janus.plugin \"audiobridge\" "
+                            "(the mix of two markers names neither)")
     elif p["subscribers"] != 1:
         raise PlanError("subscribers must be 1: simconf hosts one bot per meeting "
                         "(use rooms for more bots)")
@@ -128,6 +133,8 @@ def _janus(given):
         raise PlanError("janus.admin_url must be null or http://127.x.x.x:PORT/PATH")
     if j["admin_secret"] is not None and not isinstance(j["admin_secret"], str):
         raise PlanError("janus.admin_secret must be a string or null")
+    if j["plugin"] not in ("videoroom", "audiobridge"):
+        raise PlanError("janus.plugin must be \"videoroom\" or \"audiobridge\"")
     if j["room_base"] is not None:
         j["room_base"] = _num(j, "room_base", 1, 2 ** 52, "janus.", True)
     return j
