@@ -68,7 +68,7 @@ struct jpub {
 	/* media */
 	struct vp_pc *pc;
 	struct jpub_enc *enc;
-	bool gathered, secure;
+	bool gathered, secure, paused;
 	uint32_t ssrc, ts0;
 	uint16_t seq;
 	uint64_t t0_mono, t0_utc, next_k, next_sr;

@@ -332,6 +332,7 @@ int jpub_media_answer(struct jpub *j, const char *sdp)
 /* Stop sending, log what was sent; the session stays (idempotent) */
 void jpub_media_pause(struct jpub *j)
 {
+	j->paused = true;
 	if (j->tick) {
 		g_source_remove(j->tick);
 		j->tick = 0;

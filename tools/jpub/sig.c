@@ -321,7 +321,9 @@ static void on_message(const char *text, size_t len, void *arg)
 				     -1, NULL);
 	} else if (!strcmp(kind, "hangup") || !strcmp(kind, "timeout") ||
 		   !strcmp(kind, "detached")) {
-		if (j->st < J_LEAVING)
+		if (j->st < J_LEAVING && j->paused) /* done sending: fine */
+			jpub_sig_leave(j, "janus ended the session");
+		else if (j->st < J_LEAVING)
 			jpub_fail(j, 75, "janus ended the session");
 	}
 	json_decref(m);

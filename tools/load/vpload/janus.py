@@ -83,7 +83,7 @@ class JanusRun(Run):
                 if k == 0:
                     argv.append("--destroy")
                 c = procs.Child(pid, argv, log[:-6] + ".out", log[:-6] + ".err", self.ns.name)
-                c.room, c.log = room, log
+                c.room, c.log, c.owner = room, log, k == 0
                 self.pubs.append(c)
         self.others += self.pubs
         deadline = time.monotonic() + START_S
@@ -159,7 +159,9 @@ class JanusRun(Run):
     def teardown(self):
         self.sample_udp()
         procs.stop_all(self.bots, grace=8.0)
-        procs.stop_all(self.pubs, grace=6.0)
+        # the first publisher of a room destroys it: the others leave first
+        procs.stop_all([c for c in self.pubs if not c.owner], grace=6.0)
+        procs.stop_all([c for c in self.pubs if c.owner], grace=6.0)
         if self.tty and self.progress:
             import sys
             sys.stderr.write("\n")

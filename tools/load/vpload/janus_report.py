@@ -118,7 +118,8 @@ def bot(run, c, pubs, fwd):
         frames = p["frames"][-f:] if f else ([] if f == 0 else p["frames"])
         ctx = {"rate": run.plan["rate"], "t0_ns": p["t0_ns"], "origin_ns": origin,
                "mdir": mdir, "manifest": manifest, "leave_ns": leave, "ended_ns": None,
-               "udp_drops_left": drops, "from_first_found": f is None}
+               "udp_drops_left": drops, "from_first_found": f is None,
+               "cold_start": True}
         s = analyze.one_stream(ctx, st, p["id"], {"frames": set(frames), "packets": len(frames)})
         drops = ctx["udp_drops_left"]
         # the last chunk is closed when the bot leaves, seconds after the
