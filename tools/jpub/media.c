@@ -24,7 +24,6 @@
 #include "src/core/log.h"
 
 #define FRAME_NS   20000000ULL
-#define TICK_MS	   5
 #define MAX_PAYLD  400
 #define SR_NS	   1000000000ULL
 #define CACHE_K	   VP_MARKER_PERIOD * 4 /* then the cache is reused */
@@ -88,6 +87,15 @@ static size_t enc_frame(struct jpub_enc *e, uint64_t k, const uint8_t **b)
 	}
 	*b = e->b[i];
 	return e->len[i];
+}
+
+/* Encode every frame of the cache now (≈ 0.1 s of CPU before the media
+ * is up), so sending costs only the RTP header and SRTP */
+static void enc_fill(struct jpub_enc *e)
+{
+	const uint8_t *b;
+
+	enc_frame(e, CACHE_K - 1, &b);
 }
 
 /* --- the send log: runs of frames with the same fate --- */
@@ -194,6 +202,17 @@ static void send_frame(struct jpub *j, uint64_t k)
 	run_add(j, k, ok);
 }
 
+static gboolean on_tick(gpointer arg);
+
+/* One wake-up per frame: a one-shot timer to the next frame's end */
+static void arm(struct jpub *j, uint64_t now)
+{
+	uint64_t due = j->t0_mono + (j->next_k + 1) * FRAME_NS;
+	guint ms = due > now ? (guint)((due - now + 999999) / 1000000) : 0;
+
+	j->tick = g_timeout_add_full(G_PRIORITY_HIGH, ms, on_tick, j, NULL);
+}
+
 static gboolean on_tick(gpointer arg)
 {
 	struct jpub *j = arg;
@@ -207,7 +226,10 @@ static gboolean on_tick(gpointer arg)
 			j->next_sr += SR_NS;
 		}
 	}
-	return G_SOURCE_CONTINUE;
+	j->tick = 0;
+	if (j->secure)
+		arm(j, now);
+	return G_SOURCE_REMOVE;
 }
 
 static void pc_rtp(const uint8_t *pkt, size_t len, uint64_t t, void *arg)
@@ -232,7 +254,7 @@ static void pc_state(enum vp_pc_state st, const char *reason, void *arg)
 				  (json_int_t)j->ssrc, "feed_id",
 				  (json_int_t)j->feed, "srtp",
 				  vp_pc_srtp_profile(j->pc)));
-		j->tick = g_timeout_add(TICK_MS, on_tick, j);
+		arm(j, j->t0_mono);
 	} else if (st == VP_PC_FAILED || st == VP_PC_CLOSED) {
 		jpub_fail(j, 75, reason ? reason : "media failed");
 	}
@@ -265,8 +287,10 @@ int jpub_media_start(struct jpub *j)
 	j->ssrc = r ? r : 1; /* RFC 3550 §5.1: random SSRC, seq, ts */
 	j->seq = (uint16_t)g_random_int();
 	j->ts0 = g_random_int();
-	if (!err)
+	if (!err) {
+		enc_fill(j->enc);
 		err = vp_pc_alloc(&j->pc, NULL, &cfg, &h, j);
+	}
 	if (!err)
 		err = vp_pc_gather(j->pc);
 	return err;
