@@ -266,6 +266,13 @@ static void on_reply(struct jpub *j, const char *kind, json_t *m)
 	json_t *data = json_object_get(pd, "data");
 	uint64_t id;
 
+	if (j->st == J_LEAVING) { /* an error ends that step as well */
+		if (strcmp(kind, "ack")) {
+			j->tx_wait[0] = '\0';
+			leave_next(j);
+		}
+		return;
+	}
 	if (!strcmp(kind, "error")) {
 		char why[200];
 
@@ -295,9 +302,6 @@ static void on_reply(struct jpub *j, const char *kind, json_t *m)
 			send_create(j);
 		else
 			send_join(j);
-		break;
-	case J_LEAVING:
-		leave_next(j);
 		break;
 	default:
 		if (data)
