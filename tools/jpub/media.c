@@ -255,8 +255,11 @@ static void pc_state(enum vp_pc_state st, const char *reason, void *arg)
 				  (json_int_t)j->feed, "srtp",
 				  vp_pc_srtp_profile(j->pc)));
 		arm(j, j->t0_mono);
-	} else if (st == VP_PC_FAILED || st == VP_PC_CLOSED) {
+	} else if ((st == VP_PC_FAILED || st == VP_PC_CLOSED) && !j->paused) {
 		jpub_fail(j, 75, reason ? reason : "media failed");
+	} else if (st == VP_PC_FAILED) { /* done sending: wait for the stop */
+		vp_log_info("media path %s after the stop",
+			    reason ? reason : "failed");
 	}
 }
 

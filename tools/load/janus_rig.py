@@ -48,6 +48,10 @@ class Rig:
                 s = re.sub(r"(\n\s*)session_timeout = 60",
                            rf'\1session_timeout = 60\1admin_secret = "{self.secret}"', s)
                 s = s.replace("debug_level = 4", "debug_level = 3")
+                # a few shared event loops, not one thread per handle:
+                # hundreds of handles on two cores (janus.jcfg's own advice)
+                s = re.sub(r"(\n\s*)session_timeout = 60",
+                           r"\1session_timeout = 60\1event_loops = 2", s)
             if t == "janus.transport.http.jcfg.in":
                 s = s.replace("admin_http = false",
                               'admin_http = true\n\tadmin_ip = "127.0.0.1"\n'

@@ -123,9 +123,11 @@ def one_stream(ctx, st, part, sent):
             if k not in found or abs(e) < abs(found[k]):
                 found[k] = e
     if ctx.get("from_first_found"):
-        # no count from Janus: the subscriber's share starts at the first
-        # of the publisher's frames found on its disk
+        # the subscriber's share starts at the first of the publisher's
+        # frames found on its disk (or earlier, ctx start_at_most)
         k0 = min((k for k in found if k in sent["frames"]), default=None)
+        if ctx.get("start_at_most") is not None:  # e.g. the last F frames' first
+            k0 = ctx["start_at_most"] if k0 is None else min(k0, ctx["start_at_most"])
         frames = [k for k in frames if k0 is not None and k >= k0]
         counted = [k for k in counted if k0 is not None and k >= k0]
         sent = dict(sent, packets=len(frames))

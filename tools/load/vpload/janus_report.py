@@ -3,10 +3,12 @@
 what its publishers sent (their own send logs) and what Janus forwarded
 (its admin API, when the plan gives one).
 
-Per subscriber stream the frames it should have are the publisher's last
-F sent frames, F = the packets Janus sent on that subscriber's m-line
-(the publishers stop before the bots leave, so F is final); without the
-admin API, every frame sent from the first one found on disk on."""
+Per subscriber stream its share is the publisher's frames from the first
+of the last F sent, F = the packets Janus sent on that subscriber's
+m-line (the publishers stop before the bots leave, so F is final), or
+from the first one found on disk if that is earlier (Janus dropped some:
+not_forwarded_by_janus); without the admin API, from the first found.
+delivery_pct is frames on disk over F (else over the share)."""
 import json
 import os
 import time
@@ -115,19 +117,26 @@ def bot(run, c, pubs, fwd):
                                  "lost_before_vpbot": f or 0, "lost_inside_vpbot": 0,
                                  "lost_unexplained": 0})
             continue
-        frames = p["frames"][-f:] if f else ([] if f == 0 else p["frames"])
+        # the share starts with the last F frames sent (Janus forwarded F
+        # packets), or earlier if a frame before them is on disk (Janus
+        # then dropped some: not forwarded, counted before vpbot)
+        frames = p["frames"]
         ctx = {"rate": run.plan["rate"], "t0_ns": p["t0_ns"], "origin_ns": origin,
                "mdir": mdir, "manifest": manifest, "leave_ns": leave, "ended_ns": None,
-               "udp_drops_left": drops, "from_first_found": f is None,
-               "cold_start": True}
+               "udp_drops_left": drops, "from_first_found": True, "cold_start": True,
+               "start_at_most": (frames[-f] if f and f <= len(frames) else None)}
         s = analyze.one_stream(ctx, st, p["id"], {"frames": set(frames), "packets": len(frames)})
         drops = ctx["udp_drops_left"]
         # the last chunk is closed when the bot leaves, seconds after the
         # publishers stopped: its mtime says nothing about latency
         s["latency_durable_ms"] = s["latency_durable_ms"][:-1]
         s["janus_forwarded"] = f
-        s["delivery_pct"] = (round(100 * s["frames_on_disk"] / s["frames_sent"], 4)
-                             if s["frames_sent"] else None)
+        s["not_forwarded_by_janus"] = (max(0, s["packets_sent"] - f) if f is not None
+                                       else None)
+        # of what Janus forwarded (else of the share): the issue's measure
+        base = f if f else s["frames_sent"]
+        s["delivery_pct"] = (round(100 * min(s["frames_on_disk"], base) / base, 4)
+                             if base else None)
         r["streams"].append(s)
     return r
 
@@ -170,6 +179,9 @@ def build(run, versions, machine, interrupted):
         [st.get("delivery_pct") for st in streams])
     s["delivery_pct_min"] = min((st["delivery_pct"] for st in streams
                                  if st.get("delivery_pct") is not None), default=None)
+    s["not_forwarded_by_janus"] = (sum(st["not_forwarded_by_janus"] for st in streams)
+                                   if streams and all(st.get("not_forwarded_by_janus") is not None
+                                                      for st in streams) else None)
     s["janus_forwarded"] = (sum(st["janus_forwarded"] for st in streams)
                             if streams and all(st.get("janus_forwarded") is not None
                                                for st in streams) else None)
