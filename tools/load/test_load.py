@@ -184,6 +184,7 @@ def case_sigint(tool, tmp):
 
 
 JANUS_FIGURES = ["janus_forwarded", "janus_forwarded_source", "delivery_pct_min",
+                 "received_pct_min", "not_forwarded_by_janus",
                  "delivery_pct_per_subscriber_stream", "publishers"]
 
 
@@ -201,10 +202,12 @@ def pub_sent(path):
 
 def check_janus_stream(b, st, pub, hold):
     where = f"{b['meeting']} {st['participant']}"
-    for k in STREAM_FIGURES + ["janus_forwarded", "delivery_pct", "first_frame_latency_ms"]:
+    for k in STREAM_FIGURES + ["janus_forwarded", "delivery_pct", "first_frame_latency_ms",
+                               "received_pct", "not_forwarded_by_janus"]:
         if st.get(k) is None:
             fail(f"{where}: {k} missing")
-    if st["janus_forwarded"] != st["frames_sent"] or st["frames_sent"] > pub["frames_sent"]:
+    if st["janus_forwarded"] != st["frames_sent"] or st["frames_sent"] > pub["frames_sent"] or \
+            st["not_forwarded_by_janus"] or st["received_pct"] != 100.0:
         fail(f"{where}: Janus forwarded {st['janus_forwarded']}, counted sent "
              f"{st['frames_sent']}, the publisher sent {pub['frames_sent']}")
     if st["frames_sent"] < 0.8 * hold * 50:

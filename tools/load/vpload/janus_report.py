@@ -133,6 +133,11 @@ def bot(run, c, pubs, fwd):
         s["janus_forwarded"] = f
         s["not_forwarded_by_janus"] = (max(0, s["packets_sent"] - f) if f is not None
                                        else None)
+        # packets vpbot counted of those Janus sent it: robust when the
+        # marker cannot name frames (a timeline seconds behind on a
+        # saturated machine)
+        s["received_pct"] = (round(100 * min(s["packets_received"], f) / f, 4)
+                             if f else None)
         # of what Janus forwarded (else of the share): the measure
         base = f if f else s["frames_sent"]
         s["delivery_pct"] = (round(100 * min(s["frames_on_disk"], base) / base, 4)
@@ -179,6 +184,14 @@ def build(run, versions, machine, interrupted):
         [st.get("delivery_pct") for st in streams])
     s["delivery_pct_min"] = min((st["delivery_pct"] for st in streams
                                  if st.get("delivery_pct") is not None), default=None)
+    s["received_pct_per_subscriber_stream"] = report.dist(
+        [st.get("received_pct") for st in streams])
+    s["received_pct_min"] = min((st["received_pct"] for st in streams
+                                 if st.get("received_pct") is not None), default=None)
+    s["received_pct_per_subscriber_stream"] = report.dist(
+        [st.get("received_pct") for st in streams])
+    s["received_pct_min"] = min((st["received_pct"] for st in streams
+                                 if st.get("received_pct") is not None), default=None)
     s["not_forwarded_by_janus"] = (sum(st["not_forwarded_by_janus"] for st in streams)
                                    if streams and all(st.get("not_forwarded_by_janus") is not None
                                                       for st in streams) else None)
