@@ -83,6 +83,23 @@ class Rig:
                           admin_secret=self.secret)
         return p
 
+    def log_summary(self, top=8):
+        """Janus's own warnings and errors, counted by kind (numbers
+        masked): e.g. "Discarding too old outgoing packet" is Janus
+        dropping what its loops could not send in time."""
+        kinds = {}
+        try:
+            with open(os.path.join(self.work, "janus.log"), errors="replace") as f:
+                for line in f:
+                    if "[WARN]" not in line and "[ERR]" not in line:
+                        continue
+                    k = re.sub(r"^\[[^]]*\] ", "", line.strip())
+                    k = re.sub(r"[0-9]+", "N", k)
+                    kinds[k] = kinds.get(k, 0) + 1
+        except OSError:
+            return {}
+        return dict(sorted(kinds.items(), key=lambda kv: -kv[1])[:top])
+
     def down(self):
         if self.janus:
             self.janus.signal(2)  # SIGINT: Janus stops in 1-2 s
@@ -118,6 +135,11 @@ def main():
         return child.wait()
     finally:
         rig.down()
+        logs = rig.log_summary()
+        with open(os.path.join(work, "janus_log_summary.json"), "w") as f:
+            json.dump(logs, f, indent=1)
+        for k, n in logs.items():
+            print(f"janus log: {n} × {k[:150]}", file=sys.stderr)
 
 
 if __name__ == "__main__":
