@@ -114,7 +114,9 @@ def one_stream(ctx, st, part, sent):
         # the stream's last frame ends codec-delay (6.5 ms) after the
         # last sample written (the decoder keeps the rest): pad one frame
         # of silence so its window can still be read
-        starts, ids, ok = S.frames(np.concatenate([pcm, np.zeros(f)]), rate)
+        padded = np.concatenate([pcm, np.zeros(f)])
+        starts, ids, ok = (S.frames_by_block(padded, rate) if ctx.get("phase_by_block")
+                           else S.frames(padded, rate))
         pos = starts[ok] + first
         k_est = np.rint((pos - base) / f).astype(np.int64)
         ks = S.nearest_frame(k_est, ids[ok])

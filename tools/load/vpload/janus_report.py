@@ -124,6 +124,7 @@ def bot(run, c, pubs, fwd):
         ctx = {"rate": run.plan["rate"], "t0_ns": p["t0_ns"], "origin_ns": origin,
                "mdir": mdir, "manifest": manifest, "leave_ns": leave, "ended_ns": None,
                "udp_drops_left": drops, "from_first_found": True, "cold_start": True,
+               "phase_by_block": True,
                "start_at_most": (frames[-f] if f and f <= len(frames) else None)}
         s = analyze.one_stream(ctx, st, p["id"], {"frames": set(frames), "packets": len(frames)})
         drops = ctx["udp_drops_left"]
