@@ -4,6 +4,7 @@
  * SIGINT/SIGTERM, then leaves Janus politely and exits; SIGUSR1 stops
  * sending (and logs the totals) but stays in the room. Exit codes
  * follow sysexits(3): 0 done, 64 usage, 69 Janus refused, 70 internal,
+ * 73 cannot write the send log,
  * 75 the connection or the media path failed.
  */
 #include <errno.h>
