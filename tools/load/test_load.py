@@ -6,6 +6,14 @@
            send log, nothing lost inside vpbot, every figure present
   limits   plans the machine cannot start are refused with one clear line
   sigint   SIGINT mid-run: clean stop, the report of what ran is written
+  janus    1 room, 2 jpub publishers, 10 subscribers, 15 s hold against a
+           real Janus in the test's own netns (janus_rig.py): the report
+           agrees with the publishers' send logs and Janus's admin counts,
+           nothing lost inside vpbot, every figure present
+  janus-audiobridge  1 room, 1 publisher, 5 subscribers of its AudioBridge
+           mix: every frame sent from the first one found is on disk
+  janus-sigint  SIGINT mid-hold against a real Janus: exit 130, the report
+           of what ran agrees with Janus's counts, no process left
 """
 import json
 import os
@@ -14,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 FIGURES = ["bots", "bots_exit_0", "bots_failed", "bots_crashed_by_signal", "streams",
            "frames_sent", "frames_on_disk", "lost_before_vpbot", "lost_inside_vpbot",
@@ -113,7 +123,10 @@ def case_limits(tool, tmp):
               "limits.max_seconds is 60"),
              ({"rooms": 10, "colour": "red"}, "unknown field \"colour\""),
              ({"rooms": 10, "rate": 8000}, "rate must be one of"),
-             ({"rooms": 10, "subscribers": 3}, "subscribers must be 1")]
+             ({"rooms": 10, "subscribers": 3}, "subscribers must be 1"),
+             ({"target": "janus", "rooms": 1}, "janus.netns must name"),
+             ({"target": "janus", "janus": {"netns": "x", "url": "janus+ws://10.0.0.1:8188"}},
+              "janus.url must be")]
     for plan, want in cases:
         r = run_plan(tool, tmp, plan, timeout=30)
         line = r.stderr.strip()
@@ -170,12 +183,202 @@ def case_sigint(tool, tmp):
     print(f"sigint: stopped cleanly; {s['bots']} bots, {s['frames_on_disk']} frames reported")
 
 
+JANUS_FIGURES = ["janus_forwarded", "janus_forwarded_source", "delivery_pct_min",
+                 "received_pct_min", "not_forwarded_by_janus",
+                 "delivery_pct_per_subscriber_stream", "publishers"]
+
+
+def pub_sent(path):
+    """frames and packets a jpub send log says went on the wire"""
+    frames, packets = 0, None
+    for line in open(path, encoding="utf-8"):
+        e = json.loads(line)
+        if e.get("event") == "audio" and e.get("sent"):
+            frames += e["frames"]
+        elif e.get("event") == "stats":
+            packets = e["packets"]
+    return frames, packets
+
+
+def check_janus_stream(b, st, pub, hold):
+    where = f"{b['meeting']} {st['participant']}"
+    for k in STREAM_FIGURES + ["janus_forwarded", "delivery_pct", "first_frame_latency_ms",
+                               "received_pct", "not_forwarded_by_janus"]:
+        if st.get(k) is None:
+            fail(f"{where}: {k} missing")
+    if st["janus_forwarded"] != st["frames_sent"] or st["frames_sent"] > pub["frames_sent"] or \
+            st["not_forwarded_by_janus"] or st["received_pct"] != 100.0:
+        fail(f"{where}: Janus forwarded {st['janus_forwarded']}, counted sent "
+             f"{st['frames_sent']}, the publisher sent {pub['frames_sent']}")
+    if st["frames_sent"] < 0.8 * hold * 50:
+        fail(f"{where}: only {st['frames_sent']} frames forwarded in a {hold} s hold")
+    if st["packets_received"] != st["janus_forwarded"]:
+        fail(f"{where}: vpbot counted {st['packets_received']} packets, "
+             f"Janus forwarded {st['janus_forwarded']}")
+    # the decoder starts cold mid-stream: its first frame may be unnameable
+    # (unnamed_after_gap, README), never more
+    if st["lost_inside_vpbot"] or st["lost_unexplained"] or st["lost_before_vpbot"] or \
+            st["frames_extra"] or st["unnamed_after_gap"] > 1 or \
+            st["frames_on_disk"] + st["unnamed_after_gap"] != st["frames_sent"]:
+        fail(f"{where}: {st['frames_on_disk']}/{st['frames_sent']} on disk; lost inside "
+             f"{st['lost_inside_vpbot']}, before {st['lost_before_vpbot']}, unexplained "
+             f"{st['lost_unexplained']}, extra {st['frames_extra']}, unnamed "
+             f"{st['unnamed_after_gap']}")
+
+
+def case_janus(tool, tmp):
+    import janus_rig
+    rig = janus_rig.Rig(tmp)
+    try:
+        rig.up()
+        plan = rig.plan({"target": "janus", "rooms": 1, "publishers": 2,
+                         "subscribers": 10, "ramp": 5, "hold": 15})
+        r = run_plan(tool, tmp, plan, timeout=240)
+    finally:
+        rig.down()
+    print(r.stdout.strip())
+    if r.returncode != 0:
+        fail(f"exit {r.returncode}: {r.stderr[-800:]}")
+    if rig.ns.name in subprocess.run(["ip", "netns", "list"], capture_output=True,
+                                     text=True).stdout:
+        fail("the rig's netns is left behind")
+    d = os.path.join(tmp, "run")
+    rep = json.load(open(os.path.join(d, "report.json")))
+    s = rep["summary"]
+    for k in [f for f in FIGURES if f != "simconf"] + JANUS_FIGURES:
+        if s.get(k) is None:
+            fail(f"summary.{k} missing")
+    for k in ("cpu_pct", "rss_kb", "pss_kb", "pid"):
+        if s["janus"].get(k) is None:
+            fail(f"summary.janus.{k} missing")
+    if not os.path.exists(os.path.join(d, "join_cdf.png")):
+        fail("report.html plots missing")
+    pubs = {p["id"]: p for p in rep["publishers"]}
+    if len(pubs) != 2:
+        fail(f"{len(pubs)} publishers in the report")
+    for pid, p in pubs.items():
+        frames, packets = pub_sent(os.path.join(d, "pubs", f"{pid}.jsonl"))
+        if p["frames_sent"] != frames or packets != frames or p["janus_received"] != frames:
+            fail(f"{pid}: report {p['frames_sent']}, send log {frames} frames / {packets} "
+                 f"packets, Janus received {p['janus_received']}")
+        if p["rc"] != "0" or p["cost"].get("cpu_pct") is None:
+            fail(f"{pid}: exit {p['rc']}, cost {p['cost']}")
+    if s["bots"] != 10 or s["bots_failed"]:
+        fail(f"{s['bots']} subscribers, {s['bots_failed']} failed")
+    n = 0
+    for b in rep["bots"]:
+        if len(b["streams"]) != 2:
+            fail(f"{b['meeting']}: {len(b['streams'])} streams")
+        for st in b["streams"]:
+            check_janus_stream(b, st, pubs[st["participant"]], 15)
+            n += 1
+    if s["janus_forwarded"] != s["frames_sent"] or s["delivery_pct_min"] < 99.8:
+        fail(f"forwarded {s['janus_forwarded']}, sent {s['frames_sent']}, "
+             f"delivery min {s['delivery_pct_min']}")
+    print(f"janus: {n} streams agree with the send logs and Janus's counts; "
+          f"{s['frames_on_disk']} frames; Janus CPU {s['janus']['cpu_pct']:.1f} %")
+
+
+def case_janus_audiobridge(tool, tmp):
+    import janus_rig
+    rig = janus_rig.Rig(tmp)
+    try:
+        rig.up()
+        plan = rig.plan({"target": "janus", "rooms": 1, "publishers": 1, "subscribers": 5,
+                         "ramp": 5, "hold": 12, "janus": {"plugin": "audiobridge"}})
+        r = run_plan(tool, tmp, plan, timeout=200)
+    finally:
+        rig.down()
+    print(r.stdout.strip())
+    if r.returncode != 0:
+        fail(f"exit {r.returncode}: {r.stderr[-800:]}")
+    rep = json.load(open(os.path.join(tmp, "run", "report.json")))
+    s = rep["summary"]
+    if s["bots"] != 5 or s["bots_failed"] or s["janus"].get("cpu_pct") is None:
+        fail(f"{s['bots']} subscribers, {s['bots_failed']} failed, janus {s['janus']}")
+    if "AudioBridge" not in s["janus_forwarded_source"]:
+        fail(f"janus_forwarded_source: {s['janus_forwarded_source']}")
+    pub = rep["publishers"][0]
+    for b in rep["bots"]:
+        if len(b["streams"]) != 1:
+            fail(f"{b['meeting']}: {len(b['streams'])} streams (want the one mix)")
+        st = b["streams"][0]
+        if st["frames_sent"] < 0.8 * 12 * 50 or st["frames_sent"] > pub["frames_sent"]:
+            fail(f"{b['meeting']}: {st['frames_sent']} frames counted of {pub['frames_sent']}")
+        if st["frames_on_disk"] + st["unnamed_after_gap"] != st["frames_sent"] or \
+                st["lost_unexplained"] or st["unnamed_after_gap"] > 1 or \
+                st["frames_extra"] or st["lost_inside_vpbot"]:
+            fail(f"{b['meeting']}: {st['frames_on_disk']}/{st['frames_sent']} on disk, "
+                 f"unexplained {st['lost_unexplained']}, extra {st['frames_extra']}")
+    print(f"janus-audiobridge: 5 mixes, {s['frames_on_disk']} frames all on disk")
+
+
+def case_janus_sigint(tool, tmp):
+    import janus_rig
+    rig = janus_rig.Rig(tmp)
+    d = os.path.join(tmp, "run")
+    try:
+        rig.up()
+        pf = os.path.join(tmp, "plan.json")
+        with open(pf, "w") as f:
+            json.dump(rig.plan({"target": "janus", "rooms": 2, "publishers": 1,
+                                "subscribers": 2, "ramp": 4, "hold": 120}), f)
+        p = subprocess.Popen([tool, pf, "--out", d, "--quiet"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # every bot has audio
+            ev = os.path.join(d, "events")
+            n = sum("stream_started" in open(os.path.join(ev, f)).read()
+                    for f in os.listdir(ev)) if os.path.isdir(ev) else 0
+            if n >= 4:
+                break
+            time.sleep(0.5)
+        else:
+            p.kill()
+            fail("the subscribers got no audio within 60 s")
+        time.sleep(3)
+        p.send_signal(signal.SIGINT)
+        try:
+            out, err = p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            fail("did not stop within 60 s of SIGINT")
+    finally:
+        rig.down()
+    if p.returncode != 130:
+        fail(f"exit {p.returncode} after SIGINT: {err[-500:]}")
+    rep = json.load(open(os.path.join(d, "report.json")))
+    s = rep["summary"]
+    if rep.get("interrupted") != "SIGINT" or s["bots"] != 4:
+        fail(f"interrupted {rep.get('interrupted')}, {s['bots']} bots")
+    left = [b["meeting"] for b in rep["bots"] if b["rc"] is None] + \
+        [x["id"] for x in rep["publishers"] if x["rc"] == "running"]
+    if left:
+        fail(f"left running: {left}")
+    if not s["frames_on_disk"] or s["janus_forwarded"] != s["frames_sent"] or \
+            s["frames_on_disk"] + s["unnamed_after_gap"] != s["frames_sent"] or \
+            s["unnamed_after_gap"] > s["streams"] or s["lost_inside_vpbot"]:
+        fail(f"on disk {s['frames_on_disk']}, sent {s['frames_sent']}, forwarded "
+             f"{s['janus_forwarded']}, lost inside {s['lost_inside_vpbot']}")
+    print(f"janus-sigint: stopped cleanly; {s['frames_on_disk']} frames, all Janus forwarded")
+
+
+CASES = {"plan": case_plan, "limits": case_limits, "sigint": case_sigint,
+         "janus": case_janus, "janus-sigint": case_janus_sigint,
+         "janus-audiobridge": case_janus_audiobridge}
+
+
 def main():
     if os.geteuid() != 0:
         fail("needs root (network namespace)")
     tool, case = sys.argv[1], sys.argv[2]
-    with tempfile.TemporaryDirectory(prefix=f"vpload-test-{case}-{os.getpid()}-") as tmp:
-        {"plan": case_plan, "limits": case_limits, "sigint": case_sigint}[case](tool, tmp)
+    if os.environ.get("VPLOAD_KEEP"):  # debugging: keep the run folder
+        tmp = tempfile.mkdtemp(prefix=f"vpload-test-{case}-{os.getpid()}-")
+        print(f"keeping {tmp}")
+        CASES[case](tool, tmp)
+    else:
+        with tempfile.TemporaryDirectory(prefix=f"vpload-test-{case}-{os.getpid()}-") as tmp:
+            CASES[case](tool, tmp)
     print(f"{case}: ok")
 
 

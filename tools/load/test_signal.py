@@ -58,6 +58,20 @@ def check(tool, rate, tmp):
     assert n_right >= 0.97 * normal, f"only {n_right}/{normal} identified"
     assert n_wrong <= 0.01 * N, f"{n_wrong} misread"
     print(f"rate {rate}: {n_right}/{normal} frames named, {n_wrong} misread, phase {starts[0]} samples")
+    check_shift(pcm, rate, ok.sum())
+
+
+def check_shift(pcm, rate, named):
+    """A stream that continues at another offset in the frame grid (a
+    restart): frames_by_block finds the new phase, frames() cannot."""
+    f = rate // 50
+    cut = len(pcm) // 2 // f * f
+    shifted = np.concatenate([pcm[:cut], np.zeros(f * 3 + f // 2), pcm[cut:]])
+    _, ids_a, ok_a = S.frames(shifted, rate)
+    _, ids_b, ok_b = S.frames_by_block(shifted, rate)
+    assert ok_b.sum() >= 0.97 * named, f"by block: {ok_b.sum()} of {named} named after a shift"
+    assert ok_a.sum() < 0.75 * named, f"one phase named {ok_a.sum()}: the shift was no test"
+    print(f"rate {rate}: after a half-frame shift {ok_b.sum()} named by block, {ok_a.sum()} at one phase")
 
 
 def main():

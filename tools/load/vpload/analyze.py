@@ -118,7 +118,8 @@ def one_stream(ctx, st, part, sent):
         # with a frame of silence (the detector's phase is a step of
         # f/16, not exactly the delay) so its marker can still be read.
         pcm = np.concatenate([pcm, np.zeros(f, dtype=pcm.dtype)])
-        starts, ids, ok = S.frames(pcm, rate)
+        starts, ids, ok = (S.frames_by_block(pcm, rate) if ctx.get("phase_by_block")
+                           else S.frames(pcm, rate))
         pos = starts[ok] + first
         k_est = np.rint((pos - base) / f).astype(np.int64)
         ks = S.nearest_frame(k_est, ids[ok])
@@ -126,6 +127,17 @@ def one_stream(ctx, st, part, sent):
         for k, e in zip(ks.tolist(), err.tolist()):
             if k not in found or abs(e) < abs(found[k]):
                 found[k] = e
+    if ctx.get("from_first_found"):
+        # the subscriber's share starts at the first of the publisher's
+        # frames found on its disk (or earlier, ctx start_at_most)
+        k0 = min((k for k in found if k in sent["frames"]), default=None)
+        if ctx.get("start_at_most") is not None:  # e.g. the last F frames' first
+            k0 = ctx["start_at_most"] if k0 is None else min(k0, ctx["start_at_most"])
+        frames = [k for k in frames if k0 is not None and k >= k0]
+        counted = [k for k in counted if k0 is not None and k >= k0]
+        sent = dict(sent, packets=len(frames))
+        res.update({"frames_sent": len(counted), "packets_sent": len(frames),
+                    "frames_sent_tail_excluded": len(frames) - len(counted)})
     cset = set(counted)
     on_disk = [k for k in counted if k in found]
     errs_ms = [found[k] * 1000 / rate for k in on_disk]
@@ -154,7 +166,12 @@ def one_stream(ctx, st, part, sent):
     # too disturbed to name (tools/load/test_signal.py): such a frame is
     # on disk in some form, not lost; counted apart, not as unexplained
     gone = set(counted) - set(on_disk)
-    after_gap = sum(1 for k in gone if {k - 1, k - 2} & gone)
+    # a subscriber that joins mid-stream (janus) starts its decoder cold
+    # on the encoder's running stream: its first frame or two are the
+    # same resync, with the gap before the stream
+    k_in = min(counted) if counted and ctx.get("cold_start") else None
+    after_gap = sum(1 for k in gone if {k - 1, k - 2} & gone or
+                    (k_in is not None and k < k_in + 2))
     resync = min(missing - before - inside, after_gap)
     res.update({"frames_missing": missing, "lost_before_vpbot": before,
                 "lost_inside_vpbot": inside, "unnamed_after_gap": resync,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from . import analyze, costs, findmax, plan as P, report, run as R
+from . import analyze, costs, findmax, janus as J, janus_report, plan as P, report, run as R
 
 
 def versions(bins):
@@ -85,17 +85,23 @@ def main(argv=None, bins=None):
     ap.add_argument("--quiet", action="store_true", help="no progress line")
     ap.add_argument("--vpbot", default=(bins or {}).get("vpbot"))
     ap.add_argument("--simconf", default=(bins or {}).get("simconf"))
+    ap.add_argument("--jpub", default=(bins or {}).get("jpub"))
     a = ap.parse_args(argv)
-    bins = {"vpbot": a.vpbot, "simconf": a.simconf}
-    for k, v in bins.items():
-        if not v or not os.access(v, os.X_OK):
-            print(f"vpbot-load: {k} not found ({v}); pass --{k}", file=sys.stderr)
-            return 64
     try:
         plan = P.load(a.plan)
     except P.PlanError as e:
         print(f"vpbot-load: {a.plan}: {e}", file=sys.stderr)
         return 65
+    bins = {"vpbot": a.vpbot, "simconf": a.simconf, "jpub": a.jpub}
+    need = ("vpbot", "jpub") if plan["target"] == "janus" else ("vpbot", "simconf")
+    for k in need:
+        v = bins[k]
+        if not v or not os.access(v, os.X_OK):
+            print(f"vpbot-load: {k} not found ({v}); pass --{k}", file=sys.stderr)
+            return 64
+    if a.find_max and plan["target"] == "janus":
+        print("vpbot-load: --find-max runs against simconf only", file=sys.stderr)
+        return 64
     run_dir = os.path.abspath(a.out or f"load-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
     probe = run_dir if os.path.isdir(run_dir) else os.path.dirname(run_dir)
     try:
@@ -108,17 +114,20 @@ def main(argv=None, bins=None):
                             min(secs, plan["limits"]["max_seconds"]), probe)
         else:
             secs = 2 * P.ramp_seconds(plan) + plan["hold"] + 20
-            P.check_machine(plan, plan["rooms"], secs, probe)
+            P.check_machine(plan, P.bots_of(plan), secs, probe)
     except P.PlanError as e:
         print(f"vpbot-load: refused: {e}", file=sys.stderr)
         return 69
     os.makedirs(run_dir, exist_ok=True)
-    run = R.Run(plan, bins, run_dir, progress=not a.quiet)
+    janus = plan["target"] == "janus"
+    run = (J.JanusRun if janus else R.Run)(plan, bins, run_dir, progress=not a.quiet)
     run.install_signals()
     extra = None
     try:
         if a.find_max:
             extra = findmax.run(run)
+        elif janus:
+            J.fixed(run)
         else:
             R.fixed(run)
     except RuntimeError as e:
@@ -127,10 +136,22 @@ def main(argv=None, bins=None):
     finally:
         run.mark("stopped")
         run.teardown()
-    rep = build_report(run, bins, run.stop_asked, extra)
+    if janus:
+        rep = janus_report.build(run, versions(bins), machine(), run.stop_asked)
+    else:
+        rep = build_report(run, bins, run.stop_asked, extra)
     report.write_json(os.path.join(run_dir, "report.json"), rep)
     report.write_html(os.path.join(run_dir, "report.html"), rep)
     s = rep["summary"]
+    if janus:
+        j = s["janus"]
+        print(f"vpbot-load: {s['bots']} subscribers ({s['bots_failed']} failed), "
+              f"{s['streams']} streams, {s['frames_on_disk']}/{s['frames_sent']} frames on "
+              f"disk (Janus forwarded {s['janus_forwarded']}), {s['lost_inside_vpbot']} lost "
+              f"inside vpbot, delivery min {s['delivery_pct_min']} %; Janus CPU "
+              f"{j.get('cpu_pct') and round(j['cpu_pct'], 1)} %; {run_dir}/report.html"
+              + (f" (interrupted: {run.stop_asked})" if run.stop_asked else ""))
+        return 130 if run.stop_asked in ("SIGINT", "SIGTERM") else 0
     print(f"vpbot-load: {s['bots']} bots ({s['bots_failed']} failed, "
           f"{s['bots_crashed_by_signal']} crashed), {s['streams']} streams, "
           f"{s['frames_on_disk']}/{s['frames_sent']} frames on disk, "

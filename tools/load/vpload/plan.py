@@ -6,6 +6,7 @@ error naming the field. check_machine() refuses a plan the machine cannot
 start (memory, processes, open files, disk) with one clear line."""
 import json
 import os
+import re
 import resource
 import shutil
 
@@ -21,7 +22,17 @@ DEFAULTS = {
     "chunk_seconds": 2,
     "limits": {},
     "find_max": {},
+    "janus": {},            # target janus only (JANUS_DEFAULTS)
     "comment": "",
+}
+JANUS_DEFAULTS = {
+    "url": "janus+ws://127.0.0.1:8188",  # the running Janus (loopback)
+    "netns": None,          # the network namespace it runs in (required)
+    "admin_url": None,      # e.g. http://127.0.0.1:7088/admin: forwarded counts
+    "admin_secret": None,
+    "room_base": None,      # rooms are room_base+1 ...; None: from the run's pid
+    "plugin": "videoroom",  # or "audiobridge" (1 publisher per room: a mix of
+                            # two markers names neither)
 }
 LIMIT_DEFAULTS = {
     "max_bots": 200,        # never start more bots than this
@@ -69,13 +80,21 @@ def parse(text):
     except json.JSONDecodeError as e:
         raise PlanError(f"not JSON: {e}") from None
     p = _merge(raw, DEFAULTS, "")
-    if p["target"] != "simconf":
-        raise PlanError("target must be \"simconf\" (janus: not yet)")
+    if p["target"] not in ("simconf", "janus"):
+        raise PlanError("target must be \"simconf\" or \"janus\"")
     p["rooms"] = _num(p, "rooms", 1, 1000, "", True)
     p["publishers"] = _num(p, "publishers", 1, 32, "", True)
-    if p["subscribers"] != 1:
+    if p["target"] == "janus":
+        p["subscribers"] = _num(p, "subscribers", 1, 1000, "", True)
+        p["janus"] = _janus(p["janus"])
+        if p["janus"]["plugin"] == "audiobridge" and p["publishers"] != 1:
+            raise PlanError("publishers must be 1 with janus.plugin \"audiobridge\" "
+                            "(the mix of two markers names neither)")
+    elif p["subscribers"] != 1:
         raise PlanError("subscribers must be 1: simconf hosts one bot per meeting "
                         "(use rooms for more bots)")
+    elif p["janus"]:
+        raise PlanError("janus: only with target \"janus\"")
     p["ramp"] = _num(p, "ramp", 0.1, 100, "")
     p["hold"] = _num(p, "hold", 2, 86400, "")
     p["chunk_seconds"] = _num(p, "chunk_seconds", 1, 60, "", True)
@@ -100,6 +119,33 @@ def parse(text):
     return p
 
 
+def _janus(given):
+    j = _merge(given, JANUS_DEFAULTS, "janus.")
+    url = j["url"]
+    if not isinstance(url, str) or not re.fullmatch(r"janus\+ws://127\.[0-9.]+:[0-9]{1,5}/?", url):
+        raise PlanError("janus.url must be janus+ws://127.x.x.x:PORT (loopback)")
+    ns = j["netns"]
+    if not isinstance(ns, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", ns):
+        raise PlanError("janus.netns must name the network namespace Janus runs in")
+    adm = j["admin_url"]
+    if adm is not None and (not isinstance(adm, str) or
+                            not re.fullmatch(r"http://127\.[0-9.]+:[0-9]{1,5}/[A-Za-z0-9_/-]*", adm)):
+        raise PlanError("janus.admin_url must be null or http://127.x.x.x:PORT/PATH")
+    if j["admin_secret"] is not None and not isinstance(j["admin_secret"], str):
+        raise PlanError("janus.admin_secret must be a string or null")
+    if j["plugin"] not in ("videoroom", "audiobridge"):
+        raise PlanError("janus.plugin must be \"videoroom\" or \"audiobridge\"")
+    if j["room_base"] is not None:
+        j["room_base"] = _num(j, "room_base", 1, 2 ** 52, "janus.", True)
+    return j
+
+
+def bots_of(p, rooms=None):
+    """vpbot processes a plan starts (janus: subscribers in every room)."""
+    n = p["rooms"] if rooms is None else rooms
+    return n * p["subscribers"] if p["target"] == "janus" else n
+
+
 def load(path):
     try:
         with open(path, encoding="utf-8") as f:
@@ -109,7 +155,7 @@ def load(path):
 
 
 def ramp_seconds(p, bots=None):
-    return (p["rooms"] if bots is None else bots) / p["ramp"]
+    return (bots_of(p) if bots is None else bots) / p["ramp"]
 
 
 def _mem_available_mb():
@@ -128,6 +174,9 @@ def check_machine(p, bots, seconds, out_dir):
     if seconds > lim["max_seconds"]:
         raise PlanError(f"the run needs {seconds:.0f} s, limits.max_seconds is "
                         f"{lim['max_seconds']:.0f}")
+    if p["target"] == "janus" and p["rooms"] * p["publishers"] > lim["max_bots"]:
+        raise PlanError(f"{p['rooms'] * p['publishers']} publishers asked, "
+                        f"limits.max_bots is {lim['max_bots']}")
     need = bots * lim["bot_mb"] + 200
     have = _mem_available_mb()
     if need > have:

@@ -25,6 +25,7 @@ class Run:
         self.stop_asked = None
         self.bots = []           # [Child] with .idx, .meeting, .events
         self.simconf = None
+        self.others = []         # janus: the publishers and Janus (sampled too)
         self.port = None
         self.samples = []        # per tick: {t, busy, bots_alive, cpu: {pid: s}}
         self.mem = {}            # pid -> last smaps/status sample during the run
@@ -80,7 +81,7 @@ class Run:
     def sample(self, n):
         busy, total = procs.machine_busy()
         s = {"t": time.monotonic(), "busy": busy, "total": total, "cpu": {}}
-        every = [self.simconf] + self.bots
+        every = [c for c in [self.simconf] + self.others if c] + self.bots
         for c in every:
             if c.poll() is None:
                 v = procs.cpu_ticks(c.pid)

@@ -108,3 +108,25 @@ def nearest_frame(k_est, ident):
     d = (ident - k_est) % PERIOD
     d = np.where(d >= PERIOD // 2, d - PERIOD, d)
     return k_est + d
+
+
+def frames_by_block(pcm, rate, block_s=1.0):
+    """frames() with the phase found again for every block_s of audio: a
+    stream the bot restarted or re-anchored mid-way continues at another
+    offset within the frame grid, and windows at the old phase would each
+    straddle two frames."""
+    f = frame_len(rate)
+    n = max(f, int(block_s * rate) // f * f)
+    parts = []
+    for b0 in range(0, len(pcm), n):
+        blk = pcm[b0:b0 + n + f]  # a window may run past the block
+        off = phase(blk[:n], rate, limit_s=block_s) if np.any(blk[:n]) else None
+        if off is None:
+            continue
+        st = np.arange(b0 + off, min(b0 + n, len(pcm) - f + 1), f)
+        if len(st):
+            ids, ok, _ = classify(pcm, rate, st)
+            parts.append((st, ids, ok))
+    if not parts:
+        return (np.zeros(0, np.int64),) * 2 + (np.zeros(0, bool),)
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
