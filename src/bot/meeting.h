@@ -26,10 +26,6 @@ struct vp_meeting {
 
 struct vp_io;
 
-/** Write TEXT as DIR/meeting.json atomically (tmp, fsync, rename, fsync
- *  the folder). Blocking: the io thread's job while one runs. */
-int vp_meeting_write(const char *dir, const char *text);
-
 /** What vp_meeting_id_check() requires, for error texts. */
 #define VP_MEETING_ID_RULE                                                     \
 	"1..100 characters of A-Z a-z 0-9 . _ -, not starting with '.' "      \
