@@ -5,7 +5,6 @@
 #include "src/bot/meeting_lock.h"
 
 #include "media/pcm/pcm.h"
-#include "src/bot/io_thread.h"
 #include "src/core/fs.h"
 #include "src/core/log.h"
 
@@ -194,15 +193,18 @@ static bool is_final(const struct vp_meeting *m)
 	return st && (!strcmp(st, "finished") || !strcmp(st, "failed"));
 }
 
+char *vp_meeting_dump(const struct vp_meeting *m)
+{
+	return json_dumps(m->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+}
+
 int vp_meeting_save(struct vp_meeting *m)
 {
-	char *s = json_dumps(m->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *s = vp_meeting_dump(m);
 	int err;
 
 	if (!s)
 		return ENOMEM;
-	if (m->io)
-		return vp_io_meta(m->io, s); /* takes s */
 	err = vp_fs_write_atomic(m->dir, "meeting.json", s);
 	/* the disk is full: the final status is worth the reserve */
 	if ((err == ENOSPC || err == EDQUOT) && is_final(m) &&

@@ -22,7 +22,8 @@ struct pending_loss {
 
 /* A block of PCM placed on the timeline ahead of the clock: it is written
  * only once the clock has passed its end, so that a gate closing at sample
- * S keeps everything placed at or after S off the disk (live only). */
+ * S keeps everything placed at or after S off the disk (a gate that can
+ * close). */
 struct held {
 	uint64_t pos, ts48;
 	uint32_t n;
@@ -47,7 +48,8 @@ struct vp_track {
 	unsigned npend;
 	uint64_t now_ns;       /* latest arrival or poll time */
 	uint64_t lead;         /* VP_TRACK_LEAD_MS at the output rate */
-	struct held *hold;     /* ring of hold_cap blocks (live), else NULL */
+	struct held *hold;     /* ring of hold_cap blocks, or NULL for an
+				* always-open gate */
 	unsigned hold_cap, hold_head, hold_n;
 	struct vp_pcm_counts carry; /* of blocks the gate dropped */
 	struct vp_track_stats st;
@@ -82,8 +84,8 @@ int vp_track_alloc(struct vp_track **tp, const struct vp_track_cfg *cfg,
 	struct vp_track *t;
 	int err;
 
-	if (!tp || !cfg || !cfg->id || !tl || !io || !cfg->rate ||
-	    (cfg->channels != 1 && cfg->channels != 2))
+	if (!tp || !cfg || !cfg->id || !cfg->gateh || !tl || !io ||
+	    !cfg->rate || (cfg->channels != 1 && cfg->channels != 2))
 		return EINVAL;
 	t = vp_mem_zalloc(sizeof(*t), track_destroy);
 	if (!t)
@@ -94,7 +96,7 @@ int vp_track_alloc(struct vp_track **tp, const struct vp_track_cfg *cfg,
 	t->io = io;
 	t->lead = (uint64_t)cfg->rate * VP_TRACK_LEAD_MS / 1000;
 	err = new_jb(t);
-	if (!err && cfg->gateh) {
+	if (!err && !cfg->gate_always_open) {
 		/* room for the whole lead, twice (blocks split at gaps) */
 		t->hold_cap = (unsigned)(2 * t->lead * cfg->channels /
 					 VP_IO_MAX_SAMPLES) + 16;
@@ -156,7 +158,7 @@ static void write_block(struct vp_track *t, uint64_t pos, const int16_t *pcm,
 	struct vp_pcm_counts c = *cnt;
 	enum vp_timeline_src src;
 	uint64_t since = 0, utc;
-	bool open = !t->cfg.gateh || t->cfg.gateh(t->cfg.gate_arg, &since);
+	bool open = t->cfg.gateh(t->cfg.gate_arg, &since);
 
 	if (open && pos < since) {
 		/* placed before the gate reopened: drop that part */
