@@ -480,7 +480,9 @@ void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq,
 	struct vp_jb_in in;
 	int dur;
 
-	if (!t)
+	/* a jitter buffer lost to ENOMEM at an SSRC change: try again, else
+	 * drop the packet */
+	if (!t || (!t->jb && new_jb(t)))
 		return;
 	if (arrival_utc_ns > t->now_ns)
 		t->now_ns = arrival_utc_ns;
@@ -549,8 +551,8 @@ const struct vp_track_stats *vp_track_stats(const struct vp_track *t)
 	const struct vp_jb_stats *js = vp_jb_stats(t->jb);
 	struct vp_track *m = (struct vp_track *)t;
 
-	m->st.duplicates = t->old_dups + js->duplicates;
-	m->st.late = t->old_late + js->late;
+	m->st.duplicates = t->old_dups + (js ? js->duplicates : 0);
+	m->st.late = t->old_late + (js ? js->late : 0);
 	return &t->st;
 }
 

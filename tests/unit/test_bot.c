@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/** @file test_bot.c  Capture header walk, meeting folder ids and reruns. */
+/** @file test_bot.c  Capture header walk, meeting folder ids and reruns,
+ * tracks, the recorder. */
 #include "src/bot/bot_priv.h"
 #include "src/bot/capture.h"
 #include "src/bot/job.h"
 #include "src/bot/meeting.h"
+#include "src/bot/recorder.h"
 #include "src/bot/track.h"
 #include "src/core/clock.h"
 #include "src/core/mem.h"
@@ -253,4 +255,74 @@ VTEST(bot_track_gate_exact_with_hold)
 	VT_EQ(13440 + 13440, total); /* 480..13920, 15840..29280 */
 	VT_EQ(total, vp_track_stats(t)->samples);
 	vp_mem_deref(t);
+}
+
+/* There is no "no gate" (issue 11): a stream and a recorder without one
+ * are refused. */
+VTEST(bot_rec_requires_a_gate)
+{
+	struct vp_track_cfg tc = {.id = "s1", .rate = 48000, .channels = 1,
+				  .chunk_samples = 480000};
+	struct vp_rec_cfg rc = {.out = vtest_tmpdir(), .id = "nogate",
+				.rate = 48000, .channels = 1,
+				.chunk_seconds = 10};
+	struct vp_timeline tl;
+	struct vp_track *t = NULL;
+	struct vp_rec *r = NULL;
+
+	vp_timeline_init(&tl, 48000, T0);
+	/* a stand-in io: the missing gate must be what is refused */
+	VT_EQ(EINVAL, vp_track_alloc(&t, &tc, &tl, (struct vp_io *)&tc));
+	VT_TRUE(t == NULL);
+	VT_EQ(EINVAL, vp_rec_open(&r, &rc));
+	VT_TRUE(r == NULL);
+}
+
+/* The recorder owns streams/status/gate; a replay's meeting.json says its
+ * gate is none, and its streams have the live shape (participant, ssrcs). */
+VTEST(bot_rec_replay_meeting_json)
+{
+	static const uint8_t opus[] = {0xF8, 0xFF, 0xFE, 0x01, 0x02};
+	struct vp_rec_cfg rc = {.out = vtest_tmpdir(), .id = "rec1",
+				.rate = 48000, .channels = 1,
+				.chunk_seconds = 10, .offline = true,
+				.gate = vp_rec_gate_none};
+	struct vp_rec *r = NULL;
+	json_t *doc, *st, *s0;
+	char path[4200];
+	unsigned idx = 9;
+
+	VT_EQ(0, vp_rec_open(&r, &rc));
+	VT_EQ(EINVAL, vp_rec_set(r, "streams", json_array()));
+	VT_EQ(EINVAL, vp_rec_set(r, "status", json_object()));
+	VT_EQ(0, vp_rec_set(r, "source", json_string("test")));
+	VT_EQ(0, vp_rec_start(r));
+	VT_EQ(EAGAIN, vp_rec_stream_open(r, NULL, &idx)); /* no timeline */
+	vp_rec_timeline_start(r, T0);
+	VT_EQ(0, vp_rec_stream_open(r, NULL, &idx));
+	VT_EQ(0, idx);
+	for (unsigned k = 0; k < 50; k++)
+		vp_rec_rtp(r, 0, k < 25 ? 7 : 8, (uint16_t)k, k * 960, opus,
+			   sizeof(opus), T0 + k * 20 * VP_MSEC);
+	VT_EQ(0, vp_rec_stop(r));
+	VT_EQ(0, vp_rec_finish(r, 0, NULL));
+	snprintf(path, sizeof(path), "%s/rec1/meeting.json", vtest_tmpdir());
+	doc = json_load_file(path, 0, NULL);
+	VT_TRUE(doc != NULL);
+	VT_STR_EQ("none (replay)",
+		  json_string_value(json_object_get(doc, "gate")));
+	VT_STR_EQ("test", json_string_value(json_object_get(doc, "source")));
+	st = json_object_get(doc, "status");
+	VT_STR_EQ("finished",
+		  json_string_value(json_object_get(st, "state")));
+	VT_EQ(0, json_integer_value(json_object_get(st, "io_write_errors")));
+	s0 = json_array_get(json_object_get(doc, "streams"), 0);
+	VT_STR_EQ("s1", json_string_value(json_object_get(s0, "id")));
+	VT_TRUE(json_is_null(json_object_get(s0, "participant")));
+	VT_EQ(2, json_array_size(json_object_get(s0, "ssrcs")));
+	VT_EQ(8, json_integer_value(
+			 json_array_get(json_object_get(s0, "ssrcs"), 1)));
+	VT_TRUE(json_integer_value(json_object_get(s0, "samples")) > 0);
+	json_decref(doc);
+	vp_rec_close(r);
 }
