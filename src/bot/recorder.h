@@ -9,10 +9,11 @@
  * passes vp_rec_gate_none, which is always open and says so in meeting.json
  * ("gate": "none (replay)"); the live bot passes the consent gate.
  *
- * meeting.json: the recorder writes the keys it owns (VP_REC_KEYS: the
- * folder's own, the format, the timeline, `streams`, `status`, `gate`);
- * every other section is set by its one owner through vp_rec_set(), which
- * refuses a key the recorder owns. docs/design.md §5 lists the owners.
+ * meeting.json: the recorder writes the keys it owns (the folder's own,
+ * the format, the timeline, `streams`, `status`, `gate`: the list is in
+ * recorder.c); every other section is set by its one owner through
+ * vp_rec_set(), which refuses a key the recorder owns. docs/design.md §5
+ * lists the owners.
  */
 #ifndef VP_BOT_RECORDER_H
 #define VP_BOT_RECORDER_H
