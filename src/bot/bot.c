@@ -9,6 +9,7 @@
 #include "src/bot/bot_priv.h"
 
 #include "src/bot/exitcode.h"
+#include "src/bot/meeting.h"
 #include "src/core/clock.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
@@ -245,7 +246,10 @@ static int start(struct bot *b)
 
 	meeting_id(b, id, sizeof(id));
 	vp_log_set_bot(id);
-	err = vp_meeting_open(&b->m, c->out, id, NULL);
+	err = vp_rec_open(&b->rec, &(struct vp_rec_cfg){
+		.out = c->out, .id = id, .rate = c->rate,
+		.channels = c->channels, .chunk_seconds = c->chunk_seconds,
+		.gate = vp_bot__rec_gate(b)});
 	if (err == EWOULDBLOCK) {
 		vp_bot__fail(b, VP_EXIT_CANTCREAT, "another vpbot is already "
 			     "in meeting %s (its folder %s/%s is locked); "
@@ -258,23 +262,17 @@ static int start(struct bot *b)
 		return err;
 	}
 	vp_invite_redacted(&b->inv, red, sizeof(red));
-	json_object_set_new(b->m.doc, "source",
-			    json_pack("{s:s, s:s}", "kind", "join", "invite",
-				      red));
-	json_object_set_new(b->m.doc, "rate", json_integer(c->rate));
-	json_object_set_new(b->m.doc, "channels", json_integer(c->channels));
-	json_object_set_new(b->m.doc, "chunk_seconds",
-			    json_real(c->chunk_seconds));
+	vp_rec_set(b->rec, "source",
+		   json_pack("{s:s, s:s}", "kind", "join", "invite", red));
 	/* docs/design.md §6: the policy decides before any network activity */
 	if (vp_bot__policy(b))
 		return EACCES;
-	err = vp_io_start(&b->io, b->m.dir, false);
+	err = vp_rec_start(b->rec); /* meeting.json is written off-thread */
 	if (err) {
 		vp_bot__fail(b, vp_exit_for_io(err), "io thread: %s",
 			     vp_exit_io_text(err));
 		return err;
 	}
-	b->m.io = b->io; /* from now on meeting.json is written off-thread */
 	err = vp_bot__live_start(b);
 	if (err) {
 		vp_bot__fail(b, VP_EXIT_SOFTWARE, "live audio: %s",
@@ -293,6 +291,20 @@ static int start(struct bot *b)
 		return err;
 	}
 	return 0;
+}
+
+/* The chunks in progress, and a failed chunk write becomes the exit code
+ * (docs/design.md §7: 73/74). */
+static void finish_recording(struct bot *b)
+{
+	const struct vp_io_stats *ios;
+
+	if (!b->rec || !vp_rec_stop(b->rec))
+		return;
+	ios = vp_rec_io_stats(b->rec);
+	vp_bot__fail(b, vp_exit_for_io(ios->last_error),
+		     "writing chunks failed: %s",
+		     vp_exit_io_text(ios->last_error));
 }
 
 int vp_bot_run(const struct vp_bot_cfg *cfg)
@@ -337,7 +349,7 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 			g_main_loop_run(b->loop);
 	}
 	/* finish: the chunks in progress, then the record of the meeting */
-	vp_bot__flush_tracks(b);
+	finish_recording(b);
 	vp_bot__media_close(b);
 	vp_bot__live_stop(b); /* after the io thread: nothing more to tap */
 	b->sig = vp_mem_deref(b->sig);
@@ -363,14 +375,13 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 	}
 	vp_bot__gate_close(b);
 	vp_bot__save(b, NULL);
+	vp_bot__gate_free(b);
 	vp_events_emit(b->ev, b->code == VP_EXIT_OK ? "left" : "error",
 		       json_pack("{s:i, s:s?}", "exit_code", b->code,
 				 "reason", b->reason[0] ? b->reason : NULL));
 	vp_bot__webhook_finish(b);
 	code = b->code;
-	for (unsigned i = 0; i < b->ntracks; i++)
-		b->tracks[i] = vp_mem_deref(b->tracks[i]);
-	vp_meeting_close(&b->m);
+	b->rec = vp_mem_deref(b->rec);
 	vp_mem_deref(b->ev);
 	g_main_loop_unref(b->loop);
 	g_main_context_unref(b->ctx);

@@ -31,11 +31,10 @@ static const char manual_settings[] =
 
 uint64_t vp_bot__at(const struct bot *b)
 {
-	return b->tl_started ? vp_timeline_sample_at(&b->tl, vp_clock_utc_ns())
-			     : 0;
+	return b->rec ? vp_rec_sample_at(b->rec, vp_clock_utc_ns()) : 0;
 }
 
-bool vp_bot__gate_open(void *arg, uint64_t *open_since)
+static bool gate_open(void *arg, uint64_t *open_since)
 {
 	const struct bot *b = arg;
 
@@ -43,21 +42,29 @@ bool vp_bot__gate_open(void *arg, uint64_t *open_since)
 	return b->gate && vp_gate_is_open(b->gate);
 }
 
+/* meeting.json "gate": the consent gate's record (none before the policy
+ * made one) */
+static json_t *gate_json(void *arg)
+{
+	const struct bot *b = arg;
+
+	return b->gate ? vp_gate_json(b->gate) : NULL;
+}
+
+struct vp_rec_gate vp_bot__rec_gate(struct bot *b)
+{
+	return (struct vp_rec_gate){.open = gate_open, .json = gate_json,
+				    .arg = b};
+}
+
 static void on_gate_change(bool open, const char *reason, uint64_t at,
 			   void *arg)
 {
 	struct bot *b = arg;
 
-	if (open && !b->tl_started) {
-		/* docs/design.md §5: sample 0 = the first instant the gate opened */
-		char ts[32];
-
-		vp_timeline_init(&b->tl, b->cfg->rate, vp_clock_utc_ns());
-		b->tl_started = true;
-		vp_clock_rfc3339(ts, sizeof(ts), b->tl.origin_ns);
-		json_object_set_new(b->m.doc, "timeline_origin_utc",
-				    json_string(ts));
-	}
+	/* docs/design.md §5: sample 0 = the first instant the gate opened */
+	if (open)
+		vp_rec_timeline_start(b->rec, vp_clock_utc_ns());
 	b->gate_ever_open |= open;
 	if (open)
 		b->gate_open_since = at;
@@ -66,8 +73,8 @@ static void on_gate_change(bool open, const char *reason, uint64_t at,
 				 reason ? reason : "", "sample",
 				 (json_int_t)at));
 	if (b->gate)
-		json_object_set_new(b->m.doc, "gate_timeline",
-				    vp_gate_timeline_json(b->gate));
+		vp_rec_set(b->rec, "gate_timeline",
+			   vp_gate_timeline_json(b->gate));
 	vp_bot__save(b, "recording");
 }
 
@@ -166,11 +173,11 @@ int vp_bot__policy(struct bot *b)
 		code = e == ENOMEM ? VP_EXIT_SOFTWARE : VP_EXIT_DATAERR;
 	/* missing inputs decide DENY with their reason: fail closed */
 	vp_policy_decide(&d, b->settings, b->facts);
-	json_object_set_new(b->m.doc, "policy", vp_policy_decision_json(&d));
+	vp_rec_set(b->rec, "policy", vp_policy_decision_json(&d));
 	if (code) {
 		b->settings = vp_mem_deref(b->settings);
 		b->facts = vp_mem_deref(b->facts);
-		json_object_set_new(json_object_get(b->m.doc, "policy"),
+		json_object_set_new(vp_rec_get(b->rec, "policy"),
 				    "load_error", json_string(err));
 		vp_bot__fail(b, code, "policy inputs: %s", err);
 		return code;
@@ -282,16 +289,15 @@ void vp_bot__gate_start(struct bot *b)
 
 void vp_bot__gate_close(struct bot *b)
 {
-	uint64_t gated = 0;
-
-	for (unsigned i = 0; i < b->ntracks; i++)
-		gated += vp_track_stats(b->tracks[i])->gated_samples;
-	if (b->gate) {
-		vp_gate_dropped_add(b->gate, 0, gated);
-		json_object_set_new(b->m.doc, "gate", vp_gate_json(b->gate));
-		json_object_set_new(b->m.doc, "gate_timeline",
-				    vp_gate_timeline_json(b->gate));
+	if (b->gate && b->rec) {
+		vp_gate_dropped_add(b->gate, 0, vp_rec_gated_samples(b->rec));
+		vp_rec_set(b->rec, "gate_timeline",
+			   vp_gate_timeline_json(b->gate));
 	}
+}
+
+void vp_bot__gate_free(struct bot *b)
+{
 	b->gate = vp_mem_deref(b->gate);
 	b->settings = vp_mem_deref(b->settings);
 	b->facts = vp_mem_deref(b->facts);

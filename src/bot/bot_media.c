@@ -44,8 +44,6 @@ static struct bot_mid *mid_by_name(struct bot *b, const char *mid, size_t n)
 	return NULL;
 }
 
-/* The participant's track, made on its first packet: a publisher who
- * leaves and comes back continues the same stream (a new SSRC). */
 /*
  * A stream is made only for audio whose sender the gate judges: a
  * participant the roster announced and who is present, or the server's
@@ -69,52 +67,40 @@ bool vp_bot__may_track(struct bot *b, const struct bot_mid *m)
 	return false;
 }
 
-static struct vp_track *track_for(struct bot *b, const struct bot_mid *m)
+/* The participant's stream, made on its first packet once the timeline
+ * runs: a publisher who leaves and comes back continues the same stream
+ * (a new SSRC). @return its index, or -1 */
+static int stream_for(struct bot *b, const struct bot_mid *m)
 {
 	const char *pid = m->participant;
 	struct bot_participant *p;
-	struct vp_track_cfg tc;
-	char id[16];
-	int err;
+	const char *id;
+	unsigned idx;
+	int i = vp_rec_stream_find(b->rec, pid), err;
 
-	for (unsigned i = 0; i < b->ntracks; i++)
-		if (!strcmp(b->track_part[i], pid))
-			return b->tracks[i];
-	if (b->ntracks == BOT_MAX_PART || !b->tl_started ||
-	    !vp_bot__may_track(b, m))
-		return NULL;
-	vp_meeting_stream_id(&b->m, id, sizeof(id));
-	tc = (struct vp_track_cfg){
-		.id = id,
-		.idx = b->ntracks,
-		.rate = b->cfg->rate,
-		.channels = b->cfg->channels,
-		.chunk_samples = (uint64_t)(b->cfg->chunk_seconds *
-					    b->cfg->rate),
-		.hold_ns = 200 * VP_MSEC,
-		.gateh = vp_bot__gate_open,
-		.gate_arg = b,
-	};
-	err = vp_track_alloc(&b->tracks[b->ntracks], &tc, &b->tl, b->io);
+	if (i >= 0)
+		return i;
+	if (!vp_rec_timeline_started(b->rec) || !vp_bot__may_track(b, m))
+		return -1;
+	err = vp_rec_stream_open(b->rec, pid, &idx);
 	if (err) {
-		vp_log_err("stream for participant=%s: %s", pid,
-			   strerror(err));
-		return NULL;
+		if (err != EAGAIN && err != ENOSPC)
+			vp_log_err("stream for participant=%s: %s", pid,
+				   strerror(err));
+		return -1;
 	}
-	snprintf(b->track_part[b->ntracks], sizeof(b->track_part[0]), "%s",
-		 pid);
+	id = vp_rec_stream_id(b->rec, idx);
 	p = vp_bot__part(b, pid, true);
 	if (p)
-		p->stream = (int)b->ntracks;
+		p->stream = (int)idx;
 	if (!b->first_pcm_ns)
 		b->first_pcm_ns = vp_clock_mono_ns();
 	vp_log_info("stream=%s participant=%s started", id, pid);
 	vp_events_emit(b->ev, "stream_started",
 		       json_pack("{s:s, s:s}", "stream", id, "participant",
 				 pid));
-	b->ntracks++;
 	vp_bot__save(b, "recording");
-	return b->tracks[b->ntracks - 1];
+	return (int)idx;
 }
 
 /* Remember an SSRC the MID extension routed: the offer's own ids stay,
@@ -165,7 +151,7 @@ static void on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 	struct bot *b = arg;
 	struct vp_rtp_pkt p;
 	struct bot_mid *m;
-	struct vp_track *t;
+	int s;
 
 	if (vp_rtp_parse(&p, pkt, len) != 0) {
 		b->rtp_malformed++;
@@ -175,12 +161,12 @@ static void on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 	if (!m)
 		return;
 	vp_rtcp_rr_rtp(b->rr, p.ssrc, p.seq, p.ts, arrival_ns);
-	t = track_for(b, m);
-	if (t && b->ext_level) /* RFC 6464: who spoke when */
-		vp_track_level(t, &p, (uint8_t)b->ext_level);
-	if (t)
-		vp_track_rtp(t, p.ssrc, p.seq, p.ts, p.payload, p.payload_len,
-			     vp_clock_utc_ns());
+	s = stream_for(b, m);
+	if (s >= 0 && b->ext_level) /* RFC 6464: who spoke when */
+		vp_rec_level(b->rec, (unsigned)s, &p, (uint8_t)b->ext_level);
+	if (s >= 0)
+		vp_rec_rtp(b->rec, (unsigned)s, p.ssrc, p.seq, p.ts, p.payload,
+			   p.payload_len, vp_clock_utc_ns());
 }
 
 static void on_rtcp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
@@ -195,17 +181,17 @@ static void on_rtcp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 	vp_rtcp_iter_init(&it, pkt, len);
 	while ((err = vp_rtcp_iter_next(&it, &p)) == 0) {
 		struct bot_mid *m;
+		int s;
 
 		if (p.type != VP_RTCP_SR)
 			continue;
 		vp_rtcp_rr_sr(b->rr, p.ssrc, p.sr.ntp_sec, p.sr.ntp_frac,
 			      arrival_ns);
 		m = vp_bot__mid_by_ssrc(b, p.ssrc);
-		for (unsigned i = 0; m && i < b->ntracks; i++)
-			if (!strcmp(b->track_part[i], m->participant))
-				vp_track_sr(b->tracks[i], p.ssrc,
-					    p.sr.ntp_sec, p.sr.ntp_frac,
-					    p.sr.rtp_ts);
+		s = m ? vp_rec_stream_find(b->rec, m->participant) : -1;
+		if (s >= 0)
+			vp_rec_sr(b->rec, (unsigned)s, p.ssrc, p.sr.ntp_sec,
+				  p.sr.ntp_frac, p.sr.rtp_ts);
 	}
 	if (err == EBADMSG)
 		b->rtcp_malformed++;
@@ -415,18 +401,9 @@ void vp_bot__poll_tracks(struct bot *b)
 {
 	uint64_t now = vp_clock_utc_ns();
 
-	for (unsigned i = 0; i < b->ntracks; i++)
-		vp_track_poll(b->tracks[i], now);
+	vp_rec_poll(b->rec, now);
 	if (b->pc && b->rr)
 		vp_rtcp_rr_poll(b->rr, now, send_rtcp, b);
-}
-
-void vp_bot__flush_tracks(struct bot *b)
-{
-	for (unsigned i = 0; i < b->ntracks; i++) {
-		vp_track_flush(b->tracks[i]);
-		vp_io_stream_close(b->io, i);
-	}
 }
 
 void vp_bot__rtcp_bye(struct bot *b)
@@ -453,13 +430,11 @@ static void transport_extra(struct bot *b, json_t *tr)
 
 void vp_bot__media_close(struct bot *b)
 {
-	struct vp_io_stats ios = {0};
-
 	if (b->pc) {
 		const struct vp_pc_stats *st = vp_pc_stats(b->pc);
 
 		/* dropped packets are counted, never hidden (docs/design.md §2) */
-		json_object_set_new(b->m.doc, "transport", json_pack(
+		vp_rec_set(b->rec, "transport", json_pack(
 			"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 			"s:I, s:I}",
 			"srtp_profile",
@@ -475,25 +450,10 @@ void vp_bot__media_close(struct bot *b)
 			"rtp_not_opus", (json_int_t)b->rtp_not_opus,
 			"rtp_unannounced", (json_int_t)b->rtp_unannounced,
 			"sdp_shared_ssrc", (json_int_t)b->sdp_shared_ssrc));
-		transport_extra(b, json_object_get(b->m.doc,
-							   "transport"));
+		transport_extra(b, vp_rec_get(b->rec, "transport"));
 		vp_pc_close(b->pc);
 	}
 	b->rr = vp_mem_deref(b->rr);
 	b->pc = vp_mem_deref(b->pc);
 	b->offer = vp_mem_deref(b->offer);
-	if (b->io) {
-		vp_meeting_save(&b->m); /* the last one through the io thread */
-		b->m.io = NULL;
-		vp_io_stop(b->io, &ios);
-		b->io = NULL;
-		if (ios.write_errors)
-			vp_bot__fail(b, vp_exit_for_io(ios.last_error),
-				     "writing chunks failed: %s",
-				     vp_exit_io_text(ios.last_error));
-		json_object_set_new(b->m.doc, "io",
-			json_pack("{s:I, s:I}", "overflow",
-				  (json_int_t)ios.overflow, "write_errors",
-				  (json_int_t)ios.write_errors));
-	}
 }

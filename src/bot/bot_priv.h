@@ -6,14 +6,11 @@
 #define VP_BOT_BOT_PRIV_H
 
 #include "protocols/rtp/rtp.h"
-#include "media/timeline/timeline.h"
 #include "protocols/sig/invite.h"
 #include "protocols/sig/sig.h"
 #include "src/bot/bot.h"
 #include "src/bot/events.h"
-#include "src/bot/io_thread.h"
-#include "src/bot/meeting.h"
-#include "src/bot/track.h"
+#include "src/bot/recorder.h"
 
 #include <glib.h>
 
@@ -35,7 +32,7 @@ struct bot_participant {
 	char identity[128];
 	uint64_t joined_ns, left_ns;
 	bool present;
-	int stream; /* index into bot.tracks, -1: no audio yet */
+	int stream; /* the recorder's stream index, -1: no audio yet */
 };
 
 /* one m-line of the current offer: whose audio arrives on it */
@@ -66,10 +63,8 @@ struct bot {
 	bool gate_started, gate_ever_open;
 	uint64_t gate_open_since; /* timeline sample of the last opening */
 
-	struct vp_meeting m;
-	struct vp_io *io;
-	struct vp_timeline tl;
-	bool tl_started;
+	/* the meeting folder, io thread, timeline and streams */
+	struct vp_rec *rec;
 
 	/* media */
 	struct vp_pc *pc;
@@ -82,9 +77,6 @@ struct bot {
 	int ext_level;                 /* ssrc-audio-level extmap id, 0 if none */
 	struct bot_mid mids[BOT_MAX_MIDS];
 	unsigned nmids;
-	struct vp_track *tracks[BOT_MAX_PART];
-	char track_part[BOT_MAX_PART][64];
-	unsigned ntracks;
 	uint64_t rtp_unknown, rtp_malformed, rtcp_malformed;
 	uint64_t rtp_not_opus;  /* PT other than the mid's Opus: dropped */
 	uint64_t rtp_unannounced; /* of a participant not in the roster */
@@ -126,7 +118,6 @@ struct bot_mid *vp_bot__route_rtp(struct bot *b, const struct vp_rtp_pkt *p);
 /* The m-line of an SSRC (offer or learned), or NULL. */
 struct bot_mid *vp_bot__mid_by_ssrc(struct bot *b, uint32_t ssrc);
 bool vp_bot__may_track(struct bot *b, const struct bot_mid *m);
-void vp_bot__flush_tracks(struct bot *b);
 /* RTCP BYE to the SFU (rtcp_rr.c), once, while the transport is up. */
 void vp_bot__rtcp_bye(struct bot *b);
 
@@ -143,9 +134,13 @@ void vp_bot__gate_error(struct bot *b, int err, const char *what,
 /** The identity the gate judges pid by; never the display name. */
 const char *vp_bot__identity(const struct bot *b, const char *pid,
 			     const char *dialect_identity);
+/** The meeting is over: the gate's last counts and timeline. */
 void vp_bot__gate_close(struct bot *b);
+/** After the final meeting.json: free the gate and the policy inputs. */
+void vp_bot__gate_free(struct bot *b);
 uint64_t vp_bot__at(const struct bot *b);
-bool vp_bot__gate_open(void *arg, uint64_t *open_since);
+/** The recorder's gate (recorder.h): the consent gate, per frame. */
+struct vp_rec_gate vp_bot__rec_gate(struct bot *b);
 
 /* bot_report.c */
 struct bot_participant *vp_bot__part(struct bot *b, const char *id, bool add);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/** @file bot_report.c  What the bot tells: meeting.json (participants,
- * streams, status), the terminal line, the first fatal error. */
+/** @file bot_report.c  What the bot tells: meeting.json's participants and
+ * join timings (streams and status are the recorder's), the terminal line,
+ * the first fatal error. */
 #define VP_LOG_MODULE "bot"
 #include "src/bot/bot_priv.h"
 
@@ -70,9 +71,10 @@ static json_t *participants_json(const struct bot *b)
 
 	for (unsigned i = 0; i < b->nparts; i++) {
 		const struct bot_participant *p = &b->parts[i];
-		const char *sid = p->stream >= 0
-					  ? vp_track_id(b->tracks[p->stream])
-					  : NULL;
+		const char *sid =
+			p->stream >= 0
+				? vp_rec_stream_id(b->rec, (unsigned)p->stream)
+				: NULL;
 
 		/* the display name is data, never a file name */
 		json_array_append_new(a, json_pack(
@@ -86,67 +88,41 @@ static json_t *participants_json(const struct bot *b)
 	return a;
 }
 
-static json_t *streams_json(const struct bot *b)
-{
-	json_t *a = json_array();
-
-	for (unsigned i = 0; i < b->ntracks; i++) {
-		json_t *o = vp_track_stats_json(b->tracks[i]);
-
-		json_object_set_new(o, "participant",
-				    json_string(b->track_part[i]));
-		json_array_append_new(a, o);
-	}
-	return a;
-}
-
+/* STATE NULL: the final save (the recorder adds streams, gate, status) */
 void vp_bot__save(struct bot *b, const char *state)
 {
-	if (!b->m.doc)
+	if (!b->rec)
 		return;
-	json_object_set_new(b->m.doc, "participants", participants_json(b));
-	json_object_set_new(b->m.doc, "streams", streams_json(b));
-	if (!state) {
-		json_object_set_new(b->m.doc, "ended_utc",
-				    utc_json(vp_clock_utc_ns()));
-		json_object_set_new(b->m.doc, "status", json_pack(
-			"{s:s, s:i, s:s?, s:I, s:I}", "state",
-			b->code == VP_EXIT_OK ? "finished" : "failed",
-			"exit_code", b->code, "reason",
-			b->reason[0] ? b->reason : NULL, "rtp_unknown_ssrc",
-			(json_int_t)b->rtp_unknown, "rtp_malformed",
-			(json_int_t)b->rtp_malformed));
-		json_object_set_new(b->m.doc, "media_connected_utc",
-				    utc_json(b->media_utc_ns));
-		if (b->media_utc_ns && b->joined_utc_ns)
-			json_object_set_new(b->m.doc, "joined_to_media_ms",
-				json_integer((json_int_t)(
-					(b->media_utc_ns - b->joined_utc_ns) /
-					1000000)));
-		if (b->first_pcm_ns && b->joined_ns)
-			json_object_set_new(b->m.doc, "join_to_first_audio_ms",
-				json_real((double)(b->first_pcm_ns -
-						   b->start_ns) / 1e6));
-	} else {
-		json_object_set_new(b->m.doc, "status",
-				    json_pack("{s:s}", "state", state));
+	vp_rec_set(b->rec, "participants", participants_json(b));
+	if (state) {
+		vp_rec_save(b->rec, state);
+		return;
 	}
+	vp_rec_set(b->rec, "media_connected_utc", utc_json(b->media_utc_ns));
+	if (b->media_utc_ns && b->joined_utc_ns)
+		vp_rec_set(b->rec, "joined_to_media_ms",
+			   json_integer((json_int_t)((b->media_utc_ns -
+						      b->joined_utc_ns) /
+						     1000000)));
+	if (b->first_pcm_ns && b->joined_ns)
+		vp_rec_set(b->rec, "join_to_first_audio_ms",
+			   json_real((double)(b->first_pcm_ns - b->start_ns) /
+				     1e6));
 	vp_bot__live_report(b);
-	vp_meeting_save(&b->m);
+	vp_rec_finish(b->rec, b->code, b->reason[0] ? b->reason : NULL);
 }
 
 /* One line, rewritten in place: who is here and how much is on disk. */
 void vp_bot__status_line(struct bot *b, bool final)
 {
-	uint64_t samples = 0;
+	uint64_t samples = b->rec ? vp_rec_samples(b->rec) : 0;
 	unsigned present = 0;
 
 	for (unsigned i = 0; i < b->nparts; i++)
 		present += b->parts[i].present;
-	for (unsigned i = 0; i < b->ntracks; i++)
-		samples += vp_track_stats(b->tracks[i])->samples;
 	fprintf(stderr, "\r\033[K%s: %u in the room, %u stream(s), %.1f s "
-		"recorded%s", b->m.id, present, b->ntracks,
+		"recorded%s", b->rec ? vp_rec_meeting_id(b->rec) : "", present,
+		b->rec ? vp_rec_nstreams(b->rec) : 0,
 		b->cfg->rate ? (double)samples / b->cfg->rate : 0.0,
 		final ? "\n" : "");
 	fflush(stderr);

@@ -7,8 +7,8 @@
 #define VP_LOG_MODULE "io"
 #include "src/bot/io_thread.h"
 
-#include "src/bot/meeting.h"
 #include "src/bot/speech.h"
+#include "src/core/fs.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 #include "src/core/spsc.h"
@@ -150,7 +150,7 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 		vp_speech_rec_meta(io->speech, m->text);
 		if (io->tap.metah)
 			io->tap.metah(m->text, io->tap.arg);
-		err = vp_meeting_write(io->mdir, m->text);
+		err = vp_fs_write_atomic(io->mdir, "meeting.json", m->text);
 		if (err) { /* the exit code names it (exitcode.h) */
 			atomic_fetch_add(&io->write_errors, 1);
 			atomic_store(&io->last_error, err);

@@ -62,7 +62,7 @@ int vp_io_stream_break(struct vp_io *io, unsigned idx);
 int vp_io_stream_close(struct vp_io *io, unsigned idx);
 
 /**
- * Have the io thread write meeting.json (vp_meeting_write) with TEXT, a
+ * Have the io thread write meeting.json (vp_fs_write_atomic) with TEXT, a
  * malloc'd string it takes and frees. Never waits: with the ring full it
  * is dropped (ENOSPC), as a later save carries newer state anyway.
  */

@@ -46,7 +46,7 @@ int vp_bot__live_start(struct bot *b)
 	struct vp_live_cfg lc = {
 		.url = b->cfg->live_url,
 		.ca_file = b->cfg->live_ca,
-		.meeting = b->m.id,
+		.meeting = vp_rec_meeting_id(b->rec),
 	};
 	struct vp_io_tap tap;
 	int err;
@@ -56,7 +56,7 @@ int vp_bot__live_start(struct bot *b)
 	err = vp_live_start(&b->live, &lc);
 	if (!err) {
 		vp_live_tap(b->live, &tap);
-		err = vp_io_set_tap(b->io, &tap);
+		err = vp_rec_tap(b->rec, &tap);
 	}
 	if (err)
 		return err;
@@ -67,17 +67,11 @@ int vp_bot__live_start(struct bot *b)
 /* "live" in meeting.json, and its drops in "status" too */
 void vp_bot__live_report(struct bot *b)
 {
-	json_t *st;
-
-	if (!b->cfg->live_url || !b->m.doc)
+	if (!b->cfg->live_url || !b->rec)
 		return;
 	if (b->live)
-		json_object_set_new(b->m.doc, "live",
-				    vp_live_stats_json(b->live));
-	st = json_object_get(b->m.doc, "status");
-	if (json_is_object(st))
-		json_object_set_new(st, "live_dropped_samples",
-				    json_integer((json_int_t)b->live_dropped));
+		vp_rec_set(b->rec, "live", vp_live_stats_json(b->live));
+	vp_rec_status_count(b->rec, "live_dropped_samples", b->live_dropped);
 }
 
 /* After the io thread stopped: nothing more is tapped. */

@@ -5,7 +5,6 @@
 #include "src/bot/meeting_lock.h"
 
 #include "media/pcm/pcm.h"
-#include "src/bot/io_thread.h"
 #include "src/core/fs.h"
 #include "src/core/json.h"
 #include "src/core/log.h"
@@ -201,55 +200,6 @@ void vp_meeting_stream_id(struct vp_meeting *m, char *buf, size_t sz)
 	snprintf(buf, sz, "s%u", m->next_stream++);
 }
 
-/* A new DIR/meeting.json.tmp of our own (O_EXCL, no link followed). One
- * a crash left is removed first, but only if it is a plain file of ours. */
-static int open_tmp(int *fdp, const char *dir, const char *tmp)
-{
-	int fd, err;
-
-	err = vp_fs_open_below(fdp, dir, tmp, O_WRONLY | O_CREAT | O_EXCL,
-			       0644);
-	if (err != EEXIST)
-		return err;
-	err = vp_fs_open_below(&fd, dir, tmp, O_WRONLY, 0);
-	if (err)
-		return err;
-	close(fd);
-	if (unlink(tmp))
-		return errno;
-	return vp_fs_open_below(fdp, dir, tmp, O_WRONLY | O_CREAT | O_EXCL,
-				0644);
-}
-
-int vp_meeting_write(const char *dir, const char *text)
-{
-	char tmp[4200], dst[4200];
-	size_t n = strlen(text);
-	int fd, err = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s/meeting.json.tmp", dir);
-	snprintf(dst, sizeof(dst), "%s/meeting.json", dir);
-	err = open_tmp(&fd, dir, tmp);
-	if (err)
-		goto out;
-	err = vp_fs_write_all(fd, text, n);
-	if (!err)
-		err = vp_fs_write_all(fd, "\n", 1);
-	if (!err && fsync(fd) != 0)
-		err = errno;
-	close(fd);
-	if (!err && rename(tmp, dst) != 0)
-		err = errno;
-	if (err) /* never leave a torn or empty .tmp behind */
-		unlink(tmp);
-	if (!err)
-		err = vp_fs_fsync_dir(dir);
-out:
-	if (err)
-		vp_log_err("writing %s: %s", dst, strerror(err));
-	return err;
-}
-
 /* The last save says how it ended: finished or failed. */
 static bool is_final(const struct vp_meeting *m)
 {
@@ -259,22 +209,25 @@ static bool is_final(const struct vp_meeting *m)
 	return st && (!strcmp(st, "finished") || !strcmp(st, "failed"));
 }
 
+char *vp_meeting_dump(const struct vp_meeting *m)
+{
+	return vp_json_dumps(m->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+}
+
 int vp_meeting_save(struct vp_meeting *m)
 {
-	char *s = vp_json_dumps(m->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *s = vp_meeting_dump(m);
 	int err;
 
 	if (!s)
 		return ENOMEM;
-	if (m->io)
-		return vp_io_meta(m->io, s); /* takes s */
-	err = vp_meeting_write(m->dir, s);
+	err = vp_fs_write_atomic(m->dir, "meeting.json", s);
 	/* the disk is full: the final status is worth the reserve */
 	if ((err == ENOSPC || err == EDQUOT) && is_final(m) &&
 	    reserve_spend(m->dir)) {
 		vp_log_warn("disk full: final meeting.json written with the "
 			    "space held in reserve");
-		err = vp_meeting_write(m->dir, s);
+		err = vp_fs_write_atomic(m->dir, "meeting.json", s);
 	}
 	free(s);
 	return err;

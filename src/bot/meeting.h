@@ -19,16 +19,9 @@ struct vp_meeting {
 	json_t *doc;      /* meeting.json, owned */
 	unsigned run;     /* 1 for the first run into this folder */
 	unsigned next_stream; /* stream ids continue across runs: s1, s2… */
-	struct vp_io *io; /* set: saves go through the io thread */
 	int lock_fd;      /* holds the folder's flock (meeting_lock.h) */
 	bool locked;      /* lock_fd is valid */
 };
-
-struct vp_io;
-
-/** Write TEXT as DIR/meeting.json atomically (tmp, fsync, rename, fsync
- *  the folder). Blocking: the io thread's job while one runs. */
-int vp_meeting_write(const char *dir, const char *text);
 
 /** What vp_meeting_id_check() requires, for error texts. */
 #define VP_MEETING_ID_RULE                                                     \
@@ -58,10 +51,12 @@ void vp_meeting_id_sanitize(char *id);
 /** Next stream id ("s1", "s2", …), unique in this folder across runs. */
 void vp_meeting_stream_id(struct vp_meeting *m, char *buf, size_t sz);
 
-/** Write meeting.json atomically; with m->io set, serialise here and let
- *  the io thread write it (the net thread never waits for a disk).
- *  @return 0 or an errno */
+/** Write meeting.json atomically, now (blocking; a full disk gets the
+ *  space held in reserve for the final status). @return 0 or an errno */
 int vp_meeting_save(struct vp_meeting *m);
+/** meeting.json's text, malloc'd (json_dumps), for the io thread to
+ *  write (vp_io_meta); NULL for no memory. */
+char *vp_meeting_dump(const struct vp_meeting *m);
 
 void vp_meeting_close(struct vp_meeting *m);
 

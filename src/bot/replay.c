@@ -10,7 +10,7 @@
 #include "src/bot/capture.h"
 #include "src/bot/exitcode.h"
 #include "src/bot/meeting.h"
-#include "src/bot/track.h"
+#include "src/bot/recorder.h"
 #include "src/core/clock.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
@@ -46,17 +46,14 @@ struct replay {
 	struct src_info *src;   /* MAX_SSRC */
 	unsigned nsrc;
 	GHashTable *by_key;     /* src_key() -> index + 1 */
-	struct vp_track *track[MAX_STREAMS];
-	unsigned ntrack;
+	unsigned ntrack;        /* streams: the recorder's 0..ntrack-1 */
 	uint64_t origin_ns, end_ns;
 	uint64_t rtp_malformed, rtcp_malformed, non_rtp, not_opus;
 	uint64_t evicted_ssrcs;  /* sources that did not look like Opus */
 	uint64_t ignored_ssrcs;  /* Opus-looking ones evicted: the cap */
 	uint64_t ignored_streams;    /* Opus streams over MAX_STREAMS */
 	uint64_t ignored_packets;    /* their packets */
-	struct vp_meeting m;
-	struct vp_timeline tl;
-	struct vp_io *io;
+	struct vp_rec *rec;
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -326,26 +323,15 @@ static int assign_streams(struct replay *r, char *err, size_t errsz)
 	return 0;
 }
 
+/* Stream i of the capture is the recorder's stream i. */
 static int open_tracks(struct replay *r)
 {
-	const struct vp_replay_cfg *c = r->cfg;
-	unsigned nstreams = r->ntrack;
+	unsigned nstreams = r->ntrack, idx;
 	int err;
 
 	r->ntrack = 0;
 	for (unsigned i = 0; i < nstreams; i++) {
-		struct vp_track_cfg tc = {
-			.idx = i,
-			.rate = c->rate,
-			.channels = c->channels,
-			.chunk_samples = (uint64_t)(c->chunk_seconds * c->rate),
-			.hold_ns = 200 * VP_MSEC,
-		};
-		char id[16];
-
-		vp_meeting_stream_id(&r->m, id, sizeof(id));
-		tc.id = id;
-		err = vp_track_alloc(&r->track[i], &tc, &r->tl, r->io);
+		err = vp_rec_stream_open(r->rec, NULL, &idx);
 		if (err)
 			return err;
 		r->ntrack++;
@@ -382,8 +368,8 @@ static void feed_rtcp(struct replay *r, const struct vp_capture_dgram *d)
 			continue;
 		s = sr_src(r, p.ssrc, d);
 		if (s && s->opus)
-			vp_track_sr(r->track[s->stream], p.ssrc, p.sr.ntp_sec,
-				    p.sr.ntp_frac, p.sr.rtp_ts);
+			vp_rec_sr(r->rec, (unsigned)s->stream, p.ssrc,
+				  p.sr.ntp_sec, p.sr.ntp_frac, p.sr.rtp_ts);
 	}
 	if (err == EBADMSG)
 		r->rtcp_malformed++;
@@ -403,8 +389,8 @@ static void feed(struct replay *r, const struct vp_capture_dgram *d)
 	s = find_src(r, p.ssrc, d->sport, d->dport, false);
 	if (!s || !s->opus || p.pt != s->pt)
 		return;
-	vp_track_rtp(r->track[s->stream], p.ssrc, p.seq, p.ts, p.payload,
-		     p.payload_len, d->ts_ns);
+	vp_rec_rtp(r->rec, (unsigned)s->stream, p.ssrc, p.seq, p.ts, p.payload,
+		   p.payload_len, d->ts_ns);
 }
 
 /* Pass 2: the capture through the pipeline, capture time as arrival. */
@@ -421,17 +407,14 @@ static int run_pipeline(struct replay *r, char *err, size_t errsz)
 	while (!stop_flag && (e = vp_capture_next(cap, &d)) == 0) {
 		feed(r, &d);
 		if (d.ts_ns >= next_poll) {
-			for (unsigned i = 0; i < r->ntrack; i++)
-				vp_track_poll(r->track[i], d.ts_ns);
+			vp_rec_poll(r->rec, d.ts_ns);
 			next_poll = d.ts_ns + 20 * VP_MSEC;
 		}
 		r->end_ns = d.ts_ns;
 	}
 	if (stop_flag)
 		vp_log_info("stopped by signal; finishing the chunks");
-	for (unsigned i = 0; i < r->ntrack; i++)
-		vp_track_flush(r->track[i]);
-	json_object_set_new(r->m.doc, "capture",
+	vp_rec_set(r->rec, "capture",
 		json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			  "file", r->cfg->capture,
 			  "frames", (json_int_t)vp_capture_stats(cap)->frames,
@@ -443,7 +426,7 @@ static int run_pipeline(struct replay *r, char *err, size_t errsz)
 			  "not_opus_packets", (json_int_t)r->not_opus,
 			  "ip_fragments",
 			  (json_int_t)vp_capture_stats(cap)->fragments));
-	json_object_set_new(json_object_get(r->m.doc, "capture"), "sources",
+	json_object_set_new(vp_rec_get(r->rec, "capture"), "sources",
 		json_pack("{s:i, s:I, s:I, s:I, s:I}",
 			  "kept", (int)r->nsrc,
 			  "evicted_not_opus", (json_int_t)r->evicted_ssrcs,
@@ -455,34 +438,10 @@ static int run_pipeline(struct replay *r, char *err, size_t errsz)
 	return 0;
 }
 
-static json_t *stream_json(const struct replay *r, unsigned i)
-{
-	json_t *ssrcs = json_array();
-
-	for (unsigned k = 0; k < r->nsrc; k++)
-		if (r->src[k].opus && r->src[k].stream == (int)i)
-			json_array_append_new(ssrcs,
-					      json_integer(r->src[k].ssrc));
-	json_t *o = vp_track_stats_json(r->track[i]);
-
-	json_object_set_new(o, "ssrcs", ssrcs);
-	json_object_set_new(o, "participant", json_null());
-	return o;
-}
-
-static void set_utc(json_t *doc, const char *key, uint64_t ns)
-{
-	char ts[32];
-
-	vp_clock_rfc3339(ts, sizeof(ts), ns);
-	json_object_set_new(doc, key, json_string(ts));
-}
-
 /* The caps that dropped something, for the log and meeting.json's
  * status.warnings (what a scheduler reads): nothing is dropped silently. */
-static json_t *cap_warnings(const struct replay *r)
+static void cap_warnings(const struct replay *r)
 {
-	json_t *w = json_array();
 	char line[200];
 
 	if (r->ignored_ssrcs) {
@@ -490,7 +449,7 @@ static json_t *cap_warnings(const struct replay *r)
 			 "ssrc_cap: %llu Opus-looking RTP source(s) with the "
 			 "fewest packets evicted to stay within %d",
 			 (unsigned long long)r->ignored_ssrcs, MAX_SSRC);
-		json_array_append_new(w, json_string(line));
+		vp_rec_warn(r->rec, line);
 	}
 	if (r->ignored_streams) {
 		snprintf(line, sizeof(line),
@@ -498,44 +457,25 @@ static json_t *cap_warnings(const struct replay *r)
 			 "smallest, %llu packet(s)) not recorded",
 			 (unsigned long long)r->ignored_streams, MAX_STREAMS,
 			 (unsigned long long)r->ignored_packets);
-		json_array_append_new(w, json_string(line));
+		vp_rec_warn(r->rec, line);
 	}
-	for (size_t i = 0; i < json_array_size(w); i++)
-		vp_log_warn("%s", json_string_value(json_array_get(w, i)));
-	return w;
 }
 
 static int finish(struct replay *r, int code, const char *reason)
 {
-	struct vp_io_stats ios = {0};
-	json_t *streams = json_array();
+	const struct vp_io_stats *ios;
 
-	for (unsigned i = 0; i < r->ntrack; i++)
-		vp_io_stream_close(r->io, i);
-	if (r->io)
-		vp_io_stop(r->io, &ios);
-	r->io = NULL;
-	if (ios.write_errors && code == VP_EXIT_OK) {
-		code = vp_exit_for_io(ios.last_error);
-		reason = vp_exit_io_text(ios.last_error);
+	vp_rec_stop(r->rec);
+	ios = vp_rec_io_stats(r->rec);
+	if (ios->write_errors && code == VP_EXIT_OK) {
+		code = vp_exit_for_io(ios->last_error);
+		reason = vp_exit_io_text(ios->last_error);
 		fprintf(stderr, "vpbot: writing chunks failed: %s\n", reason);
 	}
-	for (unsigned i = 0; i < r->ntrack; i++) {
-		json_array_append_new(streams, stream_json(r, i));
-		r->track[i] = vp_mem_deref(r->track[i]);
-	}
-	json_object_set_new(r->m.doc, "streams", streams);
-	json_object_set_new(r->m.doc, "participants", json_array());
-	set_utc(r->m.doc, "ended_utc", vp_clock_utc_ns());
-	json_object_set_new(r->m.doc, "status",
-		json_pack("{s:s, s:i, s:s?, s:I, s:I, s:o}", "state",
-			  code == VP_EXIT_OK ? "finished" : "failed",
-			  "exit_code", code, "reason", reason,
-			  "io_overflow", (json_int_t)ios.overflow,
-			  "io_write_errors", (json_int_t)ios.write_errors,
-			  "warnings", cap_warnings(r)));
-	vp_meeting_save(&r->m);
-	vp_meeting_close(&r->m);
+	vp_rec_set(r->rec, "participants", json_array());
+	cap_warnings(r);
+	vp_rec_finish(r->rec, code, reason);
+	r->rec = vp_mem_deref(r->rec);
 	return code;
 }
 
@@ -600,28 +540,23 @@ int vp_replay_run(const struct vp_replay_cfg *cfg)
 		replay_free(r);
 		return e == ENOMEM ? VP_EXIT_SOFTWARE : VP_EXIT_DATAERR;
 	}
-	e = vp_meeting_open(&r->m, cfg->out, id, NULL);
+	e = vp_rec_open(&r->rec, &(struct vp_rec_cfg){
+		.out = cfg->out, .id = id, .rate = cfg->rate,
+		.channels = cfg->channels, .chunk_seconds = cfg->chunk_seconds,
+		.offline = true, .gate = vp_rec_gate_none});
 	if (e) {
 		fprintf(stderr, "vpbot: cannot use %s/%s: %s\n", cfg->out, id,
 			vp_exit_io_text(e));
 		replay_free(r);
 		return e == EINVAL ? VP_EXIT_USAGE : vp_exit_for_io(e);
 	}
-	vp_timeline_init(&r->tl, cfg->rate, r->origin_ns);
-	json_object_set_new(r->m.doc, "source",
-			    json_pack("{s:s, s:s}", "kind", "replay", "capture",
-				      cfg->capture));
-	json_object_set_new(r->m.doc, "rate", json_integer(cfg->rate));
-	json_object_set_new(r->m.doc, "channels", json_integer(cfg->channels));
-	json_object_set_new(r->m.doc, "chunk_seconds",
-			    json_real(cfg->chunk_seconds));
-	set_utc(r->m.doc, "timeline_origin_utc", r->origin_ns);
-	set_utc(r->m.doc, "started_utc", vp_clock_utc_ns());
-	json_object_set_new(r->m.doc, "status",
-			    json_pack("{s:s}", "state", "recording"));
-	vp_meeting_save(&r->m);
+	vp_rec_timeline_start(r->rec, r->origin_ns);
+	vp_rec_set(r->rec, "source",
+		   json_pack("{s:s, s:s}", "kind", "replay", "capture",
+			     cfg->capture));
+	vp_rec_save(r->rec, "recording");
 
-	e = vp_io_start(&r->io, r->m.dir, true);
+	e = vp_rec_start(r->rec);
 	code = e ? vp_exit_for_io(e) : VP_EXIT_SOFTWARE;
 	if (e)
 		snprintf(err, sizeof(err), "%s", vp_exit_io_text(e));

@@ -24,7 +24,8 @@ struct pending_loss {
 
 /* A block of PCM placed on the timeline ahead of the clock: it is written
  * only once the clock has passed its end, so that a gate closing at sample
- * S keeps everything placed at or after S off the disk (live only). */
+ * S keeps everything placed at or after S off the disk (a gate that can
+ * close). */
 struct held {
 	uint64_t pos, ts48;
 	uint32_t n;
@@ -49,7 +50,8 @@ struct vp_track {
 	unsigned npend;
 	uint64_t now_ns;       /* latest arrival or poll time */
 	uint64_t lead;         /* VP_TRACK_LEAD_MS at the output rate */
-	struct held *hold;     /* ring of hold_cap blocks (live), else NULL */
+	struct held *hold;     /* ring of hold_cap blocks, or NULL for an
+				* always-open gate */
 	unsigned hold_cap, hold_head, hold_n;
 	struct vp_pcm_counts carry; /* of blocks the gate dropped */
 	struct vp_track_stats st;
@@ -89,8 +91,8 @@ int vp_track_alloc(struct vp_track **tp, const struct vp_track_cfg *cfg,
 	struct vp_track *t;
 	int err;
 
-	if (!tp || !cfg || !cfg->id || !tl || !io || !cfg->rate ||
-	    (cfg->channels != 1 && cfg->channels != 2))
+	if (!tp || !cfg || !cfg->id || !cfg->gateh || !tl || !io ||
+	    !cfg->rate || (cfg->channels != 1 && cfg->channels != 2))
 		return EINVAL;
 	t = vp_mem_zalloc(sizeof(*t), track_destroy);
 	if (!t)
@@ -101,7 +103,7 @@ int vp_track_alloc(struct vp_track **tp, const struct vp_track_cfg *cfg,
 	t->io = io;
 	t->lead = (uint64_t)cfg->rate * VP_TRACK_LEAD_MS / 1000;
 	err = new_jb(t);
-	if (!err && cfg->gateh) {
+	if (!err && !cfg->gate_always_open) {
 		/* room for the whole lead, twice (blocks split at gaps) */
 		t->hold_cap = (unsigned)(2 * t->lead * cfg->channels /
 					 VP_IO_MAX_SAMPLES) + 16;
@@ -163,7 +165,7 @@ static void write_block(struct vp_track *t, uint64_t pos, const int16_t *pcm,
 	struct vp_pcm_counts c = *cnt;
 	enum vp_timeline_src src;
 	uint64_t since = 0, utc;
-	bool open = !t->cfg.gateh || t->cfg.gateh(t->cfg.gate_arg, &since);
+	bool open = t->cfg.gateh(t->cfg.gate_arg, &since);
 
 	if (open && pos < since) {
 		/* placed before the gate reopened: drop that part */
@@ -515,7 +517,9 @@ void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq,
 	struct vp_jb_in in;
 	int dur;
 
-	if (!t)
+	/* a jitter buffer lost to ENOMEM at an SSRC change: try again, else
+	 * drop the packet */
+	if (!t || (!t->jb && new_jb(t)))
 		return;
 	if (arrival_utc_ns > t->now_ns)
 		t->now_ns = arrival_utc_ns;
@@ -584,8 +588,8 @@ const struct vp_track_stats *vp_track_stats(const struct vp_track *t)
 	const struct vp_jb_stats *js = vp_jb_stats(t->jb);
 	struct vp_track *m = (struct vp_track *)t;
 
-	m->st.duplicates = t->old_dups + js->duplicates;
-	m->st.late = t->old_late + js->late;
+	m->st.duplicates = t->old_dups + (js ? js->duplicates : 0);
+	m->st.late = t->old_late + (js ? js->late : 0);
 	return &t->st;
 }
 

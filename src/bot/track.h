@@ -9,7 +9,7 @@
  * sample_at(latest arrival or poll time) + VP_TRACK_LEAD_MS. A DTX gap or a
  * lost span whose fill would run past that is not filled: the stream
  * restarts at the packet's arrival time (as for a new SSRC), so a forged
- * timestamp jump costs nothing on disk. Live (with a gate), PCM that
+ * timestamp jump costs nothing on disk. With a gate that can close, PCM that
  * arrives while the gate is closed is dropped at once; PCM that arrives
  * while it is open is held until the clock has passed its timeline
  * position, so a gate closing at sample S keeps every sample placed at or
@@ -49,8 +49,11 @@ struct vp_track_cfg {
 	unsigned channels;   /* 1 or 2 */
 	uint64_t chunk_samples;
 	uint64_t hold_ns;    /* jitter buffer hold (200 ms) */
-	vp_track_gate_h *gateh; /* NULL: always open (replay) */
+	vp_track_gate_h *gateh; /* required: there is no "no gate" */
 	void *gate_arg;
+	/* the gate cannot close (replay's): PCM is written at once, nothing
+	 * is held back for an exact close */
+	bool gate_always_open;
 };
 
 struct vp_track_stats {
@@ -71,7 +74,8 @@ struct vp_track_stats {
 	uint32_t last_ssrc;
 };
 
-/** @return 0, EINVAL, ENOMEM, or an errno from the io stream open */
+/** @return 0, EINVAL (no gate, bad cfg), ENOMEM, or an errno from the io
+ *  stream open */
 int vp_track_alloc(struct vp_track **tp, const struct vp_track_cfg *cfg,
 		   const struct vp_timeline *tl, struct vp_io *io);
 

@@ -35,10 +35,10 @@ void vp_bot__webhook_finish(struct bot *b)
 {
 	json_t *rec = vp_events_finish(b->ev);
 
-	if (!rec || !b->m.doc) {
+	if (!rec || !b->rec) {
 		json_decref(rec);
 		return;
 	}
-	json_object_set_new(b->m.doc, "webhook", rec);
-	vp_meeting_save(&b->m);
+	vp_rec_set(b->rec, "webhook", rec);
+	vp_rec_write(b->rec);
 }

@@ -227,3 +227,54 @@ int vp_fs_open_below(int *fdp, const char *top, const char *path, int flags,
 	*fdp = fd;
 	return 0;
 }
+
+/* A new DIR/NAME.tmp of our own (O_EXCL, no link followed). One
+ * a crash left is removed first, but only if it is a plain file of ours. */
+static int open_tmp(int *fdp, const char *dir, const char *tmp)
+{
+	int fd, err;
+
+	err = vp_fs_open_below(fdp, dir, tmp, O_WRONLY | O_CREAT | O_EXCL,
+			       0644);
+	if (err != EEXIST)
+		return err;
+	err = vp_fs_open_below(&fd, dir, tmp, O_WRONLY, 0);
+	if (err)
+		return err;
+	close(fd);
+	if (unlink(tmp))
+		return errno;
+	return vp_fs_open_below(fdp, dir, tmp, O_WRONLY | O_CREAT | O_EXCL,
+				0644);
+}
+
+int vp_fs_write_atomic(const char *dir, const char *name, const char *text)
+{
+	char tmp[4200], dst[4200];
+	size_t n = strlen(text);
+	int fd, err = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name) >=
+	    sizeof(tmp))
+		return ENAMETOOLONG;
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	err = open_tmp(&fd, dir, tmp);
+	if (err)
+		goto out;
+	err = vp_fs_write_all(fd, text, n);
+	if (!err)
+		err = vp_fs_write_all(fd, "\n", 1);
+	if (!err && fsync(fd) != 0)
+		err = errno;
+	close(fd);
+	if (!err && rename(tmp, dst) != 0)
+		err = errno;
+	if (err) /* never leave a torn or empty .tmp behind */
+		unlink(tmp);
+	if (!err)
+		err = vp_fs_fsync_dir(dir);
+out:
+	if (err)
+		vp_log_err("writing %s: %s", dst, strerror(err));
+	return err;
+}

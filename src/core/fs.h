@@ -12,6 +12,14 @@ int vp_fs_write_all(int fd, const void *buf, size_t len);
 /** fsync a folder, so entries created or renamed in it are durable.
  *  @return 0 or an errno */
 int vp_fs_fsync_dir(const char *path);
+/**
+ * Replace DIR/NAME with TEXT and a final newline, atomically: written as
+ * DIR/NAME.tmp (O_EXCL, opened as vp_fs_open_below() does; one a crash
+ * left is removed first), fsync'd, renamed, and the folder fsync'd. A
+ * failed write leaves no .tmp behind and the old file in place. Blocking.
+ * @return 0 or an errno (logged with the path)
+ */
+int vp_fs_write_atomic(const char *dir, const char *name, const char *text);
 /** mkdir -p (0755). @return 0 or an errno */
 int vp_fs_mkdir_p(const char *path);
 

@@ -18,10 +18,6 @@
 #define REASON_LEN 160
 #define MARKS_CAP0 16
 
-struct vp_gate_grant {
-	atomic_bool revoked; /* the only mutable field; any thread reads */
-};
-
 struct part {
 	char *pid;
 	bool known; /* identity given */
@@ -36,14 +32,13 @@ struct mark {
 };
 
 struct vp_gate {
-	/* --- Runs on: net thread (all but `open` and the grant flag) --- */
+	/* --- Runs on: net thread (all but `open`) --- */
 	struct vp_settings *s;
 	struct vp_policy_decision d;
 	bool started;
 	bool failed; /* latched closed by an error: for good */
 	char fail_why[REASON_LEN];
 	atomic_bool open;
-	struct vp_gate_grant *grant; /* non-NULL exactly while open */
 	char reason[REASON_LEN];
 	struct part *parts;
 	size_t nparts, capparts;
@@ -59,9 +54,6 @@ struct vp_gate {
 static void revoke(struct vp_gate *g)
 {
 	atomic_store(&g->open, false);
-	if (g->grant)
-		atomic_store(&g->grant->revoked, true);
-	g->grant = vp_mem_deref(g->grant);
 }
 
 static void gate_destroy(void *arg)
@@ -70,7 +62,7 @@ static void gate_destroy(void *arg)
 
 	g->changeh = NULL;
 	g->announceh = NULL;
-	revoke(g); /* outstanding grants die with the gate: fail closed */
+	revoke(g); /* a check that still holds the gate sees it shut */
 	for (size_t i = 0; i < g->nparts; i++)
 		vp_mem_deref(g->parts[i].pid);
 	vp_mem_deref(g->parts);
@@ -262,20 +254,10 @@ static int latch(struct vp_gate *g, int err, const char *what, uint64_t at)
 	return err;
 }
 
-static int open_grant(struct vp_gate *g)
-{
-	g->grant = vp_mem_zalloc(sizeof(*g->grant), NULL);
-	if (!g->grant)
-		return ENOMEM;
-	atomic_init(&g->grant->revoked, false);
-	atomic_store(&g->open, true);
-	return 0;
-}
-
 /*
  * Re-evaluate after an event and apply the result. Closing never fails
- * and happens before anything else; opening needs a new grant and a
- * timeline entry, and if either allocation fails the gate latches closed.
+ * and happens before anything else; opening needs a timeline entry, and
+ * if that allocation fails the gate latches closed.
  */
 static int apply(struct vp_gate *g, uint64_t at, bool force_mark)
 {
@@ -285,8 +267,8 @@ static int apply(struct vp_gate *g, uint64_t at, bool force_mark)
 
 	if (!want && was)
 		revoke(g);
-	if (want && !was && open_grant(g))
-		return latch(g, ENOMEM, "could not open the gate", at);
+	if (want && !was)
+		atomic_store(&g->open, true);
 	memcpy(g->reason, why, sizeof(g->reason));
 	if (want == was && !force_mark)
 		return 0;
@@ -441,22 +423,6 @@ int vp_gate_consent(struct vp_gate *g, const char *pid, bool granted,
 bool vp_gate_is_open(const struct vp_gate *g)
 {
 	return g && atomic_load(&((struct vp_gate *)g)->open);
-}
-
-enum vp_gate_verdict vp_gate_check(struct vp_gate *g, const char *pid,
-				   struct vp_gate_grant **grantp)
-{
-	if (!g || !grantp || !vp_gate_is_open(g) || !g->grant)
-		return VP_GATE_DENY;
-	if (pid && !find(g, pid))
-		return VP_GATE_DENY;
-	*grantp = vp_mem_ref(g->grant);
-	return VP_GATE_ALLOW;
-}
-
-bool vp_gate_grant_valid(const struct vp_gate_grant *gr)
-{
-	return gr && !atomic_load(&((struct vp_gate_grant *)gr)->revoked);
 }
 
 void vp_gate_dropped_add(struct vp_gate *g, uint64_t frames, uint64_t samples)

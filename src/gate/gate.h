@@ -23,7 +23,7 @@
  * Errors fail closed, for good: every function below that changes state
  * and returns an error other than EINVAL-for-a-NULL-gate has, before it
  * returns, latched the gate closed for the rest of the meeting (reason
- * "gate_error: ..."), revoked the grant and added a timeline entry. A
+ * "gate_error: ..."), cleared the open flag and added a timeline entry. A
  * gate that could not register a participant, or write its timeline,
  * no longer knows who is present; reopening later would be a guess.
  * So a caller that ignores a return value still cannot leave it open;
@@ -32,21 +32,17 @@
  * could not even pass to the gate).
  *
  * Threads: every function runs on the net thread (the owner), except
- * vp_gate_is_open() and vp_gate_grant_valid(), which are single atomic
- * loads and may be called from any thread.
+ * vp_gate_is_open(), a single atomic load that any thread may call.
  *
  * Why "a revocation takes effect within one frame" holds: join, leave and
  * consent events are applied synchronously, on the thread that also runs
- * the per-frame check. The call that closes the gate first sets the
- * current grant's `revoked` flag and the open flag (release stores), then
- * returns; the next frame's vp_gate_grant_valid()/vp_gate_is_open() loads
- * see it. So no frame processed after the event can pass, and a new
- * participant's first frame always comes after their join event.
- *
- * Grants (STYLE.md §10): vp_gate_check() hands out a reference to the
- * current open period's grant; the grant is revoked for good when the gate
- * closes (or is freed), and a later reopening mints a new one. Audio that
- * arrives while closed is dropped by the caller and counted here
+ * the per-frame check. The call that closes the gate clears the open
+ * flag first (a release store), then returns; the next frame's
+ * vp_gate_is_open() load sees it. So no frame processed after the event
+ * can pass, and a new participant's first frame always comes after their
+ * join event. The per-frame check is the recorder's gate
+ * (src/bot/recorder.h), which every stream requires; audio that arrives
+ * while closed is dropped by the caller and counted here
  * (vp_gate_dropped_add), never buffered.
  */
 #ifndef VP_GATE_GATE_H
@@ -60,10 +56,6 @@
 #include "src/gate/settings.h"
 
 struct vp_gate;
-struct vp_gate_grant;
-
-/** Per-track verdict; the zero value is the safe one. */
-enum vp_gate_verdict { VP_GATE_DENY = 0, VP_GATE_ALLOW };
 
 /** Called on every open/closed transition, after the state changed. */
 typedef void(vp_gate_change_h)(bool open, const char *reason,
@@ -135,16 +127,6 @@ int vp_gate_consent(struct vp_gate *g, const char *pid, bool granted,
 
 /** Per-frame check: one atomic load. NULL gate: false. */
 bool vp_gate_is_open(const struct vp_gate *g);
-
-/**
- * Track setup / per-frame check with a grant. ALLOW only if the gate is
- * open and pid (if not NULL) is a present participant; *grantp then gets
- * a reference (release with vp_mem_deref). DENY leaves *grantp untouched.
- */
-enum vp_gate_verdict vp_gate_check(struct vp_gate *g, const char *pid,
-				   struct vp_gate_grant **grantp);
-/** @return false once revoked (or for NULL); any thread */
-bool vp_gate_grant_valid(const struct vp_gate_grant *gr);
 
 /** Count audio the caller dropped because the gate was closed. */
 void vp_gate_dropped_add(struct vp_gate *g, uint64_t frames, uint64_t samples);

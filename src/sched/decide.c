@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/bot/meeting.h"
 #include "src/core/fs.h"
 #include "src/core/json.h"
 #include "src/core/mem.h"
@@ -134,7 +133,7 @@ int vp_sched_write_decision(const char *out, const struct vp_sched_meeting *m,
 	}
 	err = vp_fs_mkdir_p(dir);
 	if (!err)
-		err = vp_meeting_write(dir, txt);
+		err = vp_fs_write_atomic(dir, "meeting.json", txt);
 	free(txt);
 	return err;
 }

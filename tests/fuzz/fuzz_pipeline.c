@@ -117,6 +117,14 @@ static bool gate_h(void *arg, uint64_t *open_since)
 	return o.gate_open;
 }
 
+/* replay's gate: it cannot close */
+static bool gate_none(void *arg, uint64_t *open_since)
+{
+	(void)arg;
+	*open_since = 0;
+	return true;
+}
+
 static void step(struct vp_track *t, const uint8_t *r, const uint8_t *pl,
 		 size_t len)
 {
@@ -168,8 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	o.gate_open = true;
 	o.now = ORIGIN;
 	vp_timeline_init(&o.tl, RATE, ORIGIN);
-	if (o.live)
-		tc.gateh = gate_h;
+	tc.gateh = o.live ? gate_h : gate_none;
+	tc.gate_always_open = !o.live;
 	if (vp_track_alloc(&t, &tc, &o.tl, &io))
 		return 0;
 	while (i + 12 <= n) {

@@ -451,7 +451,7 @@ def case_load50(tmp, n):
         r = Run(tmp, "load-50-%d" % k)
         streams = r.meeting.get("streams", [])
         overflow += sum(s.get("io_overflow", 0) for s in streams)
-        overflow += r.meeting.get("io", {}).get("overflow", 0)
+        overflow += r.meeting["status"]["io_overflow"]
         peaks = {}
         for pid, want in (("a", 440), ("b", 660)):
             ch = r.chunks(r.stream_of(pid)) if r.stream_of(pid) else []

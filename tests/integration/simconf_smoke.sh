@@ -110,6 +110,21 @@ pj = sorted(e.get("id") for e in evs if e["event"] == "participant_joined")
 if pj != ["p1", "p2"]: fail("participant_joined events for %s" % pj)
 if names.count("stream_started") != 2:
     fail("%d stream_started events" % names.count("stream_started"))
+# meeting.json (docs/design.md §5): the recorder's sections, the shape a
+# replay writes too; the live gate is the consent gate's record
+mj = json.load(open(meet + "meeting.json"))
+st = mj["status"]
+if st["state"] != "finished" or st["exit_code"] != 0:
+    fail("status %s" % st)
+for k in ("io_overflow", "io_write_errors", "warnings"):
+    if k not in st: fail("status has no %s" % k)
+if sorted(s["participant"] for s in mj["streams"]) != ["p1", "p2"]:
+    fail("streams belong to %s" % [s["participant"] for s in mj["streams"]])
+for s in mj["streams"]:
+    if len(s["ssrcs"]) != 1 or s["ssrcs"][0] != s["last_ssrc"]:
+        fail("stream %s: ssrcs %s, last %s" % (s["id"], s["ssrcs"], s["last_ssrc"]))
+if not isinstance(mj.get("gate"), dict) or "dropped_samples" not in mj["gate"]:
+    fail("gate %s is not the consent gate's record" % mj.get("gate"))
 print("simconf_smoke: ok: frames %s, stream peaks %s Hz, %d events on fd 3" %
       (frames, peaks, len(evs)))
 PY

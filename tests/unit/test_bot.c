@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/** @file test_bot.c  Capture header walk, meeting folder ids and reruns. */
+/** @file test_bot.c  Capture header walk, meeting folder ids and reruns,
+ * tracks, the recorder. */
 #include "src/bot/bot_priv.h"
 #include "src/bot/capture.h"
 #include "src/bot/job.h"
 #include "src/bot/meeting.h"
+#include "src/bot/recorder.h"
 #include "src/bot/track.h"
 #include "src/gate/gate.h"
 #include "src/core/clock.h"
@@ -273,6 +275,10 @@ VTEST_OOM(bot_never_record_join_oom_closes_gate)
 		"\"manual_invite\":false,\"conference_url\":\"https://m.test/x\"}";
 	struct vp_bot_cfg cfg = {.rate = 48000, .settings_json = st,
 				 .facts_json = fa, .require_settings = true};
+	struct vp_rec_cfg rc = {.out = vtest_tmpdir(), .id = "nrjoin",
+				.rate = 48000, .channels = 1,
+				.chunk_seconds = 10};
+	struct vp_rec_gate g;
 	struct bot *b;
 	uint64_t since;
 
@@ -280,22 +286,23 @@ VTEST_OOM(bot_never_record_join_oom_closes_gate)
 	b = calloc(1, sizeof(*b));
 	VT_TRUE(b != NULL);
 	b->cfg = &cfg;
-	b->m.doc = json_object();
+	g = rc.gate = vp_bot__rec_gate(b);
+	VT_EQ(0, vp_rec_open(&b->rec, &rc));
 	VT_EQ(0, vp_bot__policy(b));
 	vp_bot__gate_join(b, "p1", "bob@example.com", false);
 	vp_bot__gate_start(b);
-	VT_TRUE(vp_bot__gate_open(b, &since));
+	VT_TRUE(g.open(b, &since));
 	VT_OOM_WALK();
 	vp_bot__gate_join(b, "p2", "carol@example.com", false);
 	VT_OOM_SKIP();
-	VT_TRUE(!vp_bot__gate_open(b, &since));
+	VT_TRUE(!g.open(b, &since));
 	VT_OOM_WALK();
 	vp_bot__gate_leave(b, "p2");
 	VT_OOM_SKIP();
 	/* open again only if no error reached the gate */
-	VT_EQ(!vp_gate_failed(b->gate), vp_bot__gate_open(b, &since));
+	VT_EQ(!vp_gate_failed(b->gate), g.open(b, &since));
 	vp_bot__gate_close(b);
-	json_decref(b->m.doc);
+	vp_rec_close(b->rec);
 	free(b);
 }
 
@@ -390,4 +397,74 @@ VTEST_OOM(bot_job_parse_oom_walk)
 		vp_job_free(&j);
 	}
 	vp_job_free(&ref);
+}
+
+/* There is no "no gate" (issue 11): a stream and a recorder without one
+ * are refused. */
+VTEST(bot_rec_requires_a_gate)
+{
+	struct vp_track_cfg tc = {.id = "s1", .rate = 48000, .channels = 1,
+				  .chunk_samples = 480000};
+	struct vp_rec_cfg rc = {.out = vtest_tmpdir(), .id = "nogate",
+				.rate = 48000, .channels = 1,
+				.chunk_seconds = 10};
+	struct vp_timeline tl;
+	struct vp_track *t = NULL;
+	struct vp_rec *r = NULL;
+
+	vp_timeline_init(&tl, 48000, T0);
+	/* a stand-in io: the missing gate must be what is refused */
+	VT_EQ(EINVAL, vp_track_alloc(&t, &tc, &tl, (struct vp_io *)&tc));
+	VT_TRUE(t == NULL);
+	VT_EQ(EINVAL, vp_rec_open(&r, &rc));
+	VT_TRUE(r == NULL);
+}
+
+/* The recorder owns streams/status/gate; a replay's meeting.json says its
+ * gate is none, and its streams have the live shape (participant, ssrcs). */
+VTEST(bot_rec_replay_meeting_json)
+{
+	static const uint8_t opus[] = {0xF8, 0xFF, 0xFE, 0x01, 0x02};
+	struct vp_rec_cfg rc = {.out = vtest_tmpdir(), .id = "rec1",
+				.rate = 48000, .channels = 1,
+				.chunk_seconds = 10, .offline = true,
+				.gate = vp_rec_gate_none};
+	struct vp_rec *r = NULL;
+	json_t *doc, *st, *s0;
+	char path[4200];
+	unsigned idx = 9;
+
+	VT_EQ(0, vp_rec_open(&r, &rc));
+	VT_EQ(EINVAL, vp_rec_set(r, "streams", json_array()));
+	VT_EQ(EINVAL, vp_rec_set(r, "status", json_object()));
+	VT_EQ(0, vp_rec_set(r, "source", json_string("test")));
+	VT_EQ(0, vp_rec_start(r));
+	VT_EQ(EAGAIN, vp_rec_stream_open(r, NULL, &idx)); /* no timeline */
+	vp_rec_timeline_start(r, T0);
+	VT_EQ(0, vp_rec_stream_open(r, NULL, &idx));
+	VT_EQ(0, idx);
+	for (unsigned k = 0; k < 50; k++)
+		vp_rec_rtp(r, 0, k < 25 ? 7 : 8, (uint16_t)k, k * 960, opus,
+			   sizeof(opus), T0 + k * 20 * VP_MSEC);
+	VT_EQ(0, vp_rec_stop(r));
+	VT_EQ(0, vp_rec_finish(r, 0, NULL));
+	snprintf(path, sizeof(path), "%s/rec1/meeting.json", vtest_tmpdir());
+	doc = json_load_file(path, 0, NULL);
+	VT_TRUE(doc != NULL);
+	VT_STR_EQ("none (replay)",
+		  json_string_value(json_object_get(doc, "gate")));
+	VT_STR_EQ("test", json_string_value(json_object_get(doc, "source")));
+	st = json_object_get(doc, "status");
+	VT_STR_EQ("finished",
+		  json_string_value(json_object_get(st, "state")));
+	VT_EQ(0, json_integer_value(json_object_get(st, "io_write_errors")));
+	s0 = json_array_get(json_object_get(doc, "streams"), 0);
+	VT_STR_EQ("s1", json_string_value(json_object_get(s0, "id")));
+	VT_TRUE(json_is_null(json_object_get(s0, "participant")));
+	VT_EQ(2, json_array_size(json_object_get(s0, "ssrcs")));
+	VT_EQ(8, json_integer_value(
+			 json_array_get(json_object_get(s0, "ssrcs"), 1)));
+	VT_TRUE(json_integer_value(json_object_get(s0, "samples")) > 0);
+	json_decref(doc);
+	vp_rec_close(r);
 }

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: MIT */
+/** @file recorder.c  The meeting folder, io thread, timeline and streams of
+ * one recording, and the meeting.json sections they make. */
+#define VP_LOG_MODULE "rec"
+#include "src/bot/recorder.h"
+
+#include "media/timeline/timeline.h"
+#include "src/bot/exitcode.h"
+#include "src/bot/meeting.h"
+#include "src/core/clock.h"
+#include "src/core/log.h"
+#include "src/core/mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* SSRCs listed per stream in meeting.json (a sender that rotates them
+ * must not grow it without bound; the track counts them all) */
+#define MAX_SSRCS 64
+
+/* meeting.json keys the recorder (or meeting.c, for it) writes */
+static const char *const owned[] = {
+	"meeting", "run", "recovered_chunks", "previous_runs", "rate",
+	"channels", "chunk_seconds", "started_utc", "ended_utc",
+	"timeline_origin_utc", "streams", "status", "gate", NULL,
+};
+
+struct rec_stream {
+	struct vp_track *t;
+	char participant[64];
+	bool has_participant;
+	uint32_t ssrc[MAX_SSRCS];
+	unsigned nssrc;
+};
+
+struct vp_rec {
+	struct vp_rec_cfg cfg;  /* cfg.gate: the gate, asked per frame */
+	struct vp_meeting m;
+	struct vp_io *io;
+	struct vp_io_stats ios;
+	struct vp_timeline tl;
+	bool tl_started, stopped;
+	struct rec_stream st[VP_REC_MAX_STREAMS];
+	unsigned nst;
+	json_t *warnings;
+	json_t *status_extra; /* vp_rec_status_count: other parts' counters */
+};
+
+/* --- Runs on: net thread (live) or the replay thread --- */
+
+static bool none_open(void *arg, uint64_t *open_since)
+{
+	(void)arg;
+	*open_since = 0;
+	return true;
+}
+
+static json_t *none_json(void *arg)
+{
+	(void)arg;
+	return json_string("none (replay)");
+}
+
+const struct vp_rec_gate vp_rec_gate_none = {
+	.open = none_open,
+	.json = none_json,
+	.always_open = true,
+};
+
+static void set_utc(json_t *doc, const char *key, uint64_t ns)
+{
+	char ts[32];
+
+	vp_clock_rfc3339(ts, sizeof(ts), ns);
+	json_object_set_new(doc, key, json_string(ts));
+}
+
+static void rec_destroy(void *arg)
+{
+	struct vp_rec *r = arg;
+
+	vp_rec_stop(r);
+	for (unsigned i = 0; i < r->nst; i++)
+		r->st[i].t = vp_mem_deref(r->st[i].t);
+	json_decref(r->warnings);
+	json_decref(r->status_extra);
+	vp_meeting_close(&r->m);
+}
+
+int vp_rec_open(struct vp_rec **rp, const struct vp_rec_cfg *cfg)
+{
+	struct vp_rec *r;
+	int err;
+
+	if (!rp || !cfg || !cfg->out || !cfg->id || !cfg->gate.open)
+		return EINVAL;
+	r = vp_mem_zalloc(sizeof(*r), rec_destroy);
+	if (!r)
+		return ENOMEM;
+	r->cfg = *cfg;
+	r->warnings = json_array();
+	r->status_extra = json_object();
+	err = r->warnings && r->status_extra ? vp_meeting_open(&r->m, cfg->out, cfg->id, NULL)
+			  : ENOMEM;
+	if (err) {
+		vp_mem_deref(r);
+		return err;
+	}
+	json_object_set_new(r->m.doc, "rate", json_integer(cfg->rate));
+	json_object_set_new(r->m.doc, "channels",
+			    json_integer(cfg->channels));
+	json_object_set_new(r->m.doc, "chunk_seconds",
+			    json_real(cfg->chunk_seconds));
+	set_utc(r->m.doc, "started_utc", vp_clock_utc_ns());
+	*rp = r;
+	return 0;
+}
+
+int vp_rec_start(struct vp_rec *r)
+{
+	if (r->io || r->stopped)
+		return EINVAL;
+	return vp_io_start(&r->io, r->m.dir, r->cfg.offline);
+}
+
+const char *vp_rec_meeting_id(const struct vp_rec *r)
+{
+	return r->m.id;
+}
+
+static bool is_owned(const char *key)
+{
+	for (unsigned i = 0; owned[i]; i++)
+		if (!strcmp(owned[i], key))
+			return true;
+	return false;
+}
+
+int vp_rec_set(struct vp_rec *r, const char *key, json_t *value)
+{
+	if (is_owned(key)) {
+		vp_log_err("meeting.json key %s belongs to the recorder", key);
+		json_decref(value);
+		return EINVAL;
+	}
+	json_object_set_new(r->m.doc, key, value);
+	return 0;
+}
+
+json_t *vp_rec_get(struct vp_rec *r, const char *key)
+{
+	return json_object_get(r->m.doc, key);
+}
+
+void vp_rec_timeline_start(struct vp_rec *r, uint64_t origin_utc_ns)
+{
+	if (r->tl_started)
+		return;
+	vp_timeline_init(&r->tl, r->cfg.rate, origin_utc_ns);
+	r->tl_started = true;
+	set_utc(r->m.doc, "timeline_origin_utc", r->tl.origin_ns);
+}
+
+bool vp_rec_timeline_started(const struct vp_rec *r)
+{
+	return r->tl_started;
+}
+
+uint64_t vp_rec_sample_at(const struct vp_rec *r, uint64_t utc_ns)
+{
+	return r->tl_started ? vp_timeline_sample_at(&r->tl, utc_ns) : 0;
+}
+
+int vp_rec_stream_open(struct vp_rec *r, const char *participant,
+		       unsigned *idx)
+{
+	struct rec_stream *s;
+	struct vp_track_cfg tc;
+	char id[16];
+	int err;
+
+	if (!r->tl_started || !r->io || r->stopped)
+		return EAGAIN;
+	if (r->nst == VP_REC_MAX_STREAMS)
+		return ENOSPC;
+	s = &r->st[r->nst];
+	vp_meeting_stream_id(&r->m, id, sizeof(id));
+	tc = (struct vp_track_cfg){
+		.id = id,
+		.idx = r->nst,
+		.rate = r->cfg.rate,
+		.channels = r->cfg.channels,
+		.chunk_samples = (uint64_t)(r->cfg.chunk_seconds * r->cfg.rate),
+		.hold_ns = 200 * VP_MSEC,
+		.gateh = r->cfg.gate.open,
+		.gate_arg = r->cfg.gate.arg,
+		.gate_always_open = r->cfg.gate.always_open,
+	};
+	err = vp_track_alloc(&s->t, &tc, &r->tl, r->io);
+	if (err)
+		return err;
+	memset(s->participant, 0, sizeof(s->participant));
+	s->has_participant = participant != NULL;
+	if (participant)
+		snprintf(s->participant, sizeof(s->participant), "%s",
+			 participant);
+	s->nssrc = 0;
+	*idx = r->nst++;
+	return 0;
+}
+
+int vp_rec_stream_find(const struct vp_rec *r, const char *participant)
+{
+	for (unsigned i = 0; i < r->nst; i++)
+		if (r->st[i].has_participant &&
+		    !strcmp(r->st[i].participant, participant))
+			return (int)i;
+	return -1;
+}
+
+const char *vp_rec_stream_id(const struct vp_rec *r, unsigned idx)
+{
+	return idx < r->nst ? vp_track_id(r->st[idx].t) : NULL;
+}
+
+unsigned vp_rec_nstreams(const struct vp_rec *r)
+{
+	return r->nst;
+}
+
+static void note_ssrc(struct rec_stream *s, uint32_t ssrc)
+{
+	if (s->nssrc && s->ssrc[s->nssrc - 1] == ssrc)
+		return;
+	for (unsigned i = 0; i < s->nssrc; i++)
+		if (s->ssrc[i] == ssrc)
+			return;
+	if (s->nssrc < MAX_SSRCS)
+		s->ssrc[s->nssrc++] = ssrc;
+}
+
+void vp_rec_rtp(struct vp_rec *r, unsigned idx, uint32_t ssrc, uint16_t seq,
+		uint32_t ts, const uint8_t *payload, size_t len,
+		uint64_t arrival_utc_ns)
+{
+	if (idx >= r->nst || r->stopped)
+		return;
+	note_ssrc(&r->st[idx], ssrc);
+	vp_track_rtp(r->st[idx].t, ssrc, seq, ts, payload, len,
+		     arrival_utc_ns);
+}
+
+void vp_rec_sr(struct vp_rec *r, unsigned idx, uint32_t ssrc,
+	       uint32_t ntp_sec, uint32_t ntp_frac, uint32_t rtp_ts)
+{
+	if (idx < r->nst && !r->stopped)
+		vp_track_sr(r->st[idx].t, ssrc, ntp_sec, ntp_frac, rtp_ts);
+}
+
+void vp_rec_level(struct vp_rec *r, unsigned idx, const struct vp_rtp_pkt *p,
+		  uint8_t ext_id)
+{
+	if (idx < r->nst && !r->stopped)
+		vp_track_level(r->st[idx].t, p, ext_id);
+}
+
+void vp_rec_poll(struct vp_rec *r, uint64_t now_utc_ns)
+{
+	for (unsigned i = 0; i < r->nst && !r->stopped; i++)
+		vp_track_poll(r->st[i].t, now_utc_ns);
+}
+
+uint64_t vp_rec_samples(const struct vp_rec *r)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < r->nst; i++)
+		n += vp_track_stats(r->st[i].t)->samples;
+	return n;
+}
+
+uint64_t vp_rec_gated_samples(const struct vp_rec *r)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < r->nst; i++)
+		n += vp_track_stats(r->st[i].t)->gated_samples;
+	return n;
+}
+
+int vp_rec_tap(struct vp_rec *r, const struct vp_io_tap *tap)
+{
+	return r->io ? vp_io_set_tap(r->io, tap) : EINVAL;
+}
+
+static const char *const status_keys[] = {
+	"state", "exit_code", "reason", "io_overflow", "io_write_errors",
+	"warnings", NULL,
+};
+
+int vp_rec_status_count(struct vp_rec *r, const char *key, uint64_t n)
+{
+	for (unsigned i = 0; status_keys[i]; i++)
+		if (!strcmp(key, status_keys[i]))
+			return EINVAL;
+	return json_object_set_new(r->status_extra, key,
+				   json_integer((json_int_t)n))
+		       ? ENOMEM
+		       : 0;
+}
+
+void vp_rec_warn(struct vp_rec *r, const char *line)
+{
+	vp_log_warn("%s", line);
+	json_array_append_new(r->warnings, json_string(line));
+}
+
+/* The `streams` section, live and replay alike: each track's counters
+ * (vp_track_stats_json), whose participant it is and the SSRCs it had. */
+static json_t *streams_json(const struct vp_rec *r)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < r->nst; i++) {
+		const struct rec_stream *s = &r->st[i];
+		json_t *o = vp_track_stats_json(s->t);
+		json_t *ssrcs = json_array();
+
+		for (unsigned k = 0; k < s->nssrc; k++)
+			json_array_append_new(ssrcs, json_integer(s->ssrc[k]));
+		json_object_set_new(o, "ssrcs", ssrcs);
+		json_object_set_new(o, "participant",
+				    s->has_participant
+					    ? json_string(s->participant)
+					    : json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static void set_gate(struct vp_rec *r)
+{
+	json_t *g = r->cfg.gate.json ? r->cfg.gate.json(r->cfg.gate.arg) : NULL;
+
+	if (g)
+		json_object_set_new(r->m.doc, "gate", g);
+}
+
+static int write_doc(struct vp_rec *r)
+{
+	char *s;
+
+	if (!r->io)
+		return vp_meeting_save(&r->m);
+	s = vp_meeting_dump(&r->m);
+	return s ? vp_io_meta(r->io, s) : ENOMEM; /* takes s */
+}
+
+int vp_rec_save(struct vp_rec *r, const char *state)
+{
+	json_object_set_new(r->m.doc, "streams", streams_json(r));
+	json_object_set_new(r->m.doc, "status",
+			    json_pack("{s:s}", "state", state));
+	return write_doc(r);
+}
+
+int vp_rec_stop(struct vp_rec *r)
+{
+	if (r->stopped)
+		return r->ios.write_errors ? EIO : 0;
+	/* everything held goes out first, then each stream's last chunk */
+	for (unsigned i = 0; i < r->nst; i++)
+		vp_track_flush(r->st[i].t);
+	for (unsigned i = 0; i < r->nst; i++)
+		vp_io_stream_close(r->io, i);
+	r->stopped = true;
+	if (!r->io)
+		return 0;
+	/* the last save through the io thread: speech.jsonl learns whose
+	 * each stream is */
+	json_object_set_new(r->m.doc, "streams", streams_json(r));
+	write_doc(r);
+	vp_io_stop(r->io, &r->ios);
+	r->io = NULL;
+	return r->ios.write_errors ? EIO : 0;
+}
+
+const struct vp_io_stats *vp_rec_io_stats(const struct vp_rec *r)
+{
+	return &r->ios;
+}
+
+int vp_rec_finish(struct vp_rec *r, int code, const char *reason)
+{
+	vp_rec_stop(r);
+	json_object_set_new(r->m.doc, "streams", streams_json(r));
+	set_gate(r);
+	set_utc(r->m.doc, "ended_utc", vp_clock_utc_ns());
+	json_object_set_new(r->m.doc, "status", json_pack(
+		"{s:s, s:i, s:s?, s:I, s:I, s:O}", "state",
+		code == VP_EXIT_OK ? "finished" : "failed", "exit_code", code,
+		"reason", reason, "io_overflow", (json_int_t)r->ios.overflow,
+		"io_write_errors", (json_int_t)r->ios.write_errors,
+		"warnings", r->warnings));
+	json_object_update(json_object_get(r->m.doc, "status"),
+			   r->status_extra);
+	return vp_meeting_save(&r->m);
+}
+
+int vp_rec_write(struct vp_rec *r)
+{
+	return write_doc(r);
+}
+
+void vp_rec_close(struct vp_rec *r)
+{
+	vp_mem_deref(r);
+}
