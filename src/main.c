@@ -27,15 +27,19 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: vpbot join INVITE|--invite-file FILE|- --out DIR [--meeting ID]\n"
+	"usage: vpbot join INVITE|--invite-file FILE|- --out DIR [--meeting "
+	"ID]\n"
 	"                  [--duration S] (or the invite in $VPBOT_INVITE)\n"
 	"                  [--name NAME] [--rate R] [--channels 1|2]\n"
-	"                  [--chunk-seconds S] [--events FILE|fd:N] [--insecure]\n"
-	"                  [--settings FILE|https://URL] [--meeting-facts FILE]\n"
+	"                  [--chunk-seconds S] [--events FILE|fd:N] "
+	"[--insecure]\n"
+	"                  [--settings FILE|https://URL] [--meeting-facts "
+	"FILE]\n"
 	"                  [--webhook https://URL [--webhook-secret-file F]\n"
 	"                   [--webhook-ca PEM] [--webhook-timeout S]]\n"
 	"                  [--join-timeout S] [--lobby-timeout S]\n"
-	"                  [--live ws://URL|--live-file FILE|- [--live-ca PEM]]\n"
+	"                  [--live ws://URL|--live-file FILE|- [--live-ca "
+	"PEM]]\n"
 	"       vpbot run JOB.json [--log-level L]\n"
 	"       vpbot replay CAPTURE --out DIR [--meeting ID] [--rate R]\n"
 	"                    [--channels 1|2] [--chunk-seconds S] [--pt N]\n"
@@ -129,7 +133,7 @@ static int pick_invite(const char **invite, const char *arg, const char *file)
 
 	if (arg && file)
 		return usage_error("%s", "give the invite as an argument or "
-				   "--invite-file, not both");
+					 "--invite-file, not both");
 	if (file) {
 		e = read_invite_file(file);
 		if (e)
@@ -142,7 +146,7 @@ static int pick_invite(const char **invite, const char *arg, const char *file)
 		*invite = invite_buf;
 	} else {
 		return usage_error("%s", "join needs an INVITE URL (argument, "
-				   "--invite-file or $" INVITE_ENV ")");
+					 "--invite-file or $" INVITE_ENV ")");
 	}
 	/* not passed on to anything vpbot might start */
 	unsetenv(INVITE_ENV);
@@ -178,7 +182,9 @@ struct media_opts {
 		{"channels", required_argument, NULL, 'c'},                    \
 		{"chunk-seconds", required_argument, NULL, 's'},               \
 		{"log-level", required_argument, NULL, 'l'},                   \
-		{"trace", required_argument, NULL, 't'}
+	{                                                                      \
+		"trace", required_argument, NULL, 't'                          \
+	}
 
 /** @return 0 handled, -1 not a shared option, else an exit code */
 static int media_opt(int c, const char *arg, struct media_opts *mo)
@@ -191,19 +197,22 @@ static int media_opt(int c, const char *arg, struct media_opts *mo)
 		    (v != 8000 && v != 12000 && v != 16000 && v != 24000 &&
 		     v != 48000))
 			return usage_error("--rate must be one of 8000 12000 "
-					   "16000 24000 48000, not '%s'", arg);
+					   "16000 24000 48000, not '%s'",
+					   arg);
 		mo->rate = (uint32_t)v;
 		return 0;
 	case 'c':
 		if (parse_num(arg, 1, 2, &v) || (v != 1 && v != 2))
 			return usage_error("--channels must be 1 or 2, not "
-					   "'%s'", arg);
+					   "'%s'",
+					   arg);
 		mo->channels = (unsigned)v;
 		return 0;
 	case 's':
 		if (parse_num(arg, 0.1, 3600, &v))
 			return usage_error("--chunk-seconds must be 0.1..3600, "
-					   "not '%s'", arg);
+					   "not '%s'",
+					   arg);
 		mo->chunk_seconds = v;
 		return 0;
 	case 'l':
@@ -228,8 +237,8 @@ static int cmd_replay(int argc, char **argv)
 		MEDIA_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
-	struct media_opts mo = {.rate = 48000, .channels = 1,
-				.chunk_seconds = 10};
+	struct media_opts mo = {
+		.rate = 48000, .channels = 1, .chunk_seconds = 10};
 	struct vp_replay_cfg cfg = {.pt = -1};
 	double v;
 	int c, e;
@@ -245,7 +254,8 @@ static int cmd_replay(int argc, char **argv)
 		case 'p':
 			if (parse_num(optarg, 0, 127, &v) || v != (int)v)
 				return usage_error("--pt must be 0..127, not "
-						   "'%s'", optarg);
+						   "'%s'",
+						   optarg);
 			cfg.pt = (int)v;
 			break;
 		default:
@@ -279,11 +289,12 @@ static int join_webhook_run(struct vp_bot_cfg *cfg, const char *secret_file)
 
 	if (!cfg->webhook_url)
 		return secret_file || cfg->webhook_ca
-			       ? usage_error("%s", "--webhook-secret-file and "
-						   "--webhook-ca need --webhook")
+			       ? usage_error("%s",
+					     "--webhook-secret-file and "
+					     "--webhook-ca need --webhook")
 			       : vp_bot_run(cfg);
-	if (vp_webhook_secret_load(&secret, secret_file,
-				   VP_WEBHOOK_SECRET_ENV, why, sizeof(why)))
+	if (vp_webhook_secret_load(&secret, secret_file, VP_WEBHOOK_SECRET_ENV,
+				   why, sizeof(why)))
 		return usage_error("%s", why);
 	cfg->webhook_secret = secret;
 	code = vp_bot_run(cfg);
@@ -315,8 +326,8 @@ static int cmd_join(int argc, char **argv)
 		MEDIA_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
-	struct media_opts mo = {.rate = 48000, .channels = 1,
-				.chunk_seconds = 10};
+	struct media_opts mo = {
+		.rate = 48000, .channels = 1, .chunk_seconds = 10};
 	struct vp_bot_cfg cfg = {0};
 	const char *invite_file = NULL;
 	const char *secret_file = NULL;
@@ -354,7 +365,8 @@ static int cmd_join(int argc, char **argv)
 		case 'T':
 			if (parse_num(optarg, 1, 3600, &v))
 				return usage_error("--webhook-timeout must be "
-						   "1..3600 s, not '%s'", optarg);
+						   "1..3600 s, not '%s'",
+						   optarg);
 			cfg.webhook_timeout_s = v;
 			break;
 		case 'd':
@@ -407,14 +419,14 @@ static int cmd_join(int argc, char **argv)
 		return usage_error("%s", "join needs --out DIR");
 	e = check_names(cfg.meeting, cfg.name);
 	if (!e)
-		e = pick_invite(&cfg.invite, optind < argc ? argv[optind] : NULL,
+		e = pick_invite(&cfg.invite,
+				optind < argc ? argv[optind] : NULL,
 				invite_file);
 	if (!e && live_file && invite_file && !strcmp(live_file, "-") &&
 	    !strcmp(invite_file, "-"))
 		e = usage_error("%s", "stdin holds one of --invite-file and "
-				"--live-file, not both");
-	if (!e && vp_live_cfg_cli(&live, live_arg, live_file, why,
-				  sizeof(why)))
+				      "--live-file, not both");
+	if (!e && vp_live_cfg_cli(&live, live_arg, live_file, why, sizeof(why)))
 		e = usage_error("%s", why);
 	if (!e && cfg.live_ca && !live)
 		e = usage_error("%s", "--live-ca needs --live or --live-file");

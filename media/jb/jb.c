@@ -56,7 +56,7 @@ struct vp_jb {
 	uint32_t nheld;
 	uint64_t now;
 	uint64_t start_arrival; /* arrival of the very first packet */
-	bool far_valid; /* a far-behind packet was seen just before */
+	bool far_valid;		/* a far-behind packet was seen just before */
 	uint16_t far_seq;
 };
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file manifest.c  MDIR/manifest.jsonl: append-only, one JSON line per
- * durable chunk (docs/design.md §5), and the small file-system helpers the writer
- * and recovery share (every durable step is write, fsync, rename, fsync dir).
+ * durable chunk (docs/design.md §5), and the small file-system helpers the
+ * writer and recovery share (every durable step is write, fsync, rename, fsync
+ * dir).
  */
 #define VP_LOG_MODULE "pcm"
 #include "media/pcm/pcm_priv.h"

@@ -2,7 +2,8 @@
 /**
  * @file writer.c  One stream's chunk writer: contiguous PCM on the meeting
  * timeline, cut into fixed-size chunks, each made durable before its
- * manifest line is written (docs/design.md §5: tmp, fsync, rename, fsync dir, line).
+ * manifest line is written (docs/design.md §5: tmp, fsync, rename, fsync dir,
+ * line).
  */
 #define VP_LOG_MODULE "pcm"
 #include "media/pcm/pcm_priv.h"

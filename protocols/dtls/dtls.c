@@ -42,7 +42,7 @@ struct vp_dtls {
 static pthread_once_t meth_once = PTHREAD_ONCE_INIT;
 static BIO_METHOD *dgram_meth;
 
-/* The one place the OpenSSL error queue becomes an errno (STYLE.md §6). */
+/* The one place the OpenSSL error queue becomes an errno (docs/style.md §6). */
 static int ssl_err(const char *what)
 {
 	unsigned long e = ERR_get_error();

@@ -274,14 +274,14 @@ int vp_pc_alloc(struct vp_pc **pcp, GMainContext *ctx,
 	pc->ctx = ctx;
 	pc->h = *h;
 	pc->arg = arg;
-	icfg = (struct vp_ice_cfg){.controlling = cfg->controlling,
-				   .local_addrs = cfg->local_addrs,
-				   .nlocal_addrs = cfg->nlocal_addrs,
-				   .port_min = cfg->port_min,
-				   .port_max = cfg->port_max,
-				   .connect_timeout_ms = (unsigned)(
-					   pc->cfg.connect_timeout_ns /
-					   VP_MSEC)};
+	icfg = (struct vp_ice_cfg){
+		.controlling = cfg->controlling,
+		.local_addrs = cfg->local_addrs,
+		.nlocal_addrs = cfg->nlocal_addrs,
+		.port_min = cfg->port_min,
+		.port_max = cfg->port_max,
+		.connect_timeout_ms =
+			(unsigned)(pc->cfg.connect_timeout_ns / VP_MSEC)};
 	err = vp_dtls_alloc(&pc->dtls, ctx, cfg->dtls_client, on_dtls_send,
 			    on_dtls_state, pc);
 	if (err)

@@ -29,13 +29,13 @@
  */
 enum vp_sig_err_kind {
 	VP_SIG_ERR_TRANSIENT = 0, /**< unreachable, dropped, timeout -> 75 */
-	VP_SIG_ERR_PERMANENT,     /**< no such room, wrong pin, denied -> 69 */
+	VP_SIG_ERR_PERMANENT,	  /**< no such room, wrong pin, denied -> 69 */
 };
 
 /** What the server told us when we got in. */
 struct vp_sig_joined {
-	const char *room;        /**< meeting id / room */
-	const char *self_id;     /**< our participant id, may be NULL */
+	const char *room;	 /**< meeting id / room */
+	const char *self_id;	 /**< our participant id, may be NULL */
 	const char *description; /**< may be NULL */
 };
 
@@ -43,7 +43,7 @@ struct vp_sig_joined {
 struct vp_sig_stream {
 	const char *mid;
 	const char *participant; /**< participant id, or "mix" (AudioBridge) */
-	bool active;             /**< false once the m-line was deactivated */
+	bool active;		 /**< false once the m-line was deactivated */
 	/** the server's mix of the whole roster (AudioBridge), not one
 	 * participant's audio: the gate judges everyone the roster named */
 	bool mixed;
@@ -101,19 +101,19 @@ struct vp_sig_handler {
 
 /** Settings common to all dialects. Zero-initialise, then fill. */
 struct vp_sig_cfg {
-	GMainContext *ctx;          /**< the bot's net-thread context */
-	bool insecure;              /**< wss: skip certificate checks */
+	GMainContext *ctx;	     /**< the bot's net-thread context */
+	bool insecure;		     /**< wss: skip certificate checks */
 	uint64_t connect_timeout_ns; /**< 0: 10 s */
 	uint64_t lobby_timeout_ns;   /**< 0: 300 s (dialects with a lobby) */
-	uint64_t keepalive_ns;      /**< 0: dialect default (janus 25 s) */
+	uint64_t keepalive_ns;	     /**< 0: dialect default (janus 25 s) */
 };
 
 #define VP_SIG_DIALECT_VERSION 1
 
 /** A dialect. Its state object is opaque to everyone but the dialect. */
 struct vp_sig_dialect {
-	int version;              /**< VP_SIG_DIALECT_VERSION */
-	const char *name;         /**< "janus", "sim" */
+	int version;		   /**< VP_SIG_DIALECT_VERSION */
+	const char *name;	   /**< "janus", "sim" */
 	enum vp_invite_dialect id; /**< which invites it serves */
 	/** Make the state object (a vp_mem object; deref destroys it
 	 *  without callbacks). Connects when join() is called. */

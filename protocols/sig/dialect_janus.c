@@ -16,7 +16,7 @@
 #define VP_LOG_MODULE "janus"
 #include "src/core/log.h"
 
-#define KEEPALIVE_NS (25 * VP_SEC)
+#define KEEPALIVE_NS	  (25 * VP_SEC)
 #define LEAVE_DEADLINE_MS 3000
 
 struct jglue {
@@ -91,8 +91,9 @@ static void on_message(const char *text, size_t len, void *arg)
 	vp_mem_ref(g); /* a handler may drop the bot's reference */
 	err = vp_sig_janus_handle_msg(g->j, text, len);
 	if (err == EBADMSG)
-		vp_log_warn("ignored a message that is not Janus JSON (%zu bytes)",
-			    len);
+		vp_log_warn(
+			"ignored a message that is not Janus JSON (%zu bytes)",
+			len);
 	maybe_finish(g);
 	vp_mem_deref(g);
 }

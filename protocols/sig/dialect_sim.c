@@ -18,7 +18,7 @@
 #include <string.h>
 
 #define LOBBY_TIMEOUT_S 300
-#define MAX_STREAMS 64
+#define MAX_STREAMS	64
 
 struct vp_sig_sim {
 	struct vp_sig_cfg cfg;
@@ -84,22 +84,23 @@ static void on_joined(struct vp_sig_sim *s, json_t *m)
 	if (s->h.joined)
 		s->h.joined(&j, s->arg);
 	if (json_is_array(roster))
-		json_array_foreach(roster, i, p)
-			participant(s, p);
+		json_array_foreach(roster, i, p) participant(s, p);
 }
 
 static void on_offer(struct vp_sig_sim *s, json_t *m)
 {
 	struct vp_sig_stream st[MAX_STREAMS];
 	struct vp_sig_offer o = {.offer_id = str(m, "offer_id"),
-				 .sdp = str(m, "sdp"), .streams = st};
+				 .sdp = str(m, "sdp"),
+				 .streams = st};
 	json_t *streams = json_object_get(m, "streams"), *e;
 	size_t i;
 
 	if (!o.offer_id || !o.sdp)
 		return;
 	if (json_is_array(streams))
-		json_array_foreach(streams, i, e) {
+		json_array_foreach(streams, i, e)
+		{
 			if (o.nstreams == MAX_STREAMS || !str(e, "mid"))
 				continue;
 			st[o.nstreams].mid = str(e, "mid");
@@ -165,9 +166,10 @@ int vp_sig_sim_handle_msg(struct vp_sig_sim *s, const char *text, size_t len)
 			s->h.participant_left(str(m, "id"), s->arg);
 	} else if (!strcmp(type, "consent")) {
 		if (str(m, "id") && s->h.consent)
-			s->h.consent(str(m, "id"),
-				     json_is_true(json_object_get(m, "granted")),
-				     s->arg);
+			s->h.consent(
+				str(m, "id"),
+				json_is_true(json_object_get(m, "granted")),
+				s->arg);
 	} else if (!strcmp(type, "offer")) {
 		on_offer(s, m);
 	} else if (!strcmp(type, "lobby")) {
@@ -292,8 +294,8 @@ static int sim_join(void *state, const char *display)
 	};
 
 	snprintf(s->display, sizeof(s->display), "%s", display);
-	return vp_sig_ws_alloc(&s->ws, &wc, ws_connected, ws_message,
-			       ws_closed, s);
+	return vp_sig_ws_alloc(&s->ws, &wc, ws_connected, ws_message, ws_closed,
+			       s);
 }
 
 static int sim_answer(void *state, const char *offer_id, const char *sdp)
@@ -323,8 +325,8 @@ static int sim_leave(void *state)
 
 int vp_sig_sim_notice(struct vp_sig_sim *s, const char *text)
 {
-	return send_json(s, json_pack("{s:s, s:s}", "type", "notice", "text",
-				      text));
+	return send_json(
+		s, json_pack("{s:s, s:s}", "type", "notice", "text", text));
 }
 
 static int sim_notice(void *state, const char *text)

@@ -107,8 +107,9 @@ static int parse_scheme(struct vp_invite *inv, const char *url,
 	size_t n;
 
 	if (!sep)
-		return fail(err, errsz,
-			    "not an invite URL (expected SCHEME://HOST:PORT/ROOM)");
+		return fail(
+			err, errsz,
+			"not an invite URL (expected SCHEME://HOST:PORT/ROOM)");
 	n = (size_t)(sep - url);
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
 		if (strlen(schemes[i].scheme) == n &&
@@ -124,8 +125,8 @@ static int parse_scheme(struct vp_invite *inv, const char *url,
 	return fail(err, errsz, "unknown scheme");
 }
 
-static int parse_port(struct vp_invite *inv, const char *s, size_t n,
-		      char *err, size_t errsz)
+static int parse_port(struct vp_invite *inv, const char *s, size_t n, char *err,
+		      size_t errsz)
 {
 	unsigned long v = 0;
 
@@ -154,7 +155,8 @@ static int parse_authority(struct vp_invite *inv, const char *s, size_t n,
 	size_t hn;
 
 	if (memchr(s, '@', n))
-		return fail(err, errsz, "credentials in the URL are not supported");
+		return fail(err, errsz,
+			    "credentials in the URL are not supported");
 	if (n && s[0] == '[') {
 		const char *rb = memchr(s, ']', n);
 
@@ -164,7 +166,8 @@ static int parse_authority(struct vp_invite *inv, const char *s, size_t n,
 		if (hn >= sizeof(inv->host))
 			return fail(err, errsz, "host too long");
 		for (size_t i = 1; i <= hn; i++) {
-			if (!isxdigit((unsigned char)s[i]) && !strchr(":.", s[i]))
+			if (!isxdigit((unsigned char)s[i]) &&
+			    !strchr(":.", s[i]))
 				return fail(err, errsz, "bad IPv6 host");
 		}
 		memcpy(inv->host, s + 1, hn);
@@ -181,21 +184,22 @@ static int parse_authority(struct vp_invite *inv, const char *s, size_t n,
 		if (hn >= sizeof(inv->host))
 			return fail(err, errsz, "host too long");
 		for (size_t i = 0; i < hn; i++) {
-			if (!isalnum((unsigned char)s[i]) && !strchr("-._", s[i]))
+			if (!isalnum((unsigned char)s[i]) &&
+			    !strchr("-._", s[i]))
 				return fail(err, errsz, "bad host");
 		}
 		memcpy(inv->host, s, hn);
 		inv->host[hn] = '\0';
 	}
 	if (colon)
-		return parse_port(inv, colon + 1, (size_t)(end - colon - 1), err,
-				  errsz);
+		return parse_port(inv, colon + 1, (size_t)(end - colon - 1),
+				  err, errsz);
 	inv->port = inv->tls ? 443 : 80;
 	return 0;
 }
 
-static int parse_room(struct vp_invite *inv, const char *s, size_t n,
-		      char *err, size_t errsz)
+static int parse_room(struct vp_invite *inv, const char *s, size_t n, char *err,
+		      size_t errsz)
 {
 	int e;
 
@@ -214,15 +218,18 @@ static int parse_room(struct vp_invite *inv, const char *s, size_t n,
 
 		/* Janus room ids are uint64 (janus_videoroom.c "room") */
 		if (len > 19)
-			return fail(err, errsz, "bad room (Janus rooms are numbers)");
+			return fail(err, errsz,
+				    "bad room (Janus rooms are numbers)");
 		for (size_t i = 0; i < len; i++) {
 			if (!isdigit((unsigned char)inv->room[i])) {
 				if (echoable(inv->room, len))
 					return fail(err, errsz,
-						    "bad room '%s' (Janus rooms are numbers)",
+						    "bad room '%s' (Janus "
+						    "rooms are numbers)",
 						    inv->room);
-				return fail(err, errsz,
-					    "bad room (Janus rooms are numbers)");
+				return fail(
+					err, errsz,
+					"bad room (Janus rooms are numbers)");
 			}
 		}
 	}
@@ -233,13 +240,14 @@ int vp_invite_name_check(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
 
-	if (n == 0 || n >= VP_INVITE_NAME_MAX || !g_utf8_validate(name, -1, NULL))
+	if (n == 0 || n >= VP_INVITE_NAME_MAX ||
+	    !g_utf8_validate(name, -1, NULL))
 		return EBADMSG;
 	for (const char *p = name; *p; p = g_utf8_next_char(p)) {
 		switch (g_unichar_type(g_utf8_get_char(p))) {
-		case G_UNICODE_CONTROL:	    /* Cc: C0, DEL, C1 (newlines) */
-		case G_UNICODE_FORMAT:	    /* Cf: bidi embeddings, overrides,
-					     * isolates, marks; zero-width */
+		case G_UNICODE_CONTROL: /* Cc: C0, DEL, C1 (newlines) */
+		case G_UNICODE_FORMAT:	/* Cf: bidi embeddings, overrides,
+					 * isolates, marks; zero-width */
 		case G_UNICODE_LINE_SEPARATOR: /* Zl, Zp: line breaks too */
 		case G_UNICODE_PARAGRAPH_SEPARATOR:
 			return EBADMSG;
@@ -287,10 +295,13 @@ static int query_param(struct vp_invite *inv, const char *k, size_t kn,
 	 * key is echoed only when short and plain (it is not a secret, but
 	 * "?SECRET" without a key would be) */
 	if (!bit && echoable(k, kn) && kn <= 20)
-		return fail(err, errsz, "unknown query key '%.*s' (known: "
-			    "token, pin, name, plugin)", (int)kn, k);
+		return fail(err, errsz,
+			    "unknown query key '%.*s' (known: "
+			    "token, pin, name, plugin)",
+			    (int)kn, k);
 	if (!bit)
-		return fail(err, errsz, "unknown query key (known: token, "
+		return fail(err, errsz,
+			    "unknown query key (known: token, "
 			    "pin, name, plugin)");
 	if (*seen & (unsigned)bit)
 		return fail(err, errsz, "duplicate query key '%.*s'", (int)kn,
@@ -302,8 +313,8 @@ static int query_param(struct vp_invite *inv, const char *k, size_t kn,
 		else if (vn == 11 && !memcmp(v, "audiobridge", 11))
 			inv->plugin = VP_INVITE_AUDIOBRIDGE;
 		else if (echoable(v, vn))
-			return fail(err, errsz, "unknown plugin '%.*s'", (int)vn,
-				    v);
+			return fail(err, errsz, "unknown plugin '%.*s'",
+				    (int)vn, v);
 		else
 			return fail(err, errsz, "unknown plugin");
 		return 0;
@@ -334,7 +345,8 @@ static int parse_query(struct vp_invite *inv, const char *s, size_t n,
 
 		if (pe > s) {
 			if (!eq) /* never echoed: it may be a bare secret */
-				return fail(err, errsz, "query part without "
+				return fail(err, errsz,
+					    "query part without "
 					    "'=' (KEY=VALUE expected)");
 			e = query_param(inv, s, (size_t)(eq - s), eq + 1,
 					(size_t)(pe - eq - 1), &seen, err,
@@ -361,7 +373,8 @@ int vp_invite_parse(struct vp_invite *inv, const char *url, char *err,
 	for (p = url; *p; p++) {
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p == 0x7f)
 			return fail(err, errsz,
-				    "invite URL contains spaces or control characters");
+				    "invite URL contains spaces or control "
+				    "characters");
 	}
 	tmp = vp_calloc(1, sizeof(*tmp));
 	if (!tmp)
@@ -374,7 +387,11 @@ int vp_invite_parse(struct vp_invite *inv, const char *url, char *err,
 	q = memchr(p, '?', (size_t)(end - p));
 	if (q && slash && q < slash)
 		slash = NULL;
-	e = parse_authority(tmp, p, (size_t)((slash ? slash : q ? q : end) - p),
+	e = parse_authority(tmp, p,
+			    (size_t)((slash ? slash
+				      : q   ? q
+					    : end) -
+				     p),
 			    err, errsz);
 	if (e)
 		goto out;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/** @file invite.h  Invite URLs (docs/design.md §4): parse, validate, redact. Pure. */
+/** @file invite.h  Invite URLs (docs/design.md §4): parse, validate, redact.
+ * Pure. */
 #ifndef VP_SIG_INVITE_H
 #define VP_SIG_INVITE_H
 
@@ -20,23 +21,23 @@ enum vp_invite_plugin {
 	VP_INVITE_AUDIOBRIDGE,
 };
 
-#define VP_INVITE_HOST_MAX 256
-#define VP_INVITE_ROOM_MAX 256
+#define VP_INVITE_HOST_MAX   256
+#define VP_INVITE_ROOM_MAX   256
 #define VP_INVITE_SECRET_MAX 512
-#define VP_INVITE_NAME_MAX 128
+#define VP_INVITE_NAME_MAX   128
 
 /** A parsed invite. All strings are NUL-terminated and percent-decoded. */
 struct vp_invite {
 	enum vp_invite_dialect dialect;
-	enum vp_invite_plugin plugin; /**< janus only */
-	bool tls;                     /**< +wss */
-	uint16_t port;                /**< explicit, or 80 / 443 */
+	enum vp_invite_plugin plugin;  /**< janus only */
+	bool tls;		       /**< +wss */
+	uint16_t port;		       /**< explicit, or 80 / 443 */
 	char host[VP_INVITE_HOST_MAX]; /**< without [] for IPv6 literals */
-	bool host_v6;                  /**< host was a [v6] literal */
+	bool host_v6;		       /**< host was a [v6] literal */
 	char room[VP_INVITE_ROOM_MAX]; /**< meeting id (sim) or room (janus) */
 	char token[VP_INVITE_SECRET_MAX]; /**< secret: never log */
-	char pin[VP_INVITE_SECRET_MAX];   /**< secret: never log */
-	char name[VP_INVITE_NAME_MAX];    /**< display name, may be empty */
+	char pin[VP_INVITE_SECRET_MAX];	  /**< secret: never log */
+	char name[VP_INVITE_NAME_MAX];	  /**< display name, may be empty */
 };
 
 /**
@@ -66,7 +67,7 @@ int vp_invite_redacted(const struct vp_invite *inv, char *buf, size_t size);
 
 /** What vp_invite_name_check() requires, for error texts. */
 #define VP_INVITE_NAME_RULE                                                    \
-	"1..127 bytes of UTF-8, no control, line-break, bidi or format "      \
+	"1..127 bytes of UTF-8, no control, line-break, bidi or format "       \
 	"characters"
 
 /**

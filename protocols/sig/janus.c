@@ -335,18 +335,18 @@ int vp_sig_janus_leave(struct vp_sig_janus *j)
 		err = vp_sig_janus__send(j, JTX_DETACH, j->ha,
 					 json_pack("{s:s}", "janus", "detach"));
 	if (!err)
-		err = vp_sig_janus__send(j, JTX_DESTROY, 0,
-					 json_pack("{s:s}", "janus", "destroy"));
+		err = vp_sig_janus__send(
+			j, JTX_DESTROY, 0,
+			json_pack("{s:s}", "janus", "destroy"));
 	return err;
 }
 
 const char *vp_sig_janus__kind_name(enum jtx_kind k)
 {
 	static const char *const names[] = {
-		"none",	      "create",	    "attach-a", "attach-b",
-		"join-a",     "join-b",	    "subscribe", "start",
-		"configure",  "leave",	    "detach",	"destroy",
-		"keepalive",  "trickle",
+		"none",	  "create",    "attach-a",  "attach-b",	 "join-a",
+		"join-b", "subscribe", "start",	    "configure", "leave",
+		"detach", "destroy",   "keepalive", "trickle",
 	};
 
 	return (size_t)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";

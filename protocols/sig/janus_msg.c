@@ -106,7 +106,7 @@ static struct jpart *part_join(struct vp_sig_janus *j, const char *id,
 		vp_log_info("participant joined id=%s", id);
 		if (j->h.participant_joined)
 			j->h.participant_joined(id, display, NULL, false,
-					      j->harg);
+						j->harg);
 	}
 	return p;
 }
@@ -161,13 +161,15 @@ static void kick_subscribe(struct vp_sig_janus *j)
 				 vp_sig_janus__id_json(j->inv.room), "streams",
 				 streams);
 		if (body && j->private_id)
-			json_object_set_new(body, "private_id",
-					    vp_sig_janus__id_json(j->private_id));
+			json_object_set_new(
+				body, "private_id",
+				vp_sig_janus__id_json(j->private_id));
 		if (body && j->inv.pin[0])
-			json_object_set_new(body, "pin", json_string(j->inv.pin));
+			json_object_set_new(body, "pin",
+					    json_string(j->inv.pin));
 	} else {
-		body = json_pack("{s:s, s:o}", "request", "subscribe", "streams",
-				 streams);
+		body = json_pack("{s:s, s:o}", "request", "subscribe",
+				 "streams", streams);
 	}
 	j->sub_inflight = true;
 	if (vp_sig_janus__body(j, j->sub_joined ? JTX_SUBSCRIBE : JTX_JOIN_B,
@@ -276,7 +278,8 @@ static void emit_vr_offer(struct vp_sig_janus *j, json_t *streams,
 	json_array_foreach(streams, i, s)
 	{
 		const char *mid = get_str(s, "mid"), *type = get_str(s, "type");
-		const char *feed = id_str(json_object_get(s, "feed_id"), ids[n]);
+		const char *feed =
+			id_str(json_object_get(s, "feed_id"), ids[n]);
 		json_t *act = json_object_get(s, "active");
 
 		if (n >= JANUS_MAX_STREAMS)
@@ -393,8 +396,7 @@ static void on_attendees(struct vp_sig_janus *j, json_t *arr)
 	json_t *a;
 	size_t i;
 
-	json_array_foreach(arr, i, a)
-		on_attendee(j, a);
+	json_array_foreach(arr, i, a) on_attendee(j, a);
 }
 
 static void on_vr_event(struct vp_sig_janus *j, const char *verb, json_t *data,
@@ -456,10 +458,10 @@ static void on_ab_event(struct vp_sig_janus *j, const char *verb, json_t *data,
 	}
 }
 
-static void on_plugin_error(struct vp_sig_janus *j, struct jtx *t,
-			    json_t *data)
+static void on_plugin_error(struct vp_sig_janus *j, struct jtx *t, json_t *data)
 {
-	json_int_t code = json_integer_value(json_object_get(data, "error_code"));
+	json_int_t code =
+		json_integer_value(json_object_get(data, "error_code"));
 	const char *why = get_str(data, "error");
 	char r[200];
 
@@ -532,8 +534,8 @@ static void join_a(struct vp_sig_janus *j)
 
 static void attach(struct vp_sig_janus *j, enum jtx_kind kind)
 {
-	const char *plugin = j->ab ? "janus.plugin.audiobridge"
-				   : "janus.plugin.videoroom";
+	const char *plugin =
+		j->ab ? "janus.plugin.audiobridge" : "janus.plugin.videoroom";
 
 	if (vp_sig_janus__send(j, kind, 0,
 			       json_pack("{s:s, s:s}", "janus", "attach",
@@ -594,7 +596,8 @@ static void on_core_error(struct vp_sig_janus *j, struct jtx *t, json_t *root)
 		return;
 	}
 	if (t && (t->kind == JTX_TRICKLE || t->kind == JTX_DETACH)) {
-		vp_log_warn("%s failed: %s", vp_sig_janus__kind_name(t->kind), r);
+		vp_log_warn("%s failed: %s", vp_sig_janus__kind_name(t->kind),
+			    r);
 		return;
 	}
 	vp_sig_janus__fail(j,
@@ -613,7 +616,8 @@ static void on_unsolicited(struct vp_sig_janus *j, const char *kind,
 		vp_sig_janus__fail(j, VP_SIG_ERR_TRANSIENT,
 				   "signaling lost (session timeout)");
 	} else if (!strcmp(kind, "webrtcup")) {
-		vp_log_info("webrtcup handle=%s", sender == j->hb ? "sub" : "a");
+		vp_log_info("webrtcup handle=%s",
+			    sender == j->hb ? "sub" : "a");
 	} else if (!strcmp(kind, "hangup")) {
 		vp_log_info("hangup: %.80s", reason ? reason : "?");
 	} else if (!strcmp(kind, "detached")) {

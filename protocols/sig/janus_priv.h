@@ -11,9 +11,9 @@
 
 #include "protocols/sig/janus.h"
 
-#define JANUS_MAX_TX 32
+#define JANUS_MAX_TX	  32
 #define JANUS_MAX_STREAMS 64
-#define JANUS_MAX_PARTS 1024
+#define JANUS_MAX_PARTS	  1024
 
 /* What a pending transaction was for. Zero = free slot. */
 enum jtx_kind {
@@ -43,11 +43,11 @@ struct jtx {
 /* A participant we told the bot about. */
 struct jpart {
 	struct jpart *next;
-	bool present;    /* joined reported, left not yet */
-	bool want_sub;   /* has audio, subscription not yet requested */
+	bool present;	 /* joined reported, left not yet */
+	bool want_sub;	 /* has audio, subscription not yet requested */
 	bool subscribed; /* in the subscriber PeerConnection */
-	char mid[32];    /* the publisher's audio mid, "" if unknown */
-	char id[];       /* decimal feed id, or the string id */
+	char mid[32];	 /* the publisher's audio mid, "" if unknown */
+	char id[];	 /* decimal feed id, or the string id */
 };
 
 struct vp_sig_janus {

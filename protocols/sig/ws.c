@@ -7,8 +7,8 @@
  * ships as libwebsockets-evlib_glib.so and lws dlopens at context
  * creation). Chosen over a separate lws thread because it keeps every
  * callback, timer and the dialect state on one thread with no locks and no
- * cross-thread queue, which is what docs/design.md §2 asks for; the interop probe
- * (tests/interop/sig_janus.sh) exercises it against a real Janus.
+ * cross-thread queue, which is what docs/design.md §2 asks for; the interop
+ * probe (tests/interop/sig_janus.sh) exercises it against a real Janus.
  *
  * One lws_context per connection: a bot has one signaling connection, and
  * a private context makes teardown independent of other bots in a test
@@ -49,14 +49,14 @@ struct vp_sig_ws {
 	struct ws_box *box;
 	struct lws *wsi;
 	GMainContext *gctx;
-	GSource *timer;   /* connect timeout */
+	GSource *timer;	  /* connect timeout */
 	GSource *starter; /* deferred connect */
 	char *host, *path, *subprotocol;
 	uint16_t port;
 	bool tls, insecure;
 	bool open, closing, done;
-	bool discard;      /* dropping the rest of an oversized message */
-	int close_code;    /* 0, or the RFC 6455 code to close with */ 
+	bool discard;	/* dropping the rest of an oversized message */
+	int close_code; /* 0, or the RFC 6455 code to close with */
 	int fail_err;
 	char fail_reason[192];
 	lws_retry_bo_t retry;
@@ -121,7 +121,8 @@ static void ws_destroy(void *data)
 	if (box) {
 		box->ws = NULL;
 		if (box->in_cb) {
-			/* inside an lws callback: the context must outlive it */
+			/* inside an lws callback: the context must outlive it
+			 */
 			GSource *s = g_idle_source_new();
 
 			g_source_set_callback(s, box_free_idle, box, NULL);
@@ -315,8 +316,9 @@ static int dispatch(struct vp_sig_ws *ws, struct lws *wsi,
 	case LWS_CALLBACK_CLIENT_CLOSED:
 	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
 	case LWS_CALLBACK_WSI_DESTROY:
-		wsi_gone(ws, ECONNRESET, ws->open ? "connection lost"
-				    : "connection lost during the handshake");
+		wsi_gone(ws, ECONNRESET,
+			 ws->open ? "connection lost"
+				  : "connection lost during the handshake");
 		return 0;
 	default:
 		return 0;
@@ -336,8 +338,8 @@ static bool ours(const struct vp_sig_ws *ws, const struct lws *wsi,
 		 reason <= LWS_CALLBACK_CLIENT_WRITEABLE);
 }
 
-static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason,
-		  void *user, void *in, size_t len)
+static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+		  void *in, size_t len)
 {
 	struct lws_context *lctx = lws_get_context(wsi);
 	struct ws_box *box = lctx ? lws_context_user(lctx) : NULL;
@@ -405,13 +407,13 @@ static gboolean connect_start(gpointer data)
 	if (ws->tls) {
 		ci.ssl_connection = LCCSCF_USE_SSL;
 		if (ws->insecure)
-			ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
-					     LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-					     LCCSCF_ALLOW_EXPIRED |
-					     LCCSCF_ALLOW_INSECURE;
+			ci.ssl_connection |=
+				LCCSCF_ALLOW_SELFSIGNED |
+				LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+				LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
 	}
-	ws->timer = g_timeout_source_new(
-		(guint)(ws->connect_timeout_ns / VP_MSEC));
+	ws->timer =
+		g_timeout_source_new((guint)(ws->connect_timeout_ns / VP_MSEC));
 	g_source_set_callback(ws->timer, connect_timeout, ws, NULL);
 	g_source_attach(ws->timer, ws->gctx);
 	/* a handler run from inside the call may destroy ws: keep the box,
@@ -461,7 +463,8 @@ static int context_create(struct vp_sig_ws *ws)
 		info.client_ssl_ca_filepath = CA_BUNDLE;
 	box->lctx = lws_create_context(&info);
 	if (!box->lctx) {
-		vp_log_err("libwebsockets: cannot create a context (glib evlib)");
+		vp_log_err(
+			"libwebsockets: cannot create a context (glib evlib)");
 		return EPROTO;
 	}
 	return 0;
@@ -469,14 +472,14 @@ static int context_create(struct vp_sig_ws *ws)
 
 static int ws_setup(struct vp_sig_ws *ws, const struct vp_sig_ws_cfg *cfg)
 {
-	ws->gctx = g_main_context_ref(cfg->ctx ? cfg->ctx
-					       : g_main_context_ref_thread_default());
+	ws->gctx = g_main_context_ref(
+		cfg->ctx ? cfg->ctx : g_main_context_ref_thread_default());
 	if (!cfg->ctx) /* ref_thread_default already took one */
 		g_main_context_unref(ws->gctx);
 	ws->host = vp_mem_strdup(cfg->host);
 	ws->path = vp_mem_strdup(cfg->path ? cfg->path : "/");
-	ws->subprotocol = cfg->subprotocol ? vp_mem_strdup(cfg->subprotocol)
-					   : NULL;
+	ws->subprotocol =
+		cfg->subprotocol ? vp_mem_strdup(cfg->subprotocol) : NULL;
 	if (!ws->host || !ws->path || (cfg->subprotocol && !ws->subprotocol))
 		return ENOMEM;
 	ws->port = cfg->port;
@@ -484,20 +487,19 @@ static int ws_setup(struct vp_sig_ws *ws, const struct vp_sig_ws_cfg *cfg)
 	ws->insecure = cfg->insecure;
 	ws->rx.max = cfg->max_msg ? cfg->max_msg : VP_SIG_WS_MAX_MSG;
 	ws->txq.max_count = cfg->queue_max_count ? cfg->queue_max_count : 256;
-	ws->txq.max_bytes = cfg->queue_max_bytes ? cfg->queue_max_bytes
-						 : 1024 * 1024;
+	ws->txq.max_bytes =
+		cfg->queue_max_bytes ? cfg->queue_max_bytes : 1024 * 1024;
 	ws->txq.pre = LWS_PRE;
-	ws->connect_timeout_ns = cfg->connect_timeout_ns
-					 ? cfg->connect_timeout_ns
-					 : 10 * VP_SEC;
-	ws->lws_timeout_secs = cfg->lws_timeout_secs
-				       ? cfg->lws_timeout_secs
-				       : (unsigned)(ws->connect_timeout_ns /
-						    VP_SEC) + 5;
+	ws->connect_timeout_ns =
+		cfg->connect_timeout_ns ? cfg->connect_timeout_ns : 10 * VP_SEC;
+	ws->lws_timeout_secs =
+		cfg->lws_timeout_secs
+			? cfg->lws_timeout_secs
+			: (unsigned)(ws->connect_timeout_ns / VP_SEC) + 5;
 	/* lws pings after secs_since_valid_ping of silence and hangs up after
 	 * secs_since_valid_hangup without a valid pong */
-	ws->retry.secs_since_valid_ping = (uint16_t)(cfg->ping_secs ? cfg->ping_secs
-								    : 20);
+	ws->retry.secs_since_valid_ping =
+		(uint16_t)(cfg->ping_secs ? cfg->ping_secs : 20);
 	ws->retry.secs_since_valid_hangup =
 		(uint16_t)(ws->retry.secs_since_valid_ping * 5 / 2);
 	return 0;

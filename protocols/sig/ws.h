@@ -19,18 +19,18 @@ struct vp_sig_ws;
 
 /** Zero-initialise, then fill; zero fields take the defaults shown. */
 struct vp_sig_ws_cfg {
-	GMainContext *ctx;       /**< NULL: the thread-default context */
-	const char *host;        /**< name or address (no brackets) */
+	GMainContext *ctx; /**< NULL: the thread-default context */
+	const char *host;  /**< name or address (no brackets) */
 	uint16_t port;
-	const char *path;        /**< NULL: "/" */
-	bool tls;                /**< wss: server certificate verified */
-	bool insecure;           /**< wss without certificate checks */
-	const char *subprotocol; /**< e.g. "janus-protocol"; NULL: none */
-	size_t max_msg;          /**< 0: VP_SIG_WS_MAX_MSG */
-	size_t queue_max_count;  /**< 0: 256 messages */
-	size_t queue_max_bytes;  /**< 0: 1 MiB */
+	const char *path;	     /**< NULL: "/" */
+	bool tls;		     /**< wss: server certificate verified */
+	bool insecure;		     /**< wss without certificate checks */
+	const char *subprotocol;     /**< e.g. "janus-protocol"; NULL: none */
+	size_t max_msg;		     /**< 0: VP_SIG_WS_MAX_MSG */
+	size_t queue_max_count;	     /**< 0: 256 messages */
+	size_t queue_max_bytes;	     /**< 0: 1 MiB */
 	uint64_t connect_timeout_ns; /**< 0: 10 s */
-	unsigned ping_secs;      /**< 0: 20 s; no pong within 2.5x: closed */
+	unsigned ping_secs; /**< 0: 20 s; no pong within 2.5x: closed */
 	/** lws's own connect-phase timeouts; 0: connect timeout + 5 s, so
 	 *  ours decides. Tests set it lower to make lws drop first. */
 	unsigned lws_timeout_secs;

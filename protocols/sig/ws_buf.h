@@ -13,7 +13,7 @@
 /** A queued outgoing message; `pre` bytes of headroom precede the text. */
 struct vp_sig_txmsg {
 	struct vp_sig_txmsg *next;
-	size_t len;          /**< text length */
+	size_t len;	     /**< text length */
 	unsigned char buf[]; /**< pre headroom + text + NUL */
 };
 

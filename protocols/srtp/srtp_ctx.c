@@ -27,7 +27,7 @@ struct vp_srtp {
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t init_status = srtp_err_status_fail;
 
-/* The one place libsrtp2 statuses become errnos (STYLE.md §6). */
+/* The one place libsrtp2 statuses become errnos (docs/style.md §6). */
 static int map_status(srtp_err_status_t st)
 {
 	switch (st) {
@@ -47,7 +47,8 @@ static int map_status(srtp_err_status_t st)
 
 static void do_init(void)
 {
-	/* 17-28 ms of NSS self-tests (docs/performance.md): paid once per process */
+	/* 17-28 ms of NSS self-tests (docs/performance.md): paid once per
+	 * process */
 	init_status = srtp_init();
 	if (init_status)
 		vp_log_err("srtp_init failed status=%d", (int)init_status);

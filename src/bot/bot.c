@@ -246,14 +246,19 @@ static int start(struct bot *b)
 
 	meeting_id(b, id, sizeof(id));
 	vp_log_set_bot(id);
-	err = vp_rec_open(&b->rec, &(struct vp_rec_cfg){
-		.out = c->out, .id = id, .rate = c->rate,
-		.channels = c->channels, .chunk_seconds = c->chunk_seconds,
-		.gate = vp_bot__rec_gate(b)});
+	err = vp_rec_open(
+		&b->rec, &(struct vp_rec_cfg){.out = c->out,
+					      .id = id,
+					      .rate = c->rate,
+					      .channels = c->channels,
+					      .chunk_seconds = c->chunk_seconds,
+					      .gate = vp_bot__rec_gate(b)});
 	if (err == EWOULDBLOCK) {
-		vp_bot__fail(b, VP_EXIT_CANTCREAT, "another vpbot is already "
+		vp_bot__fail(b, VP_EXIT_CANTCREAT,
+			     "another vpbot is already "
 			     "in meeting %s (its folder %s/%s is locked); "
-			     "not joining twice", id, c->out, id);
+			     "not joining twice",
+			     id, c->out, id);
 		return err;
 	}
 	if (err) {
@@ -283,8 +288,9 @@ static int start(struct bot *b)
 	vp_log_info("joining %s", red);
 	err = vp_sig_alloc(&b->sig, &sc, &b->inv, &h, b);
 	if (!err)
-		err = vp_sig_join(b->sig, c->name ? c->name
-				  : b->inv.name[0] ? b->inv.name : "vpbot");
+		err = vp_sig_join(b->sig, c->name	   ? c->name
+					  : b->inv.name[0] ? b->inv.name
+							   : "vpbot");
 	if (err) {
 		vp_bot__fail(b, VP_EXIT_TEMPFAIL, "signaling: %s",
 			     strerror(err));
@@ -342,9 +348,9 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 		if (cfg->status_line)
 			b->status_src = g_timeout_add(1000, on_status, b);
 		if (cfg->duration_s > 0)
-			b->stop_src = g_timeout_add(
-				(guint)(cfg->duration_s * 1000), on_duration,
-				b);
+			b->stop_src =
+				g_timeout_add((guint)(cfg->duration_s * 1000),
+					      on_duration, b);
 		if (!b->done)
 			g_main_loop_run(b->loop);
 	}
@@ -377,8 +383,8 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 	vp_bot__save(b, NULL);
 	vp_bot__gate_free(b);
 	vp_events_emit(b->ev, b->code == VP_EXIT_OK ? "left" : "error",
-		       json_pack("{s:i, s:s?}", "exit_code", b->code,
-				 "reason", b->reason[0] ? b->reason : NULL));
+		       json_pack("{s:i, s:s?}", "exit_code", b->code, "reason",
+				 b->reason[0] ? b->reason : NULL));
 	vp_bot__webhook_finish(b);
 	code = b->code;
 	b->rec = vp_mem_deref(b->rec);

@@ -53,8 +53,8 @@ static json_t *gate_json(void *arg)
 
 struct vp_rec_gate vp_bot__rec_gate(struct bot *b)
 {
-	return (struct vp_rec_gate){.open = gate_open, .json = gate_json,
-				    .arg = b};
+	return (struct vp_rec_gate){
+		.open = gate_open, .json = gate_json, .arg = b};
 }
 
 static void on_gate_change(bool open, const char *reason, uint64_t at,
@@ -85,9 +85,9 @@ static void on_announce(const char *pid, uint64_t at, void *arg)
 
 	vp_log_info("announcing recording%s%s", pid ? " to " : "",
 		    pid ? pid : "");
-	vp_events_emit(b->ev, "recording_notice",
-		       json_pack("{s:s?, s:s}", "participant", pid, "text",
-				 text));
+	vp_events_emit(
+		b->ev, "recording_notice",
+		json_pack("{s:s?, s:s}", "participant", pid, "text", text));
 	if (b->sig && vp_sig_notice(b->sig, text) == ENOTSUP)
 		vp_log_info("the %s dialect cannot show the announcement",
 			    vp_sig_name(b->sig));
@@ -177,8 +177,8 @@ int vp_bot__policy(struct bot *b)
 	if (code) {
 		b->settings = vp_mem_deref(b->settings);
 		b->facts = vp_mem_deref(b->facts);
-		json_object_set_new(vp_rec_get(b->rec, "policy"),
-				    "load_error", json_string(err));
+		json_object_set_new(vp_rec_get(b->rec, "policy"), "load_error",
+				    json_string(err));
 		vp_bot__fail(b, code, "policy inputs: %s", err);
 		return code;
 	}

@@ -96,9 +96,9 @@ static int stream_for(struct bot *b, const struct bot_mid *m)
 	if (!b->first_pcm_ns)
 		b->first_pcm_ns = vp_clock_mono_ns();
 	vp_log_info("stream=%s participant=%s started", id, pid);
-	vp_events_emit(b->ev, "stream_started",
-		       json_pack("{s:s, s:s}", "stream", id, "participant",
-				 pid));
+	vp_events_emit(
+		b->ev, "stream_started",
+		json_pack("{s:s, s:s}", "stream", id, "participant", pid));
 	vp_bot__save(b, "recording");
 	return (int)idx;
 }
@@ -209,13 +209,14 @@ static void on_pc_state(enum vp_pc_state st, const char *reason, void *arg)
 			b->media_utc_ns = vp_clock_utc_ns();
 		snprintf(b->srtp_profile, sizeof(b->srtp_profile), "%s",
 			 vp_pc_srtp_profile(b->pc));
-		vp_log_info("media secure (srtp %s)", vp_pc_srtp_profile(b->pc));
-		if (!b->rr && vp_rtcp_rr_alloc(&b->rr, 0, NULL,
-					       vp_clock_utc_ns()))
+		vp_log_info("media secure (srtp %s)",
+			    vp_pc_srtp_profile(b->pc));
+		if (!b->rr &&
+		    vp_rtcp_rr_alloc(&b->rr, 0, NULL, vp_clock_utc_ns()))
 			vp_log_warn("no RTCP receiver reports: out of memory");
-		vp_events_emit(b->ev, "media_connected",
-			       json_pack("{s:s}", "srtp",
-					 vp_pc_srtp_profile(b->pc)));
+		vp_events_emit(
+			b->ev, "media_connected",
+			json_pack("{s:s}", "srtp", vp_pc_srtp_profile(b->pc)));
 		break;
 	case VP_PC_FAILED:
 		/* a certificate that does not match the offer's fingerprint
@@ -244,10 +245,12 @@ static void on_candidate(const char *cand, void *arg)
 
 static int make_pc(struct bot *b, const struct vp_sdp_media *m)
 {
-	struct vp_pc_cfg pc = {.controlling = false, .dtls_client = true,
+	struct vp_pc_cfg pc = {.controlling = false,
+			       .dtls_client = true,
 			       .connect_timeout_ns =
 				       vp_bot__join_timeout_ns(b)};
-	struct vp_pc_handlers h = {.rtp = on_rtp, .rtcp = on_rtcp,
+	struct vp_pc_handlers h = {.rtp = on_rtp,
+				   .rtcp = on_rtcp,
 				   .state = on_pc_state,
 				   .candidate = on_candidate};
 	int err;
@@ -366,7 +369,8 @@ void vp_bot__on_offer(struct bot *b, const struct vp_sig_offer *o)
 		b->sdp_shared_ssrc += n;
 		vp_log_warn("the offer announces %u SSRC(s) on more than one "
 			    "m= line: those are routed by the MID header "
-			    "extension only", n);
+			    "extension only",
+			    n);
 	}
 	update_mids(b, o, s);
 	if (m && m->ext_mid)
@@ -377,8 +381,8 @@ void vp_bot__on_offer(struct bot *b, const struct vp_sig_offer *o)
 		err = make_pc(b, m);
 		if (err) {
 			vp_mem_deref(s);
-			vp_bot__fail(b, VP_EXIT_SOFTWARE,
-				     "peer connection: %s", strerror(err));
+			vp_bot__fail(b, VP_EXIT_SOFTWARE, "peer connection: %s",
+				     strerror(err));
 			return;
 		}
 	}
@@ -433,23 +437,29 @@ void vp_bot__media_close(struct bot *b)
 	if (b->pc) {
 		const struct vp_pc_stats *st = vp_pc_stats(b->pc);
 
-		/* dropped packets are counted, never hidden (docs/design.md §2) */
-		vp_rec_set(b->rec, "transport", json_pack(
-			"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			"s:I, s:I}",
-			"srtp_profile",
-			b->srtp_profile[0] ? b->srtp_profile : "none",
-			"rx_srtp", (json_int_t)st->rx_srtp,
-			"rx_srtcp", (json_int_t)st->rx_srtcp,
-			"rx_drop", (json_int_t)st->rx_drop,
-			"srtp_auth_fail", (json_int_t)st->srtp_auth_fail,
-			"srtp_replay", (json_int_t)st->srtp_replay,
-			"srtp_other_fail", (json_int_t)st->srtp_other_fail,
-			"rtp_malformed", (json_int_t)b->rtp_malformed,
-			"rtp_unknown_ssrc", (json_int_t)b->rtp_unknown,
-			"rtp_not_opus", (json_int_t)b->rtp_not_opus,
-			"rtp_unannounced", (json_int_t)b->rtp_unannounced,
-			"sdp_shared_ssrc", (json_int_t)b->sdp_shared_ssrc));
+		/* dropped packets are counted, never hidden (docs/design.md §2)
+		 */
+		vp_rec_set(
+			b->rec, "transport",
+			json_pack(
+				"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+				"s:I, "
+				"s:I, s:I}",
+				"srtp_profile",
+				b->srtp_profile[0] ? b->srtp_profile : "none",
+				"rx_srtp", (json_int_t)st->rx_srtp, "rx_srtcp",
+				(json_int_t)st->rx_srtcp, "rx_drop",
+				(json_int_t)st->rx_drop, "srtp_auth_fail",
+				(json_int_t)st->srtp_auth_fail, "srtp_replay",
+				(json_int_t)st->srtp_replay, "srtp_other_fail",
+				(json_int_t)st->srtp_other_fail,
+				"rtp_malformed", (json_int_t)b->rtp_malformed,
+				"rtp_unknown_ssrc", (json_int_t)b->rtp_unknown,
+				"rtp_not_opus", (json_int_t)b->rtp_not_opus,
+				"rtp_unannounced",
+				(json_int_t)b->rtp_unannounced,
+				"sdp_shared_ssrc",
+				(json_int_t)b->sdp_shared_ssrc));
 		transport_extra(b, vp_rec_get(b->rec, "transport"));
 		vp_pc_close(b->pc);
 	}

@@ -40,12 +40,12 @@ struct bot_mid {
 	char mid[32];
 	char participant[64];
 	bool active;
-	bool mixed;         /* the server's mix of the roster (AudioBridge) */
-	int pt;             /* its negotiated Opus PT; -1: none */
+	bool mixed; /* the server's mix of the roster (AudioBridge) */
+	int pt;	    /* its negotiated Opus PT; -1: none */
 	uint32_t ssrc[BOT_MAX_SSRC]; /* from the offer, then learned (MID) */
 	unsigned nssrc;
-	unsigned nsdp;      /* how many of them the offer listed */
-	unsigned nlearn;    /* learned so far (ring over the rest) */
+	unsigned nsdp;	 /* how many of them the offer listed */
+	unsigned nlearn; /* learned so far (ring over the rest) */
 };
 
 struct bot {
@@ -69,19 +69,19 @@ struct bot {
 	/* media */
 	struct vp_pc *pc;
 	bool gathered;
-	char srtp_profile[40];         /* negotiated, kept for meeting.json */
-	struct vp_sdp_session *offer;  /* latest offer, awaiting answer */
+	char srtp_profile[40];	      /* negotiated, kept for meeting.json */
+	struct vp_sdp_session *offer; /* latest offer, awaiting answer */
 	char offer_id[64];
 	bool answer_pending;
-	int ext_mid;                   /* sdes:mid extmap id, 0 if none */
-	int ext_level;                 /* ssrc-audio-level extmap id, 0 if none */
+	int ext_mid;   /* sdes:mid extmap id, 0 if none */
+	int ext_level; /* ssrc-audio-level extmap id, 0 if none */
 	struct bot_mid mids[BOT_MAX_MIDS];
 	unsigned nmids;
 	uint64_t rtp_unknown, rtp_malformed, rtcp_malformed;
-	uint64_t rtp_not_opus;  /* PT other than the mid's Opus: dropped */
+	uint64_t rtp_not_opus;	  /* PT other than the mid's Opus: dropped */
 	uint64_t rtp_unannounced; /* of a participant not in the roster */
 	uint64_t sdp_shared_ssrc; /* a=ssrc ids on two m= lines: not used */
-	struct vp_rtcp_rr *rr;    /* receiver reports (rtcp_rr.c) */
+	struct vp_rtcp_rr *rr;	  /* receiver reports (rtcp_rr.c) */
 
 	struct bot_participant parts[BOT_MAX_PART];
 	unsigned nparts;

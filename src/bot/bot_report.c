@@ -77,13 +77,17 @@ static json_t *participants_json(const struct bot *b)
 				: NULL;
 
 		/* the display name is data, never a file name */
-		json_array_append_new(a, json_pack(
-			"{s:s, s:s, s:s?, s:o, s:o, s:b, s:s?, s:o}", "id",
-			p->id, "display", p->display, "identity",
-			p->identity[0] ? p->identity : NULL, "joined_utc",
-			utc_json(p->joined_ns), "left_utc",
-			utc_json(p->left_ns), "present", p->present, "stream",
-			sid, "present_before_media_ms", before_media_ms(b, p)));
+		json_array_append_new(
+			a,
+			json_pack("{s:s, s:s, s:s?, s:o, s:o, s:b, s:s?, s:o}",
+				  "id", p->id, "display", p->display,
+				  "identity",
+				  p->identity[0] ? p->identity : NULL,
+				  "joined_utc", utc_json(p->joined_ns),
+				  "left_utc", utc_json(p->left_ns), "present",
+				  p->present, "stream", sid,
+				  "present_before_media_ms",
+				  before_media_ms(b, p)));
 	}
 	return a;
 }
@@ -120,8 +124,10 @@ void vp_bot__status_line(struct bot *b, bool final)
 
 	for (unsigned i = 0; i < b->nparts; i++)
 		present += b->parts[i].present;
-	fprintf(stderr, "\r\033[K%s: %u in the room, %u stream(s), %.1f s "
-		"recorded%s", b->rec ? vp_rec_meeting_id(b->rec) : "", present,
+	fprintf(stderr,
+		"\r\033[K%s: %u in the room, %u stream(s), %.1f s "
+		"recorded%s",
+		b->rec ? vp_rec_meeting_id(b->rec) : "", present,
 		b->rec ? vp_rec_nstreams(b->rec) : 0,
 		b->cfg->rate ? (double)samples / b->cfg->rate : 0.0,
 		final ? "\n" : "");

@@ -162,7 +162,7 @@ static int ipv6_walk(const uint8_t *p, size_t len, struct vp_capture_dgram *d)
 		switch (nh) {
 		case IPPROTO_UDP_:
 			return udp_walk(p + off, len - off, d);
-		case 0:  /* hop-by-hop */
+		case 0:	 /* hop-by-hop */
 		case 43: /* routing */
 		case 60: /* destination options */
 			if (off + 8 > len)

@@ -13,7 +13,7 @@
 struct vp_capture;
 
 struct vp_capture_dgram {
-	uint64_t ts_ns;         /* capture time, ns since the Unix epoch */
+	uint64_t ts_ns; /* capture time, ns since the Unix epoch */
 	uint16_t sport, dport;
 	const uint8_t *payload; /**< borrowed, valid until the next call */
 	size_t len;
@@ -21,7 +21,7 @@ struct vp_capture_dgram {
 
 struct vp_capture_stats {
 	uint64_t frames;    /* every record in the file */
-	uint64_t udp;       /* UDP datagrams handed out */
+	uint64_t udp;	    /* UDP datagrams handed out */
 	uint64_t non_udp;   /* well-formed frames that are not UDP (skipped) */
 	uint64_t malformed; /* truncated or inconsistent headers (skipped) */
 	uint64_t fragments; /* IP fragments (not reassembled, skipped) */

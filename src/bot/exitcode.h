@@ -7,17 +7,17 @@
 #include <string.h>
 
 enum vp_exit {
-	VP_EXIT_OK = 0,           /* recorded what the gate allowed, left */
-	VP_EXIT_USAGE = 64,       /* bad command line or invite URL */
-	VP_EXIT_DATAERR = 65,     /* job, settings, facts or capture invalid */
+	VP_EXIT_OK = 0,		  /* recorded what the gate allowed, left */
+	VP_EXIT_USAGE = 64,	  /* bad command line or invite URL */
+	VP_EXIT_DATAERR = 65,	  /* job, settings, facts or capture invalid */
 	VP_EXIT_UNAVAILABLE = 69, /* permanent: no such room, denied, pin */
-	VP_EXIT_SOFTWARE = 70,    /* internal error */
-	VP_EXIT_CANTCREAT = 73,   /* output cannot be created: permission,
+	VP_EXIT_SOFTWARE = 70,	  /* internal error */
+	VP_EXIT_CANTCREAT = 73,	  /* output cannot be created: permission,
 				     a planted link, or the meeting folder
 				     is locked by another vpbot */
-	VP_EXIT_IOERR = 74,       /* writing the output failed: disk full… */
-	VP_EXIT_TEMPFAIL = 75,    /* transient: unreachable, dropped: retry */
-	VP_EXIT_NOPERM = 77,      /* not recorded: policy/consent kept it shut */
+	VP_EXIT_IOERR = 74,	  /* writing the output failed: disk full… */
+	VP_EXIT_TEMPFAIL = 75,	  /* transient: unreachable, dropped: retry */
+	VP_EXIT_NOPERM = 77, /* not recorded: policy/consent kept it shut */
 };
 
 /**

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file export.h  Tools for a meeting folder after the call (docs/design.md §5):
- * `vpbot export` joins chunks into one WAV, `vpbot verify` checks that the
+ * @file export.h  Tools for a meeting folder after the call (docs/design.md
+ * §5): `vpbot export` joins chunks into one WAV, `vpbot verify` checks that the
  * folder is what the manifest says it is. Both only read the folder.
  */
 #ifndef VP_BOT_EXPORT_H

@@ -21,8 +21,17 @@
 #include <unistd.h>
 
 #define IO_MAX_STREAMS 256
-#define IO_RING 1024 /* slots, ~2 MB: 10 s of one stream, rides out a disk stall */
-enum io_op { IO_PCM = 0, IO_OPEN, IO_BREAK, IO_CLOSE, IO_META, IO_TAP, IO_STOP };
+#define IO_RING                                                                \
+	1024 /* slots, ~2 MB: 10 s of one stream, rides out a disk stall */
+enum io_op {
+	IO_PCM = 0,
+	IO_OPEN,
+	IO_BREAK,
+	IO_CLOSE,
+	IO_META,
+	IO_TAP,
+	IO_STOP
+};
 
 struct io_msg {
 	enum io_op op;
@@ -34,7 +43,7 @@ struct io_msg {
 	struct vp_pcm_counts cnt;
 	struct vp_pcm_writer_cfg cfg;
 	char id[VP_PCM_ID_MAX + 1];
-	char *text; /* IO_META: owned by the message */
+	char *text;	      /* IO_META: owned by the message */
 	struct vp_io_tap tap; /* IO_TAP */
 	int16_t pcm[VP_IO_MAX_SAMPLES];
 };
@@ -56,7 +65,7 @@ struct vp_io {
 	pthread_t th;
 	bool running;
 	struct io_stream st[IO_MAX_STREAMS]; /* io thread only */
-	uint8_t chans[IO_MAX_STREAMS];       /* producer only */
+	uint8_t chans[IO_MAX_STREAMS];	     /* producer only */
 	atomic_ullong overflow, write_errors;
 	atomic_int last_error;
 };
@@ -109,7 +118,6 @@ static void stream_close(struct vp_io *io, struct io_stream *s)
 		io->tap.pauseh((unsigned)(s - io->st), io->tap.arg);
 }
 
-
 static void handle(struct vp_io *io, const struct io_msg *m)
 {
 	struct io_stream *s = &io->st[m->idx];
@@ -129,8 +137,8 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 			vp_speech_rec_pcm(io->speech, m->idx, m->start_sample,
 					  m->pcm, m->frames);
 		if (s->w && !s->err && io->tap.pcmh) /* live: the same PCM */
-			io->tap.pcmh(m->idx, m->start_sample, m->pcm,
-				     m->frames, io->tap.arg);
+			io->tap.pcmh(m->idx, m->start_sample, m->pcm, m->frames,
+				     io->tap.arg);
 		break;
 	case IO_BREAK: {
 		struct io_msg reopen = *m;

@@ -22,7 +22,7 @@ struct vp_io;
 struct vp_io_stats {
 	uint64_t overflow;     /* blocks dropped: ring full (live mode) */
 	uint64_t write_errors; /* chunk writes/fsyncs that failed */
-	int last_error;        /* errno of the last failure, 0 if none */
+	int last_error;	       /* errno of the last failure, 0 if none */
 };
 
 /**

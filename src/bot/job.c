@@ -15,10 +15,11 @@
 #include <string.h>
 
 static const char *const keys[] = {
-	"invite", "out", "meeting_id", "name", "rate", "channels",
-	"chunk_seconds", "max_duration_s", "events", "settings",
-	"settings_url", "settings_file", "meeting", "webhook", "join_timeout_s",
-	"lobby_timeout_s", "live", NULL};
+	"invite",  "out",      "meeting_id",	 "name",
+	"rate",	   "channels", "chunk_seconds",	 "max_duration_s",
+	"events",  "settings", "settings_url",	 "settings_file",
+	"meeting", "webhook",  "join_timeout_s", "lobby_timeout_s",
+	"live",	   NULL};
 
 static int bad(char *err, size_t errsz, const char *fmt, const char *field)
 {
@@ -68,7 +69,8 @@ static int check_keys(json_t *doc, char *err, size_t errsz)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(doc, k, v) {
+	json_object_foreach(doc, k, v)
+	{
 		bool known = false;
 
 		for (unsigned i = 0; keys[i] && !known; i++)
@@ -92,8 +94,10 @@ static int settings_part(struct vp_job *j, char *err, size_t errsz)
 		return e;
 	n = !!inl + !!url + !!file;
 	if (n > 1)
-		return bad(err, errsz, "job: %s: give only one of settings, "
-			   "settings_url, settings_file", "settings");
+		return bad(err, errsz,
+			   "job: %s: give only one of settings, "
+			   "settings_url, settings_file",
+			   "settings");
 	if (inl && !json_is_object(inl))
 		return bad(err, errsz, "job: %s must be an object", "settings");
 	if (inl) {
@@ -137,8 +141,10 @@ static int fill(struct vp_job *j, char *err, size_t errsz)
 		e = get_num(j->doc, "rate", 8000, 48000, &rate, err, errsz);
 	if (!e && rate != 8000 && rate != 12000 && rate != 16000 &&
 	    rate != 24000 && rate != 48000)
-		e = bad(err, errsz, "job: %s must be one of 8000 12000 16000 "
-			"24000 48000", "rate");
+		e = bad(err, errsz,
+			"job: %s must be one of 8000 12000 16000 "
+			"24000 48000",
+			"rate");
 	if (!e)
 		e = get_num(j->doc, "channels", 1, 2, &ch, err, errsz);
 	if (!e && ch != 1 && ch != 2)

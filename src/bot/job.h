@@ -31,13 +31,13 @@
 #include <stddef.h>
 
 struct vp_job {
-	json_t *doc;             /* owns every string cfg points to */
+	json_t *doc; /* owns every string cfg points to */
 	struct vp_bot_cfg cfg;
-	char *settings_json;     /* inline "settings", serialised, or NULL */
-	const char *settings_src;/* "settings_url"/"settings_file", or NULL */
-	char *facts_json;        /* "meeting", serialised, or NULL */
-	char *webhook_secret;    /* "webhook" secret, loaded, or NULL */
-	char *live_url;          /* "live" URL, loaded, or NULL */
+	char *settings_json;	  /* inline "settings", serialised, or NULL */
+	const char *settings_src; /* "settings_url"/"settings_file", or NULL */
+	char *facts_json;	  /* "meeting", serialised, or NULL */
+	char *webhook_secret;	  /* "webhook" secret, loaded, or NULL */
+	char *live_url;		  /* "live" URL, loaded, or NULL */
 };
 
 /**

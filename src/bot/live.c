@@ -61,7 +61,8 @@ static void tap_pcm(unsigned idx, uint64_t start, const int16_t *pcm,
 	struct live_blk *b;
 	uint64_t skip = 0;
 
-	if (idx >= LIVE_STREAMS || !l->st[idx].open || atomic_load(&l->stopping))
+	if (idx >= LIVE_STREAMS || !l->st[idx].open ||
+	    atomic_load(&l->stopping))
 		return;
 	s = &l->st[idx];
 	if (!s->started) {
@@ -196,13 +197,15 @@ static json_t *header(struct vp_live *l, const struct seg *sg, unsigned ns,
 	for (unsigned k = 0; k < ns; k++) {
 		const struct live_blk *b = &l->blk[of[k]];
 
-		json_array_append_new(a, json_pack(
-			"{s:s, s:s?, s:I, s:i, s:i, s:I, s:I}", "stream", b->id,
-			"participant", b->part[0] ? b->part : NULL,
-			"start_sample", (json_int_t)sg[k].start, "rate",
-			(int)b->rate, "channels", (int)b->ch, "samples",
-			(json_int_t)(sg[k].end - sg[k].start), "dropped",
-			(json_int_t)sg[k].dropped));
+		json_array_append_new(
+			a,
+			json_pack("{s:s, s:s?, s:I, s:i, s:i, s:I, s:I}",
+				  "stream", b->id, "participant",
+				  b->part[0] ? b->part : NULL, "start_sample",
+				  (json_int_t)sg[k].start, "rate", (int)b->rate,
+				  "channels", (int)b->ch, "samples",
+				  (json_int_t)(sg[k].end - sg[k].start),
+				  "dropped", (json_int_t)sg[k].dropped));
 	}
 	return json_pack("{s:I, s:o}", "seq", (json_int_t)++l->msg_seq,
 			 "segments", a);
@@ -396,7 +399,8 @@ void vp_live_finish(struct vp_live *l)
 	/* the receiver's speed must not hold the bot: bound the last sends */
 	if (pthread_timedjoin_np(l->th, NULL, &ts)) {
 		vp_log_warn("live: the receiver did not take the last audio "
-			    "within %.1f s", l->drain_s);
+			    "within %.1f s",
+			    l->drain_s);
 		atomic_store(&l->abort, true);
 		atomic_store(&l->kicked, false);
 		vp_live__ws_kick(l);

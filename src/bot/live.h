@@ -42,8 +42,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VP_LIVE_HOST_MAX 256
-#define VP_LIVE_PATH_MAX 2048
+#define VP_LIVE_HOST_MAX   256
+#define VP_LIVE_PATH_MAX   2048
 #define VP_LIVE_ORIGIN_MAX 300
 
 /** The environment variable `vpbot join` reads the live URL from. */
@@ -77,16 +77,16 @@ struct vp_live_cfg {
 };
 
 struct vp_live_stats {
-	uint64_t messages;	   /**< binary messages sent */
-	uint64_t samples;	   /**< samples sent (frames x channels) */
-	uint64_t bytes;		   /**< payload bytes sent */
-	uint64_t dropped_blocks;   /**< blocks not sent: ring full or no
-				    *   connection */
-	uint64_t dropped_samples;  /**< the samples in them */
-	uint64_t connects;	   /**< connections established */
-	uint64_t reconnects;	   /**< attempts after a lost or refused one */
+	uint64_t messages;	  /**< binary messages sent */
+	uint64_t samples;	  /**< samples sent (frames x channels) */
+	uint64_t bytes;		  /**< payload bytes sent */
+	uint64_t dropped_blocks;  /**< blocks not sent: ring full or no
+				   *   connection */
+	uint64_t dropped_samples; /**< the samples in them */
+	uint64_t connects;	  /**< connections established */
+	uint64_t reconnects;	  /**< attempts after a lost or refused one */
 	bool connected;
-	char last_error[160];	   /**< never the path or query */
+	char last_error[160]; /**< never the path or query */
 };
 
 struct vp_live;

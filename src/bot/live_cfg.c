@@ -55,8 +55,10 @@ static int read_line(char **out, const char *file, bool cli, char *why,
 	memmove(buf, buf + a, n - a + 1);
 	if (r < 0 || !buf[0] || n > URL_MAX || strlen(buf) != n - a) {
 		free(buf);
-		return say(why, sz, "the live URL file %s is unreadable, "
-			   "empty, binary or too long", file);
+		return say(why, sz,
+			   "the live URL file %s is unreadable, "
+			   "empty, binary or too long",
+			   file);
 	}
 	*out = buf;
 	return 0;
@@ -68,21 +70,23 @@ static int check(const char *url, bool from_argv, char *why, size_t sz)
 	int e = vp_live_url_parse(&u, url, why, sz);
 
 	if (!e && from_argv && u.secret)
-		e = say(why, sz, "%s", "a live URL with a query may hold a "
-			"token: give it with --live-file FILE|- or $"
-			VP_LIVE_URL_ENV ", never as an argument");
+		e = say(why, sz, "%s",
+			"a live URL with a query may hold a "
+			"token: give it with --live-file FILE|- or "
+			"$" VP_LIVE_URL_ENV ", never as an argument");
 	return e;
 }
 
-int vp_live_cfg_cli(char **out, const char *arg, const char *file,
-		    char *why, size_t sz)
+int vp_live_cfg_cli(char **out, const char *arg, const char *file, char *why,
+		    size_t sz)
 {
 	const char *env = getenv(VP_LIVE_URL_ENV);
 	int e;
 
 	*out = NULL;
 	if (arg && file)
-		return say(why, sz, "%s", "give --live or --live-file, not "
+		return say(why, sz, "%s",
+			   "give --live or --live-file, not "
 			   "both");
 	if (file) {
 		e = read_line(out, file, true, why, sz);
@@ -135,7 +139,8 @@ static int check_keys(json_t *o, char *why, size_t sz)
 		while (keys[i] && strcmp(keys[i], k))
 			i++;
 		if (!keys[i])
-			return say(why, sz, "job: live: unknown key '%.64s'", k);
+			return say(why, sz, "job: live: unknown key '%.64s'",
+				   k);
 	}
 	return 0;
 }
@@ -169,8 +174,10 @@ int vp_live_cfg_job(struct vp_bot_cfg *c, char **out, json_t *o, char *why,
 		const char *v = url ? url : getenv(env);
 
 		if (!v || !v[0])
-			return say(why, sz, "job: live: the environment "
-				   "variable %.64s is not set", env);
+			return say(why, sz,
+				   "job: live: the environment "
+				   "variable %.64s is not set",
+				   env);
 		*out = vp_strdup(v);
 		e = *out ? 0 : ENOMEM;
 	}

@@ -26,8 +26,8 @@
  * @return 0, ENOMEM or EBADMSG with why saying what is wrong (never the
  *         URL's path or query)
  */
-int vp_live_cfg_cli(char **out, const char *arg, const char *file,
-		    char *why, size_t whysz);
+int vp_live_cfg_cli(char **out, const char *arg, const char *file, char *why,
+		    size_t whysz);
 
 /**
  * Fill c->live_url / c->live_ca from a job's "live" value.

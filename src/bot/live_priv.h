@@ -10,8 +10,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#define LIVE_STREAMS 256
-#define LIVE_PART_MAX 128
+#define LIVE_STREAMS	256
+#define LIVE_PART_MAX	128
 #define LIVE_MSG_BLOCKS 64 /* blocks packed into one message at most */
 
 /* One tapped block, io thread -> live thread through the ring. */
@@ -44,18 +44,18 @@ struct vp_live {
 	char *ca, *meeting;
 	double drain_s;
 	struct vp_spsc *ring;
-	struct live_tap_st st[LIVE_STREAMS];	 /* io thread */
-	uint64_t cons_drop[LIVE_STREAMS];	 /* live thread */
-	struct live_blk blk[LIVE_MSG_BLOCKS];	 /* live thread: packing */
-	uint8_t *msg;				 /* live thread: pre + message */
-	size_t msg_pre, msg_cap;		 /* pre: LWS_PRE */
+	struct live_tap_st st[LIVE_STREAMS];  /* io thread */
+	uint64_t cons_drop[LIVE_STREAMS];     /* live thread */
+	struct live_blk blk[LIVE_MSG_BLOCKS]; /* live thread: packing */
+	uint8_t *msg;			      /* live thread: pre + message */
+	size_t msg_pre, msg_cap;	      /* pre: LWS_PRE */
 	uint64_t msg_seq;
 	struct live_ws *ws;
 	pthread_t th;
 	bool running;
 	atomic_bool stopping, kicked, abort; /* abort: drain time is up */
-	atomic_ullong messages, samples, bytes, dropped_blocks,
-		dropped_samples, connects, reconnects;
+	atomic_ullong messages, samples, bytes, dropped_blocks, dropped_samples,
+		connects, reconnects;
 	atomic_bool connected;
 	pthread_mutex_t err_lock;
 	char last_error[160];

@@ -114,8 +114,9 @@ int vp_live_url_parse(struct vp_live_url *out, const char *url, char *why,
 	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME))
 		e = fail(why, whysz, "not a valid URL");
 	else if (has(h, CURLUPART_USER) || has(h, CURLUPART_PASSWORD))
-		e = fail(why, whysz, "user info is not supported (put a "
-				     "token in the query)");
+		e = fail(why, whysz,
+			 "user info is not supported (put a "
+			 "token in the query)");
 	else if (has(h, CURLUPART_FRAGMENT))
 		e = fail(why, whysz, "a fragment is not sent: remove it");
 	else

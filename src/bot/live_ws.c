@@ -38,10 +38,10 @@ struct live_ws {
 	struct lws *wsi;
 	lws_sorted_usec_list_t sul_connect;
 	lws_retry_bo_t retry;
-	unsigned fails;	 /* attempts since the last connection came up */
-	bool hello_due;	 /* the connection's first message */
-	bool end_sent;	 /* stopping: {"type":"end"} went out */
-	bool quit;	 /* leave the service loop */
+	unsigned fails;	   /* attempts since the last connection came up */
+	bool hello_due;	   /* the connection's first message */
+	bool end_sent;	   /* stopping: {"type":"end"} went out */
+	bool quit;	   /* leave the service loop */
 	char tls_err[120]; /* why the certificate was refused, this attempt */
 	unsigned seed;
 };
@@ -121,9 +121,9 @@ static int write_text(struct lws *wsi, const char *txt)
 
 static int send_hello(struct live_ws *w, struct lws *wsi)
 {
-	json_t *o = json_pack("{s:s, s:i, s:s, s:s}", "type", "hello",
-			      "version", 1, "meeting", w->l->meeting, "format",
-			      "s16le");
+	json_t *o =
+		json_pack("{s:s, s:i, s:s, s:s}", "type", "hello", "version", 1,
+			  "meeting", w->l->meeting, "format", "s16le");
 	char *txt = o ? vp_json_dumps(o, JSON_COMPACT) : NULL;
 	int r = txt ? write_text(wsi, txt) : -1;
 
@@ -194,7 +194,8 @@ static void on_cancel(struct live_ws *w)
 {
 	atomic_store(&w->l->kicked, false);
 	if (atomic_load(&w->l->abort)) {
-		w->quit = true; /* the context's destruction closes the socket */
+		w->quit =
+			true; /* the context's destruction closes the socket */
 		return;
 	}
 	if (w->wsi && atomic_load(&w->l->connected)) {
@@ -250,8 +251,8 @@ static int dispatch(struct live_ws *w, struct lws *wsi,
 	}
 }
 
-static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason,
-		  void *user, void *in, size_t len)
+static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+		  void *in, size_t len)
 {
 	struct live_ws *w = ws_of(wsi);
 

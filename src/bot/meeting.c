@@ -38,8 +38,10 @@ int vp_meeting_id_check(const char *id)
 void vp_meeting_id_sanitize(char *id)
 {
 	for (char *p = id; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789._-", *p))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX"
+			    "YZ"
+			    "0123456789._-",
+			    *p))
 			*p = '_';
 	if (id[0] == '.')
 		id[0] = '_';
@@ -109,7 +111,7 @@ static json_t *carry_previous(const char *mdir, unsigned *run, int *errp)
 
 /* Disk space held back while vpbot runs, so that a disk filled by the
  * recording still gets meeting.json's final status ("failed", why). */
-#define RESERVE ".reserve"
+#define RESERVE	      ".reserve"
 #define RESERVE_BYTES (64 * 1024)
 
 static void reserve_make(const char *dir)
@@ -120,7 +122,8 @@ static void reserve_make(const char *dir)
 	snprintf(path, sizeof(path), "%s/" RESERVE, dir);
 	err = vp_fs_open_below(&fd, dir, path, O_WRONLY | O_CREAT, 0600);
 	if (err)
-		return; /* a refusal was logged; a missing reserve is no error */
+		return; /* a refusal was logged; a missing reserve is no error
+			 */
 	err = posix_fallocate(fd, 0, RESERVE_BYTES);
 	close(fd);
 	if (err) /* not all of it: then none, it would only mislead */
@@ -189,7 +192,8 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 	 * first meeting.json without its run number is not saved */
 	err = vp_mem_failures() != fails ? ENOMEM : vp_meeting_save(m);
 	if (err)
-		vp_meeting_close(m); /* failed: the caller has nothing to close */
+		vp_meeting_close(
+			m); /* failed: the caller has nothing to close */
 	else
 		reserve_make(m->dir);
 	return err;
@@ -203,8 +207,8 @@ void vp_meeting_stream_id(struct vp_meeting *m, char *buf, size_t sz)
 /* The last save says how it ended: finished or failed. */
 static bool is_final(const struct vp_meeting *m)
 {
-	const char *st = json_string_value(json_object_get(
-		json_object_get(m->doc, "status"), "state"));
+	const char *st = json_string_value(
+		json_object_get(json_object_get(m->doc, "status"), "state"));
 
 	return st && (!strcmp(st, "finished") || !strcmp(st, "failed"));
 }

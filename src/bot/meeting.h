@@ -15,17 +15,17 @@
 
 struct vp_meeting {
 	char id[128];
-	char dir[4096];   /* OUT/ID */
-	json_t *doc;      /* meeting.json, owned */
-	unsigned run;     /* 1 for the first run into this folder */
+	char dir[4096];	      /* OUT/ID */
+	json_t *doc;	      /* meeting.json, owned */
+	unsigned run;	      /* 1 for the first run into this folder */
 	unsigned next_stream; /* stream ids continue across runs: s1, s2… */
-	int lock_fd;      /* holds the folder's flock (meeting_lock.h) */
-	bool locked;      /* lock_fd is valid */
+	int lock_fd;	      /* holds the folder's flock (meeting_lock.h) */
+	bool locked;	      /* lock_fd is valid */
 };
 
 /** What vp_meeting_id_check() requires, for error texts. */
 #define VP_MEETING_ID_RULE                                                     \
-	"1..100 characters of A-Z a-z 0-9 . _ -, not starting with '.' "      \
+	"1..100 characters of A-Z a-z 0-9 . _ -, not starting with '.' "       \
 	"(one folder name: no '/', no '..')"
 
 /**

@@ -21,9 +21,20 @@
 
 /* meeting.json keys the recorder (or meeting.c, for it) writes */
 static const char *const owned[] = {
-	"meeting", "run", "recovered_chunks", "previous_runs", "rate",
-	"channels", "chunk_seconds", "started_utc", "ended_utc",
-	"timeline_origin_utc", "streams", "status", "gate", NULL,
+	"meeting",
+	"run",
+	"recovered_chunks",
+	"previous_runs",
+	"rate",
+	"channels",
+	"chunk_seconds",
+	"started_utc",
+	"ended_utc",
+	"timeline_origin_utc",
+	"streams",
+	"status",
+	"gate",
+	NULL,
 };
 
 struct rec_stream {
@@ -35,7 +46,7 @@ struct rec_stream {
 };
 
 struct vp_rec {
-	struct vp_rec_cfg cfg;  /* cfg.gate: the gate, asked per frame */
+	struct vp_rec_cfg cfg; /* cfg.gate: the gate, asked per frame */
 	struct vp_meeting m;
 	struct vp_io *io;
 	struct vp_io_stats ios;
@@ -101,15 +112,15 @@ int vp_rec_open(struct vp_rec **rp, const struct vp_rec_cfg *cfg)
 	r->cfg = *cfg;
 	r->warnings = json_array();
 	r->status_extra = json_object();
-	err = r->warnings && r->status_extra ? vp_meeting_open(&r->m, cfg->out, cfg->id, NULL)
-			  : ENOMEM;
+	err = r->warnings && r->status_extra
+		      ? vp_meeting_open(&r->m, cfg->out, cfg->id, NULL)
+		      : ENOMEM;
 	if (err) {
 		vp_mem_deref(r);
 		return err;
 	}
 	json_object_set_new(r->m.doc, "rate", json_integer(cfg->rate));
-	json_object_set_new(r->m.doc, "channels",
-			    json_integer(cfg->channels));
+	json_object_set_new(r->m.doc, "channels", json_integer(cfg->channels));
 	json_object_set_new(r->m.doc, "chunk_seconds",
 			    json_real(cfg->chunk_seconds));
 	set_utc(r->m.doc, "started_utc", vp_clock_utc_ns());
@@ -172,8 +183,7 @@ uint64_t vp_rec_sample_at(const struct vp_rec *r, uint64_t utc_ns)
 	return r->tl_started ? vp_timeline_sample_at(&r->tl, utc_ns) : 0;
 }
 
-int vp_rec_stream_open(struct vp_rec *r, const char *participant,
-		       unsigned *idx)
+int vp_rec_stream_open(struct vp_rec *r, const char *participant, unsigned *idx)
 {
 	struct rec_stream *s;
 	struct vp_track_cfg tc;
@@ -247,12 +257,11 @@ void vp_rec_rtp(struct vp_rec *r, unsigned idx, uint32_t ssrc, uint16_t seq,
 	if (idx >= r->nst || r->stopped)
 		return;
 	note_ssrc(&r->st[idx], ssrc);
-	vp_track_rtp(r->st[idx].t, ssrc, seq, ts, payload, len,
-		     arrival_utc_ns);
+	vp_track_rtp(r->st[idx].t, ssrc, seq, ts, payload, len, arrival_utc_ns);
 }
 
-void vp_rec_sr(struct vp_rec *r, unsigned idx, uint32_t ssrc,
-	       uint32_t ntp_sec, uint32_t ntp_frac, uint32_t rtp_ts)
+void vp_rec_sr(struct vp_rec *r, unsigned idx, uint32_t ssrc, uint32_t ntp_sec,
+	       uint32_t ntp_frac, uint32_t rtp_ts)
 {
 	if (idx < r->nst && !r->stopped)
 		vp_track_sr(r->st[idx].t, ssrc, ntp_sec, ntp_frac, rtp_ts);
@@ -295,8 +304,8 @@ int vp_rec_tap(struct vp_rec *r, const struct vp_io_tap *tap)
 }
 
 static const char *const status_keys[] = {
-	"state", "exit_code", "reason", "io_overflow", "io_write_errors",
-	"warnings", NULL,
+	"state",	   "exit_code", "reason", "io_overflow",
+	"io_write_errors", "warnings",	NULL,
 };
 
 int vp_rec_status_count(struct vp_rec *r, const char *key, uint64_t n)
@@ -397,12 +406,14 @@ int vp_rec_finish(struct vp_rec *r, int code, const char *reason)
 	json_object_set_new(r->m.doc, "streams", streams_json(r));
 	set_gate(r);
 	set_utc(r->m.doc, "ended_utc", vp_clock_utc_ns());
-	json_object_set_new(r->m.doc, "status", json_pack(
-		"{s:s, s:i, s:s?, s:I, s:I, s:O}", "state",
-		code == VP_EXIT_OK ? "finished" : "failed", "exit_code", code,
-		"reason", reason, "io_overflow", (json_int_t)r->ios.overflow,
-		"io_write_errors", (json_int_t)r->ios.write_errors,
-		"warnings", r->warnings));
+	json_object_set_new(
+		r->m.doc, "status",
+		json_pack("{s:s, s:i, s:s?, s:I, s:I, s:O}", "state",
+			  code == VP_EXIT_OK ? "finished" : "failed",
+			  "exit_code", code, "reason", reason, "io_overflow",
+			  (json_int_t)r->ios.overflow, "io_write_errors",
+			  (json_int_t)r->ios.write_errors, "warnings",
+			  r->warnings));
 	json_object_update(json_object_get(r->m.doc, "status"),
 			   r->status_extra);
 	return vp_meeting_save(&r->m);

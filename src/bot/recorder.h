@@ -33,7 +33,7 @@ struct vp_rec;
 
 /** The gate a recorder requires. */
 struct vp_rec_gate {
-	vp_track_gate_h *open;        /**< per frame; required */
+	vp_track_gate_h *open; /**< per frame; required */
 	/** meeting.json "gate"; NULL (or a NULL return): no key yet */
 	json_t *(*json)(void *arg);
 	void *arg;
@@ -45,12 +45,12 @@ struct vp_rec_gate {
 extern const struct vp_rec_gate vp_rec_gate_none;
 
 struct vp_rec_cfg {
-	const char *out;        /**< OUT: the meeting folder is OUT/ID */
-	const char *id;         /**< meeting id (vp_meeting_id_check) */
-	uint32_t rate;          /**< output rate */
-	unsigned channels;      /**< 1 or 2 */
+	const char *out;   /**< OUT: the meeting folder is OUT/ID */
+	const char *id;	   /**< meeting id (vp_meeting_id_check) */
+	uint32_t rate;	   /**< output rate */
+	unsigned channels; /**< 1 or 2 */
 	double chunk_seconds;
-	bool offline;           /**< replay: the io ring waits, never drops */
+	bool offline;		 /**< replay: the io ring waits, never drops */
 	struct vp_rec_gate gate; /**< required: gate.open must be set */
 };
 
@@ -102,8 +102,8 @@ void vp_rec_rtp(struct vp_rec *r, unsigned idx, uint32_t ssrc, uint16_t seq,
 		uint32_t ts, const uint8_t *payload, size_t len,
 		uint64_t arrival_utc_ns);
 /** An RTCP sender report for stream IDX (RFC 3550 §6.4.1). */
-void vp_rec_sr(struct vp_rec *r, unsigned idx, uint32_t ssrc,
-	       uint32_t ntp_sec, uint32_t ntp_frac, uint32_t rtp_ts);
+void vp_rec_sr(struct vp_rec *r, unsigned idx, uint32_t ssrc, uint32_t ntp_sec,
+	       uint32_t ntp_frac, uint32_t rtp_ts);
 /** The RFC 6464 audio level of a packet of stream IDX (who spoke when),
  *  before the packet itself (vp_track_level). */
 void vp_rec_level(struct vp_rec *r, unsigned idx, const struct vp_rtp_pkt *p,

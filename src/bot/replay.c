@@ -25,7 +25,7 @@
  * speaker out: when the table is full, every source that does not (yet)
  * look like Opus is evicted, and if that is not enough, those with the
  * fewest packets (counted and reported). */
-#define MAX_SSRC 4096
+#define MAX_SSRC    4096
 #define MAX_STREAMS 64
 
 struct src_info {
@@ -43,16 +43,16 @@ struct src_info {
 
 struct replay {
 	const struct vp_replay_cfg *cfg;
-	struct src_info *src;   /* MAX_SSRC */
+	struct src_info *src; /* MAX_SSRC */
 	unsigned nsrc;
-	GHashTable *by_key;     /* src_key() -> index + 1 */
-	unsigned ntrack;        /* streams: the recorder's 0..ntrack-1 */
+	GHashTable *by_key; /* src_key() -> index + 1 */
+	unsigned ntrack;    /* streams: the recorder's 0..ntrack-1 */
 	uint64_t origin_ns, end_ns;
 	uint64_t rtp_malformed, rtcp_malformed, non_rtp, not_opus;
-	uint64_t evicted_ssrcs;  /* sources that did not look like Opus */
-	uint64_t ignored_ssrcs;  /* Opus-looking ones evicted: the cap */
-	uint64_t ignored_streams;    /* Opus streams over MAX_STREAMS */
-	uint64_t ignored_packets;    /* their packets */
+	uint64_t evicted_ssrcs;	  /* sources that did not look like Opus */
+	uint64_t ignored_ssrcs;	  /* Opus-looking ones evicted: the cap */
+	uint64_t ignored_streams; /* Opus streams over MAX_STREAMS */
+	uint64_t ignored_packets; /* their packets */
 	struct vp_rec *rec;
 };
 
@@ -132,8 +132,8 @@ static struct src_info *find_src(struct replay *r, uint32_t ssrc,
 		return NULL;
 	if (r->nsrc == MAX_SSRC)
 		evict_junk(r);
-	r->src[r->nsrc] = (struct src_info){.ssrc = ssrc, .sport = sport,
-					    .dport = dport, .stream = -1};
+	r->src[r->nsrc] = (struct src_info){
+		.ssrc = ssrc, .sport = sport, .dport = dport, .stream = -1};
 	index_src(r, r->nsrc);
 	return &r->src[r->nsrc++];
 }
@@ -198,7 +198,8 @@ static int classify(struct replay *r, char *err, size_t errsz)
 		classify_one(r, &d);
 	if (e == EBADMSG)
 		vp_log_warn("%s: truncated record at the end; using what "
-			    "came before", r->cfg->capture);
+			    "came before",
+			    r->cfg->capture);
 	if (vp_capture_stats(cap)->frames == 0) {
 		snprintf(err, errsz, "%s: the capture holds no packets",
 			 r->cfg->capture);
@@ -299,7 +300,8 @@ static int assign_streams(struct replay *r, char *err, size_t errsz)
 		if (!s->opus) {
 			r->not_opus += s->n;
 			vp_log_debug("ssrc=%08x pt=%u packets=%u: not Opus, "
-				     "skipped", s->ssrc, s->pt, s->n);
+				     "skipped",
+				     s->ssrc, s->pt, s->n);
 			continue;
 		}
 		nopus++;
@@ -415,20 +417,20 @@ static int run_pipeline(struct replay *r, char *err, size_t errsz)
 	if (stop_flag)
 		vp_log_info("stopped by signal; finishing the chunks");
 	vp_rec_set(r->rec, "capture",
-		json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			  "file", r->cfg->capture,
-			  "frames", (json_int_t)vp_capture_stats(cap)->frames,
-			  "udp", (json_int_t)vp_capture_stats(cap)->udp,
-			  "malformed_frames",
-			  (json_int_t)vp_capture_stats(cap)->malformed,
-			  "rtp_malformed", (json_int_t)r->rtp_malformed,
-			  "rtcp_malformed", (json_int_t)r->rtcp_malformed,
-			  "not_opus_packets", (json_int_t)r->not_opus,
-			  "ip_fragments",
-			  (json_int_t)vp_capture_stats(cap)->fragments));
-	json_object_set_new(vp_rec_get(r->rec, "capture"), "sources",
-		json_pack("{s:i, s:I, s:I, s:I, s:I}",
-			  "kept", (int)r->nsrc,
+		   json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "file",
+			     r->cfg->capture, "frames",
+			     (json_int_t)vp_capture_stats(cap)->frames, "udp",
+			     (json_int_t)vp_capture_stats(cap)->udp,
+			     "malformed_frames",
+			     (json_int_t)vp_capture_stats(cap)->malformed,
+			     "rtp_malformed", (json_int_t)r->rtp_malformed,
+			     "rtcp_malformed", (json_int_t)r->rtcp_malformed,
+			     "not_opus_packets", (json_int_t)r->not_opus,
+			     "ip_fragments",
+			     (json_int_t)vp_capture_stats(cap)->fragments));
+	json_object_set_new(
+		vp_rec_get(r->rec, "capture"), "sources",
+		json_pack("{s:i, s:I, s:I, s:I, s:I}", "kept", (int)r->nsrc,
 			  "evicted_not_opus", (json_int_t)r->evicted_ssrcs,
 			  "evicted_over_cap", (json_int_t)r->ignored_ssrcs,
 			  "streams_over_cap", (json_int_t)r->ignored_streams,
@@ -541,9 +543,13 @@ int vp_replay_run(const struct vp_replay_cfg *cfg)
 		return e == ENOMEM ? VP_EXIT_SOFTWARE : VP_EXIT_DATAERR;
 	}
 	e = vp_rec_open(&r->rec, &(struct vp_rec_cfg){
-		.out = cfg->out, .id = id, .rate = cfg->rate,
-		.channels = cfg->channels, .chunk_seconds = cfg->chunk_seconds,
-		.offline = true, .gate = vp_rec_gate_none});
+					 .out = cfg->out,
+					 .id = id,
+					 .rate = cfg->rate,
+					 .channels = cfg->channels,
+					 .chunk_seconds = cfg->chunk_seconds,
+					 .offline = true,
+					 .gate = vp_rec_gate_none});
 	if (e) {
 		fprintf(stderr, "vpbot: cannot use %s/%s: %s\n", cfg->out, id,
 			vp_exit_io_text(e));

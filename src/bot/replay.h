@@ -24,11 +24,11 @@
 struct vp_replay_cfg {
 	const char *capture;
 	const char *out;
-	const char *meeting;    /* NULL: capture file name without extension */
-	uint32_t rate;          /* 8000/12000/16000/24000/48000 */
-	unsigned channels;      /* 1 or 2 */
-	double chunk_seconds;   /* default 10 */
-	int pt;                 /* -1: detect Opus streams by the rule above */
+	const char *meeting;  /* NULL: capture file name without extension */
+	uint32_t rate;	      /* 8000/12000/16000/24000/48000 */
+	unsigned channels;    /* 1 or 2 */
+	double chunk_seconds; /* default 10 */
+	int pt;		      /* -1: detect Opus streams by the rule above */
 };
 
 /** @return a process exit code (src/bot/exitcode.h) */

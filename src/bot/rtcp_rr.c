@@ -23,11 +23,11 @@
 #define RTCP_BW_PER_SENDER (0.05 * 64000 / 8)
 /* a source silent this long no longer counts as a sender (§6.3.5: 2 T) */
 #define SENDER_TIMEOUT_NS (10 * VP_SEC)
-#define MAX_PKT 1200
+#define MAX_PKT		  1200
 
 struct source {
 	bool used;
-	bool heard;	  /* RTP since its last report block */
+	bool heard; /* RTP since its last report block */
 	uint32_t ssrc;
 	struct vp_rtp_source st;
 	uint64_t last_ns; /* last RTP */
@@ -52,8 +52,9 @@ static uint64_t rand64(void)
 	uint64_t r = 0;
 
 	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-		r = vp_clock_mono_ns() * 0x9e3779b97f4a7c15ULL; /* never fails
-								 * in practice */
+		r = vp_clock_mono_ns() *
+		    0x9e3779b97f4a7c15ULL; /* never fails
+					    * in practice */
 	return r;
 }
 
@@ -67,8 +68,8 @@ static unsigned senders(const struct vp_rtcp_rr *rr, uint64_t now)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < VP_RTCP_RR_MAX_SOURCES; i++)
-		n += rr->src[i].used && now - rr->src[i].last_ns <
-						SENDER_TIMEOUT_NS;
+		n += rr->src[i].used &&
+		     now - rr->src[i].last_ns < SENDER_TIMEOUT_NS;
 	return n;
 }
 
@@ -87,8 +88,8 @@ static void schedule(struct vp_rtcp_rr *rr, uint64_t now)
 	rr->next_ns = now + vp_rtcp_interval_ns(&in, rand_unit());
 }
 
-int vp_rtcp_rr_alloc(struct vp_rtcp_rr **rrp, uint32_t ssrc,
-		     const char *cname, uint64_t now_ns)
+int vp_rtcp_rr_alloc(struct vp_rtcp_rr **rrp, uint32_t ssrc, const char *cname,
+		     uint64_t now_ns)
 {
 	struct vp_rtcp_rr *rr;
 
@@ -196,12 +197,11 @@ void vp_rtcp_rr_rtcp_in(struct vp_rtcp_rr *rr, size_t len)
 {
 	/* A.7: avg_rtcp_size = 1/16 * packet_size + 15/16 * avg_rtcp_size */
 	if (rr)
-		rr->avg_size += ((double)(len + UDP_IP_OVERHEAD) -
-				 rr->avg_size) / 16.0;
+		rr->avg_size +=
+			((double)(len + UDP_IP_OVERHEAD) - rr->avg_size) / 16.0;
 }
 
-static void fill_block(struct source *s, uint64_t now,
-		       struct vp_rtcp_rb *rb)
+static void fill_block(struct source *s, uint64_t now, struct vp_rtcp_rb *rb)
 {
 	vp_rtp_source_rb_fill(&s->st, s->ssrc, rb);
 	if (s->sr_ns) {

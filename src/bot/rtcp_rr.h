@@ -30,13 +30,13 @@ typedef int(vp_rtcp_rr_send_h)(const uint8_t *pkt, size_t len, void *arg);
 
 /** Counters, for meeting.json. */
 struct vp_rtcp_rr_stats {
-	uint64_t sent;	      /**< compound packets sent */
-	uint64_t send_fail;   /**< the handler failed */
-	uint64_t blocks;      /**< report blocks sent, over all packets */
-	uint64_t sources;     /**< distinct SSRCs seen */
-	uint64_t evicted;     /**< sources dropped for a newer one */
-	uint64_t srs;	      /**< sender reports taken (for LSR/DLSR) */
-	bool bye;	      /**< the BYE went out */
+	uint64_t sent;	    /**< compound packets sent */
+	uint64_t send_fail; /**< the handler failed */
+	uint64_t blocks;    /**< report blocks sent, over all packets */
+	uint64_t sources;   /**< distinct SSRCs seen */
+	uint64_t evicted;   /**< sources dropped for a newer one */
+	uint64_t srs;	    /**< sender reports taken (for LSR/DLSR) */
+	bool bye;	    /**< the BYE went out */
 };
 
 /**
@@ -46,8 +46,8 @@ struct vp_rtcp_rr_stats {
  * @param now_ns the current time (any clock used for every call)
  * @return 0, EINVAL or ENOMEM
  */
-int vp_rtcp_rr_alloc(struct vp_rtcp_rr **rrp, uint32_t ssrc,
-		     const char *cname, uint64_t now_ns);
+int vp_rtcp_rr_alloc(struct vp_rtcp_rr **rrp, uint32_t ssrc, const char *cname,
+		     uint64_t now_ns);
 
 /** One received, routed RTP packet (arrival_ns on the same clock). */
 void vp_rtcp_rr_rtp(struct vp_rtcp_rr *rr, uint32_t ssrc, uint16_t seq,

@@ -24,9 +24,9 @@ struct vp_speech_lv {
 	vp_speech_seg_h *segh;
 	void *arg;
 	bool started, in_seg;
-	uint64_t pos;		       /* next expected timeline sample */
-	uint64_t run_start, run_len;   /* voiced samples in a row */
-	uint64_t quiet;		       /* unvoiced samples since the last */
+	uint64_t pos;		     /* next expected timeline sample */
+	uint64_t run_start, run_len; /* voiced samples in a row */
+	uint64_t quiet;		     /* unvoiced samples since the last */
 	uint64_t seg_start, seg_end;
 };
 

@@ -13,9 +13,9 @@
 #include <errno.h>
 #include <string.h>
 
-#define MAX_PENDING 64      /* losses awaiting the next packet (for FEC) */
-#define MAX_FRAME48 5760    /* 120 ms, the longest Opus packet */
-#define LEVEL_RING  64      /* RFC 6464 levels of packets in the jb */
+#define MAX_PENDING 64	 /* losses awaiting the next packet (for FEC) */
+#define MAX_FRAME48 5760 /* 120 ms, the longest Opus packet */
+#define LEVEL_RING  64	 /* RFC 6464 levels of packets in the jb */
 
 struct pending_loss {
 	uint64_t ts;
@@ -42,21 +42,21 @@ struct vp_track {
 	struct vp_opus_dec *dec;
 	struct vp_timeline_stream tls;
 	uint32_t ssrc;
-	uint64_t next_sample;  /* timeline position of the next output sample */
+	uint64_t next_sample; /* timeline position of the next output sample */
 	bool gate_was_open;
-	bool reposition;       /* next packet starts a new SSRC */
+	bool reposition;	     /* next packet starts a new SSRC */
 	uint64_t old_dups, old_late; /* from jitter buffers replaced */
 	struct pending_loss pend[MAX_PENDING];
 	unsigned npend;
-	uint64_t now_ns;       /* latest arrival or poll time */
-	uint64_t lead;         /* VP_TRACK_LEAD_MS at the output rate */
-	struct held *hold;     /* ring of hold_cap blocks, or NULL for an
-				* always-open gate */
+	uint64_t now_ns;   /* latest arrival or poll time */
+	uint64_t lead;	   /* VP_TRACK_LEAD_MS at the output rate */
+	struct held *hold; /* ring of hold_cap blocks, or NULL for an
+			    * always-open gate */
 	unsigned hold_cap, hold_head, hold_n;
 	struct vp_pcm_counts carry; /* of blocks the gate dropped */
 	struct vp_track_stats st;
 	struct vp_log_rl rl;
-	struct {             /* by seq: the packet's RFC 6464 level */
+	struct { /* by seq: the packet's RFC 6464 level */
 		uint32_t ts;
 		uint8_t level; /* V << 7 | -dBov */
 		bool set;
@@ -77,8 +77,8 @@ static void release_h(const struct vp_jb_item *it, void *arg);
 
 static int new_jb(struct vp_track *t)
 {
-	struct vp_jb_cfg jc = {.capacity = 64, .hold_ns = t->cfg.hold_ns,
-			       .start_hold = true};
+	struct vp_jb_cfg jc = {
+		.capacity = 64, .hold_ns = t->cfg.hold_ns, .start_hold = true};
 
 	t->jb = vp_mem_deref(t->jb);
 	return vp_jb_alloc(&t->jb, &jc, release_h, t);
@@ -106,7 +106,8 @@ int vp_track_alloc(struct vp_track **tp, const struct vp_track_cfg *cfg,
 	if (!err && !cfg->gate_always_open) {
 		/* room for the whole lead, twice (blocks split at gaps) */
 		t->hold_cap = (unsigned)(2 * t->lead * cfg->channels /
-					 VP_IO_MAX_SAMPLES) + 16;
+					 VP_IO_MAX_SAMPLES) +
+			      16;
 		t->hold = vp_mem_zalloc(t->hold_cap * sizeof(*t->hold), NULL);
 		if (!t->hold)
 			err = ENOMEM;
@@ -303,8 +304,8 @@ static void emit_zeros(struct vp_track *t, uint64_t frames, uint64_t ts48,
 
 	memset(t->pcm, 0, sizeof(t->pcm));
 	while (frames) {
-		uint32_t n = frames < MAX_FRAME48 ? (uint32_t)frames
-						  : MAX_FRAME48;
+		uint32_t n =
+			frames < MAX_FRAME48 ? (uint32_t)frames : MAX_FRAME48;
 
 		emit(t, t->pcm, n, ts48, &c);
 		memset(&c, 0, sizeof(c));
@@ -474,8 +475,8 @@ static void on_packet(struct vp_track *t, const struct vp_jb_item *it)
 		t->now_ns = it->arrival_ns;
 	fill = to_rate(t, it->dtx_gap) + pending_frames(t);
 	if (!t->st.started || t->reposition || it->resync ||
-	    (fill && t->next_sample + fill + to_rate(t, it->duration) >
-			     bound(t))) {
+	    (fill &&
+	     t->next_sample + fill + to_rate(t, it->duration) > bound(t))) {
 		/* a jump ahead of the clock is a restart, never a fill */
 		if (t->st.started && !t->reposition && !it->resync)
 			t->st.unfilled_samples += to_rate(t, it->dtx_gap);
@@ -510,9 +511,8 @@ static void release_h(const struct vp_jb_item *it, void *arg)
 	on_packet(t, it);
 }
 
-void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq,
-		  uint32_t ts, const uint8_t *payload, size_t len,
-		  uint64_t arrival_utc_ns)
+void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq, uint32_t ts,
+		  const uint8_t *payload, size_t len, uint64_t arrival_utc_ns)
 {
 	struct vp_jb_in in;
 	int dur;
@@ -534,8 +534,9 @@ void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq,
 			if (new_jb(t))
 				return;
 			t->reposition = true;
-			vp_log_info("track=%s new ssrc=%08x continues the stream",
-				    t->id, ssrc);
+			vp_log_info(
+				"track=%s new ssrc=%08x continues the stream",
+				t->id, ssrc);
 		}
 		t->ssrc = ssrc;
 		t->st.ssrcs++;
@@ -548,9 +549,11 @@ void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq,
 	}
 	t->st.packets++;
 	t->st.bytes += len;
-	in = (struct vp_jb_in){.seq = seq, .ts = ts,
+	in = (struct vp_jb_in){.seq = seq,
+			       .ts = ts,
 			       .arrival_ns = arrival_utc_ns,
-			       .duration = (uint32_t)dur, .payload = payload,
+			       .duration = (uint32_t)dur,
+			       .payload = payload,
 			       .len = len};
 	vp_jb_put(t->jb, &in);
 }
@@ -612,7 +615,8 @@ json_t *vp_track_stats_json(const struct vp_track *t)
 		(json_int_t)st->io_overflow);
 
 	/* timestamps that ran ahead of the arrival clock (docs/design.md §5) */
-	json_object_set_new(o, "restarts", json_integer((json_int_t)st->restarts));
+	json_object_set_new(o, "restarts",
+			    json_integer((json_int_t)st->restarts));
 	json_object_set_new(o, "unfilled_samples",
 			    json_integer((json_int_t)st->unfilled_samples));
 	json_object_set_new(o, "overrun_samples",

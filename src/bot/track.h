@@ -43,12 +43,12 @@ struct vp_rtp_pkt;
 typedef bool(vp_track_gate_h)(void *arg, uint64_t *open_since);
 
 struct vp_track_cfg {
-	const char *id;      /* stream id, e.g. "s1" */
-	unsigned idx;        /* io stream index */
-	uint32_t rate;       /* output rate */
-	unsigned channels;   /* 1 or 2 */
+	const char *id;	   /* stream id, e.g. "s1" */
+	unsigned idx;	   /* io stream index */
+	uint32_t rate;	   /* output rate */
+	unsigned channels; /* 1 or 2 */
 	uint64_t chunk_samples;
-	uint64_t hold_ns;    /* jitter buffer hold (200 ms) */
+	uint64_t hold_ns;	/* jitter buffer hold (200 ms) */
 	vp_track_gate_h *gateh; /* required: there is no "no gate" */
 	void *gate_arg;
 	/* the gate cannot close (replay's): PCM is written at once, nothing
@@ -60,17 +60,17 @@ struct vp_track_stats {
 	uint64_t packets, bytes;
 	uint64_t lost, fec, plc, dtx, dtx_samples;
 	uint64_t duplicates, late, bad_payload, decode_errors;
-	uint64_t samples;        /* written (or queued) to disk */
-	uint64_t gated_samples;  /* dropped because the gate was closed */
-	uint64_t io_overflow;    /* dropped because the io ring was full */
-	uint64_t restarts;       /* re-anchored on arrival time (see below) */
+	uint64_t samples;	   /* written (or queued) to disk */
+	uint64_t gated_samples;	   /* dropped because the gate was closed */
+	uint64_t io_overflow;	   /* dropped because the io ring was full */
+	uint64_t restarts;	   /* re-anchored on arrival time (see below) */
 	uint64_t unfilled_samples; /* DTX/loss spans beyond the arrival clock:
 				    * counted, not filled */
 	uint64_t overrun_samples;  /* placed beyond the arrival clock + lead:
 				    * dropped */
-	uint64_t first_sample;   /* timeline position of the first sample */
+	uint64_t first_sample;	   /* timeline position of the first sample */
 	bool started;
-	unsigned ssrcs;          /* SSRCs seen (1 + restarts) */
+	unsigned ssrcs; /* SSRCs seen (1 + restarts) */
 	uint32_t last_ssrc;
 };
 
@@ -80,9 +80,8 @@ int vp_track_alloc(struct vp_track **tp, const struct vp_track_cfg *cfg,
 		   const struct vp_timeline *tl, struct vp_io *io);
 
 /** One RTP packet of this stream (already parsed, payload borrowed). */
-void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq,
-		  uint32_t ts, const uint8_t *payload, size_t len,
-		  uint64_t arrival_utc_ns);
+void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq, uint32_t ts,
+		  const uint8_t *payload, size_t len, uint64_t arrival_utc_ns);
 /**
  * Before vp_track_rtp(): the packet's RFC 6464 audio level (extmap id
  * @p ext_id), if it carries one; it follows the packet's PCM to the io

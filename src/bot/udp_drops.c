@@ -116,7 +116,8 @@ static size_t socket_inodes(uint64_t *inodes, size_t max)
 
 		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
 		l = readlink(path, link, sizeof(link) - 1);
-		if (l < 10 || strncmp(link, "socket:[", 8) || link[l - 1] != ']')
+		if (l < 10 || strncmp(link, "socket:[", 8) ||
+		    link[l - 1] != ']')
 			continue;
 		if (dec(link + 8, (size_t)l - 9, &ino))
 			inodes[n++] = ino;
@@ -147,8 +148,9 @@ static int read_all(const char *path, char **bufp, size_t *lenp)
 			break;
 		len += (size_t)r;
 		if (len == cap) {
-			char *nb = cap >= MAX_TABLE ? NULL
-						    : vp_mem_zalloc(cap * 2, NULL);
+			char *nb = cap >= MAX_TABLE
+					   ? NULL
+					   : vp_mem_zalloc(cap * 2, NULL);
 
 			if (!nb) {
 				err = cap >= MAX_TABLE ? EFBIG : ENOMEM;

@@ -8,7 +8,7 @@
 
 #define VP_USEC 1000ULL
 #define VP_MSEC 1000000ULL
-#define VP_SEC 1000000000ULL
+#define VP_SEC	1000000000ULL
 
 uint64_t vp_clock_mono_ns(void);
 /** Wall clock, ns since the Unix epoch. */

@@ -77,7 +77,8 @@ static int refused(int dfd, const char *name, const char *path, int err)
 	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISLNK(st.st_mode)) {
 		vp_log_err("refusing %s: '%s' is a symbolic link, and output "
-			   "is never written through one", path, name);
+			   "is never written through one",
+			   path, name);
 		return ELOOP;
 	}
 	return err;
@@ -91,7 +92,8 @@ int vp_fs_dir_check(const char *path)
 		return errno;
 	if (S_ISLNK(st.st_mode)) {
 		vp_log_err("refusing %s: it is a symbolic link, and output is "
-			   "never written through one", path);
+			   "never written through one",
+			   path);
 		return ELOOP;
 	}
 	return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
@@ -196,8 +198,8 @@ int vp_fs_mkdir_below(const char *top, const char *path)
 	} else if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
 		err = errno;
 	} else if (!S_ISDIR(st.st_mode)) {
-		err = refused(dfd, name, path, S_ISLNK(st.st_mode) ? ELOOP
-								  : ENOTDIR);
+		err = refused(dfd, name, path,
+			      S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR);
 	}
 	close(dfd);
 	return err;

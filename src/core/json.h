@@ -44,8 +44,7 @@ static inline char *vp_json_dumps(const json_t *o, size_t flags)
  * where) or ENOMEM (an allocation failed: the input may be fine).
  */
 /* the common end of the loaders: *errp from the failures since `fails` */
-static inline json_t *vp_json__loaded(json_t *o, unsigned long fails,
-				      int *errp)
+static inline json_t *vp_json__loaded(json_t *o, unsigned long fails, int *errp)
 {
 	vp_mem_sticky(false);
 	*errp = 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/** @file log.h  Levelled, tagged logging; trace categories switched at run time. */
+/** @file log.h  Levelled, tagged logging; trace categories switched at run
+ * time. */
 #ifndef VP_CORE_LOG_H
 #define VP_CORE_LOG_H
 
@@ -33,14 +34,15 @@ void vp_log_write(enum vp_log_level lvl, const char *module, const char *fmt,
 #define VP_LOG_MODULE "vpbot"
 #endif
 
-#define vp_log_err(...) vp_log_write(VP_LOG_ERR, VP_LOG_MODULE, __VA_ARGS__)
-#define vp_log_warn(...) vp_log_write(VP_LOG_WARN, VP_LOG_MODULE, __VA_ARGS__)
-#define vp_log_info(...) vp_log_write(VP_LOG_INFO, VP_LOG_MODULE, __VA_ARGS__)
+#define vp_log_err(...)	  vp_log_write(VP_LOG_ERR, VP_LOG_MODULE, __VA_ARGS__)
+#define vp_log_warn(...)  vp_log_write(VP_LOG_WARN, VP_LOG_MODULE, __VA_ARGS__)
+#define vp_log_info(...)  vp_log_write(VP_LOG_INFO, VP_LOG_MODULE, __VA_ARGS__)
 #define vp_log_debug(...) vp_log_write(VP_LOG_DEBUG, VP_LOG_MODULE, __VA_ARGS__)
 #define vp_log_trace(cat, ...)                                                 \
 	do {                                                                   \
 		if (vp_log_trace_on(cat))                                      \
-			vp_log_write(VP_LOG_TRACE, VP_LOG_MODULE, __VA_ARGS__); \
+			vp_log_write(VP_LOG_TRACE, VP_LOG_MODULE,              \
+				     __VA_ARGS__);                             \
 	} while (0)
 
 /** Rate limit for a warning on a per-packet path. Zero-initialise. */

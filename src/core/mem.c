@@ -52,7 +52,8 @@ static void *counted(void *p)
 
 static struct mem_hdr *hdr_of(const void *data)
 {
-	return (struct mem_hdr *)((char *)data - offsetof(struct mem_hdr, align));
+	return (struct mem_hdr *)((char *)data -
+				  offsetof(struct mem_hdr, align));
 }
 
 bool vp_mem_fail_now(void)

@@ -15,7 +15,8 @@ typedef void(vp_mem_destroy_h)(void *data);
 void *vp_mem_zalloc(size_t size, vp_mem_destroy_h *dh);
 /** Take a second reference. @return data */
 void *vp_mem_ref(void *data);
-/** Drop one reference (NULL is fine). @return NULL, so `x = vp_mem_deref(x);` */
+/** Drop one reference (NULL is fine). @return NULL, so `x = vp_mem_deref(x);`
+ */
 void *vp_mem_deref(void *data);
 /** @return the current reference count (0 for NULL) */
 uint32_t vp_mem_nrefs(const void *data);

@@ -44,8 +44,8 @@ static void lower_to(struct vp_policy_decision *d, enum vp_policy_verdict v)
 
 /*
  * A company rule that would deny: without a manual invite it denies; with
- * one it is overridden (docs/design.md §6, "overridden by a manual invite: yes")
- * and says so.
+ * one it is overridden (docs/design.md §6, "overridden by a manual invite:
+ * yes") and says so.
  */
 static void company_deny(struct vp_policy_decision *d, const char *code,
 			 const char *text)

@@ -148,8 +148,7 @@ static int get_strv(struct pctx *c, json_t *obj, const char *key,
 
 /* @return 0, EBADMSG (bad input) or ENOMEM (jansson ran out of memory:
  * not the input's fault, and not to be reported as such) */
-static int load(struct pctx *c, const char *json, size_t len,
-		json_t **rootp)
+static int load(struct pctx *c, const char *json, size_t len, json_t **rootp)
 {
 	json_error_t je;
 	json_t *root;

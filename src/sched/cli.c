@@ -51,8 +51,8 @@ static int load(struct vp_sched_cfg *c, const char *path)
 	int e = vp_sched_cfg_load(c, path, err, sizeof(err));
 
 	if (e)
-		fprintf(stderr, "vpbot-sched: %s\n", e == ENOENT || e == EACCES
-			? strerror(e) : err);
+		fprintf(stderr, "vpbot-sched: %s\n",
+			e == ENOENT || e == EACCES ? strerror(e) : err);
 	return e ? 65 : 0;
 }
 
@@ -72,16 +72,19 @@ static json_t *once_json(const struct vp_sched_meeting *m,
 	for (unsigned i = 0; i < d->nreasons; i++) { /* the codes alone */
 		const char *c = strchr(d->reasons[i], ':');
 
-		json_array_append_new(rs, json_stringn(d->reasons[i],
-			c ? (size_t)(c - d->reasons[i]) : strlen(d->reasons[i])));
+		json_array_append_new(
+			rs, json_stringn(d->reasons[i],
+					 c ? (size_t)(c - d->reasons[i])
+					   : strlen(d->reasons[i])));
 	}
 	x = json_pack(
 		"{s:s, s:s, s:s, s:s, s:s?, s:O, s:O, s:s, s:o, s:b, "
-		"s:b, s:s?}", "meeting_id", m->id, "uid", m->uid, "start_utc",
-		s, "end_utc", e, "organizer", m->organizer, "invitees",
+		"s:b, s:s?}",
+		"meeting_id", m->id, "uid", m->uid, "start_utc", s, "end_utc",
+		e, "organizer", m->organizer, "invitees",
 		json_object_get(json_object_get(o, "facts"), "invitees"),
-		"calendars", json_object_get(json_object_get(o, "source"),
-					     "calendars"),
+		"calendars",
+		json_object_get(json_object_get(o, "source"), "calendars"),
 		"verdict", vp_policy_verdict_str(d->verdict), "reasons", rs,
 		"manual_invite", m->manual_invite, "cancelled", m->cancelled,
 		"dispatch_at", d->verdict == VP_POLICY_RECORD ? at : NULL);
@@ -91,9 +94,9 @@ static json_t *once_json(const struct vp_sched_meeting *m,
 	json_object_del(o, "status"); /* meeting.json's, not a plan's */
 	json_object_del(o, "meeting");
 	json_object_del(o, "reason_texts");
-	json_object_set(o, "invite",
-			json_object_get(json_object_get(o, "facts"),
-					"conference_url"));
+	json_object_set(
+		o, "invite",
+		json_object_get(json_object_get(o, "facts"), "conference_url"));
 	return o;
 }
 
@@ -155,8 +158,8 @@ static int cmd_once(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--at") && i + 1 < argc) {
 			if (vp_sched_parse_time(&at, argv[++i])) {
 				fprintf(stderr, "vpbot-sched: --at needs an "
-					"RFC 3339 time, e.g. "
-					"2026-12-07T09:00:00Z\n");
+						"RFC 3339 time, e.g. "
+						"2026-12-07T09:00:00Z\n");
 				return 64;
 			}
 		} else {
@@ -180,8 +183,10 @@ static int cmd_once(int argc, char **argv)
 		print_once(l.v[i], &d, js, c.lead_s);
 	}
 	if (failed)
-		fprintf(stderr, "vpbot-sched: %u of %zu calendar(s) failed "
-			"(see above)\n", failed, c.ncals);
+		fprintf(stderr,
+			"vpbot-sched: %u of %zu calendar(s) failed "
+			"(see above)\n",
+			failed, c.ncals);
 	rc = failed == c.ncals ? 74 : 0;
 out:
 	for (size_t i = 0; feeds && i < c.ncals; i++)
@@ -209,12 +214,11 @@ static void status_row(const struct vp_sched_row *r, void *arg)
 	vp_sched_utc(e, sizeof(e), r->end);
 	st->n++;
 	if (st->js) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s}",
-				      "meeting_id", r->id, "state", r->state,
-				      "verdict", r->verdict, "start_utc", s,
-				      "end_utc", e, "attempts",
-				      (json_int_t)r->attempts, "title",
-				      r->title);
+		json_t *o = json_pack(
+			"{s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "meeting_id",
+			r->id, "state", r->state, "verdict", r->verdict,
+			"start_utc", s, "end_utc", e, "attempts",
+			(json_int_t)r->attempts, "title", r->title);
 
 		if (o && r->exit_code >= 0)
 			json_object_set_new(o, "exit_code",
@@ -234,8 +238,12 @@ static void status_row(const struct vp_sched_row *r, void *arg)
 		printf("%-20s  %-12s %-13s %3s %4s  %s\n", "START (UTC)",
 		       "STATE", "VERDICT", "TRY", "EXIT", "MEETING");
 	printf("%-20s  %-12s %-13s %3lld %4s  %s\n", s, r->state, r->verdict,
-	       (long long)r->attempts, r->exit_code < 0 ? "-" : (snprintf(e,
-	       sizeof(e), "%lld", (long long)r->exit_code), e), r->id);
+	       (long long)r->attempts,
+	       r->exit_code < 0 ? "-"
+				: (snprintf(e, sizeof(e), "%lld",
+					    (long long)r->exit_code),
+				   e),
+	       r->id);
 }
 
 static int cmd_status(int argc, char **argv)
@@ -251,7 +259,8 @@ static int cmd_status(int argc, char **argv)
 			st.js = true;
 		else if (!strcmp(argv[i], "--state") && i + 1 < argc)
 			path = argv[++i];
-		else if (!path && argv[i][0] != '-' && !(rc = load(&c, argv[i])))
+		else if (!path && argv[i][0] != '-' &&
+			 !(rc = load(&c, argv[i])))
 			path = c.state;
 		else
 			return rc ? rc : usage();

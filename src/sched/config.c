@@ -15,12 +15,29 @@
 #include "src/core/mem.h"
 #include "src/sched/redis.h"
 
-static const char *const keys[] = {
-	"calendars", "settings", "settings_file", "settings_url", "out",
-	"state", "lead_s", "lookahead_h", "max_concurrent",
-	"assistant_address", "vpbot", "grace_s", "scan_interval_s",
-	"retry_base_s", "retry_max_s", "max_attempts", "feed_timeout_s",
-	"feed_max_bytes", "tick_s", "bot_name", "job", "dispatch", NULL};
+static const char *const keys[] = {"calendars",
+				   "settings",
+				   "settings_file",
+				   "settings_url",
+				   "out",
+				   "state",
+				   "lead_s",
+				   "lookahead_h",
+				   "max_concurrent",
+				   "assistant_address",
+				   "vpbot",
+				   "grace_s",
+				   "scan_interval_s",
+				   "retry_base_s",
+				   "retry_max_s",
+				   "max_attempts",
+				   "feed_timeout_s",
+				   "feed_max_bytes",
+				   "tick_s",
+				   "bot_name",
+				   "job",
+				   "dispatch",
+				   NULL};
 static const char *const job_keys[] = {"rate", "channels", "chunk_seconds",
 				       NULL};
 
@@ -49,8 +66,8 @@ static char *resolve(const char *dir, const char *p)
 	return r;
 }
 
-static int num(json_t *doc, const char *k, double min, double max,
-	       double *out, char *err, size_t errsz)
+static int num(json_t *doc, const char *k, double min, double max, double *out,
+	       char *err, size_t errsz)
 {
 	json_t *v = json_object_get(doc, k);
 
@@ -89,8 +106,8 @@ static int lower(char *s)
 	return 0;
 }
 
-static int one_cal(struct vp_sched_cal *c, json_t *o, size_t i,
-		   const char *dir, char *err, size_t errsz)
+static int one_cal(struct vp_sched_cal *c, json_t *o, size_t i, const char *dir,
+		   char *err, size_t errsz)
 {
 	const char *k;
 	json_t *v;
@@ -99,12 +116,12 @@ static int one_cal(struct vp_sched_cal *c, json_t *o, size_t i,
 	snprintf(what, sizeof(what), "calendars[%zu]", i);
 	if (!json_is_object(o))
 		return bad(err, errsz, "config: %s must be an object", what);
-	json_object_foreach(o, k, v)
-		if (strcmp(k, "owner") && strcmp(k, "file") && strcmp(k, "url")) {
-			snprintf(err, errsz, "config: %s: unknown key %s", what,
-				 k);
-			return EBADMSG;
-		}
+	json_object_foreach(o, k, v) if (strcmp(k, "owner") &&
+					 strcmp(k, "file") && strcmp(k, "url"))
+	{
+		snprintf(err, errsz, "config: %s: unknown key %s", what, k);
+		return EBADMSG;
+	}
 	if (!json_is_string(json_object_get(o, "owner")) ||
 	    !strchr(json_string_value(json_object_get(o, "owner")), '@'))
 		return bad(err, errsz, "config: %s.owner must be an address",
@@ -124,8 +141,8 @@ static int one_cal(struct vp_sched_cal *c, json_t *o, size_t i,
 	return c->owner ? 0 : ENOMEM;
 }
 
-static int cals(struct vp_sched_cfg *c, json_t *doc, const char *dir,
-		char *err, size_t errsz)
+static int cals(struct vp_sched_cfg *c, json_t *doc, const char *dir, char *err,
+		size_t errsz)
 {
 	json_t *a = json_object_get(doc, "calendars");
 	int e = 0;
@@ -174,10 +191,11 @@ static int job_extra(struct vp_sched_cfg *c, json_t *doc, char *err,
 		return 0;
 	if (!json_is_object(j))
 		return bad(err, errsz, "config: %s must be an object", "job");
-	json_object_foreach(j, k, v)
-		if (!known(job_keys, k))
-			return bad(err, errsz, "config: job: unknown key %s "
-				   "(rate, channels, chunk_seconds)", k);
+	json_object_foreach(j, k, v) if (!known(job_keys, k)) return bad(
+		err, errsz,
+		"config: job: unknown key %s "
+		"(rate, channels, chunk_seconds)",
+		k);
 	c->job_extra = json_incref(j);
 	return 0;
 }
@@ -211,15 +229,15 @@ static char *default_vpbot(void)
 		if (vp_asprintf(&r, "%s/vpbot", d) > 0 && access(r, X_OK) == 0)
 			return r;
 		free(r);
-		if (vp_asprintf(&r, "%s/../vpbot", d) > 0 && access(r, X_OK) == 0)
+		if (vp_asprintf(&r, "%s/../vpbot", d) > 0 &&
+		    access(r, X_OK) == 0)
 			return r;
 		free(r);
 	}
 	return vp_strdup("/usr/bin/vpbot");
 }
 
-static int numbers(struct vp_sched_cfg *c, json_t *doc, char *err,
-		   size_t errsz)
+static int numbers(struct vp_sched_cfg *c, json_t *doc, char *err, size_t errsz)
 {
 	double lead = 60, look = 24, maxc = 4, grace = 120, scan = 60;
 	double rb = 5, rm = 60, att = 5, fto = 20, fmax = 10 << 20, tick = 1;
@@ -233,8 +251,8 @@ static int numbers(struct vp_sched_cfg *c, json_t *doc, char *err,
 	e = e ? e : num(doc, "retry_max_s", 0.1, 86400, &rm, err, errsz);
 	e = e ? e : num(doc, "max_attempts", 1, 1000, &att, err, errsz);
 	e = e ? e : num(doc, "feed_timeout_s", 1, 600, &fto, err, errsz);
-	e = e ? e : num(doc, "feed_max_bytes", 1024, 1 << 30, &fmax, err,
-			errsz);
+	e = e ? e
+	      : num(doc, "feed_max_bytes", 1024, 1 << 30, &fmax, err, errsz);
 	e = e ? e : num(doc, "tick_s", 0.05, 60, &tick, err, errsz);
 	c->lead_s = (int64_t)lead;
 	c->lookahead_s = (int64_t)(look * 3600);
@@ -259,9 +277,8 @@ static int parse(struct vp_sched_cfg *c, json_t *doc, const char *dir,
 
 	if (!json_is_object(doc))
 		return bad(err, errsz, "config: %s", "not a JSON object");
-	json_object_foreach(doc, k, v)
-		if (!known(keys, k))
-			return bad(err, errsz, "config: unknown key %s", k);
+	json_object_foreach(doc, k, v) if (!known(keys, k)) return bad(
+		err, errsz, "config: unknown key %s", k);
 	e = cals(c, doc, dir, err, errsz);
 	e = e ? e : settings(c, doc, dir, err, errsz);
 	e = e ? e : numbers(c, doc, err, errsz);
@@ -269,8 +286,8 @@ static int parse(struct vp_sched_cfg *c, json_t *doc, const char *dir,
 	e = e ? e : str(doc, "out", dir, &c->out, err, errsz);
 	e = e ? e : str(doc, "state", dir, &c->state, err, errsz);
 	e = e ? e : str(doc, "vpbot", dir, &c->vpbot, err, errsz);
-	e = e ? e : str(doc, "assistant_address", NULL, &c->assistant, err,
-			errsz);
+	e = e ? e
+	      : str(doc, "assistant_address", NULL, &c->assistant, err, errsz);
 	e = e ? e : str(doc, "bot_name", NULL, &c->bot_name, err, errsz);
 	e = e ? e : dispatch(c, doc, err, errsz);
 	if (e)

@@ -19,9 +19,9 @@
 #include <stdint.h>
 
 struct vp_sched_cal {
-	char *owner; /**< lower-cased member address */
-	char *file;  /**< resolved path, or NULL */
-	char *url;   /**< https feed (a secret: never logged), or NULL */
+	char *owner;	/**< lower-cased member address */
+	char *file;	/**< resolved path, or NULL */
+	char *url;	/**< https feed (a secret: never logged), or NULL */
 	char label[64]; /**< "owner#N": how logs name the calendar */
 };
 

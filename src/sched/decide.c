@@ -49,16 +49,18 @@ void vp_sched_decide(struct vp_policy_decision *d,
 	char *txt = fj ? vp_json_dumps(fj, JSON_COMPACT) : NULL;
 	char err[256], buf[VP_POLICY_REASON_LEN];
 
-	if (txt && vp_meeting_facts_parse(&f, txt, strlen(txt), err,
-					  sizeof(err)))
+	if (txt &&
+	    vp_meeting_facts_parse(&f, txt, strlen(txt), err, sizeof(err)))
 		f = NULL; /* policy says facts_missing: fail closed */
 	vp_policy_decide(d, s, f);
 	vp_mem_deref(f);
 	free(txt);
 	json_decref(fj);
 	if (m->unsupported && !m->conference_url) {
-		snprintf(buf, sizeof(buf), "a %s link; vpbot does not speak "
-			 "that platform", m->unsupported);
+		snprintf(buf, sizeof(buf),
+			 "a %s link; vpbot does not speak "
+			 "that platform",
+			 m->unsupported);
 		lower_to(d, VP_POLICY_METADATA_ONLY, "unsupported_platform",
 			 buf);
 	}
@@ -100,19 +102,17 @@ json_t *vp_sched_meeting_json(const struct vp_sched_meeting *m,
 	vp_sched_utc(e, sizeof(e), m->end);
 	for (size_t i = 0; cals && i < m->calendars.n; i++)
 		json_array_append_new(cals, json_string(m->calendars.v[i]));
-	return json_pack("{s:s, s:{s:s, s:s, s:o}, s:{s:s, s:s}, s:o*, "
-			 "s:o*, s:{s:s, s:s?}}",
-			 "meeting", m->id, "source", "kind", "calendar", "uid",
-			 m->uid, "calendars", cals ? cals : json_array(),
-			 "scheduled", "start_utc", s, "end_utc", e, "facts",
-			 facts_redacted(m), "policy",
-			 vp_policy_decision_json(d), "status", "state",
-			 d->verdict == VP_POLICY_METADATA_ONLY
-				 ? "imported_as_metadata"
-				 : "not_joined",
-			 "reason", d->verdict == VP_POLICY_RECORD
-					   ? NULL
-					   : vp_policy_cause(d));
+	return json_pack(
+		"{s:s, s:{s:s, s:s, s:o}, s:{s:s, s:s}, s:o*, "
+		"s:o*, s:{s:s, s:s?}}",
+		"meeting", m->id, "source", "kind", "calendar", "uid", m->uid,
+		"calendars", cals ? cals : json_array(), "scheduled",
+		"start_utc", s, "end_utc", e, "facts", facts_redacted(m),
+		"policy", vp_policy_decision_json(d), "status", "state",
+		d->verdict == VP_POLICY_METADATA_ONLY ? "imported_as_metadata"
+						      : "not_joined",
+		"reason",
+		d->verdict == VP_POLICY_RECORD ? NULL : vp_policy_cause(d));
 }
 
 int vp_sched_write_decision(const char *out, const struct vp_sched_meeting *m,
@@ -120,7 +120,8 @@ int vp_sched_write_decision(const char *out, const struct vp_sched_meeting *m,
 {
 	char dir[4096];
 	json_t *j = vp_sched_meeting_json(m, d);
-	char *txt = j ? vp_json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	char *txt =
+		j ? vp_json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	int err;
 
 	json_decref(j);

@@ -25,8 +25,8 @@ struct vp_sched_dispatch_ops {
 	/** Start a bot for meeting id with this job document (the loop
 	 *  fills invite, meeting, settings, limits; the dispatcher adds
 	 *  "events"). @return 0 and *handle, or an errno */
-	int (*start)(struct vp_sched_dispatch *d, const char *id,
-		     json_t *job, int64_t *handle);
+	int (*start)(struct vp_sched_dispatch *d, const char *id, json_t *job,
+		     int64_t *handle);
 	/** Report every bot that ended since the last call. */
 	void (*reap)(struct vp_sched_dispatch *d, vp_sched_exit_h *h,
 		     void *arg);

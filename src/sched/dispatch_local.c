@@ -55,8 +55,7 @@ static int write_job(const char *path, json_t *job)
 	return err;
 }
 
-static int spawn(struct local *l, const char *job, const char *log,
-		 pid_t *pid)
+static int spawn(struct local *l, const char *job, const char *log, pid_t *pid)
 {
 	char *argv[] = {l->vpbot, "run", (char *)job, NULL};
 	posix_spawn_file_actions_t fa;
@@ -72,8 +71,8 @@ static int spawn(struct local *l, const char *job, const char *log,
 	sigaddset(&def, SIGCHLD);
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
-				 POSIX_SPAWN_SETSIGMASK |
-				 POSIX_SPAWN_SETSIGDEF);
+					      POSIX_SPAWN_SETSIGMASK |
+					      POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &def);
@@ -88,8 +87,8 @@ static int spawn(struct local *l, const char *job, const char *log,
 	return err;
 }
 
-static int local_start(struct vp_sched_dispatch *d, const char *id,
-		       json_t *job, int64_t *handle)
+static int local_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
+		       int64_t *handle)
 {
 	struct local *l = (struct local *)d;
 	char path[4096], ev[4096], log[4096];
@@ -157,8 +156,8 @@ static void local_last_event(struct vp_sched_dispatch *d, const char *id,
 			 json_is_string(json_object_get(j, "reason")) ? ": "
 								      : "",
 			 json_is_string(json_object_get(j, "reason"))
-				 ? json_string_value(json_object_get(j,
-								     "reason"))
+				 ? json_string_value(
+					   json_object_get(j, "reason"))
 				 : "");
 	json_decref(j);
 }

@@ -51,8 +51,8 @@ static const char *platform_of(const char *url, size_t len)
 	if (!h || (size_t)(h - url) > len)
 		return NULL;
 	h += 3;
-	while (h + hl < url + len && (isalnum((unsigned char)h[hl]) ||
-				      h[hl] == '.' || h[hl] == '-'))
+	while (h + hl < url + len &&
+	       (isalnum((unsigned char)h[hl]) || h[hl] == '.' || h[hl] == '-'))
 		hl++;
 	for (size_t i = 0; i < sizeof(platforms) / sizeof(platforms[0]); i++)
 		if (host_in(h, hl, platforms[i].host))
@@ -72,8 +72,7 @@ static bool scheme_char(char c)
 }
 
 /* One candidate URL [b, e): a supported invite, or a known platform. */
-static bool try_url(const char *b, const char *e, char **url,
-		    char **platform)
+static bool try_url(const char *b, const char *e, char **url, char **platform)
 {
 	struct vp_invite inv;
 	char *u = vp_strndup(b, (size_t)(e - b));
@@ -226,12 +225,13 @@ int vp_sched__event_fill(struct vp_sched_meeting *m, icalcomponent *ev,
 	if (p) {
 		enum icalproperty_class c = icalproperty_get_class(p);
 
-		m->private_ = c == ICAL_CLASS_PRIVATE ||
-			      c == ICAL_CLASS_CONFIDENTIAL;
+		m->private_ =
+			c == ICAL_CLASS_PRIVATE || c == ICAL_CLASS_CONFIDENTIAL;
 	}
 	m->cancelled = icalcomponent_get_status(ev) == ICAL_STATUS_CANCELLED;
 	p = icalcomponent_get_first_property(ev, ICAL_TRANSP_PROPERTY);
-	m->transparent = p && icalproperty_get_transp(p) == ICAL_TRANSP_TRANSPARENT;
+	m->transparent =
+		p && icalproperty_get_transp(p) == ICAL_TRANSP_TRANSPARENT;
 	if (opt->owner)
 		err = vp_sched_strv_add(&m->calendars, opt->owner);
 	if (!err)

@@ -43,8 +43,8 @@ static void problem(struct vp_sched_parse_stats *st, unsigned line,
 {
 	if (st->first_problem[0])
 		return;
-	snprintf(st->first_problem, sizeof(st->first_problem), "line %u: ",
-		 line);
+	snprintf(st->first_problem, sizeof(st->first_problem),
+		 "line %u: ", line);
 	snprintf(st->first_problem + strlen(st->first_problem),
 		 sizeof(st->first_problem) - strlen(st->first_problem), fmt,
 		 what);
@@ -109,8 +109,8 @@ static const struct ev *override_for(const struct parse *p, const char *uid,
 	return NULL;
 }
 
-static void add(struct parse *p, const struct ev *e, int64_t start,
-		int64_t end, int64_t orig)
+static void add(struct parse *p, const struct ev *e, int64_t start, int64_t end,
+		int64_t orig)
 {
 	struct vp_sched_meeting *m;
 	struct icaltimetype ds = icalcomponent_get_dtstart(e->c);
@@ -171,8 +171,8 @@ static void rrule(struct parse *p, const struct ev *e, icalproperty *rp,
 {
 	struct icalrecurrencetype r = icalproperty_get_rrule(rp);
 	icalrecur_iterator *it = icalrecur_iterator_new(r, ds);
-	const icaltimezone *z = ds.zone ? ds.zone
-					: icaltimezone_get_utc_timezone();
+	const icaltimezone *z =
+		ds.zone ? ds.zone : icaltimezone_get_utc_timezone();
 	struct icaltimetype t;
 	int64_t from = p->opt->from - dur - 1;
 	unsigned before = 0; /* occurrences before the window */
@@ -180,8 +180,10 @@ static void rrule(struct parse *p, const struct ev *e, icalproperty *rp,
 	if (!it)
 		return;
 	if (r.count == 0 && from > utc_of(ds))
-		icalrecur_iterator_set_start(it, icaltime_from_timet_with_zone(
-			(time_t)from, ds.is_date, (icaltimezone *)z));
+		icalrecur_iterator_set_start(
+			it,
+			icaltime_from_timet_with_zone((time_t)from, ds.is_date,
+						      (icaltimezone *)z));
 	while (!p->err && p->count < p->opt->max_instances) {
 		int64_t s;
 
@@ -208,8 +210,8 @@ static void rdates(struct parse *p, const struct ev *e, int64_t dur)
 {
 	icalproperty *x;
 
-	for (x = icalcomponent_get_first_property(e->c, ICAL_RDATE_PROPERTY);
-	     x; x = icalcomponent_get_next_property(e->c, ICAL_RDATE_PROPERTY)) {
+	for (x = icalcomponent_get_first_property(e->c, ICAL_RDATE_PROPERTY); x;
+	     x = icalcomponent_get_next_property(e->c, ICAL_RDATE_PROPERTY)) {
 		struct icaldatetimeperiodtype v = icalproperty_get_rdate(x);
 		struct icaltimetype t = v.time;
 
@@ -218,7 +220,8 @@ static void rdates(struct parse *p, const struct ev *e, int64_t dur)
 		if (icaltime_is_null_time(t))
 			continue;
 		if (!t.zone && !icaltime_is_utc(t))
-			t.zone = icalproperty_get_datetime_with_component(x, e->c)
+			t.zone = icalproperty_get_datetime_with_component(x,
+									  e->c)
 					 .zone;
 		occurrence(p, e, utc_of(t), dur);
 	}
@@ -244,21 +247,22 @@ static void expand(struct parse *p, const struct ev *e)
 		return;
 	}
 	p->count = 0;
-	for (icalproperty *rp = icalcomponent_get_first_property(
-		     c, ICAL_RRULE_PROPERTY);
+	for (icalproperty *rp =
+		     icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY);
 	     rp; rp = icalcomponent_get_next_property(c, ICAL_RRULE_PROPERTY))
 		rrule(p, e, rp, ds, end > s ? end - s : 0);
 	rdates(p, e, end > s ? end - s : 0);
 	if (p->count >= p->opt->max_instances)
-		problem(p->st, e->line, "%s: more instances than the cap; "
-			"the rest dropped", "RRULE");
+		problem(p->st, e->line,
+			"%s: more instances than the cap; "
+			"the rest dropped",
+			"RRULE");
 }
 
 /* libical's message ends with the text it choked on ("…begin tag:
  * THIS IS NOT A PROPERTY"): find the first line at or after `from` that
  * holds it, so the problem is named by its own line. */
-static unsigned line_of(const struct parse *p, const char *msg,
-			unsigned from)
+static unsigned line_of(const struct parse *p, const char *msg, unsigned from)
 {
 	const char *tail = msg ? strstr(msg, ": ") : NULL;
 	size_t tl, i = 0;
@@ -285,7 +289,8 @@ static void lic_errors(struct parse *p, icalcomponent *c, unsigned line)
 	icalproperty *x;
 
 	for (x = icalcomponent_get_first_property(c, ICAL_XLICERROR_PROPERTY);
-	     x; x = icalcomponent_get_next_property(c, ICAL_XLICERROR_PROPERTY)) {
+	     x;
+	     x = icalcomponent_get_next_property(c, ICAL_XLICERROR_PROPERTY)) {
 		const char *msg = icalproperty_get_xlicerror(x);
 
 		/* an empty value (Google's "LOCATION:") is no problem */
@@ -304,7 +309,8 @@ static int collect(struct parse *p, icalcomponent *cal, const unsigned *lines,
 	icalcomponent *c;
 
 	for (c = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
-	     c; c = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
+	     c;
+	     c = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
 		unsigned line = *k < nlines ? lines[*k] : 0;
 		struct icaltimetype ds = icalcomponent_get_dtstart(c);
 		struct ev *e;
@@ -314,7 +320,8 @@ static int collect(struct parse *p, icalcomponent *cal, const unsigned *lines,
 		lic_errors(p, c, line);
 		if (!icalcomponent_get_uid(c) || icaltime_is_null_time(ds)) {
 			p->st->dropped++;
-			problem(p->st, line, "%s", "event without UID or "
+			problem(p->st, line, "%s",
+				"event without UID or "
 				"DTSTART dropped");
 			continue;
 		}
@@ -334,10 +341,11 @@ static size_t count_events(icalcomponent *root)
 	bool xroot = icalcomponent_isa(root) == ICAL_XROOT_COMPONENT;
 
 	if (xroot)
-		cal = icalcomponent_get_first_component(root,
-							ICAL_VCALENDAR_COMPONENT);
+		cal = icalcomponent_get_first_component(
+			root, ICAL_VCALENDAR_COMPONENT);
 	for (; cal; cal = xroot ? icalcomponent_get_next_component(
-				    root, ICAL_VCALENDAR_COMPONENT) : NULL)
+					  root, ICAL_VCALENDAR_COMPONENT)
+				: NULL)
 		n += (size_t)icalcomponent_count_components(
 			cal, ICAL_VEVENT_COMPONENT);
 	return n;
@@ -370,10 +378,11 @@ static int parse_root(struct parse *p, icalcomponent *root, const char *text,
 		return ENOMEM;
 	}
 	if (xroot)
-		cal = icalcomponent_get_first_component(root,
-							ICAL_VCALENDAR_COMPONENT);
+		cal = icalcomponent_get_first_component(
+			root, ICAL_VCALENDAR_COMPONENT);
 	for (; cal; cal = xroot ? icalcomponent_get_next_component(
-				    root, ICAL_VCALENDAR_COMPONENT) : NULL) {
+					  root, ICAL_VCALENDAR_COMPONENT)
+				: NULL) {
 		lic_errors(p, cal, 1);
 		collect(p, cal, lines, nlines, &k);
 	}
@@ -384,20 +393,20 @@ static int parse_root(struct parse *p, icalcomponent *root, const char *text,
 	return p->err;
 }
 
-int vp_sched_ics_parse(struct vp_sched_list *out, const char *text,
-		       size_t len, const struct vp_sched_parse_opt *opt,
-		       struct vp_sched_parse_stats *st, char *err,
-		       size_t errsz)
+int vp_sched_ics_parse(struct vp_sched_list *out, const char *text, size_t len,
+		       const struct vp_sched_parse_opt *opt,
+		       struct vp_sched_parse_stats *st, char *err, size_t errsz)
 {
-	struct parse p = {.out = out, .opt = opt, .st = st, .text = text,
-			  .len = len};
+	struct parse p = {
+		.out = out, .opt = opt, .st = st, .text = text, .len = len};
 	icalcomponent *root;
 	char *z;
 	int e;
 
 	memset(st, 0, sizeof(*st));
 	if (!starts_like_ics(text, len)) {
-		snprintf(err, errsz, "line 1: not an iCalendar "
+		snprintf(err, errsz,
+			 "line 1: not an iCalendar "
 			 "(BEGIN:VCALENDAR expected)");
 		return EBADMSG;
 	}
@@ -415,7 +424,8 @@ int vp_sched_ics_parse(struct vp_sched_list *out, const char *text,
 		      icalcomponent_isa(root) != ICAL_XROOT_COMPONENT)) {
 		if (root)
 			icalcomponent_free(root);
-		snprintf(err, errsz, "line 1: not an iCalendar (libical "
+		snprintf(err, errsz,
+			 "line 1: not an iCalendar (libical "
 			 "found no VCALENDAR)");
 		return EBADMSG;
 	}

@@ -32,7 +32,7 @@
 #include "src/core/log.h"
 
 #define HEARTBEAT_S 5
-#define STALE_S 20
+#define STALE_S	    20
 
 struct vp_settings *vp_sched_settings(const struct vp_sched_cfg *cfg)
 {
@@ -48,7 +48,8 @@ struct vp_settings *vp_sched_settings(const struct vp_sched_cfg *cfg)
 		e = vp_settings_load(&s, cfg->settings_src, err, sizeof(err));
 	if (e) {
 		vp_log_err("settings unavailable (%s): every meeting is "
-			   "denied until they are back", err);
+			   "denied until they are back",
+			   err);
 		return NULL;
 	}
 	return s;
@@ -107,7 +108,8 @@ void vp_sched__stop_bot(struct loop *l, const struct vp_sched_row *r,
 	else if (r->pid > 1 && vp_meeting_lock_held(dir))
 		l->disp->ops->stop(l->disp, r->pid); /* an adopted bot */
 	vp_log_info("meeting %s: %s: the running bot is asked to leave "
-		    "(SIGTERM)", r->id, why);
+		    "(SIGTERM)",
+		    r->id, why);
 }
 
 /* --- exit codes (docs/design.md §7) --- */
@@ -153,7 +155,8 @@ void vp_sched__ended(struct loop *l, const char *id, int code, int sig)
 		/* another bot holds the folder: watch it instead (73 without
 		 * a lock is an output that cannot be created: failed) */
 		vp_log_warn("meeting %s: another bot holds its folder; "
-			    "watching that one", id);
+			    "watching that one",
+			    id);
 		vp_sched_state_set_pid(l->st, id, 0);
 		return;
 	} else if (code == 64 || code == 65 || code == 69 || code == 73) {
@@ -162,8 +165,9 @@ void vp_sched__ended(struct loop *l, const char *id, int code, int sig)
 		int64_t b = backoff(l->cfg, r.attempts);
 
 		vp_log_warn("meeting %s: bot %s %d; retry in %llds (attempt "
-			    "%lld of %lld)", id, sig ? "killed by signal"
-			    : "exited", sig ? sig : code, (long long)b,
+			    "%lld of %lld)",
+			    id, sig ? "killed by signal" : "exited",
+			    sig ? sig : code, (long long)b,
 			    (long long)r.attempts + 1,
 			    (long long)l->cfg->max_attempts);
 		vp_sched_state_set(l->st, id, "retry", now + b, code);
@@ -174,8 +178,8 @@ void vp_sched__ended(struct loop *l, const char *id, int code, int sig)
 	if (l->disp->ops->last_event)
 		l->disp->ops->last_event(l->disp, id, ev, sizeof(ev));
 	vp_log_info("meeting %s: bot %s %d -> %s (last event: %s)", id,
-		    sig ? "killed by signal" : "exited", sig ? sig : code,
-		    next, ev);
+		    sig ? "killed by signal" : "exited", sig ? sig : code, next,
+		    ev);
 	vp_sched_state_set(l->st, id, next, 0, sig ? 128 + sig : code);
 }
 
@@ -198,11 +202,11 @@ static json_t *job_doc(struct loop *l, const struct vp_sched_meeting *m)
 {
 	const struct vp_sched_cfg *c = l->cfg;
 	int64_t dur = m->end - l->now + c->grace_s;
-	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:o}", "invite",
-			      m->conference_url, "out", c->out, "meeting_id",
-			      m->id, "max_duration_s",
-			      (json_int_t)(dur < 60 ? 60 : dur), "meeting",
-			      vp_sched_facts_json(m));
+	json_t *j =
+		json_pack("{s:s, s:s, s:s, s:I, s:o}", "invite",
+			  m->conference_url, "out", c->out, "meeting_id", m->id,
+			  "max_duration_s", (json_int_t)(dur < 60 ? 60 : dur),
+			  "meeting", vp_sched_facts_json(m));
 
 	if (!j)
 		return NULL;
@@ -212,8 +216,10 @@ static json_t *job_doc(struct loop *l, const struct vp_sched_meeting *m)
 		json_object_set_new(j, "settings",
 				    vp_json_loads(c->settings_json, 0, NULL));
 	else
-		json_object_set_new(j, strncmp(c->settings_src, "https://", 8)
-				    ? "settings_file" : "settings_url",
+		json_object_set_new(j,
+				    strncmp(c->settings_src, "https://", 8)
+					    ? "settings_file"
+					    : "settings_url",
 				    json_string(c->settings_src));
 	if (c->job_extra)
 		json_object_update(j, c->job_extra);
@@ -271,12 +277,11 @@ static void due(const struct vp_sched_row *r, void *arg)
 		vp_sched_write_decision(l->cfg->out, m, &d);
 		return;
 	}
-	e = vp_sched_state_claim(l->st, r->id, l->now,
-				 l->cfg->max_concurrent);
+	e = vp_sched_state_claim(l->st, r->id, l->now, l->cfg->max_concurrent);
 	if (e == EBUSY && strcmp(r->state, "waiting"))
 		vp_log_warn("meeting %s waits: %lld bots running "
-			    "(max_concurrent)", r->id,
-			    (long long)l->cfg->max_concurrent);
+			    "(max_concurrent)",
+			    r->id, (long long)l->cfg->max_concurrent);
 	if (!e)
 		start_bot(l, m);
 }
@@ -303,7 +308,8 @@ static void watch(const struct vp_sched_row *r, void *arg)
 			json_object_get(doc, "status"), "exit_code"));
 	json_decref(doc);
 	vp_log_info("meeting %s: the watched bot is gone (exit code %d from "
-		    "meeting.json)", r->id, code);
+		    "meeting.json)",
+		    r->id, code);
 	vp_sched__ended(l, r->id, code, code < 0 ? 9 : 0);
 }
 
@@ -322,7 +328,8 @@ static void tick(struct loop *l)
 		l->beat = l->now;
 		if (!vp_sched_state_adopt(l->st, l->now, STALE_S, &n) && n)
 			vp_log_info("adopted %u running bot(s) of a stopped "
-				    "scheduler", n);
+				    "scheduler",
+				    n);
 		vp_sched_state_each(l->st, "running", watch, l);
 	}
 	l->disp->ops->reap(l->disp, on_exit_h, l);
@@ -346,7 +353,8 @@ static void shutdown_bots(struct loop *l, bool stop_bots)
 	if (!stop_bots) {
 		if (l->nkids)
 			vp_log_info("%zu bot(s) keep running; a later "
-				    "scheduler adopts them", l->nkids);
+				    "scheduler adopts them",
+				    l->nkids);
 		vp_sched_state_heartbeat(l->st, 0); /* adopt at once */
 		return;
 	}

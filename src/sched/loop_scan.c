@@ -25,8 +25,8 @@ static void say(const struct vp_sched_meeting *m,
 	char when[32];
 
 	vp_sched_utc(when, sizeof(when), m->start);
-	vp_log_info("meeting %s at %s (%zu calendar(s)): %s%s%s", m->id,
-		    when, m->calendars.n, vp_policy_verdict_str(d->verdict),
+	vp_log_info("meeting %s at %s (%zu calendar(s)): %s%s%s", m->id, when,
+		    m->calendars.n, vp_policy_verdict_str(d->verdict),
 		    d->verdict == VP_POLICY_RECORD ? "" : ": ",
 		    d->verdict == VP_POLICY_RECORD ? "" : vp_policy_cause(d));
 	for (unsigned i = 0; i < d->nreasons; i++)
@@ -106,7 +106,8 @@ void vp_sched__scan(struct loop *l)
 	vp_sched_state_commit(l->st);
 	if (failed)
 		vp_log_warn("scan: %u of %zu calendar(s) failed; nothing is "
-			    "withdrawn this time", failed, l->cfg->ncals);
+			    "withdrawn this time",
+			    failed, l->cfg->ncals);
 	else
 		vp_sched_state_unseen(l->st, "upcoming,waiting,retry,running",
 				      t0, gone, l);

@@ -16,8 +16,8 @@
 #include "src/core/log.h"
 #include "src/core/mem.h"
 
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
+#define BACKOFF_MIN_MS	   100
+#define BACKOFF_MAX_MS	   5000
 #define CONNECT_TIMEOUT_MS 2000
 
 struct vp_sched_redis {
@@ -72,8 +72,8 @@ static int fail(char *err, size_t errsz, const char *msg)
 	return EINVAL;
 }
 
-static int parse_unix(struct vp_sched_redis_addr *a, const char *p,
-		      char *err, size_t errsz)
+static int parse_unix(struct vp_sched_redis_addr *a, const char *p, char *err,
+		      size_t errsz)
 {
 	if (!strncmp(p, "//", 2))
 		p += 2;
@@ -98,8 +98,9 @@ static int parse_tcp(struct vp_sched_redis_addr *a, CURLU *u, char *err,
 	if (!curl_url_get(u, CURLUPART_USER, &s, 0) ||
 	    !curl_url_get(u, CURLUPART_PASSWORD, &s, 0)) {
 		curl_free(s);
-		return fail(err, errsz, "no credentials in the URL "
-				       "(set VPBOT_REDIS_PASSWORD)");
+		return fail(err, errsz,
+			    "no credentials in the URL "
+			    "(set VPBOT_REDIS_PASSWORD)");
 	}
 	if (!curl_url_get(u, CURLUPART_QUERY, &s, 0) ||
 	    !curl_url_get(u, CURLUPART_FRAGMENT, &s, 0)) {
@@ -134,8 +135,9 @@ static int parse_tcp(struct vp_sched_redis_addr *a, CURLU *u, char *err,
 
 		v = strtol(s + 1, &end, 10);
 		if (*end || end == s + 1 || v < 0 || v > 15)
-			e = fail(err, errsz, "the path must be a db number "
-					     "0..15");
+			e = fail(err, errsz,
+				 "the path must be a db number "
+				 "0..15");
 		a->db = (int)v;
 	}
 	curl_free(s);
@@ -157,11 +159,12 @@ int vp_sched_redis_url_parse(struct vp_sched_redis_addr *a, const char *url,
 		goto out;
 	}
 	if (!strncasecmp(url, "rediss://", 9))
-		return fail(err, errsz, "rediss:// is not supported: Debian "
-				       "12's hiredis 0.14 has no TLS, so the "
-				       "server certificate could not be "
-				       "verified (use a private network or a "
-				       "TLS sidecar; see docs/fleet.md)");
+		return fail(err, errsz,
+			    "rediss:// is not supported: Debian "
+			    "12's hiredis 0.14 has no TLS, so the "
+			    "server certificate could not be "
+			    "verified (use a private network or a "
+			    "TLS sidecar; see docs/fleet.md)");
 	if (strncasecmp(url, "redis://", 8))
 		return fail(err, errsz, "must start with redis:// or unix:");
 	u = curl_url();
@@ -186,8 +189,8 @@ static void redis_destroy(void *arg)
 		redisFree(r->c);
 }
 
-int vp_sched_redis_alloc(struct vp_sched_redis **rp, const char *url,
-			 char *err, size_t errsz)
+int vp_sched_redis_alloc(struct vp_sched_redis **rp, const char *url, char *err,
+			 size_t errsz)
 {
 	struct vp_sched_redis *r;
 	int e;
@@ -210,7 +213,7 @@ int vp_sched_redis_alloc(struct vp_sched_redis **rp, const char *url,
 
 void vp_sched_redis_set_timeout(struct vp_sched_redis *r, int ms)
 {
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 
 	r->timeout_ms = ms;
 	if (r->c)
@@ -230,7 +233,7 @@ static void mark_down(struct vp_sched_redis *r, const char *reason)
 	}
 	if (!r->logged_down)
 		VP_FLEET_WARN("redis unreachable (%s); retrying with backoff",
-			    why);
+			      why);
 	r->logged_down = true;
 	r->was_up = false;
 	/* jitter keeps a fleet from reconnecting in lock step */
@@ -242,10 +245,9 @@ static void mark_down(struct vp_sched_redis *r, const char *reason)
 /* hiredis writes with write(): a peer that closed the socket would raise
  * SIGPIPE. Block it around the call and swallow the one we caused (the
  * way libcurl does), so the caller's signal disposition does not matter. */
-static redisReply *command_nopipe(redisContext *c, int argc,
-				  const char **argv)
+static redisReply *command_nopipe(redisContext *c, int argc, const char **argv)
 {
-	struct timespec zero = { 0, 0 };
+	struct timespec zero = {0, 0};
 	sigset_t pipe_set, old, pending;
 	redisReply *rep;
 	bool was_pending;
@@ -271,7 +273,7 @@ static int greet(struct vp_sched_redis *r)
 	char db[16];
 
 	if (pw && pw[0]) {
-		const char *av[2] = { "AUTH", pw };
+		const char *av[2] = {"AUTH", pw};
 
 		rep = command_nopipe(r->c, 2, av);
 		if (!rep || rep->type == REDIS_REPLY_ERROR) {
@@ -283,7 +285,7 @@ static int greet(struct vp_sched_redis *r)
 		freeReplyObject(rep);
 	}
 	if (r->addr.db) {
-		const char *av[2] = { "SELECT", db };
+		const char *av[2] = {"SELECT", db};
 
 		snprintf(db, sizeof(db), "%d", r->addr.db);
 		rep = command_nopipe(r->c, 2, av);
@@ -298,9 +300,9 @@ static int greet(struct vp_sched_redis *r)
 
 static int connect_now(struct vp_sched_redis *r)
 {
-	struct timeval ctv = { CONNECT_TIMEOUT_MS / 1000, 0 };
-	struct timeval tv = { r->timeout_ms / 1000,
-			      (r->timeout_ms % 1000) * 1000 };
+	struct timeval ctv = {CONNECT_TIMEOUT_MS / 1000, 0};
+	struct timeval tv = {r->timeout_ms / 1000,
+			     (r->timeout_ms % 1000) * 1000};
 
 	if (vp_sched_redis_now_ms() < r->next_try_ms)
 		return ECONNRESET;
@@ -330,8 +332,8 @@ static int connect_now(struct vp_sched_redis *r)
 	return 0;
 }
 
-int vp_sched_redis_cmd(struct vp_sched_redis *r, redisReply **replyp,
-		       int argc, const char **argv)
+int vp_sched_redis_cmd(struct vp_sched_redis *r, redisReply **replyp, int argc,
+		       const char **argv)
 {
 	redisReply *rep;
 	int e;

@@ -25,11 +25,11 @@
 
 /** A parsed address. */
 struct vp_sched_redis_addr {
-	bool unix_;	 /**< path is a Unix socket */
-	char host[256];	 /**< TCP host */
-	int port;	 /**< TCP port */
-	char path[108];	 /**< Unix socket path */
-	int db;		 /**< SELECT index, 0 by default */
+	bool unix_;	/**< path is a Unix socket */
+	char host[256]; /**< TCP host */
+	int port;	/**< TCP port */
+	char path[108]; /**< Unix socket path */
+	int db;		/**< SELECT index, 0 by default */
 };
 
 /**
@@ -46,8 +46,8 @@ struct vp_sched_redis;
  * Make a connection object for url; it connects on first use.
  * @return 0, EINVAL (bad url, err says why) or ENOMEM
  */
-int vp_sched_redis_alloc(struct vp_sched_redis **rp, const char *url,
-			 char *err, size_t errsz);
+int vp_sched_redis_alloc(struct vp_sched_redis **rp, const char *url, char *err,
+			 size_t errsz);
 
 /**
  * Run one command. Connects (or reconnects after a failure, no sooner
@@ -58,8 +58,8 @@ int vp_sched_redis_alloc(struct vp_sched_redis **rp, const char *url,
  *         reply, for the caller to read and free);
  *         ENOMEM
  */
-int vp_sched_redis_cmd(struct vp_sched_redis *r, redisReply **replyp,
-		       int argc, const char **argv);
+int vp_sched_redis_cmd(struct vp_sched_redis *r, redisReply **replyp, int argc,
+		       const char **argv);
 
 /** vp_sched_redis_cmd() with a reply that is not kept (errors logged). */
 int vp_sched_redis_do(struct vp_sched_redis *r, int argc, const char **argv);
@@ -80,7 +80,7 @@ void vp_sched_fleet_set_log(vp_sched_fleet_log_h *h, void *arg);
 /** One log line through the handler (printf format). */
 void vp_sched_fleet_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-#define VP_FLEET_ERR(...) vp_sched_fleet_log(0, __VA_ARGS__)
+#define VP_FLEET_ERR(...)  vp_sched_fleet_log(0, __VA_ARGS__)
 #define VP_FLEET_WARN(...) vp_sched_fleet_log(1, __VA_ARGS__)
 #define VP_FLEET_INFO(...) vp_sched_fleet_log(2, __VA_ARGS__)
 

@@ -36,14 +36,14 @@ struct rdisp {
 	char name[128];
 	int64_t grace_s;
 	int64_t next_handle;
-	char last[48];	/* results read up to here */
-	json_t *byid;	/* "meeting instance" -> handle, while one is out */
-	json_t *final;	/* "meeting instance" -> [code, sig], no handle */
-	json_t *ready;	/* [handle, code, sig] to report at the next reap */
+	char last[48]; /* results read up to here */
+	json_t *byid;  /* "meeting instance" -> handle, while one is out */
+	json_t *final; /* "meeting instance" -> [code, sig], no handle */
+	json_t *ready; /* [handle, code, sig] to report at the next reap */
 };
 
-/* The outcome as the loop's exit code (docs/design.md §7); false: not final (the
- * worker requeued it: retry, drained, fenced, requeued). */
+/* The outcome as the loop's exit code (docs/design.md §7); false: not final
+ * (the worker requeued it: retry, drained, fenced, requeued). */
 static bool final_code(json_t *res, int *code, int *sig)
 {
 	const char *o = json_string_value(json_object_get(res, "outcome"));
@@ -96,8 +96,8 @@ static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		j.dispatched_us = (int64_t)ts.tv_sec * 1000000 +
-				  ts.tv_nsec / 1000;
+		j.dispatched_us =
+			(int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	}
 	j.job = vp_json_dumps(job, JSON_COMPACT);
 	if (!j.job)
@@ -116,11 +116,10 @@ static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 	fin = json_object_get(rd->final, key);
 	if (!added && fin) {
 		/* it ended while we were not looking */
-		json_array_append_new(rd->ready,
-				      json_pack("[I, O, O]",
-						(json_int_t)*handle,
-						json_array_get(fin, 0),
-						json_array_get(fin, 1)));
+		json_array_append_new(
+			rd->ready, json_pack("[I, O, O]", (json_int_t)*handle,
+					     json_array_get(fin, 0),
+					     json_array_get(fin, 1)));
 		json_object_del(rd->final, key);
 		return 0;
 	}
@@ -157,7 +156,8 @@ static int read_results(struct rdisp *rd, vp_sched_exit_h *h, void *arg)
 	if (vp_sched_fleet_results(rd->r, rd->prefix, rd->last, 500, &arr))
 		return -1; /* Redis away: read on from rd->last later */
 	n = (int)json_array_size(arr);
-	json_array_foreach(arr, i, res) {
+	json_array_foreach(arr, i, res)
+	{
 		m = json_string_value(json_object_get(res, "meeting"));
 		inst = json_string_value(json_object_get(res, "instance"));
 		if (!m || !inst || !final_code(res, &code, &sig))
@@ -185,8 +185,7 @@ static int read_results(struct rdisp *rd, vp_sched_exit_h *h, void *arg)
 	return n;
 }
 
-static void d_reap(struct vp_sched_dispatch *d, vp_sched_exit_h *h,
-		   void *arg)
+static void d_reap(struct vp_sched_dispatch *d, vp_sched_exit_h *h, void *arg)
 {
 	struct rdisp *rd = (struct rdisp *)d;
 
@@ -203,7 +202,8 @@ static int d_stop(struct vp_sched_dispatch *d, int64_t handle)
 
 	if (handle < HANDLE_BASE)
 		return ESRCH; /* a pid from a local run: not ours */
-	json_object_foreach(rd->byid, key, v) {
+	json_object_foreach(rd->byid, key, v)
+	{
 		if (json_integer_value(v) != handle)
 			continue;
 		snprintf(id, sizeof(id), "%s", key);

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-
 #define MAXARGS 64
 
 /* Claim once, then add (KEYS: claim, jobs; ARGV: owner, ttl_s, fields…).
@@ -152,7 +151,8 @@ static bool safe_id(const char *s)
 		return false;
 	for (i = 0; s[i]; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW"
-			    "XYZ0123456789._-@", s[i]))
+			    "XYZ0123456789._-@",
+			    s[i]))
 			return false;
 	return true;
 }
@@ -214,7 +214,7 @@ int vp_sched_fleet_job_decode(struct vp_sched_fleet_job *j,
 
 int vp_sched_fleet_ensure_group(struct vp_sched_redis *r, const char *pfx)
 {
-	struct argv a = { .n = 0 };
+	struct argv a = {.n = 0};
 	redisReply *rep = NULL;
 	int e;
 
@@ -258,7 +258,7 @@ int vp_sched_fleet_dispatch(struct vp_sched_redis *r, const char *pfx,
 			    const char *scheduler, int64_t claim_ttl_s,
 			    bool *added)
 {
-	struct argv a = { .n = 0 };
+	struct argv a = {.n = 0};
 	redisReply *rep = NULL;
 	char claim[320]; /* longer than an argv buffer */
 	int e;
@@ -314,7 +314,8 @@ static const redisReply *first_entry(const redisReply *rep, bool reclaim)
 		l = rep->elements >= 2 ? rep->element[1] : NULL;
 	else /* [[stream, [entries]]] */
 		l = rep->elements == 1 &&
-				    rep->element[0]->type == REDIS_REPLY_ARRAY &&
+				    rep->element[0]->type ==
+					    REDIS_REPLY_ARRAY &&
 				    rep->element[0]->elements == 2
 			    ? rep->element[0]->element[1]
 			    : NULL;
@@ -327,7 +328,7 @@ static const redisReply *first_entry(const redisReply *rep, bool reclaim)
 static void deliveries(struct vp_sched_redis *r, const char *pfx,
 		       struct vp_sched_fleet_job *j)
 {
-	struct argv a = { .n = 0 };
+	struct argv a = {.n = 0};
 	redisReply *rep = NULL;
 	const redisReply *p;
 
@@ -351,7 +352,7 @@ int vp_sched_fleet_take(struct vp_sched_redis *r, const char *pfx,
 			const char *me, bool reclaim, int64_t arg_ms,
 			struct vp_sched_fleet_job *j, bool *got)
 {
-	struct argv a = { .n = 0 };
+	struct argv a = {.n = 0};
 	const redisReply *en;
 	redisReply *rep = NULL;
 	int e;
@@ -458,10 +459,10 @@ int vp_sched_fleet_touch(struct vp_sched_redis *r, const char *pfx,
 }
 
 int vp_sched_fleet_lease(struct vp_sched_redis *r, const char *pfx,
-			 const char *meeting, const char *me,
-			 int64_t lease_ms, bool *got)
+			 const char *meeting, const char *me, int64_t lease_ms,
+			 bool *got)
 {
-	struct argv a = { .n = 0 };
+	struct argv a = {.n = 0};
 	redisReply *rep = NULL;
 	char key[192];
 	int e;
@@ -518,7 +519,7 @@ int vp_sched_fleet_finish(struct vp_sched_redis *r, const char *pfx,
 			  const struct vp_sched_fleet_result *res,
 			  unsigned requeue_attempt, bool *done)
 {
-	struct argv a = { .n = 0 };
+	struct argv a = {.n = 0};
 	redisReply *rep = NULL;
 	char run_key[192];
 	int e, nres_at;
@@ -555,7 +556,7 @@ int vp_sched_fleet_heartbeat(struct vp_sched_redis *r, const char *pfx,
 			     const char *me, unsigned capacity, unsigned load,
 			     const char *running_json, int64_t ttl_ms)
 {
-	struct argv a = { .n = 0 };
+	struct argv a = {.n = 0};
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -568,8 +569,7 @@ int vp_sched_fleet_heartbeat(struct vp_sched_redis *r, const char *pfx,
 	argf(&a, "%u", capacity);
 	argf(&a, "%u", load);
 	arg(&a, running_json);
-	argf(&a, "%lld",
-	     (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	argf(&a, "%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 	argf(&a, "%" PRId64, ttl_ms);
 	return vp_sched_redis_do(r, a.n, a.v);
 }
@@ -577,7 +577,7 @@ int vp_sched_fleet_heartbeat(struct vp_sched_redis *r, const char *pfx,
 int vp_sched_fleet_leave(struct vp_sched_redis *r, const char *pfx,
 			 const char *me)
 {
-	struct argv a = { .n = 0 };
+	struct argv a = {.n = 0};
 	int e;
 
 	arg(&a, "DEL");
@@ -593,7 +593,7 @@ int vp_sched_fleet_leave(struct vp_sched_redis *r, const char *pfx,
 int vp_sched_fleet_request_stop(struct vp_sched_redis *r, const char *pfx,
 				const char *meeting)
 {
-	struct argv a = { .n = 0 };
+	struct argv a = {.n = 0};
 	char key[192];
 
 	snprintf(key, sizeof(key), "%s:stop:%s", pfx, meeting);

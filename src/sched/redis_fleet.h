@@ -27,15 +27,15 @@
 
 /** One job entry of P:jobs. */
 struct vp_sched_fleet_job {
-	char id[48];	     /**< stream entry id */
-	char meeting[128];   /**< meeting id (safe as a folder name) */
-	char instance[64];   /**< the claim's instance (e.g. start time) */
-	unsigned attempt;    /**< 1 for the first dispatch */
-	int64_t not_after;   /**< UTC s: no (re)start after this */
-	unsigned load;	     /**< admission units (streams), >= 1 */
+	char id[48];	       /**< stream entry id */
+	char meeting[128];     /**< meeting id (safe as a folder name) */
+	char instance[64];     /**< the claim's instance (e.g. start time) */
+	unsigned attempt;      /**< 1 for the first dispatch */
+	int64_t not_after;     /**< UTC s: no (re)start after this */
+	unsigned load;	       /**< admission units (streams), >= 1 */
 	int64_t dispatched_us; /**< UTC µs of the scheduler's decision */
-	unsigned deliveries; /**< times delivered (XAUTOCLAIM counts) */
-	char *job;	     /**< the job JSON (malloc'd) */
+	unsigned deliveries;   /**< times delivered (XAUTOCLAIM counts) */
+	char *job;	       /**< the job JSON (malloc'd) */
 };
 
 /** An outcome for P:results. */
@@ -45,8 +45,8 @@ struct vp_sched_fleet_result {
 	int exit_code;	     /**< -1: killed by a signal */
 	int signal;	     /**< the signal, 0 if exited */
 	const char *reason;
-	const char *out;     /**< the meeting folder */
-	const char *log;     /**< the bot's log file on the worker */
+	const char *out; /**< the meeting folder */
+	const char *log; /**< the bot's log file on the worker */
 	int64_t started_us, ended_us, spawn_latency_us;
 };
 
@@ -102,8 +102,8 @@ int vp_sched_fleet_request_stop(struct vp_sched_redis *r, const char *pfx,
 
 /** Take (or renew) the run lease of a meeting. @param got false if held */
 int vp_sched_fleet_lease(struct vp_sched_redis *r, const char *pfx,
-			 const char *meeting, const char *me,
-			 int64_t lease_ms, bool *got);
+			 const char *meeting, const char *me, int64_t lease_ms,
+			 bool *got);
 
 /**
  * Publish res and acknowledge j, atomically; with requeue_attempt > 0, add

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-
 static int cmd(struct vp_sched_redis *r, redisReply **rep, int argc,
 	       const char **argv)
 {
@@ -30,10 +29,11 @@ static int cmd(struct vp_sched_redis *r, redisReply **rep, int argc,
 static bool numeric(const char *k)
 {
 	static const char *const keys[] = {
-		"capacity", "load", "updated_ms", "attempt", "not_after",
-		"exit_code", "signal", "started_us", "ended_us",
-		"spawn_latency_us", "dispatched_us", "pending", "consumers",
-		"entries-read", "lag",
+		"capacity",	    "load",	     "updated_ms",
+		"attempt",	    "not_after",     "exit_code",
+		"signal",	    "started_us",    "ended_us",
+		"spawn_latency_us", "dispatched_us", "pending",
+		"consumers",	    "entries-read",  "lag",
 	};
 	size_t i;
 
@@ -78,7 +78,7 @@ static int add_worker(struct vp_sched_redis *r, const char *pfx,
 		      const char *name, json_t *arr)
 {
 	char key[192], zkey[128];
-	const char *v[3] = { "HGETALL", key, NULL };
+	const char *v[3] = {"HGETALL", key, NULL};
 	redisReply *rep = NULL;
 	json_t *w, *run;
 	int e;
@@ -89,7 +89,7 @@ static int add_worker(struct vp_sched_redis *r, const char *pfx,
 		return e;
 	if (rep->type != REDIS_REPLY_ARRAY || !rep->elements) {
 		/* its heartbeat expired: the worker is gone */
-		const char *z[3] = { "ZREM", zkey, name };
+		const char *z[3] = {"ZREM", zkey, name};
 
 		snprintf(zkey, sizeof(zkey), "%s:workers", pfx);
 		freeReplyObject(rep);
@@ -97,11 +97,11 @@ static int add_worker(struct vp_sched_redis *r, const char *pfx,
 	}
 	w = kv_object(rep);
 	freeReplyObject(rep);
-	run = vp_json_loads(json_string_value(json_object_get(w, "running"))
-				 ? json_string_value(
-					   json_object_get(w, "running"))
-				 : "[]",
-			 0, NULL);
+	run = vp_json_loads(
+		json_string_value(json_object_get(w, "running"))
+			? json_string_value(json_object_get(w, "running"))
+			: "[]",
+		0, NULL);
 	json_object_set_new(w, "running", run ? run : json_array());
 	json_array_append_new(arr, w);
 	return 0;
@@ -110,7 +110,7 @@ static int add_worker(struct vp_sched_redis *r, const char *pfx,
 static int workers(struct vp_sched_redis *r, const char *pfx, json_t *out)
 {
 	char key[128];
-	const char *v[4] = { "ZRANGE", key, "0", "-1" };
+	const char *v[4] = {"ZRANGE", key, "0", "-1"};
 	redisReply *rep = NULL;
 	json_t *arr = json_array();
 	size_t i;
@@ -131,8 +131,8 @@ static int workers(struct vp_sched_redis *r, const char *pfx, json_t *out)
 static int queued(struct vp_sched_redis *r, const char *pfx, json_t *out)
 {
 	char key[128], from[64] = "-";
-	const char *gi[4] = { "XINFO", "GROUPS", key, NULL };
-	const char *rg[6] = { "XRANGE", key, from, "+", "COUNT", "1000" };
+	const char *gi[4] = {"XINFO", "GROUPS", key, NULL};
+	const char *rg[6] = {"XRANGE", key, from, "+", "COUNT", "1000"};
 	redisReply *rep = NULL;
 	json_t *arr = json_array(), *g;
 	size_t i;
@@ -145,8 +145,7 @@ static int queued(struct vp_sched_redis *r, const char *pfx, json_t *out)
 		e = 0; /* no stream yet: nothing queued */
 	for (i = 0; !e && rep && i < rep->elements; i++) {
 		g = kv_object(rep->element[i]);
-		if (!strcmp(json_string_value(json_object_get(g, "name"))
-				    ?: "",
+		if (!strcmp(json_string_value(json_object_get(g, "name")) ?: "",
 			    VP_FLEET_GROUP)) {
 			json_object_set(out, "pending",
 					json_object_get(g, "pending"));
@@ -202,7 +201,7 @@ int vp_sched_fleet_results(struct vp_sched_redis *r, const char *pfx,
 			   char *last_id, size_t count, json_t **out)
 {
 	char key[128], n[24];
-	const char *v[6] = { "XREAD", "COUNT", n, "STREAMS", key, last_id };
+	const char *v[6] = {"XREAD", "COUNT", n, "STREAMS", key, last_id};
 	redisReply *rep = NULL;
 	const redisReply *l;
 	json_t *arr;
@@ -223,8 +222,7 @@ int vp_sched_fleet_results(struct vp_sched_redis *r, const char *pfx,
 			    rep->element[0]->elements == 2
 		    ? rep->element[0]->element[1]
 		    : NULL;
-	for (i = 0; l && l->type == REDIS_REPLY_ARRAY && i < l->elements;
-	     i++) {
+	for (i = 0; l && l->type == REDIS_REPLY_ARRAY && i < l->elements; i++) {
 		const redisReply *en = l->element[i];
 		json_t *o;
 

@@ -15,21 +15,24 @@ static int one(struct vp_sched_list *out, const struct vp_sched_cfg *cfg,
 	       int64_t now)
 {
 	struct vp_sched_fetch_opt fo = {
-		.file = cal->file, .url = cal->url,
+		.file = cal->file,
+		.url = cal->url,
 		.timeout_s = (long)cfg->feed_timeout_s,
 		.max_bytes = (size_t)cfg->feed_max_bytes,
 		.allow_http = getenv("VPBOT_SCHED_TEST_HTTP") != NULL};
-	struct vp_sched_parse_opt po = {
-		.owner = cal->owner, .assistant = cfg->assistant,
-		.from = now, .to = now + cfg->lookahead_s,
-		.max_instances = 10000};
+	struct vp_sched_parse_opt po = {.owner = cal->owner,
+					.assistant = cfg->assistant,
+					.from = now,
+					.to = now + cfg->lookahead_s,
+					.max_instances = 10000};
 	struct vp_sched_parse_stats st;
 	char err[300];
 	int fe, e = vp_sched_feed_read(feed, &fo, err, sizeof(err));
 
 	if (e && !feed->body) {
 		vp_log_warn("calendar %s: %s; its meetings are kept as they "
-			    "were", cal->label, err);
+			    "were",
+			    cal->label, err);
 		return e;
 	}
 	if (e) /* go on with the last good copy, withdraw nothing */
@@ -44,8 +47,9 @@ static int one(struct vp_sched_list *out, const struct vp_sched_cfg *cfg,
 	}
 	if (st.first_problem[0])
 		vp_log_warn("calendar %s: %u unreadable line(s), %u event(s) "
-			    "dropped; first: %s", cal->label, st.warnings,
-			    st.dropped, st.first_problem);
+			    "dropped; first: %s",
+			    cal->label, st.warnings, st.dropped,
+			    st.first_problem);
 	vp_log_debug("calendar %s: %u events, %u instances in the window",
 		     cal->label, st.events, st.instances);
 	return fe;

@@ -35,7 +35,7 @@ struct vp_sched_strv {
 
 /** One meeting: a calendar event instance (UID + original start). */
 struct vp_sched_meeting {
-	char id[112];	    /**< stable, safe as a folder name */
+	char id[112]; /**< stable, safe as a folder name */
 	char *uid;
 	int64_t start, end; /**< this instance, UTC */
 	int64_t orig_start; /**< RECURRENCE-ID / occurrence start, UTC; 0
@@ -47,9 +47,9 @@ struct vp_sched_meeting {
 	bool private_;
 	bool all_day;
 	bool transparent;
-	bool cancelled;	    /**< STATUS:CANCELLED */
-	unsigned declined;  /**< calendars whose owner declined it */
-	bool manual_invite; /**< the assistant's address is invited */
+	bool cancelled;	      /**< STATUS:CANCELLED */
+	unsigned declined;    /**< calendars whose owner declined it */
+	bool manual_invite;   /**< the assistant's address is invited */
 	char *conference_url; /**< first supported invite, or NULL */
 	char *unsupported;    /**< platform of a link we do not speak */
 	unsigned line;	      /**< line of its BEGIN:VEVENT */
@@ -74,18 +74,19 @@ void vp_sched_list_sort(struct vp_sched_list *l);
 
 /** Parse options for one calendar's text. */
 struct vp_sched_parse_opt {
-	const char *owner;     /**< the member whose calendar it is */
-	const char *assistant; /**< assistant address (manual invite), or NULL */
-	int64_t from, to;      /**< instances that overlap [from, to) */
-	unsigned max_instances;/**< per series (bounds a runaway RRULE) */
+	const char *owner; /**< the member whose calendar it is */
+	const char
+		*assistant; /**< assistant address (manual invite), or NULL */
+	int64_t from, to;   /**< instances that overlap [from, to) */
+	unsigned max_instances; /**< per series (bounds a runaway RRULE) */
 };
 
 /** What one calendar's parse found. */
 struct vp_sched_parse_stats {
-	unsigned events;    /**< VEVENTs read */
-	unsigned instances; /**< meetings added */
-	unsigned dropped;   /**< VEVENTs unusable (no UID/DTSTART) */
-	unsigned warnings;  /**< lines libical could not read */
+	unsigned events;	 /**< VEVENTs read */
+	unsigned instances;	 /**< meetings added */
+	unsigned dropped;	 /**< VEVENTs unusable (no UID/DTSTART) */
+	unsigned warnings;	 /**< lines libical could not read */
 	char first_problem[256]; /**< "line N: …", "" if none */
 };
 
@@ -95,8 +96,8 @@ struct vp_sched_parse_stats {
  * @return 0, EBADMSG (not an iCalendar at all; err names the line) or
  *         ENOMEM. Bad events are counted in *st and dropped.
  */
-int vp_sched_ics_parse(struct vp_sched_list *out, const char *text,
-		       size_t len, const struct vp_sched_parse_opt *opt,
+int vp_sched_ics_parse(struct vp_sched_list *out, const char *text, size_t len,
+		       const struct vp_sched_parse_opt *opt,
 		       struct vp_sched_parse_stats *st, char *err,
 		       size_t errsz);
 

@@ -60,8 +60,7 @@ static size_t on_header(char *d, size_t sz, size_t n, void *arg)
 	return len;
 }
 
-static int map_curl(CURLcode rc, const struct body *b, char *err,
-		    size_t errsz)
+static int map_curl(CURLcode rc, const struct body *b, char *err, size_t errsz)
 {
 	if (b->over) {
 		snprintf(err, errsz, "feed larger than the cap (%zu bytes)",
@@ -112,8 +111,8 @@ static int fetch(struct vp_sched_feed *f, const struct vp_sched_fetch_opt *o,
 	}
 	curl_easy_setopt(c, CURLOPT_URL, o->url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, o->allow_http ? "https,http"
-								 : "https");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR,
+			 o->allow_http ? "https,http" : "https");
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -157,8 +156,8 @@ out:
 	return e;
 }
 
-static int read_file(struct vp_sched_feed *f, const char *path,
-		     size_t max, char *err, size_t errsz)
+static int read_file(struct vp_sched_feed *f, const char *path, size_t max,
+		     char *err, size_t errsz)
 {
 	FILE *fp = fopen(path, "rb");
 	char *b;

@@ -15,11 +15,11 @@ struct vp_sched_feed {
 };
 
 struct vp_sched_fetch_opt {
-	const char *file;   /**< a path, or NULL */
-	const char *url;    /**< else this feed URL (a secret) */
-	long timeout_s;     /**< connect and total */
-	size_t max_bytes;   /**< cap on the body */
-	bool allow_http;    /**< tests only (a local plain-HTTP server) */
+	const char *file; /**< a path, or NULL */
+	const char *url;  /**< else this feed URL (a secret) */
+	long timeout_s;	  /**< connect and total */
+	size_t max_bytes; /**< cap on the body */
+	bool allow_http;  /**< tests only (a local plain-HTTP server) */
 };
 
 /**

@@ -92,8 +92,9 @@ int vp_sched_state_open(struct vp_sched_state **sp, const char *path,
 	if (!s)
 		return ENOMEM;
 	snprintf(s->owner, sizeof(s->owner), "%s", owner);
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-			    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
 		vp_log_err("cannot open state %s: %s", path,
 			   s->db ? sqlite3_errmsg(s->db) : "no memory");
@@ -144,8 +145,8 @@ static void row_of(sqlite3_stmt *st, struct vp_sched_row *r)
 	const char *t;
 
 	memset(r, 0, sizeof(*r));
-#define TXT(i, f)                                                           \
-	t = (const char *)sqlite3_column_text(st, i);                       \
+#define TXT(i, f)                                                              \
+	t = (const char *)sqlite3_column_text(st, i);                          \
 	snprintf(r->f, sizeof(r->f), "%s", t ? t : "")
 	TXT(0, id);
 	TXT(1, state);
@@ -164,8 +165,8 @@ static void row_of(sqlite3_stmt *st, struct vp_sched_row *r)
 			       : sqlite3_column_int64(st, 11);
 }
 
-#define ROW_COLS                                                            \
-	"SELECT id, state, verdict, stop, owner, title, start, end,"        \
+#define ROW_COLS                                                               \
+	"SELECT id, state, verdict, stop, owner, title, start, end,"           \
 	" next_try, attempts, pid, exit_code FROM meetings "
 
 static int rows(struct vp_sched_state *s, vp_sched_row_h *h, void *arg,
@@ -212,7 +213,8 @@ int vp_sched_state_set(struct vp_sched_state *s, const char *id,
 		    " exit_code=CASE WHEN ?4 < 0 THEN exit_code ELSE ?4 END,"
 		    " pid=CASE WHEN ?2='running' THEN pid ELSE NULL END,"
 		    " stop=CASE WHEN ?2='running' THEN stop ELSE '' END"
-		    " WHERE id=?1", "ssii", id, state, next_try, exit_code);
+		    " WHERE id=?1",
+		    "ssii", id, state, next_try, exit_code);
 }
 
 int vp_sched_state_stop(struct vp_sched_state *s, const char *id,
@@ -226,8 +228,10 @@ static int count_running(struct vp_sched_state *s, int64_t *n)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM meetings WHERE "
-			       "state='running'", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT count(*) FROM meetings WHERE "
+			       "state='running'",
+			       -1, &st, NULL) != SQLITE_OK)
 		return fail(s, "prepare");
 	*n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
@@ -239,9 +243,11 @@ static bool claimable(struct vp_sched_state *s, const char *id, int64_t now)
 	sqlite3_stmt *st = NULL;
 	bool ok;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM meetings WHERE id=?1 AND"
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT 1 FROM meetings WHERE id=?1 AND"
 			       " state IN ('upcoming','waiting','retry') AND"
-			       " next_try <= ?2", -1, &st, NULL) != SQLITE_OK)
+			       " next_try <= ?2",
+			       -1, &st, NULL) != SQLITE_OK)
 		return false;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, now);
@@ -250,8 +256,8 @@ static bool claimable(struct vp_sched_state *s, const char *id, int64_t now)
 	return ok;
 }
 
-int vp_sched_state_claim(struct vp_sched_state *s, const char *id,
-			 int64_t now, int64_t max_running)
+int vp_sched_state_claim(struct vp_sched_state *s, const char *id, int64_t now,
+			 int64_t max_running)
 {
 	int64_t n = 0;
 	int ch = 0, e;
@@ -263,22 +269,24 @@ int vp_sched_state_claim(struct vp_sched_state *s, const char *id,
 	if (!e && !claimable(s, id, now))
 		e = EALREADY;
 	if (!e && n >= max_running) {
-		e = exec(s, &ch, "UPDATE meetings SET state='waiting' WHERE "
-			 "id=?1 AND state='upcoming'", "s", id);
+		e = exec(s, &ch,
+			 "UPDATE meetings SET state='waiting' WHERE "
+			 "id=?1 AND state='upcoming'",
+			 "s", id);
 		e = e ? e : EBUSY;
 	} else if (!e) {
 		e = exec(s, &ch,
 			 "UPDATE meetings SET state='running', owner=?2,"
 			 " attempts=attempts+1, pid=NULL, stop='', updated=?3"
 			 " WHERE id=?1 AND state IN ('upcoming','waiting',"
-			 " 'retry') AND next_try <= ?3", "ssi", id, s->owner,
-			 now);
+			 " 'retry') AND next_try <= ?3",
+			 "ssi", id, s->owner, now);
 		if (!e && ch == 1)
 			e = exec(s, NULL,
 				 "INSERT OR REPLACE INTO attempts(meeting, n,"
 				 " owner, started) SELECT id, attempts, owner,"
-				 " ?2 FROM meetings WHERE id=?1", "si", id,
-				 now);
+				 " ?2 FROM meetings WHERE id=?1",
+				 "si", id, now);
 		else if (!e)
 			e = EALREADY;
 	}
@@ -294,21 +302,26 @@ int vp_sched_state_set_pid(struct vp_sched_state *s, const char *id,
 	int e = exec(s, NULL, "UPDATE meetings SET pid=?2 WHERE id=?1", "si",
 		     id, pid);
 
-	return e ? e : exec(s, NULL, "UPDATE attempts SET pid=?2 WHERE "
-			    "meeting=?1 AND n=(SELECT attempts FROM meetings "
-			    "WHERE id=?1)", "si", id, pid);
+	return e ? e
+		 : exec(s, NULL,
+			"UPDATE attempts SET pid=?2 WHERE "
+			"meeting=?1 AND n=(SELECT attempts FROM meetings "
+			"WHERE id=?1)",
+			"si", id, pid);
 }
 
 int vp_sched_state_attempt_end(struct vp_sched_state *s, const char *id,
 			       int64_t code, int64_t sig, int64_t now)
 {
-	return exec(s, NULL, "UPDATE attempts SET ended=?4, exit_code=?2,"
+	return exec(s, NULL,
+		    "UPDATE attempts SET ended=?4, exit_code=?2,"
 		    " signal=?3 WHERE meeting=?1 AND n=(SELECT attempts FROM"
-		    " meetings WHERE id=?1)", "siii", id, code, sig, now);
+		    " meetings WHERE id=?1)",
+		    "siii", id, code, sig, now);
 }
 
-int vp_sched_state_adopt(struct vp_sched_state *s, int64_t now,
-			 int64_t stale_s, unsigned *n)
+int vp_sched_state_adopt(struct vp_sched_state *s, int64_t now, int64_t stale_s,
+			 unsigned *n)
 {
 	int ch = 0;
 	int e = exec(s, &ch,
@@ -323,9 +336,11 @@ int vp_sched_state_adopt(struct vp_sched_state *s, int64_t now,
 
 int vp_sched_state_heartbeat(struct vp_sched_state *s, int64_t now)
 {
-	return exec(s, NULL, "INSERT INTO schedulers(id, heartbeat) "
+	return exec(s, NULL,
+		    "INSERT INTO schedulers(id, heartbeat) "
 		    "VALUES(?1, ?2) ON CONFLICT(id) DO UPDATE SET "
-		    "heartbeat=?2", "si", s->owner, now);
+		    "heartbeat=?2",
+		    "si", s->owner, now);
 }
 
 int vp_sched_state_each(struct vp_sched_state *s, const char *states,
@@ -333,16 +348,19 @@ int vp_sched_state_each(struct vp_sched_state *s, const char *states,
 {
 	if (!states)
 		return rows(s, h, arg, ROW_COLS "ORDER BY start, id", NULL);
-	return rows(s, h, arg, ROW_COLS "WHERE instr(','||?1||',', ','||"
-		    "state||',') > 0 ORDER BY start, id", "s", states);
+	return rows(s, h, arg,
+		    ROW_COLS "WHERE instr(','||?1||',', ','||"
+			     "state||',') > 0 ORDER BY start, id",
+		    "s", states);
 }
 
 int vp_sched_state_unseen(struct vp_sched_state *s, const char *states,
 			  int64_t since, vp_sched_row_h *h, void *arg)
 {
-	return rows(s, h, arg, ROW_COLS "WHERE instr(','||?1||',', ','||"
-		    "state||',') > 0 AND seen < ?2 ORDER BY start, id", "si",
-		    states, since);
+	return rows(s, h, arg,
+		    ROW_COLS "WHERE instr(','||?1||',', ','||"
+			     "state||',') > 0 AND seen < ?2 ORDER BY start, id",
+		    "si", states, since);
 }
 
 int vp_sched_state_begin(struct vp_sched_state *s)
@@ -363,6 +381,8 @@ int vp_sched_state_commit(struct vp_sched_state *s)
 int vp_sched_state_due(struct vp_sched_state *s, int64_t before,
 		       vp_sched_row_h *h, void *arg)
 {
-	return rows(s, h, arg, ROW_COLS "WHERE state IN ('upcoming','waiting',"
-		    "'retry') AND start <= ?1 ORDER BY start, id", "i", before);
+	return rows(s, h, arg,
+		    ROW_COLS "WHERE state IN ('upcoming','waiting',"
+			     "'retry') AND start <= ?1 ORDER BY start, id",
+		    "i", before);
 }

@@ -69,8 +69,8 @@ int vp_sched_state_stop(struct vp_sched_state *s, const char *id,
  * @return 0 (claimed), EALREADY (someone else has it / not due), EBUSY
  *         (max_concurrent running: the row becomes "waiting") or EIO
  */
-int vp_sched_state_claim(struct vp_sched_state *s, const char *id,
-			 int64_t now, int64_t max_running);
+int vp_sched_state_claim(struct vp_sched_state *s, const char *id, int64_t now,
+			 int64_t max_running);
 int vp_sched_state_set_pid(struct vp_sched_state *s, const char *id,
 			   int64_t pid);
 /** Record the end of the current attempt. */
@@ -79,8 +79,8 @@ int vp_sched_state_attempt_end(struct vp_sched_state *s, const char *id,
 
 /** Take over running rows whose scheduler stopped beating (older than
  *  stale_s). @return how many, via *n */
-int vp_sched_state_adopt(struct vp_sched_state *s, int64_t now,
-			 int64_t stale_s, unsigned *n);
+int vp_sched_state_adopt(struct vp_sched_state *s, int64_t now, int64_t stale_s,
+			 unsigned *n);
 int vp_sched_state_heartbeat(struct vp_sched_state *s, int64_t now);
 
 /** One transaction around a scan's writes (one fsync, not one per

@@ -22,9 +22,9 @@
 #include "src/core/mem.h"
 #include "src/sched/worker_priv.h"
 
-#define KILL_AFTER_MS 10000	  /* SIGTERM, then SIGKILL this much later */
-#define DEADLINE_GRACE_S 900	  /* a bot still there this long past the end */
-#define TAKE_BLOCK_MS 500
+#define KILL_AFTER_MS	 10000 /* SIGTERM, then SIGKILL this much later */
+#define DEADLINE_GRACE_S 900   /* a bot still there this long past the end */
+#define TAKE_BLOCK_MS	 500
 
 static const char *g_name = "?";
 
@@ -54,7 +54,7 @@ void vp_worker__log(const char *level, const char *event, json_t *f)
 
 static void fleet_log(int level, const char *msg, void *arg)
 {
-	static const char *const lv[] = { "error", "warn", "info" };
+	static const char *const lv[] = {"error", "warn", "info"};
 
 	vp_worker__log(lv[level < 0 || level > 2 ? 1 : level], "redis",
 		       json_pack("{s:s}", "msg", msg));
@@ -96,7 +96,7 @@ static void publish(struct vp_worker *w, struct vp_worker_slot *s)
 				     ? WEXITSTATUS(s->status)
 				     : -1, /* -1: never ran, or a signal */
 		.signal = s->pid && WIFSIGNALED(s->status) ? WTERMSIG(s->status)
-							  : 0,
+							   : 0,
 		.reason = s->reason,
 		.out = s->out,
 		.log = s->log_path,
@@ -117,7 +117,7 @@ static void publish(struct vp_worker *w, struct vp_worker_slot *s)
 				  &res, s->requeue, &done);
 	if (e && e != EPROTO)
 		return; /* Redis away: try again next round */
-	if (e) { /* a Redis that lost its data no longer knows the job */
+	if (e) {	/* a Redis that lost its data no longer knows the job */
 		vp_worker__log("error", "result_lost", slot_fields(s));
 		slot_release(w, s);
 		return;
@@ -177,8 +177,7 @@ static void try_start(struct vp_worker *w, struct vp_worker_slot *s)
 	start(w, s);
 }
 
-static void admit(struct vp_worker *w, struct vp_worker_slot *s,
-		  bool reclaimed)
+static void admit(struct vp_worker *w, struct vp_worker_slot *s, bool reclaimed)
 {
 	json_t *f = slot_fields(s);
 
@@ -204,8 +203,8 @@ static void on_signals(struct vp_worker *w, int sfd);
 
 static bool room(const struct vp_worker *w)
 {
-	return !w->draining && !w->hold_full &&
-	       w->load < w->cfg->capacity && free_slot((struct vp_worker *)w);
+	return !w->draining && !w->hold_full && w->load < w->cfg->capacity &&
+	       free_slot((struct vp_worker *)w);
 }
 
 /* @return 0, or the error that kept us from asking Redis */
@@ -268,7 +267,8 @@ static void touched(struct vp_worker_slot **map, size_t n, uint64_t lost,
 		}
 		if (!(lost & (1ull << i)) || map[i]->stop == VP_STOP_LOST)
 			continue;
-		vp_worker__log("warn", "reclaimed_from_us", slot_fields(map[i]));
+		vp_worker__log("warn", "reclaimed_from_us",
+			       slot_fields(map[i]));
 		if (map[i]->state == VP_SLOT_RUNNING)
 			vp_worker__stop(map[i], VP_STOP_LOST);
 		else
@@ -295,10 +295,9 @@ static void touch_all(struct vp_worker *w)
 			ms[n++] = s->job.meeting;
 		}
 		if (n == 64 || (i + 1 == w->nslots && n)) {
-			if (vp_sched_fleet_touch(w->r, w->cfg->prefix,
-						 w->cfg->name, ids, ms, n,
-						 w->cfg->reclaim_idle_ms, &lost,
-						 &stop))
+			if (vp_sched_fleet_touch(
+				    w->r, w->cfg->prefix, w->cfg->name, ids, ms,
+				    n, w->cfg->reclaim_idle_ms, &lost, &stop))
 				return;
 			touched(map, n, lost, stop);
 			n = 0;
@@ -318,10 +317,10 @@ static void beat(struct vp_worker *w)
 
 		if (s->state == VP_SLOT_RUNNING)
 			json_array_append_new(
-				run, json_pack("{s:s, s:i, s:i, s:I}", "meeting",
-					       s->job.meeting, "attempt",
-					       (int)s->job.attempt, "pid",
-					       (int)s->pid, "since_us",
+				run, json_pack("{s:s, s:i, s:i, s:I}",
+					       "meeting", s->job.meeting,
+					       "attempt", (int)s->job.attempt,
+					       "pid", (int)s->pid, "since_us",
 					       (json_int_t)s->started_us));
 	}
 	rs = vp_json_dumps(run, JSON_COMPACT);
@@ -352,10 +351,11 @@ static void police(struct vp_worker *w, int64_t now)
 				vp_worker__stop(s, VP_STOP_DEADLINE);
 			/* fenced: its job is reclaimable once the lease ends,
 			 * so the bot must be gone well before that */
-			if (s->stop && now - s->stop_ms >
-					       (s->stop == VP_STOP_FENCED
-							? w->cfg->reclaim_idle_ms / 6
-							: KILL_AFTER_MS))
+			if (s->stop &&
+			    now - s->stop_ms >
+				    (s->stop == VP_STOP_FENCED
+					     ? w->cfg->reclaim_idle_ms / 6
+					     : KILL_AFTER_MS))
 				kill(-s->pid, SIGKILL);
 		} else if (s->state == VP_SLOT_HELD) {
 			try_start(w, s);
@@ -390,8 +390,8 @@ static void on_signals(struct vp_worker *w, int sfd)
 			continue;
 		}
 		w->draining = true;
-		w->drain_deadline_ms = vp_sched_redis_now_ms() +
-				       w->cfg->grace_s * 1000;
+		w->drain_deadline_ms =
+			vp_sched_redis_now_ms() + w->cfg->grace_s * 1000;
 		vp_worker__log("info", "draining",
 			       json_pack("{s:i, s:I}", "signal",
 					 (int)si.ssi_signo, "grace_s",
@@ -401,9 +401,10 @@ static void on_signals(struct vp_worker *w, int sfd)
 
 static int loop(struct vp_worker *w, int sfd)
 {
-	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+	struct pollfd pfd = {.fd = sfd, .events = POLLIN};
 
-	while (vp_sched_fleet_ensure_group(w->r, w->cfg->prefix) == ECONNRESET) {
+	while (vp_sched_fleet_ensure_group(w->r, w->cfg->prefix) ==
+	       ECONNRESET) {
 		on_signals(w, sfd);
 		if (w->draining)
 			return 0;

@@ -30,11 +30,11 @@
 
 extern char **environ;
 
-#define VP_EXIT_DATAERR 65
+#define VP_EXIT_DATAERR	    65
 #define VP_EXIT_UNAVAILABLE 69
-#define VP_EXIT_TEMPFAIL 75
-#define VP_EXIT_NOPERM 77
-#define VP_EXIT_LOCKED 73 /* vpbot run: the folder lock is held */
+#define VP_EXIT_TEMPFAIL    75
+#define VP_EXIT_NOPERM	    77
+#define VP_EXIT_LOCKED	    73 /* vpbot run: the folder lock is held */
 
 int64_t vp_worker__utc_us(void)
 {
@@ -119,9 +119,9 @@ int vp_worker__spawn(struct vp_worker *w, struct vp_worker_slot *s)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	char ppid[24];
-	char *argv[] = { (char *)w->cfg->self, "exec-bot", ppid,
-			 (char *)w->cfg->vpbot, "run", s->job_path,
-			 "--log-level", "info", NULL };
+	char *argv[] = {(char *)w->cfg->self,  "exec-bot", ppid,
+			(char *)w->cfg->vpbot, "run",	   s->job_path,
+			"--log-level",	       "info",	   NULL};
 	int e;
 
 	e = write_job(w, s);
@@ -185,9 +185,8 @@ static void retry_or_fail(struct vp_worker *w, struct vp_worker_slot *s,
 	time_t now = time(NULL);
 
 	if (now < s->job.not_after) {
-		int64_t b = w->cfg->retry_ms << (s->job.attempt < 6
-							 ? s->job.attempt - 1
-							 : 5);
+		int64_t b = w->cfg->retry_ms
+			    << (s->job.attempt < 6 ? s->job.attempt - 1 : 5);
 
 		s->outcome = "retry";
 		s->requeue = s->job.attempt + 1;
@@ -212,8 +211,8 @@ static void decide_signal(struct vp_worker *w, struct vp_worker_slot *s,
 	case VP_STOP_FENCED:
 		/* the meeting goes on without us: hand it to another worker */
 		if (time(NULL) < s->job.not_after) {
-			s->outcome = s->stop == VP_STOP_DRAIN ? "drained"
-							      : "fenced";
+			s->outcome =
+				s->stop == VP_STOP_DRAIN ? "drained" : "fenced";
 			s->requeue = s->job.attempt + 1;
 			snprintf(s->reason, sizeof(s->reason),
 				 "stopped by the worker (%s); requeued",
@@ -304,7 +303,8 @@ int vp_sched_worker_exec_bot(int argc, char **argv)
 	char *end;
 
 	if (argc < 3) {
-		fprintf(stderr, "vpbot-sched: exec-bot PARENT-PID VPBOT ARGS\n");
+		fprintf(stderr,
+			"vpbot-sched: exec-bot PARENT-PID VPBOT ARGS\n");
 		return 64;
 	}
 	parent = strtol(argv[1], &end, 10);

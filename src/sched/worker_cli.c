@@ -28,7 +28,8 @@ static int usage(const char *msg)
 		"[--grace S] [--prefix P]\n"
 		"       vpbot-sched submit --redis URL JOB.json [--meeting ID] "
 		"[--instance I] [--window S] [--load N] [--prefix P]\n"
-		"       vpbot-sched fleet --redis URL [--json|--results] [--prefix P]\n",
+		"       vpbot-sched fleet --redis URL [--json|--results] "
+		"[--prefix P]\n",
 		msg);
 	return 64;
 }
@@ -63,11 +64,11 @@ static void default_vpbot(char *buf, size_t sz, const char *self)
 int vp_sched_worker_main(int argc, char **argv, const char *self)
 {
 	static const struct option o[] = {
-		{ "redis", 1, 0, 'r' },	       { "capacity", 1, 0, 'c' },
-		{ "name", 1, 0, 'n' },	       { "vpbot", 1, 0, 'v' },
-		{ "work-dir", 1, 0, 'w' },     { "reclaim-idle", 1, 0, 'i' },
-		{ "grace", 1, 0, 'g' },	       { "prefix", 1, 0, 'p' },
-		{ "heartbeat-ms", 1, 0, 'h' }, { 0, 0, 0, 0 },
+		{"redis", 1, 0, 'r'},	     {"capacity", 1, 0, 'c'},
+		{"name", 1, 0, 'n'},	     {"vpbot", 1, 0, 'v'},
+		{"work-dir", 1, 0, 'w'},     {"reclaim-idle", 1, 0, 'i'},
+		{"grace", 1, 0, 'g'},	     {"prefix", 1, 0, 'p'},
+		{"heartbeat-ms", 1, 0, 'h'}, {0, 0, 0, 0},
 	};
 	struct vp_sched_worker_cfg cfg;
 	char host[HOST_NAME_MAX + 1] = "worker", vp[PATH_MAX];
@@ -82,11 +83,21 @@ int vp_sched_worker_main(int argc, char **argv, const char *self)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", o, NULL)) != -1) {
 		switch (c) {
-		case 'r': cfg.redis_url = optarg; break;
-		case 'n': cfg.name = optarg; break;
-		case 'v': cfg.vpbot = optarg; break;
-		case 'w': cfg.work_dir = optarg; break;
-		case 'p': cfg.prefix = optarg; break;
+		case 'r':
+			cfg.redis_url = optarg;
+			break;
+		case 'n':
+			cfg.name = optarg;
+			break;
+		case 'v':
+			cfg.vpbot = optarg;
+			break;
+		case 'w':
+			cfg.work_dir = optarg;
+			break;
+		case 'p':
+			cfg.prefix = optarg;
+			break;
 		case 'c':
 			if (num_arg(&v, optarg, 1, 100000))
 				return usage("--capacity must be 1..100000");
@@ -94,7 +105,8 @@ int vp_sched_worker_main(int argc, char **argv, const char *self)
 			break;
 		case 'i':
 			if (num_arg(&v, optarg, 2, 86400))
-				return usage("--reclaim-idle must be 2..86400 s");
+				return usage(
+					"--reclaim-idle must be 2..86400 s");
 			cfg.reclaim_idle_ms = v * 1000;
 			break;
 		case 'g':
@@ -104,7 +116,8 @@ int vp_sched_worker_main(int argc, char **argv, const char *self)
 			break;
 		case 'h':
 			if (num_arg(&v, optarg, 100, 60000))
-				return usage("--heartbeat-ms must be 100..60000");
+				return usage(
+					"--heartbeat-ms must be 100..60000");
 			cfg.heartbeat_ms = v;
 			break;
 		default:
@@ -186,10 +199,13 @@ static int submit(const char *url, const char *pfx,
 int vp_sched_submit_main(int argc, char **argv)
 {
 	static const struct option o[] = {
-		{ "redis", 1, 0, 'r' },	  { "meeting", 1, 0, 'm' },
-		{ "instance", 1, 0, 'i' }, { "window", 1, 0, 'w' },
-		{ "load", 1, 0, 'l' },	  { "prefix", 1, 0, 'p' },
-		{ 0, 0, 0, 0 },
+		{"redis", 1, 0, 'r'},
+		{"meeting", 1, 0, 'm'},
+		{"instance", 1, 0, 'i'},
+		{"window", 1, 0, 'w'},
+		{"load", 1, 0, 'l'},
+		{"prefix", 1, 0, 'p'},
+		{0, 0, 0, 0},
 	};
 	struct vp_sched_fleet_job j;
 	const char *url = NULL, *pfx = "vpbot", *mid = NULL, *inst = "0";
@@ -201,10 +217,18 @@ int vp_sched_submit_main(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", o, NULL)) != -1) {
 		switch (c) {
-		case 'r': url = optarg; break;
-		case 'm': mid = optarg; break;
-		case 'i': inst = optarg; break;
-		case 'p': pfx = optarg; break;
+		case 'r':
+			url = optarg;
+			break;
+		case 'm':
+			mid = optarg;
+			break;
+		case 'i':
+			inst = optarg;
+			break;
+		case 'p':
+			pfx = optarg;
+			break;
 		case 'w':
 			if (num_arg(&window, optarg, 1, 7 * 86400))
 				return usage("--window must be 1..604800 s");
@@ -240,8 +264,8 @@ int vp_sched_submit_main(int argc, char **argv)
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		j.dispatched_us = (int64_t)ts.tv_sec * 1000000 +
-				  ts.tv_nsec / 1000;
+		j.dispatched_us =
+			(int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	}
 	rc = submit(url, pfx, &j, window);
 	free(j.job);
@@ -254,24 +278,23 @@ static void print_table(json_t *st)
 	json_t *w, *q, *m;
 	size_t i, k;
 
-	printf("%-24s %8s %8s  %s\n", "WORKER", "LOAD", "CAPACITY",
-	       "RUNNING");
-	json_array_foreach(json_object_get(st, "workers"), i, w) {
+	printf("%-24s %8s %8s  %s\n", "WORKER", "LOAD", "CAPACITY", "RUNNING");
+	json_array_foreach(json_object_get(st, "workers"), i, w)
+	{
 		printf("%-24s %8" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT
 		       " ",
 		       json_string_value(json_object_get(w, "name")) ?: "?",
 		       json_integer_value(json_object_get(w, "load")),
 		       json_integer_value(json_object_get(w, "capacity")));
-		json_array_foreach(json_object_get(w, "running"), k, m)
-			printf(" %s", json_string_value(json_object_get(
-					      m, "meeting")) ?: "?");
+		json_array_foreach(json_object_get(w, "running"), k, m) printf(
+			" %s", json_string_value(json_object_get(m, "meeting"))
+				       ?: "?");
 		printf("\n");
 	}
 	q = json_object_get(st, "queued");
 	printf("queued: %zu (waiting for room)", json_array_size(q));
-	json_array_foreach(q, i, m)
-		printf(" %s", json_string_value(json_object_get(m, "meeting"))
-				      ?: "?");
+	json_array_foreach(q, i, m) printf(
+		" %s", json_string_value(json_object_get(m, "meeting")) ?: "?");
 	printf("\npending (taken, not acknowledged): %" JSON_INTEGER_FORMAT
 	       "\n",
 	       json_integer_value(json_object_get(st, "pending")));
@@ -290,7 +313,8 @@ static int print_results(struct vp_sched_redis *r, const char *pfx)
 		if (e)
 			return e;
 		n = json_array_size(arr);
-		json_array_foreach(arr, i, o) {
+		json_array_foreach(arr, i, o)
+		{
 			json_dumpf(o, stdout, JSON_COMPACT);
 			printf("\n");
 		}
@@ -302,11 +326,9 @@ static int print_results(struct vp_sched_redis *r, const char *pfx)
 int vp_sched_fleet_main(int argc, char **argv)
 {
 	static const struct option o[] = {
-		{ "redis", 1, 0, 'r' },
-		{ "json", 0, 0, 'j' },
-		{ "prefix", 1, 0, 'p' },
-		{ "results", 0, 0, 'R' },
-		{ 0, 0, 0, 0 },
+		{"redis", 1, 0, 'r'},  {"json", 0, 0, 'j'},
+		{"prefix", 1, 0, 'p'}, {"results", 0, 0, 'R'},
+		{0, 0, 0, 0},
 	};
 	struct vp_sched_redis *r = NULL;
 	const char *url = NULL, *pfx = "vpbot";
@@ -354,8 +376,7 @@ int vp_sched_fleet_print(const char *url, const char *pfx, bool as_json,
 	e = vp_sched_fleet_status(r, pfx ? pfx : "vpbot", &st);
 	vp_mem_deref(r);
 	if (e) {
-		fprintf(stderr, "vpbot-sched: fleet: redis: %s\n",
-			strerror(e));
+		fprintf(stderr, "vpbot-sched: fleet: redis: %s\n", strerror(e));
 		return 75;
 	}
 	if (as_json && wrap)

@@ -31,17 +31,17 @@ struct vp_worker_slot {
 	enum vp_worker_slot_state state;
 	struct vp_sched_fleet_job job;
 	pid_t pid;
-	int status;		/**< waitpid status */
+	int status; /**< waitpid status */
 	enum vp_worker_stop stop;
-	int64_t stop_ms;	/**< when we sent SIGTERM (SIGKILL 10 s on) */
+	int64_t stop_ms; /**< when we sent SIGTERM (SIGKILL 10 s on) */
 	int64_t started_us, ended_us, latency_us;
 	int64_t retry_at_ms;
 	char job_path[512];
 	char log_path[512];
 	char out[512];
-	const char *outcome;	/**< decided at exit */
+	const char *outcome; /**< decided at exit */
 	char reason[160];
-	unsigned requeue;	/**< attempt to requeue with, 0: none */
+	unsigned requeue; /**< attempt to requeue with, 0: none */
 };
 
 struct vp_worker {
@@ -52,9 +52,9 @@ struct vp_worker {
 	unsigned load;
 	bool draining;
 	int64_t drain_deadline_ms;
-	bool hold_full;		/**< a job did not fit: wait for a change */
+	bool hold_full; /**< a job did not fit: wait for a change */
 	int64_t next_beat_ms, next_reclaim_ms;
-	int sfd;		/**< signalfd: SIGTERM, SIGINT, SIGCHLD */
+	int sfd; /**< signalfd: SIGTERM, SIGINT, SIGCHLD */
 };
 
 /* worker_child.c */

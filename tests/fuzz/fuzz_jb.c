@@ -102,10 +102,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		{
 			uint8_t pl[4] = {(uint8_t)seq, (uint8_t)(seq >> 8),
 					 (uint8_t)ts, (uint8_t)(now / 1000000)};
-			struct vp_jb_in in = {.seq = seq, .ts = ts,
+			struct vp_jb_in in = {.seq = seq,
+					      .ts = ts,
 					      .arrival_ns = now,
 					      .duration = (o[5] % 6 + 1) * 480u,
-					      .payload = pl, .len = 4};
+					      .payload = pl,
+					      .len = 4};
 			int e = vp_jb_put(jb, &in);
 
 			ORACLE(e == 0 || e == EALREADY || e == ETIMEDOUT ||

@@ -27,8 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (err)
 		abort();
 	if (!vp_pcm_stream_id_valid(l.stream) || l.file[0] == '/' ||
-	    strstr(l.file, "..") || !l.rate || l.channels < 1 ||
-	    l.channels > 2)
+	    strstr(l.file, "..") || !l.rate || l.channels < 1 || l.channels > 2)
 		abort();
 	return 0;
 }

@@ -66,8 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		ORACLE(dur == -EBADMSG);
 		ORACLE(!vp_opus_packet_has_fec(d, n));
 	} else {
-		ORACLE(dur == opus_packet_get_nb_samples(d, (opus_int32)n,
-							 48000));
+		ORACLE(dur ==
+		       opus_packet_get_nb_samples(d, (opus_int32)n, 48000));
 		ORACLE(dur >= 120 && dur <= 5760);
 		/* CELT-only (config 16..31) has no LBRR */
 		if ((d[0] >> 3) >= 16)

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RATE 16000
+#define RATE   16000
 #define ORIGIN (1700000000ULL * VP_SEC)
 
 struct vp_io {
@@ -37,12 +37,12 @@ struct vp_io {
 
 static struct {
 	bool live, flushing;
-	uint64_t now;	     /* latest arrival or poll time given */
+	uint64_t now; /* latest arrival or poll time given */
 	bool gate_open;
 	uint64_t open_since; /* sample where the gate last opened */
 	struct vp_timeline tl;
 	bool started;
-	uint64_t end;	     /* end of the last block */
+	uint64_t end; /* end of the last block */
 	uint64_t samples, dtx_samples;
 } o;
 
@@ -163,8 +163,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	struct vp_io io = {0};
 	struct vp_track *t = NULL;
 	struct vp_track_cfg tc = {
-		.id = "s1", .rate = RATE, .channels = 1,
-		.chunk_samples = RATE * 10, .hold_ns = 200 * VP_MSEC,
+		.id = "s1",
+		.rate = RATE,
+		.channels = 1,
+		.chunk_samples = RATE * 10,
+		.hold_ns = 200 * VP_MSEC,
 	};
 	size_t i = 1;
 

@@ -23,8 +23,7 @@ static void check_shared(struct vp_sdp_session *o)
 	for (unsigned i = 0; i < o->nmedia; i++)
 		for (unsigned j = 0; j < o->media[i].nssrc; j++)
 			for (unsigned k = i + 1; k < o->nmedia; k++)
-				for (unsigned l = 0; l < o->media[k].nssrc;
-				     l++)
+				for (unsigned l = 0; l < o->media[k].nssrc; l++)
 					if (o->media[k].ssrc[l] ==
 					    o->media[i].ssrc[j])
 						abort();

@@ -27,7 +27,7 @@
 			abort();                                               \
 	} while (0)
 
-#define T0 1700000000000000000ULL
+#define T0	 1700000000000000000ULL
 #define NTP_UNIX 2208988800ULL
 
 static int64_t floor_div(__int128 a, __int128 b)
@@ -47,9 +47,8 @@ static void place(struct vp_timeline_stream *s, const struct vp_timeline *tl,
 	bool same = s->started && ssrc == s->ssrc;
 
 	if (same) {
-		int64_t d = floor_div((__int128)(int64_t)(ts - s->first_ts) *
-					      rate,
-				      s->clock);
+		int64_t d = floor_div(
+			(__int128)(int64_t)(ts - s->first_ts) * rate, s->clock);
 		__int128 p = (__int128)s->first_pos + d;
 
 		want = p < 0 ? 0 : (uint64_t)p;
@@ -73,10 +72,10 @@ static void check_utc(const struct vp_timeline_stream *s, uint64_t ts)
 
 	ORACLE((src == VP_TIMELINE_SRC_SR) == sr);
 	if (sr) {
-		int64_t d = floor_div((__int128)(int32_t)((uint32_t)ts -
-							  s->sr_ts) *
-					      1000000000,
-				      s->clock);
+		int64_t d =
+			floor_div((__int128)(int32_t)((uint32_t)ts - s->sr_ts) *
+					  1000000000,
+				  s->clock);
 		__int128 w = (__int128)s->sr_utc_ns + d;
 
 		if (w >= 0 && w < (__int128)(1ULL << 62))
@@ -124,8 +123,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			uint64_t u = now + (uint64_t)o[8] * 1000000ULL;
 
 			ORACLE(vp_timeline_stream_sr(
-				       &s, ssrc, (uint32_t)(u / 1000000000ULL +
-							    NTP_UNIX),
+				       &s, ssrc,
+				       (uint32_t)(u / 1000000000ULL + NTP_UNIX),
 				       (uint32_t)(((u % 1000000000ULL) << 32) /
 						  1000000000ULL),
 				       (uint32_t)ts) == 0);

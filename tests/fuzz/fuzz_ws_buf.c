@@ -69,8 +69,7 @@ static void pop(struct vp_sig_txq *q)
 	M.n--;
 }
 
-static void piece(struct vp_sig_rx *rx, const uint8_t *t, size_t len,
-		  bool last)
+static void piece(struct vp_sig_rx *rx, const uint8_t *t, size_t len, bool last)
 {
 	bool done = false;
 	int e = vp_sig_rx_add(rx, t, len, last, &done);

@@ -41,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VTEST_MAX     512
+#define VTEST_MAX 512
 /* A walked test with more allocations than this is too big for the oom
  * suite: it fails, so that nobody walks half a test believing it whole. */
 #define VTEST_OOM_MAX 6000
@@ -254,12 +254,15 @@ static int run_oom(int i)
 		return -1;
 	}
 	if (n == 0) { /* a walk over nothing would pass whatever happens */
-		fprintf(stderr, "  oom: the test makes no allocation to fail\n");
+		fprintf(stderr,
+			"  oom: the test makes no allocation to fail\n");
 		return -1;
 	}
 	if (n / tests[i].oom > VTEST_OOM_MAX) {
-		fprintf(stderr, "  oom: %ld allocations, more than the walk's "
-			"%d: walk a smaller test\n", n, VTEST_OOM_MAX);
+		fprintf(stderr,
+			"  oom: %ld allocations, more than the walk's "
+			"%d: walk a smaller test\n",
+			n, VTEST_OOM_MAX);
 		return -1;
 	}
 	limit = 5 + (unsigned)(3 * (now_s() - t0));
@@ -339,8 +342,9 @@ int main(int argc, char **argv)
 	if (hook_libs())
 		return 1;
 	if (argc > 1 && !strcmp(argv[1], "--oom")) {
-		oom_shared = mmap(NULL, 3 * sizeof(long), PROT_READ | PROT_WRITE,
-				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		oom_shared =
+			mmap(NULL, 3 * sizeof(long), PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		if (oom_shared == MAP_FAILED) {
 			perror("mmap");
 			return 1;

@@ -70,7 +70,7 @@ bool vtest_oom_hit(void);
 
 #define VT_EQ(exp, act)                                                        \
 	do {                                                                   \
-		long long e_ = (long long)(exp), a_ = (long long)(act);       \
+		long long e_ = (long long)(exp), a_ = (long long)(act);        \
 		if (e_ != a_)                                                  \
 			vtest_fail(__FILE__, __LINE__,                         \
 				   "%s == %s: expected %lld, got %lld", #exp,  \

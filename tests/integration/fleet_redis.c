@@ -51,7 +51,7 @@ static struct vp_sched_redis *server(void)
 	VT_TRUE(srv > 0);
 	VT_EQ(0, vp_sched_redis_alloc(&r, url, err, sizeof(err)));
 	for (i = 0; i < 100; i++) {
-		const char *ping[] = { "PING" };
+		const char *ping[] = {"PING"};
 
 		if (!access(sock, F_OK) && !vp_sched_redis_do(r, 1, ping))
 			return r;
@@ -102,10 +102,12 @@ VTEST(fleet_redis_reclaimed_job_is_not_the_old_owners)
 {
 	struct vp_sched_redis *r = server();
 	struct vp_sched_fleet_job j, a, b;
-	struct vp_sched_fleet_result res = { .worker = "w1", .outcome = "done",
-					     .reason = "", .out = "",
-					     .log = "" };
-	const char *ids[1], *ms[1] = { "m2" };
+	struct vp_sched_fleet_result res = {.worker = "w1",
+					    .outcome = "done",
+					    .reason = "",
+					    .out = "",
+					    .log = ""};
+	const char *ids[1], *ms[1] = {"m2"};
 	bool added, got, done;
 	uint64_t lost, stop;
 	json_t *out = NULL;
@@ -160,9 +162,11 @@ VTEST(fleet_redis_lease_and_requeue)
 {
 	struct vp_sched_redis *r = server();
 	struct vp_sched_fleet_job j, a;
-	struct vp_sched_fleet_result res = { .worker = "w1", .outcome = "retry",
-					     .reason = "", .out = "",
-					     .log = "" };
+	struct vp_sched_fleet_result res = {.worker = "w1",
+					    .outcome = "retry",
+					    .reason = "",
+					    .out = "",
+					    .log = ""};
 	bool got, added, done;
 
 	VT_EQ(0, vp_sched_fleet_lease(r, "t", "m3", "w1", 300, &got));
@@ -228,7 +232,7 @@ VTEST(fleet_redis_status_shows_workers_and_queue_not_secrets)
 VTEST(fleet_redis_down_is_econnreset_then_recovers)
 {
 	struct vp_sched_redis *r = server();
-	const char *ping[] = { "PING" };
+	const char *ping[] = {"PING"};
 	int i, e = 0;
 
 	stop_server();
@@ -261,9 +265,11 @@ VTEST(fleet_redis_dispatcher_finds_results_after_a_restart)
 	struct vp_sched_redis *r = server();
 	struct vp_sched_dispatch *d = NULL;
 	struct vp_sched_fleet_job t;
-	struct vp_sched_fleet_result res = { .worker = "w1", .outcome = "done",
-					     .reason = "", .out = "",
-					     .log = "" };
+	struct vp_sched_fleet_result res = {.worker = "w1",
+					    .outcome = "done",
+					    .reason = "",
+					    .out = "",
+					    .log = ""};
 	json_t *job = json_pack("{s:s, s:i, s:{s:[s, s]}}", "invite",
 				"sim+ws://127.0.0.1:1/m", "max_duration_s",
 				3600 + 120, "meeting", "invitees", "a@x.test",

@@ -10,7 +10,8 @@
  * Default: OPUS_APPLICATION_AUDIO at 64 kbit/s, whose output keeps the
  * waveform (correlation > 0.99); --voip selects the SILK speech mode.
  *
- * rtpgen OUT-PREFIX [--seconds S] [--bitrate B] [--voip] [--loss P] [--reorder N] [--dup P]
+ * rtpgen OUT-PREFIX [--seconds S] [--bitrate B] [--voip] [--loss P] [--reorder
+ * N] [--dup P]
  *        [--jitter-ms MS] [--dtx-at S --dtx-len S] [--seed N] [--no-fec]
  *        [--ssrc-change-at S] [--sr-offset-ms MS]
  * writes OUT-PREFIX.pcap, OUT-PREFIX.wav (48 kHz mono), OUT-PREFIX.json
@@ -26,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RATE 48000
-#define FRAME 960
+#define RATE   48000
+#define FRAME  960
 #define MAXPKT 1500
 
 struct pkt {
@@ -140,15 +141,22 @@ static int cmp_arrival(const void *a, const void *b)
 {
 	const struct pkt *x = a, *y = b;
 
-	return x->arrival_ns < y->arrival_ns ? -1 : x->arrival_ns > y->arrival_ns;
+	return x->arrival_ns < y->arrival_ns ? -1
+					     : x->arrival_ns > y->arrival_ns;
 }
 
 static void parse(int argc, char **argv, struct opts *o)
 {
-	*o = (struct opts){.seconds = 20, .reorder = 0, .seed = 1,
-			   .fec = true, .dtx_at = 0, .dtx_len = 0,
-			   .ssrc_change_at = -1, .sr_offset_ms = 0,
-			   .bitrate = 64000, .music = true};
+	*o = (struct opts){.seconds = 20,
+			   .reorder = 0,
+			   .seed = 1,
+			   .fec = true,
+			   .dtx_at = 0,
+			   .dtx_len = 0,
+			   .ssrc_change_at = -1,
+			   .sr_offset_ms = 0,
+			   .bitrate = 64000,
+			   .music = true};
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "0";
 
@@ -238,8 +246,8 @@ int main(int argc, char **argv)
 	int16_t *src = calloc(nsamp, sizeof(*src));
 	struct pkt *pk = calloc(nframes * 2 + 64, sizeof(*pk));
 	OpusEncoder *enc = opus_encoder_create(
-		RATE, 1, o.music ? OPUS_APPLICATION_AUDIO : OPUS_APPLICATION_VOIP,
-		&err);
+		RATE, 1,
+		o.music ? OPUS_APPLICATION_AUDIO : OPUS_APPLICATION_VOIP, &err);
 	if (!src || !pk || !enc)
 		return 70;
 	opus_encoder_ctl(enc, OPUS_SET_BITRATE(o.bitrate));
@@ -249,7 +257,7 @@ int main(int argc, char **argv)
 		src[i] = signal_at(i, &o);
 
 	uint32_t ssrc = 0x1234abcd, ts0 = 0xfffe0000u; /* ts wraps early */
-	uint16_t seq = 65500;                          /* seq wraps too */
+	uint16_t seq = 65500;			       /* seq wraps too */
 	size_t np = 0, lost = 0, dups = 0, dtx_frames = 0, reordered = 0;
 	size_t srs = 0, sent = 0, ssrc_changes = 0;
 	uint64_t next_sr = 0;
@@ -261,7 +269,8 @@ int main(int argc, char **argv)
 		uint64_t send = base + (uint64_t)(t * VP_SEC);
 		uint32_t ts = ts0 + (uint32_t)(fi * FRAME);
 		uint8_t pl[MAXPKT];
-		int n = opus_encode(enc, src + fi * FRAME, FRAME, pl, sizeof(pl));
+		int n = opus_encode(enc, src + fi * FRAME, FRAME, pl,
+				    sizeof(pl));
 
 		if (n < 0)
 			return 70;
@@ -280,7 +289,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (send >= next_sr) {
-			uint64_t ntp = send + (uint64_t)(o.sr_offset_ms * VP_MSEC);
+			uint64_t ntp =
+				send + (uint64_t)(o.sr_offset_ms * VP_MSEC);
 
 			add_sr(&pk[np++], ssrc, ntp, ts, send + 1 * VP_MSEC,
 			       (uint32_t)sent);
@@ -299,13 +309,15 @@ int main(int argc, char **argv)
 		p->seq = seq++;
 		p->ts = ts;
 		p->ssrc = ssrc;
-		p->arrival_ns = send + (uint64_t)(rnd() * o.jitter_ms * VP_MSEC);
+		p->arrival_ns =
+			send + (uint64_t)(rnd() * o.jitter_ms * VP_MSEC);
 		sent++;
 		/* never lose the first or the last packet: unknowable */
 		if (fi > 2 && fi + 3 < nframes && rnd() < o.loss) {
 			lost++;
-			ll += (size_t)snprintf(lostlist + ll, sizeof(lostlist) - ll,
-					       "%s%u", ll ? "," : "", p->seq);
+			ll += (size_t)snprintf(lostlist + ll,
+					       sizeof(lostlist) - ll, "%s%u",
+					       ll ? "," : "", p->seq);
 			continue;
 		}
 		if (o.reorder > 0 && fi % 10 == 5) {
@@ -316,7 +328,8 @@ int main(int argc, char **argv)
 		np++;
 		if (rnd() < o.dup) {
 			pk[np] = *p;
-			pk[np].arrival_ns += (uint64_t)(5 + rnd() * 25) * VP_MSEC;
+			pk[np].arrival_ns +=
+				(uint64_t)(5 + rnd() * 25) * VP_MSEC;
 			np++;
 			dups++;
 		}

@@ -53,8 +53,7 @@ static void rr_rtp(struct probe *p, const uint8_t *pkt, size_t len, uint64_t t)
 		vp_rtcp_rr_rtp(p->rr, r.ssrc, r.seq, r.ts, t);
 }
 
-static void rr_rtcp(struct probe *p, const uint8_t *pkt, size_t len,
-		    uint64_t t)
+static void rr_rtcp(struct probe *p, const uint8_t *pkt, size_t len, uint64_t t)
 {
 	struct vp_rtcp_iter it;
 	struct vp_rtcp_pkt r;

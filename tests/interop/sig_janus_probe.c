@@ -143,7 +143,8 @@ static void on_offer(const struct vp_sig_offer *o, void *arg)
 	}
 	if (p->offers == 1) {
 		if (!named) {
-			finish(p, false, "first offer does not name the publisher");
+			finish(p, false,
+			       "first offer does not name the publisher");
 			return;
 		}
 		printf("READY\n"); /* the script now stops the publisher */
@@ -161,8 +162,9 @@ static void on_ended(const char *reason, void *arg)
 	struct probe *p = arg;
 
 	printf("ended: %s\n", reason);
-	finish(p, !strcmp(p->mode, "full") && p->left_seen && p->offers >= 2 &&
-			  !strcmp(reason, "left"),
+	finish(p,
+	       !strcmp(p->mode, "full") && p->left_seen && p->offers >= 2 &&
+		       !strcmp(reason, "left"),
 	       "ended");
 }
 

@@ -20,9 +20,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const uint8_t ipv4_udp[] = {
-	0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 2,
-	0x13, 0x88, 0x17, 0x70, 0, 12, 0, 0, 0x80, 0x6f, 0x00, 0x01};
+static const uint8_t ipv4_udp[] = {0x45, 0,  0, 32, 0,	  0,	0,    0,
+				   64,	 17, 0, 0,  127,  0,	0,    1,
+				   127,	 0,  0, 2,  0x13, 0x88, 0x17, 0x70,
+				   0,	 12, 0, 0,  0x80, 0x6f, 0x00, 0x01};
 
 VTEST(bot_capture_raw_ipv4_udp)
 {
@@ -62,8 +63,8 @@ VTEST(bot_capture_open_errors)
 	struct vp_capture *cap = NULL;
 	FILE *f;
 
-	VT_EQ(ENOENT, vp_capture_open(&cap, "/nonexistent/x.pcap", err,
-				      sizeof(err)));
+	VT_EQ(ENOENT,
+	      vp_capture_open(&cap, "/nonexistent/x.pcap", err, sizeof(err)));
 	snprintf(path, sizeof(path), "%s/junk.pcap", vtest_tmpdir());
 	f = fopen(path, "w");
 	fputs("this is not a capture file\n", f);
@@ -118,19 +119,18 @@ VTEST(bot_job_join_timeouts)
 	VT_NEAR(45, j.cfg.join_timeout_s, 0);
 	VT_NEAR(600, j.cfg.lobby_timeout_s, 0);
 	vp_job_free(&j);
-	VT_EQ(EBADMSG, vp_job_parse(&j, low, sizeof(low) - 1, err, sizeof(err)));
+	VT_EQ(EBADMSG,
+	      vp_job_parse(&j, low, sizeof(low) - 1, err, sizeof(err)));
 	VT_TRUE(strstr(err, "join_timeout_s") != NULL);
 }
 
 /* A packet of SSRC 0x11223344, PT pt, with the sdes:mid extension (id 3)
  * saying "a" when with_mid. */
-static void mk_rtp(struct vp_rtp_pkt *p, uint8_t *b, uint8_t pt,
-		   bool with_mid)
+static void mk_rtp(struct vp_rtp_pkt *p, uint8_t *b, uint8_t pt, bool with_mid)
 {
-	static const uint8_t hdr[] = {0x90, 0, 0, 1, 0, 0, 0, 0,
-				      0x11, 0x22, 0x33, 0x44,
-				      0xBE, 0xDE, 0, 1, 0x30, 'a', 0, 0,
-				      0xF8, 0xFF, 0xFE};
+	static const uint8_t hdr[] = {
+		0x90, 0,    0, 1, 0,	0,   0, 0, 0x11, 0x22, 0x33, 0x44,
+		0xBE, 0xDE, 0, 1, 0x30, 'a', 0, 0, 0xF8, 0xFF, 0xFE};
 
 	memcpy(b, hdr, sizeof(hdr));
 	b[1] = pt;
@@ -151,8 +151,7 @@ VTEST(bot_route_rtp_pt_and_mid_learning)
 	b->nmids = 1;
 	b->ext_mid = 3;
 	snprintf(b->mids[0].mid, sizeof(b->mids[0].mid), "a");
-	snprintf(b->mids[0].participant, sizeof(b->mids[0].participant),
-		 "p1");
+	snprintf(b->mids[0].participant, sizeof(b->mids[0].participant), "p1");
 	b->mids[0].active = true;
 	b->mids[0].pt = 111;
 
@@ -206,9 +205,12 @@ static void feed(struct vp_track *t, unsigned from, unsigned to, uint64_t at)
  * what lies before the reopening is dropped then (issue 10, gate-revoke). */
 VTEST(bot_track_gate_exact_with_hold)
 {
-	struct vp_track_cfg tc = {.id = "s1", .rate = 48000, .channels = 1,
+	struct vp_track_cfg tc = {.id = "s1",
+				  .rate = 48000,
+				  .channels = 1,
 				  .chunk_samples = 480000,
-				  .hold_ns = 200 * VP_MSEC, .gateh = test_gate};
+				  .hold_ns = 200 * VP_MSEC,
+				  .gateh = test_gate};
 	struct vp_timeline tl;
 	struct vp_track *t = NULL;
 	struct vp_io *io = NULL;
@@ -224,12 +226,12 @@ VTEST(bot_track_gate_exact_with_hold)
 	tgate.since = 0;
 	VT_EQ(0, vp_io_start(&io, dir, true));
 	VT_EQ(0, vp_track_alloc(&t, &tc, &tl, io));
-	feed(t, 0, 30, T0 + 10 * VP_MSEC);   /* 600 ms of audio at once */
+	feed(t, 0, 30, T0 + 10 * VP_MSEC);    /* 600 ms of audio at once */
 	vp_track_poll(t, T0 + 300 * VP_MSEC); /* placed 480..29280; */
 	/* written 480..13920 (frames that end by 14400), the rest held */
-	tgate.open = false;                   /* closed at 310 ms */
+	tgate.open = false;		     /* closed at 310 ms */
 	feed(t, 30, 40, T0 + 320 * VP_MSEC); /* would go at 29280..38880 */
-	tgate.open = true;                    /* reopened at 330 ms */
+	tgate.open = true;		     /* reopened at 330 ms */
 	tgate.since = vp_timeline_sample_at(&tl, T0 + 330 * VP_MSEC);
 	vp_track_poll(t, T0 + 2 * VP_SEC);
 	vp_track_flush(t);
@@ -241,10 +243,10 @@ VTEST(bot_track_gate_exact_with_hold)
 	VT_TRUE(f != NULL);
 	while (fgets(line, sizeof(line), f)) {
 		json_t *j = json_loads(line, 0, NULL);
-		json_int_t s = json_integer_value(json_object_get(j,
-							"start_sample"));
-		json_int_t n = json_integer_value(json_object_get(j,
-							"samples"));
+		json_int_t s =
+			json_integer_value(json_object_get(j, "start_sample"));
+		json_int_t n =
+			json_integer_value(json_object_get(j, "samples"));
 
 		VT_TRUE(j != NULL);
 		VT_TRUE(s + n <= 14400 || s >= 15840); /* not while closed */
@@ -265,18 +267,24 @@ VTEST(bot_track_gate_exact_with_hold)
 VTEST_OOM(bot_never_record_join_oom_closes_gate)
 {
 	static const char st[] =
-		"{\"company_domains\":[\"example.com\"],\"record_internal\":true,"
+		"{\"company_domains\":[\"example.com\"],\"record_internal\":"
+		"true,"
 		"\"record_external\":true,\"recorded_members\":\"all\","
 		"\"members\":[{\"address\":\"carol@example.com\","
 		"\"data_capture\":\"never\"}],\"consent\":{\"mode\":\"none\"}}";
 	static const char fa[] =
 		"{\"organizer\":\"alice@example.com\",\"invitees\":"
 		"[\"erin@customer.test\"],\"title\":\"x\",\"private\":false,"
-		"\"manual_invite\":false,\"conference_url\":\"https://m.test/x\"}";
-	struct vp_bot_cfg cfg = {.rate = 48000, .settings_json = st,
-				 .facts_json = fa, .require_settings = true};
-	struct vp_rec_cfg rc = {.out = vtest_tmpdir(), .id = "nrjoin",
-				.rate = 48000, .channels = 1,
+		"\"manual_invite\":false,\"conference_url\":\"https://m.test/"
+		"x\"}";
+	struct vp_bot_cfg cfg = {.rate = 48000,
+				 .settings_json = st,
+				 .facts_json = fa,
+				 .require_settings = true};
+	struct vp_rec_cfg rc = {.out = vtest_tmpdir(),
+				.id = "nrjoin",
+				.rate = 48000,
+				.channels = 1,
 				.chunk_seconds = 10};
 	struct vp_rec_gate g;
 	struct bot *b;
@@ -362,8 +370,8 @@ VTEST_OOM(bot_meeting_rerun_oom_keeps_history)
 	snprintf(p, sizeof(p), "%s/m1/meeting.json", vtest_tmpdir());
 	doc = json_load_file(p, 0, NULL);
 	VT_TRUE(doc != NULL);
-	VT_EQ(e ? 1 : 2, json_array_size(json_object_get(doc,
-							 "previous_runs")));
+	VT_EQ(e ? 1 : 2,
+	      json_array_size(json_object_get(doc, "previous_runs")));
 	VT_EQ(e ? 2 : 3, json_integer_value(json_object_get(doc, "run")));
 	json_decref(doc);
 }
@@ -375,7 +383,8 @@ VTEST_OOM(bot_meeting_rerun_oom_keeps_history)
 VTEST_OOM(bot_job_parse_oom_walk)
 {
 	static const char txt[] =
-		"{\"invite\":\"janus+ws://127.0.0.1:8188/1234\",\"out\":\"/tmp/o\","
+		"{\"invite\":\"janus+ws://127.0.0.1:8188/1234\",\"out\":\"/tmp/"
+		"o\","
 		"\"rate\":16000,\"meeting\":{\"organizer\":\"a@x.com\","
 		"\"invitees\":[\"c@x.com\"]},\"settings\":{\"company_domains\":"
 		"[\"x.com\"],\"members\":[{\"address\":\"c@x.com\","
@@ -403,10 +412,14 @@ VTEST_OOM(bot_job_parse_oom_walk)
  * are refused. */
 VTEST(bot_rec_requires_a_gate)
 {
-	struct vp_track_cfg tc = {.id = "s1", .rate = 48000, .channels = 1,
+	struct vp_track_cfg tc = {.id = "s1",
+				  .rate = 48000,
+				  .channels = 1,
 				  .chunk_samples = 480000};
-	struct vp_rec_cfg rc = {.out = vtest_tmpdir(), .id = "nogate",
-				.rate = 48000, .channels = 1,
+	struct vp_rec_cfg rc = {.out = vtest_tmpdir(),
+				.id = "nogate",
+				.rate = 48000,
+				.channels = 1,
 				.chunk_seconds = 10};
 	struct vp_timeline tl;
 	struct vp_track *t = NULL;
@@ -425,9 +438,12 @@ VTEST(bot_rec_requires_a_gate)
 VTEST(bot_rec_replay_meeting_json)
 {
 	static const uint8_t opus[] = {0xF8, 0xFF, 0xFE, 0x01, 0x02};
-	struct vp_rec_cfg rc = {.out = vtest_tmpdir(), .id = "rec1",
-				.rate = 48000, .channels = 1,
-				.chunk_seconds = 10, .offline = true,
+	struct vp_rec_cfg rc = {.out = vtest_tmpdir(),
+				.id = "rec1",
+				.rate = 48000,
+				.channels = 1,
+				.chunk_seconds = 10,
+				.offline = true,
 				.gate = vp_rec_gate_none};
 	struct vp_rec *r = NULL;
 	json_t *doc, *st, *s0;
@@ -455,8 +471,7 @@ VTEST(bot_rec_replay_meeting_json)
 		  json_string_value(json_object_get(doc, "gate")));
 	VT_STR_EQ("test", json_string_value(json_object_get(doc, "source")));
 	st = json_object_get(doc, "status");
-	VT_STR_EQ("finished",
-		  json_string_value(json_object_get(st, "state")));
+	VT_STR_EQ("finished", json_string_value(json_object_get(st, "state")));
 	VT_EQ(0, json_integer_value(json_object_get(st, "io_write_errors")));
 	s0 = json_array_get(json_object_get(doc, "streams"), 0);
 	VT_STR_EQ("s1", json_string_value(json_object_get(s0, "id")));

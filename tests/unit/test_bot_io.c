@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define IO_T0 (1700000000ULL * VP_SEC)
+#define IO_T0		(1700000000ULL * VP_SEC)
 #define NTP_UNIX_OFFSET 2208988800ULL
 
 /* Sum of `samples` over DIR/manifest.jsonl; first line's KEY in *first. */
@@ -87,7 +87,8 @@ static void io_release(int p[2], int saved)
  * exactly the refusals. */
 VTEST(bot_io_overflow_counted_meta_enospc)
 {
-	struct vp_pcm_writer_cfg wc = {.stream_id = "s1", .rate = 48000,
+	struct vp_pcm_writer_cfg wc = {.stream_id = "s1",
+				       .rate = 48000,
 				       .channels = 1,
 				       .chunk_samples = 48000};
 	static int16_t pcm[VP_IO_MAX_SAMPLES];
@@ -141,9 +142,12 @@ static bool open_gate(void *arg, uint64_t *since)
 static json_t *live_first_chunk(const char *name, bool sr, uint64_t sr_utc)
 {
 	static const uint8_t opus[] = {0xF8, 0xFF, 0xFE, 0x01, 0x02};
-	struct vp_track_cfg tc = {.id = "s1", .rate = 48000, .channels = 1,
+	struct vp_track_cfg tc = {.id = "s1",
+				  .rate = 48000,
+				  .channels = 1,
 				  .chunk_samples = 480000,
-				  .hold_ns = 200 * VP_MSEC, .gateh = open_gate};
+				  .hold_ns = 200 * VP_MSEC,
+				  .gateh = open_gate};
 	struct vp_timeline tl;
 	struct vp_track *t = NULL;
 	struct vp_io *io = NULL;
@@ -158,10 +162,11 @@ static json_t *live_first_chunk(const char *name, bool sr, uint64_t sr_utc)
 	if (vp_track_alloc(&t, &tc, &tl, io) == 0) {
 		/* the sender's clock: RTP ts 0 is at sr_utc */
 		if (sr)
-			vp_track_sr(t, 7,
-				    (uint32_t)(sr_utc / VP_SEC + NTP_UNIX_OFFSET),
-				    (uint32_t)(((sr_utc % VP_SEC) << 32) / VP_SEC),
-				    0);
+			vp_track_sr(
+				t, 7,
+				(uint32_t)(sr_utc / VP_SEC + NTP_UNIX_OFFSET),
+				(uint32_t)(((sr_utc % VP_SEC) << 32) / VP_SEC),
+				0);
 		for (unsigned k = 0; k < 40; k++) {
 			uint64_t at = IO_T0 + 20 * VP_MSEC + k * 20 * VP_MSEC;
 
@@ -251,7 +256,8 @@ VTEST(bot_meeting_rerun_over_corrupt_meeting_json)
 		snprintf(dir, sizeof(dir), "%s/m/meeting.json", out);
 		doc = json_load_file(dir, 0, NULL);
 		VT_TRUE(json_is_object(doc));
-		VT_STR_EQ("m", json_string_value(json_object_get(doc, "meeting")));
+		VT_STR_EQ("m",
+			  json_string_value(json_object_get(doc, "meeting")));
 		VT_TRUE(!json_object_get(doc, "previous_runs") ||
 			json_is_array(json_object_get(doc, "previous_runs")));
 		json_decref(doc);
@@ -273,9 +279,11 @@ static bool counting_gate(void *arg, uint64_t *since)
  * a revocation takes effect within one frame (DESIGN: per-frame check). */
 VTEST(bot_track_gate_asked_per_frame)
 {
-	static const uint8_t opus60[] = {0xFB, 0x03, 0xFF, 0xFE, 0xFF,
-					 0xFE, 0xFF, 0xFE};
-	struct vp_track_cfg tc = {.id = "s1", .rate = 48000, .channels = 1,
+	static const uint8_t opus60[] = {0xFB, 0x03, 0xFF, 0xFE,
+					 0xFF, 0xFE, 0xFF, 0xFE};
+	struct vp_track_cfg tc = {.id = "s1",
+				  .rate = 48000,
+				  .channels = 1,
 				  .chunk_samples = 480000,
 				  .hold_ns = 200 * VP_MSEC,
 				  .gateh = counting_gate};
@@ -293,8 +301,8 @@ VTEST(bot_track_gate_asked_per_frame)
 	gate_calls = 0;
 	vp_track_rtp(t, 7, 1, 0, opus60, sizeof(opus60), IO_T0);
 	vp_track_poll(t, IO_T0 + 400 * VP_MSEC); /* out of the start hold */
-	VT_EQ(2880, vp_track_stats(t)->samples +
-			    vp_track_stats(t)->overrun_samples);
+	VT_EQ(2880,
+	      vp_track_stats(t)->samples + vp_track_stats(t)->overrun_samples);
 	VT_TRUE(gate_calls >= 3);
 	vp_track_flush(t);
 	VT_EQ(0, vp_io_stream_close(io, 0));

@@ -40,8 +40,8 @@ VTEST(fleet_url_unix)
 	VT_EQ(0, vp_sched_redis_url_parse(&a, "unix:///tmp/x.sock", err,
 					  sizeof(err)));
 	VT_STR_EQ("/tmp/x.sock", a.path);
-	VT_EQ(EINVAL, vp_sched_redis_url_parse(&a, "unix:rel.sock", err,
-					       sizeof(err)));
+	VT_EQ(EINVAL,
+	      vp_sched_redis_url_parse(&a, "unix:rel.sock", err, sizeof(err)));
 }
 
 VTEST(fleet_url_refusals_say_why)
@@ -52,32 +52,32 @@ VTEST(fleet_url_refusals_say_why)
 	VT_EQ(EINVAL, vp_sched_redis_url_parse(&a, "rediss://h:6379", err,
 					       sizeof(err)));
 	VT_TRUE(strstr(err, "TLS") != NULL);
-	VT_EQ(EINVAL, vp_sched_redis_url_parse(&a, "redis://:pw@h", err,
-					       sizeof(err)));
+	VT_EQ(EINVAL,
+	      vp_sched_redis_url_parse(&a, "redis://:pw@h", err, sizeof(err)));
 	VT_TRUE(strstr(err, "VPBOT_REDIS_PASSWORD") != NULL);
 	VT_TRUE(strstr(err, "pw") == NULL || strstr(err, "pw@") == NULL);
-	VT_EQ(EINVAL, vp_sched_redis_url_parse(&a, "redis://h:0", err,
-					       sizeof(err)));
+	VT_EQ(EINVAL,
+	      vp_sched_redis_url_parse(&a, "redis://h:0", err, sizeof(err)));
 	VT_EQ(EINVAL, vp_sched_redis_url_parse(&a, "redis://h:99999", err,
 					       sizeof(err)));
-	VT_EQ(EINVAL, vp_sched_redis_url_parse(&a, "redis://h/16", err,
-					       sizeof(err)));
-	VT_EQ(EINVAL, vp_sched_redis_url_parse(&a, "redis://h/x", err,
-					       sizeof(err)));
-	VT_EQ(EINVAL, vp_sched_redis_url_parse(&a, "redis://h?db=1", err,
-					       sizeof(err)));
-	VT_EQ(EINVAL, vp_sched_redis_url_parse(&a, "http://h", err,
-					       sizeof(err)));
-	VT_EQ(EINVAL, vp_sched_redis_url_parse(&a, "redis://", err,
-					       sizeof(err)));
+	VT_EQ(EINVAL,
+	      vp_sched_redis_url_parse(&a, "redis://h/16", err, sizeof(err)));
+	VT_EQ(EINVAL,
+	      vp_sched_redis_url_parse(&a, "redis://h/x", err, sizeof(err)));
+	VT_EQ(EINVAL,
+	      vp_sched_redis_url_parse(&a, "redis://h?db=1", err, sizeof(err)));
+	VT_EQ(EINVAL,
+	      vp_sched_redis_url_parse(&a, "http://h", err, sizeof(err)));
+	VT_EQ(EINVAL,
+	      vp_sched_redis_url_parse(&a, "redis://", err, sizeof(err)));
 }
 
 VTEST(fleet_job_decode_fields)
 {
-	const char *kv[] = { "meeting",	 "m-1",	 "instance",  "20261207T1000Z",
-			     "attempt",	 "2",	 "not_after", "1796600000",
-			     "load",	 "3",	 "dispatched_us", "17",
-			     "job",	 "{}",	 "future_field", "ignored" };
+	const char *kv[] = {"meeting", "m-1", "instance",      "20261207T1000Z",
+			    "attempt", "2",   "not_after",     "1796600000",
+			    "load",    "3",   "dispatched_us", "17",
+			    "job",     "{}",  "future_field",  "ignored"};
 	struct vp_sched_fleet_job j;
 
 	memset(&j, 0, sizeof(j));
@@ -94,14 +94,13 @@ VTEST(fleet_job_decode_fields)
 
 VTEST(fleet_job_decode_rejects_bad_entries)
 {
-	const char *no_job[] = { "meeting", "m", "attempt", "1" };
-	const char *bad_id[] = { "meeting", "../etc", "attempt", "1", "job",
-				 "{}" };
-	const char *bad_num[] = { "meeting", "m", "attempt", "1x", "job",
-				  "{}" };
-	const char *zero[] = { "meeting", "m", "attempt", "0", "job", "{}" };
-	const char *odd[] = { "meeting", "m", "attempt" };
-	const char *noload[] = { "meeting", "m", "attempt", "1", "job", "{}" };
+	const char *no_job[] = {"meeting", "m", "attempt", "1"};
+	const char *bad_id[] = {"meeting", "../etc", "attempt",
+				"1",	   "job",    "{}"};
+	const char *bad_num[] = {"meeting", "m", "attempt", "1x", "job", "{}"};
+	const char *zero[] = {"meeting", "m", "attempt", "0", "job", "{}"};
+	const char *odd[] = {"meeting", "m", "attempt"};
+	const char *noload[] = {"meeting", "m", "attempt", "1", "job", "{}"};
 	struct vp_sched_fleet_job j;
 
 	memset(&j, 0, sizeof(j));

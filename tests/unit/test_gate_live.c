@@ -474,7 +474,8 @@ VTEST_OOM(gate_live_never_record_join_oom_walk)
 		char pid[8];
 
 		snprintf(pid, sizeof(pid), "p%d", i);
-		VT_EQ(0, vp_gate_participant_join(g, pid, "bob@example.com", 0));
+		VT_EQ(0,
+		      vp_gate_participant_join(g, pid, "bob@example.com", 0));
 	}
 	VT_EQ(0, vp_gate_start(g, 0));
 	VT_TRUE(vp_gate_is_open(g));
@@ -483,7 +484,8 @@ VTEST_OOM(gate_live_never_record_join_oom_walk)
 	VT_OOM_SKIP();
 	VT_TRUE(!vp_gate_is_open(g));
 	VT_TRUE(e == 0 || (e == ENOMEM && vtest_oom_hit()));
-	VT_TRUE(e == 0 || (vp_gate_failed(g) && last_mark_is(g, "gate_error:")));
+	VT_TRUE(e == 0 ||
+		(vp_gate_failed(g) && last_mark_is(g, "gate_error:")));
 	VT_OOM_WALK();
 	(void)vp_gate_participant_leave(g, "carol", 2000);
 	(void)vp_gate_participant_join(g, "p9", "dave@example.com", 3000);

@@ -470,8 +470,8 @@ VTEST(jb_enomem_changes_nothing)
 
 VTEST(jb_start_hold_takes_an_earlier_first_packet)
 {
-	struct vp_jb_cfg cfg = {.capacity = 16, .hold_ns = 200 * MS,
-				.start_hold = true};
+	struct vp_jb_cfg cfg = {
+		.capacity = 16, .hold_ns = 200 * MS, .start_hold = true};
 	struct rec r = {0};
 	struct vp_jb *jb = NULL;
 
@@ -496,8 +496,8 @@ VTEST(jb_start_hold_takes_an_earlier_first_packet)
  * releases them all (this once spun forever). */
 VTEST(jb_start_hold_overflow_in_order)
 {
-	struct vp_jb_cfg cfg = {.capacity = 64, .hold_ns = 200 * MS,
-				.start_hold = true};
+	struct vp_jb_cfg cfg = {
+		.capacity = 64, .hold_ns = 200 * MS, .start_hold = true};
 	struct rec r = {0};
 	struct vp_jb *jb = NULL;
 
@@ -518,8 +518,8 @@ VTEST(jb_start_hold_overflow_in_order)
  * by fuzz_pipeline). */
 VTEST(jb_start_hold_never_shares_a_slot)
 {
-	struct vp_jb_cfg cfg = {.capacity = 16, .hold_ns = 200 * MS,
-				.start_hold = true};
+	struct vp_jb_cfg cfg = {
+		.capacity = 16, .hold_ns = 200 * MS, .start_hold = true};
 	struct rec r = {0};
 	struct vp_jb *jb = NULL;
 

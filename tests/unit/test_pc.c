@@ -286,7 +286,8 @@ VTEST(pc_connect_timeout_is_the_callers)
 {
 	GMainContext *ctx = g_main_context_new();
 	struct vp_pc_handlers h = {on_rtp, on_rtcp, on_state, on_cand_ignore};
-	struct vp_pc_cfg c = {.dtls_client = true, .local_addrs = lo,
+	struct vp_pc_cfg c = {.dtls_client = true,
+			      .local_addrs = lo,
 			      .nlocal_addrs = 1,
 			      .connect_timeout_ns = 1500 * VP_MSEC};
 	static struct peer p;
@@ -316,7 +317,8 @@ VTEST(pc_ice_waits_beyond_libnice_default)
 {
 	GMainContext *ctx = g_main_context_new();
 	struct vp_pc_handlers h = {on_rtp, on_rtcp, on_state, on_cand_ignore};
-	struct vp_pc_cfg c = {.dtls_client = true, .local_addrs = lo,
+	struct vp_pc_cfg c = {.dtls_client = true,
+			      .local_addrs = lo,
 			      .nlocal_addrs = 1,
 			      .connect_timeout_ns = 60 * VP_SEC};
 	static struct peer p;

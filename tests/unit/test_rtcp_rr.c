@@ -62,8 +62,8 @@ VTEST(rtcp_rr_block_fields_loss_jitter_lsr_dlsr)
 	/* 100 packets 20 ms apart from 0xfff0 (wraps), 3 lost, one 10 ms
 	 * late: jitter (A.8) in 48 kHz units from the arrival times */
 	for (unsigned i = 0; i < 100; i++) {
-		uint64_t at = T0 + i * 20 * VP_MSEC + (i == 50 ? 10 * VP_MSEC
-							       : 0);
+		uint64_t at =
+			T0 + i * 20 * VP_MSEC + (i == 50 ? 10 * VP_MSEC : 0);
 
 		seq = (uint16_t)(0xfff0 + i);
 		if (i == 10 || i == 11 || i == 70)
@@ -71,8 +71,7 @@ VTEST(rtcp_rr_block_fields_loss_jitter_lsr_dlsr)
 		vp_rtcp_rr_rtp(rr, 0xabcdef01, seq, 5000 + i * 960, at);
 	}
 	/* an SR with NTP 0x0001_2345 . 0x6789_0000, 250 ms before the report */
-	vp_rtcp_rr_sr(rr, 0xabcdef01, 0x00012345, 0x67890000,
-		      T0 + 2 * VP_SEC);
+	vp_rtcp_rr_sr(rr, 0xabcdef01, 0x00012345, 0x67890000, T0 + 2 * VP_SEC);
 	vp_rtcp_rr_sr(rr, 0x99, 1, 2, T0); /* unknown source: ignored */
 	VT_EQ(0, vp_rtcp_rr_build(rr, T0 + 2250 * VP_MSEC, b, sizeof(b), &n));
 	VT_EQ(0, parse(b, n, &p, cname, sizeof(cname)));
@@ -211,7 +210,8 @@ VTEST(rtcp_rr_evicts_the_longest_silent)
 
 VTEST(rtcp_interval_minimum_and_random_range)
 {
-	struct vp_rtcp_interval_in in = {.members = 5, .senders = 4,
+	struct vp_rtcp_interval_in in = {.members = 5,
+					 .senders = 4,
 					 .rtcp_bw = 4 * 400.0,
 					 .avg_rtcp_size = 100};
 	const double c = 1.21828; /* e - 3/2 */
@@ -229,7 +229,8 @@ VTEST(rtcp_interval_minimum_and_random_range)
 VTEST(rtcp_interval_grows_with_members)
 {
 	/* 1000 members, 900 senders, 200 B packets, 1600 B/s: n*C = 125 s */
-	struct vp_rtcp_interval_in in = {.members = 1000, .senders = 900,
+	struct vp_rtcp_interval_in in = {.members = 1000,
+					 .senders = 900,
 					 .rtcp_bw = 1600,
 					 .avg_rtcp_size = 200};
 
@@ -248,9 +249,9 @@ VTEST(rtcp_interval_grows_with_members)
 VTEST(rtp_seq_extend_is_nearest_both_ways)
 {
 	/* RFC 3550 A.1: the extension lies within -2^15 .. 2^15-1 of ref */
-	VT_EQ(0x10000, vp_rtp_seq_extend(0xffff, 0));	     /* wrap forward */
+	VT_EQ(0x10000, vp_rtp_seq_extend(0xffff, 0));	   /* wrap forward */
 	VT_EQ(0xfffe, vp_rtp_seq_extend(0x10001, 0xfffe)); /* late, before */
-	VT_EQ(-2, vp_rtp_seq_extend(1, 0xfffe));	     /* before cycle 0 */
+	VT_EQ(-2, vp_rtp_seq_extend(1, 0xfffe));	   /* before cycle 0 */
 	VT_EQ(0x10000 + 0x7fff, vp_rtp_seq_extend(0x10000, 0x7fff));
 	VT_EQ(0x10000 - 0x8000, vp_rtp_seq_extend(0x10000, 0x8000));
 	VT_EQ(0x100000000LL, vp_rtp_ts_extend(0xffffff00LL, 0));

@@ -30,9 +30,8 @@ static int parse_exact(struct vp_rtp_pkt *p, const uint8_t *d, size_t n)
 
 VTEST(rtp_parse_minimal_header)
 {
-	static const uint8_t pkt[] = {0x80, 0xef, 0x12, 0x34, 0xde, 0xad,
-				      0xbe, 0xef, 0x01, 0x02, 0x03, 0x04,
-				      0xaa, 0xbb};
+	static const uint8_t pkt[] = {0x80, 0xef, 0x12, 0x34, 0xde, 0xad, 0xbe,
+				      0xef, 0x01, 0x02, 0x03, 0x04, 0xaa, 0xbb};
 	struct vp_rtp_pkt p;
 
 	VT_EQ(0, vp_rtp_parse(&p, pkt, sizeof(pkt)));
@@ -56,14 +55,14 @@ VTEST(rtp_parse_minimal_header)
  */
 static const uint8_t opus_one_byte[] = {
 	0xb2, 0xef, 0xff, 0xff, 0x00, 0x01, 0xe2, 0x40, /* seq, ts 123456 */
-	0x5e, 0xed, 0x00, 0x01,                         /* ssrc */
+	0x5e, 0xed, 0x00, 0x01,				/* ssrc */
 	0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x0b, /* csrc 10, 11 */
-	0xbe, 0xde, 0x00, 0x02,                         /* one-byte, 2 words */
-	0x10, 0x9e,                                     /* id1 L0: V=1 30 */
-	0x32, 0x12, 0x34, 0x56,                         /* id3 L2: ast */
-	0x00, 0x00,                                     /* padding */
+	0xbe, 0xde, 0x00, 0x02,				/* one-byte, 2 words */
+	0x10, 0x9e,					/* id1 L0: V=1 30 */
+	0x32, 0x12, 0x34, 0x56,				/* id3 L2: ast */
+	0x00, 0x00,					/* padding */
 	0x78, 0x0b, 0xe4, 0xc1, 0x36, 0xec, 0xc5, 0x80, /* Opus payload */
-	0x00, 0x00, 0x00, 0x04,                         /* RTP padding */
+	0x00, 0x00, 0x00, 0x04,				/* RTP padding */
 };
 
 VTEST(rtp_opus_csrc_padding_one_byte_ext)
@@ -103,17 +102,17 @@ VTEST(rtp_opus_csrc_padding_one_byte_ext)
 }
 
 /* Same packet shape with the RFC 8285 §4.3 two-byte form (appbits 5). */
-static const uint8_t opus_two_byte[] = {
-	0xb1, 0x6f, 0x00, 0x00, 0xff, 0xff, 0xff, 0xf0,
-	0x5e, 0xed, 0x00, 0x01,
-	0x00, 0x00, 0x00, 0x0a,
-	0x10, 0x05, 0x00, 0x03,                         /* two-byte, 3 words */
-	0x01, 0x01, 0x7f,                               /* id1 L1: V=0 127 */
-	0x00,                                           /* padding */
-	0x20, 0x00,                                     /* id32 L0 */
-	0x40, 0x04, 0xca, 0xfe, 0xba, 0xbe,             /* id64 L4 */
-	0xfc, 0xff, 0xfe,                               /* Opus CELT DTX-ish */
-	0x00, 0x02,                                     /* RTP padding 2 */
+static const uint8_t opus_two_byte[] =
+	{
+		0xb1, 0x6f, 0x00, 0x00, 0xff, 0xff, 0xff,
+		0xf0, 0x5e, 0xed, 0x00, 0x01, 0x00, 0x00,
+		0x00, 0x0a, 0x10, 0x05, 0x00, 0x03, /* two-byte, 3 words */
+		0x01, 0x01, 0x7f,		    /* id1 L1: V=0 127 */
+		0x00,				    /* padding */
+		0x20, 0x00,			    /* id32 L0 */
+		0x40, 0x04, 0xca, 0xfe, 0xba, 0xbe, /* id64 L4 */
+		0xfc, 0xff, 0xfe,		    /* Opus CELT DTX-ish */
+		0x00, 0x02,			    /* RTP padding 2 */
 };
 
 VTEST(rtp_opus_two_byte_ext)
@@ -146,8 +145,10 @@ VTEST(rtp_rfc8285_one_byte_example)
 {
 	static const uint8_t ext[] = {0x10, 0xa1, 0x21, 0xb1, 0xb2, 0x00,
 				      0x00, 0x33, 0xc1, 0xc2, 0xc3, 0xc4};
-	struct vp_rtp_pkt p = {.ext = true, .ext_profile = 0xbede,
-			       .ext_data = ext, .ext_len = sizeof(ext)};
+	struct vp_rtp_pkt p = {.ext = true,
+			       .ext_profile = 0xbede,
+			       .ext_data = ext,
+			       .ext_len = sizeof(ext)};
 	const uint8_t *d;
 	size_t n;
 
@@ -170,8 +171,10 @@ VTEST(rtp_rfc8285_two_byte_example)
 {
 	static const uint8_t ext[] = {0x01, 0x00, 0x02, 0x01, 0xb1, 0x00,
 				      0x03, 0x04, 0xc1, 0xc2, 0xc3, 0xc4};
-	struct vp_rtp_pkt p = {.ext = true, .ext_profile = 0x1000,
-			       .ext_data = ext, .ext_len = sizeof(ext)};
+	struct vp_rtp_pkt p = {.ext = true,
+			       .ext_profile = 0x1000,
+			       .ext_data = ext,
+			       .ext_len = sizeof(ext)};
 	const uint8_t *d;
 	size_t n;
 
@@ -195,8 +198,10 @@ VTEST(rtp_ext_find_edge_cases)
 	/* two-byte: id 1 length 9 runs past; id at the last byte */
 	static const uint8_t over2[] = {0x01, 0x09, 0xaa, 0xbb};
 	static const uint8_t lone2[] = {0x00, 0x00, 0x00, 0x05};
-	struct vp_rtp_pkt p = {.ext = true, .ext_profile = 0xbede,
-			       .ext_data = stop, .ext_len = 4};
+	struct vp_rtp_pkt p = {.ext = true,
+			       .ext_profile = 0xbede,
+			       .ext_data = stop,
+			       .ext_len = 4};
 	const uint8_t *d = NULL;
 	size_t n = 99;
 
@@ -209,7 +214,7 @@ VTEST(rtp_ext_find_edge_cases)
 	p.ext_data = lone2;
 	VT_EQ(EBADMSG, vp_rtp_ext_find(&p, 5, &d, &n));
 	VT_TRUE(d == NULL && n == 99); /* out-params untouched on failure */
-	p.ext_profile = 0xabac; /* some other profile's extension */
+	p.ext_profile = 0xabac;	       /* some other profile's extension */
 	VT_EQ(ENOENT, vp_rtp_ext_find(&p, 1, &d, &n));
 	p.ext = false;
 	VT_EQ(ENOENT, vp_rtp_ext_find(&p, 1, &d, &n));
@@ -222,11 +227,16 @@ VTEST(rtp_rfc6464_audio_level_values)
 		uint8_t byte;
 		bool voice;
 		uint8_t level;
-	} v[] = {{0x80, true, 0}, {0x00, false, 0}, {0x7f, false, 127},
-		 {0xff, true, 127}, {0xaa, true, 42}};
+	} v[] = {{0x80, true, 0},
+		 {0x00, false, 0},
+		 {0x7f, false, 127},
+		 {0xff, true, 127},
+		 {0xaa, true, 42}};
 	uint8_t ext[4] = {0x50, 0, 0, 0}; /* id 5, L=0 */
-	struct vp_rtp_pkt p = {.ext = true, .ext_profile = 0xbede,
-			       .ext_data = ext, .ext_len = 4};
+	struct vp_rtp_pkt p = {.ext = true,
+			       .ext_profile = 0xbede,
+			       .ext_data = ext,
+			       .ext_len = 4};
 	bool voice;
 	uint8_t level;
 
@@ -246,10 +256,16 @@ VTEST(rtp_rfc6464_audio_level_values)
 VTEST(rtp_write_hdr_roundtrip)
 {
 	static const uint8_t ext[] = {0x10, 0x9e, 0x00, 0x00};
-	struct vp_rtp_pkt w = {.pt = 111, .marker = true, .seq = 65535,
-			       .ts = 0xfffffff0, .ssrc = 0x11223344, .cc = 2,
-			       .csrc = {7, 8}, .ext = true,
-			       .ext_profile = 0xbede, .ext_data = ext,
+	struct vp_rtp_pkt w = {.pt = 111,
+			       .marker = true,
+			       .seq = 65535,
+			       .ts = 0xfffffff0,
+			       .ssrc = 0x11223344,
+			       .cc = 2,
+			       .csrc = {7, 8},
+			       .ext = true,
+			       .ext_profile = 0xbede,
+			       .ext_data = ext,
 			       .ext_len = 4};
 	uint8_t buf[64];
 	struct vp_rtp_pkt p;
@@ -276,8 +292,8 @@ VTEST(rtp_write_hdr_roundtrip)
 
 VTEST(rtp_parse_rejects_truncated_header)
 {
-	static const uint8_t pkt[12] = {0x80, 111, 0, 1, 0, 0, 0, 160,
-					0, 0, 0, 7};
+	static const uint8_t pkt[12] = {0x80, 111, 0, 1, 0, 0,
+					0,    160, 0, 0, 0, 7};
 	struct vp_rtp_pkt p;
 
 	for (size_t n = 0; n < sizeof(pkt); n++)
@@ -290,9 +306,9 @@ VTEST(rtp_parse_rejects_truncated_header)
 VTEST(rtp_parse_rejects_csrc_past_end) /* CC=3 but one CSRC present */
 {
 	static const uint8_t pkt[16] = {0x83, 111, 0, 1, 0, 0, 0, 160,
-					0, 0, 0, 7, 0, 0, 0, 9};
-	static const uint8_t pkt15[12] = {0x8f, 111, 0, 1, 0, 0, 0, 160,
-					  0, 0, 0, 7};
+					0,    0,   0, 7, 0, 0, 0, 9};
+	static const uint8_t pkt15[12] = {0x8f, 111, 0, 1, 0, 0,
+					  0,	160, 0, 0, 0, 7};
 	struct vp_rtp_pkt p;
 
 	VT_EQ(EBADMSG, parse_exact(&p, pkt, sizeof(pkt)));
@@ -302,15 +318,16 @@ VTEST(rtp_parse_rejects_csrc_past_end) /* CC=3 but one CSRC present */
 VTEST(rtp_parse_rejects_extension_past_end)
 {
 	/* X=1, extension header itself cut short */
-	static const uint8_t cut[14] = {0x90, 111, 0, 1, 0, 0, 0, 160,
-					0, 0, 0, 7, 0xbe, 0xde};
+	static const uint8_t cut[14] = {0x90, 111, 0, 1, 0, 0,	  0,
+					160,  0,   0, 0, 7, 0xbe, 0xde};
 	/* X=1, length 2 words but only 1 present */
-	static const uint8_t lie[20] = {0x90, 111, 0, 1, 0, 0, 0, 160,
-					0, 0, 0, 7, 0xbe, 0xde, 0x00, 0x02,
-					0x10, 0x9e, 0x00, 0x00};
+	static const uint8_t lie[20] = {
+		0x90, 111, 0,	 1,    0,    0,	   0,	 160,  0,    0,
+		0,    7,   0xbe, 0xde, 0x00, 0x02, 0x10, 0x9e, 0x00, 0x00};
 	/* X=1, length 0xffff words */
-	static const uint8_t huge[16] = {0x90, 111, 0, 1, 0, 0, 0, 160,
-					 0, 0, 0, 7, 0xbe, 0xde, 0xff, 0xff};
+	static const uint8_t huge[16] = {0x90, 111,  0,	   1,	0, 0,
+					 0,    160,  0,	   0,	0, 7,
+					 0xbe, 0xde, 0xff, 0xff};
 	struct vp_rtp_pkt p;
 
 	VT_EQ(EBADMSG, parse_exact(&p, cut, sizeof(cut)));
@@ -330,17 +347,17 @@ VTEST(rtp_parse_rejects_extension_past_end)
 
 VTEST(rtp_parse_rejects_bad_padding)
 {
-	uint8_t pkt[16] = {0xa0, 111, 0, 1, 0, 0, 0, 160,
-			   0, 0, 0, 7, 0xaa, 0xbb, 0xcc, 0x00};
+	uint8_t pkt[16] = {0xa0, 111, 0, 1, 0,	  0,	0,    160,
+			   0,	 0,   0, 7, 0xaa, 0xbb, 0xcc, 0x00};
 	struct vp_rtp_pkt p;
 
 	VT_EQ(EBADMSG, parse_exact(&p, pkt, 16)); /* count 0 */
-	pkt[15] = 5;                               /* past the payload area */
+	pkt[15] = 5;				  /* past the payload area */
 	VT_EQ(EBADMSG, parse_exact(&p, pkt, 16));
-	pkt[15] = 200;                             /* past the packet */
+	pkt[15] = 200; /* past the packet */
 	VT_EQ(EBADMSG, parse_exact(&p, pkt, 16));
 	VT_EQ(EBADMSG, parse_exact(&p, pkt, 12)); /* P=1, nothing after hdr */
-	pkt[15] = 4;                               /* exactly the payload */
+	pkt[15] = 4;				  /* exactly the payload */
 	VT_EQ(0, parse_exact(&p, pkt, 16));
 	VT_EQ(0, p.payload_len);
 	pkt[15] = 1;
@@ -433,7 +450,7 @@ VTEST(rtp_seq_large_jump_then_resync)
 	VT_TRUE(vp_rtp_source_update(&s, 1000, &ext));
 	VT_TRUE(vp_rtp_source_update(&s, 1001, &ext));
 	VT_TRUE(!vp_rtp_source_update(&s, 20000, &ext)); /* jump: bad */
-	VT_TRUE(vp_rtp_source_update(&s, 1002, &ext));   /* stream goes on */
+	VT_TRUE(vp_rtp_source_update(&s, 1002, &ext));	 /* stream goes on */
 	VT_EQ(1002, ext);
 	/* more than MAX_MISORDER behind: treated as a jump, not valid */
 	VT_TRUE(!vp_rtp_source_update(&s, 1002 - 200, &ext));
@@ -584,20 +601,101 @@ VTEST(rtp_ts_unwrap_both_ways)
 /* SR with one report block, SDES CNAME "alice", BYE "bye", APP (§6.1) */
 static const uint8_t compound[] = {
 	/* SR: V=2 RC=1 PT=200 length 12 (52 bytes) */
-	0x81, 200, 0x00, 12, 0x11, 0x11, 0x11, 0x11,
-	0xe1, 0x23, 0x45, 0x67, 0x80, 0x00, 0x00, 0x00, /* NTP */
-	0x00, 0x00, 0xbb, 0x80, 0x00, 0x00, 0x00, 100,  /* rtp_ts, pkts */
-	0x00, 0x00, 0x3e, 0x80,                         /* octets 16000 */
-	0x22, 0x22, 0x22, 0x22, 0x40, 0xff, 0xff, 0xfe, /* frac, lost -2 */
-	0x00, 0x01, 0x00, 0x0a, 0x00, 0x00, 0x00, 42,   /* ext seq, jitter */
-	0x45, 0x67, 0x80, 0x00, 0x00, 0x01, 0x00, 0x00, /* lsr, dlsr */
+	0x81,
+	200,
+	0x00,
+	12,
+	0x11,
+	0x11,
+	0x11,
+	0x11,
+	0xe1,
+	0x23,
+	0x45,
+	0x67,
+	0x80,
+	0x00,
+	0x00,
+	0x00, /* NTP */
+	0x00,
+	0x00,
+	0xbb,
+	0x80,
+	0x00,
+	0x00,
+	0x00,
+	100, /* rtp_ts, pkts */
+	0x00,
+	0x00,
+	0x3e,
+	0x80, /* octets 16000 */
+	0x22,
+	0x22,
+	0x22,
+	0x22,
+	0x40,
+	0xff,
+	0xff,
+	0xfe, /* frac, lost -2 */
+	0x00,
+	0x01,
+	0x00,
+	0x0a,
+	0x00,
+	0x00,
+	0x00,
+	42, /* ext seq, jitter */
+	0x45,
+	0x67,
+	0x80,
+	0x00,
+	0x00,
+	0x01,
+	0x00,
+	0x00, /* lsr, dlsr */
 	/* SDES: SC=1 length 3 */
-	0x81, 202, 0x00, 3, 0x11, 0x11, 0x11, 0x11,
-	0x01, 5, 'a', 'l', 'i', 'c', 'e', 0x00,
+	0x81,
+	202,
+	0x00,
+	3,
+	0x11,
+	0x11,
+	0x11,
+	0x11,
+	0x01,
+	5,
+	'a',
+	'l',
+	'i',
+	'c',
+	'e',
+	0x00,
 	/* BYE: SC=1 length 2, reason "bye" */
-	0x81, 203, 0x00, 2, 0x11, 0x11, 0x11, 0x11, 3, 'b', 'y', 'e',
+	0x81,
+	203,
+	0x00,
+	2,
+	0x11,
+	0x11,
+	0x11,
+	0x11,
+	3,
+	'b',
+	'y',
+	'e',
 	/* APP: subtype 0, length 2 */
-	0x80, 204, 0x00, 2, 0x11, 0x11, 0x11, 0x11, 'A', 'B', 'C', 'D',
+	0x80,
+	204,
+	0x00,
+	2,
+	0x11,
+	0x11,
+	0x11,
+	0x11,
+	'A',
+	'B',
+	'C',
+	'D',
 };
 
 /* Iterate over a heap copy of exactly n bytes: return code of the end. */
@@ -679,8 +777,8 @@ VTEST(rtcp_compound_sr_sdes_bye_app)
 VTEST(rtcp_padding_on_last_packet)
 {
 	/* RR with no blocks, P=1, 4 bytes padding (count 4) */
-	static const uint8_t rr[] = {0xa0, 201, 0x00, 2, 0, 0, 0, 9,
-				     0, 0, 0, 4};
+	static const uint8_t rr[] = {0xa0, 201, 0x00, 2, 0, 0,
+				     0,	   9,	0,    0, 0, 4};
 	struct vp_rtcp_iter it;
 	struct vp_rtcp_pkt p;
 
@@ -702,34 +800,52 @@ VTEST(rtcp_malformed_returns_ebadmsg)
 	} v[] = {
 		{"length too long", {0x80, 201, 0, 7, 0, 0, 0, 1}, 8, 0},
 		{"RC=1, length too short for the block",
-		 {0x81, 201, 0, 1, 0, 0, 0, 1}, 8, 0},
+		 {0x81, 201, 0, 1, 0, 0, 0, 1},
+		 8,
+		 0},
 		{"SR RC=2, one block in length",
-		 {0x82, 200, 0, 12, 0, 0, 0, 1}, 52, 0},
+		 {0x82, 200, 0, 12, 0, 0, 0, 1},
+		 52,
+		 0},
 		{"version 1", {0x40, 201, 0, 1, 0, 0, 0, 1}, 8, 0},
 		{"version 3", {0xc0, 201, 0, 1, 0, 0, 0, 1}, 8, 0},
 		{"truncated header", {0x80, 201, 0}, 3, 0},
-		{"trailing bytes", {0x80, 201, 0, 1, 0, 0, 0, 1, 0x80, 0},
-		 10, 1},
+		{"trailing bytes",
+		 {0x80, 201, 0, 1, 0, 0, 0, 1, 0x80, 0},
+		 10,
+		 1},
 		{"padding on a non-last packet",
-		 {0xa0, 201, 0, 2, 0, 0, 0, 1, 0, 0, 0, 4, 0x80, 201, 0, 1,
-		  0, 0, 0, 1},
-		 20, 0},
+		 {0xa0, 201, 0,	   2,	0, 0, 0, 1, 0, 0,
+		  0,	4,   0x80, 201, 0, 1, 0, 0, 0, 1},
+		 20,
+		 0},
 		{"padding count 0", {0xa0, 201, 0, 1, 0, 0, 0, 0}, 8, 0},
-		{"padding count past body", {0xa0, 201, 0, 1, 0, 0, 0, 9},
-		 8, 0},
+		{"padding count past body",
+		 {0xa0, 201, 0, 1, 0, 0, 0, 9},
+		 8,
+		 0},
 		{"SDES chunk without null item",
-		 {0x81, 202, 0, 2, 0, 0, 0, 1, 1, 2, 'a', 'b'}, 12, 0},
+		 {0x81, 202, 0, 2, 0, 0, 0, 1, 1, 2, 'a', 'b'},
+		 12,
+		 0},
 		{"SDES item length past end",
-		 {0x81, 202, 0, 2, 0, 0, 0, 1, 1, 9, 'a', 0}, 12, 0},
+		 {0x81, 202, 0, 2, 0, 0, 0, 1, 1, 9, 'a', 0},
+		 12,
+		 0},
 		{"SDES SC=2, one chunk",
-		 {0x82, 202, 0, 2, 0, 0, 0, 1, 1, 1, 'a', 0}, 12, 0},
+		 {0x82, 202, 0, 2, 0, 0, 0, 1, 1, 1, 'a', 0},
+		 12,
+		 0},
 		{"BYE reason past end",
-		 {0x81, 203, 0, 2, 0, 0, 0, 1, 7, 'b', 'y', 'e'}, 12, 0},
+		 {0x81, 203, 0, 2, 0, 0, 0, 1, 7, 'b', 'y', 'e'},
+		 12,
+		 0},
 		{"BYE SC=2, one SSRC", {0x82, 203, 0, 1, 0, 0, 0, 1}, 8, 0},
 		{"RTP, not RTCP (PT 111)", {0x80, 111, 0, 1, 0, 0, 0, 1}, 8, 0},
 		{"RR ok, then length lies",
 		 {0x80, 201, 0, 1, 0, 0, 0, 1, 0x80, 201, 0, 9, 0, 0, 0, 1},
-		 16, 1},
+		 16,
+		 1},
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -746,8 +862,13 @@ VTEST(rtcp_malformed_returns_ebadmsg)
 VTEST(rtcp_rr_sdes_build_roundtrip)
 {
 	struct vp_rtcp_rb rbs[2] = {
-		{.ssrc = 0xa, .fraction = 51, .lost = -5, .ext_seq = 0x1000a,
-		 .jitter = 281, .lsr = 0x12345678, .dlsr = 0x8000},
+		{.ssrc = 0xa,
+		 .fraction = 51,
+		 .lost = -5,
+		 .ext_seq = 0x1000a,
+		 .jitter = 281,
+		 .lsr = 0x12345678,
+		 .dlsr = 0x8000},
 		{.ssrc = 0xb, .lost = 0x900000}, /* clamps to 0x7FFFFF */
 	};
 	uint8_t buf[128];
@@ -755,8 +876,8 @@ VTEST(rtcp_rr_sdes_build_roundtrip)
 	struct vp_rtcp_pkt p;
 	size_t len = 0;
 
-	VT_EQ(0, vp_rtcp_rr_sdes_build(buf, sizeof(buf), &len, 0x5eed, rbs,
-				       2, "vpbot@example"));
+	VT_EQ(0, vp_rtcp_rr_sdes_build(buf, sizeof(buf), &len, 0x5eed, rbs, 2,
+				       "vpbot@example"));
 	/* RR 8 + 48, SDES 4 + (4 + 2 + 13 + 1 -> 20) */
 	VT_EQ(56 + 24, len);
 	VT_EQ(0, vp_rtcp_check(buf, len, true));
@@ -780,17 +901,17 @@ VTEST(rtcp_rr_sdes_build_roundtrip)
 	VT_EQ(ENOENT, vp_rtcp_iter_next(&it, &p));
 
 	/* an empty RR; a CNAME that ends on a word boundary gets 4 nulls */
-	VT_EQ(0, vp_rtcp_rr_sdes_build(buf, sizeof(buf), &len, 1, NULL, 0,
-				       "ab"));
+	VT_EQ(0,
+	      vp_rtcp_rr_sdes_build(buf, sizeof(buf), &len, 1, NULL, 0, "ab"));
 	VT_EQ(8 + 4 + 12, len);
 	VT_EQ(0, buf[len - 1]);
 	VT_EQ(0, vp_rtcp_check(buf, len, true));
 
 	len = 7;
 	VT_EQ(EINVAL, vp_rtcp_rr_sdes_build(buf, 23, &len, 1, NULL, 0, "ab"));
-	VT_EQ(EINVAL, vp_rtcp_rr_sdes_build(buf, sizeof(buf), &len, 1, NULL,
-					    0, ""));
-	VT_EQ(EINVAL, vp_rtcp_rr_sdes_build(buf, sizeof(buf), &len, 1, rbs,
-					    32, "ab"));
+	VT_EQ(EINVAL,
+	      vp_rtcp_rr_sdes_build(buf, sizeof(buf), &len, 1, NULL, 0, ""));
+	VT_EQ(EINVAL,
+	      vp_rtcp_rr_sdes_build(buf, sizeof(buf), &len, 1, rbs, 32, "ab"));
 	VT_EQ(7, len);
 }

@@ -18,7 +18,7 @@
 #include "src/sched/state.h"
 #include "tests/harness/vtest.h"
 
-#define DATA VP_SCHED_DATA_DIR
+#define DATA	 VP_SCHED_DATA_DIR
 #define SETTINGS VP_SCHED_DATA_DIR "/../settings/company.json"
 
 static char *slurp(const char *path, size_t *n)
@@ -32,8 +32,8 @@ static char *slurp(const char *path, size_t *n)
 	return b;
 }
 
-static int parse(struct vp_sched_list *l, const char *file,
-		 const char *owner, const char *from, double hours,
+static int parse(struct vp_sched_list *l, const char *file, const char *owner,
+		 const char *from, double hours,
 		 struct vp_sched_parse_stats *st)
 {
 	struct vp_sched_parse_opt o = {.owner = owner,
@@ -179,7 +179,7 @@ VTEST(sched_outlook_confidential_manual_invite_overrides)
 		       "2027-03-01T00:00:00Z", 24 * 50, &st));
 	m = at(&l, "2027-03-16T13:00:00Z");
 	VT_TRUE(m != NULL);
-	VT_TRUE(m->private_);	    /* CLASS:CONFIDENTIAL */
+	VT_TRUE(m->private_);	   /* CLASS:CONFIDENTIAL */
 	VT_TRUE(m->manual_invite); /* the assistant is invited */
 	VT_TRUE(!vp_sched_strv_has(&m->invitees, "notetaker@example.com"));
 	VT_STR_EQ("janus+ws://10.1.2.3:8188/1234?pin=9876", m->conference_url);
@@ -211,7 +211,7 @@ VTEST(sched_malformed_line_is_named)
 
 	VT_EQ(0, parse(&l, "malformed.ics", "alice@example.com",
 		       "2026-12-30T00:00:00Z", 24 * 5, &st));
-	VT_EQ((size_t)1, l.n);	/* the good event */
+	VT_EQ((size_t)1, l.n); /* the good event */
 	VT_EQ(1u, st.dropped); /* the one without UID */
 	VT_TRUE(!strncmp(st.first_problem, "line 8: ", 8));
 	VT_TRUE(strstr(st.first_problem, "THIS IS NOT A PROPERTY") != NULL);
@@ -228,8 +228,8 @@ VTEST(sched_not_an_icalendar)
 	VT_EQ(EBADMSG, vp_sched_ics_parse(&l, "<html>404</html>", 16, &o, &st,
 					  err, sizeof(err)));
 	VT_TRUE(!strncmp(err, "line 1:", 7));
-	VT_EQ(EBADMSG, vp_sched_ics_parse(&l, "BEGIN:VCALENDAR\0x", 17, &o,
-					  &st, err, sizeof(err)));
+	VT_EQ(EBADMSG, vp_sched_ics_parse(&l, "BEGIN:VCALENDAR\0x", 17, &o, &st,
+					  err, sizeof(err)));
 	VT_EQ((size_t)0, l.n);
 }
 
@@ -259,16 +259,18 @@ VTEST(sched_find_invite)
 	free(u);
 	u = NULL;
 	VT_TRUE(vp_sched_find_invite("https://us02web.zoom.us/j/1 then "
-				     "janus+ws://h:8188/12", &u, &p));
+				     "janus+ws://h:8188/12",
+				     &u, &p));
 	VT_STR_EQ("janus+ws://h:8188/12", u); /* a supported one wins */
 	VT_STR_EQ("zoom", p);
 	free(u);
 	free(p);
 	u = p = NULL;
 	VT_TRUE(!vp_sched_find_invite("https://notzoom.us/x and "
-				      "https://meet.google.co/x", &u, &p));
-	VT_TRUE(vp_sched_find_invite("https://meet.google.com/abc-defg-hij",
-				     &u, &p));
+				      "https://meet.google.co/x",
+				      &u, &p));
+	VT_TRUE(vp_sched_find_invite("https://meet.google.com/abc-defg-hij", &u,
+				     &p));
 	VT_TRUE(u == NULL);
 	VT_STR_EQ("google_meet", p);
 	free(p);

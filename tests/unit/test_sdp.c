@@ -426,17 +426,17 @@ VTEST(sdp_default_direction_is_sendrecv)
  * put one sender's audio in the other's stream */
 VTEST(sdp_shared_ssrc_is_dropped_from_every_mline)
 {
-	struct vp_sdp_session *s = parse_str(
-		"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
-		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:a\r\n"
-		"a=rtpmap:111 opus/48000/2\r\na=ssrc:7 cname:x\r\n"
-		"a=ssrc:8 cname:x\r\n"
-		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:b\r\n"
-		"a=rtpmap:111 opus/48000/2\r\na=ssrc:9 cname:y\r\n"
-		"a=ssrc:7 cname:y\r\n"
-		"m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:v\r\n"
-		"a=rtpmap:96 VP8/90000\r\na=ssrc:8 cname:x\r\n",
-		0);
+	struct vp_sdp_session *s =
+		parse_str("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+			  "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:a\r\n"
+			  "a=rtpmap:111 opus/48000/2\r\na=ssrc:7 cname:x\r\n"
+			  "a=ssrc:8 cname:x\r\n"
+			  "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:b\r\n"
+			  "a=rtpmap:111 opus/48000/2\r\na=ssrc:9 cname:y\r\n"
+			  "a=ssrc:7 cname:y\r\n"
+			  "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:v\r\n"
+			  "a=rtpmap:96 VP8/90000\r\na=ssrc:8 cname:x\r\n",
+			  0);
 
 	VT_EQ(2, s->media[0].nssrc);
 	VT_EQ(2, vp_sdp_drop_shared_ssrc(s));

@@ -23,7 +23,9 @@ VTEST(sig_invite_good)
 	struct vp_invite inv;
 	char err[128];
 
-	VT_EQ(0, vp_invite_parse(&inv, "janus+ws://127.0.0.1:8188/1234?pin=s3cr%65t&name=Rec%20Bot",
+	VT_EQ(0, vp_invite_parse(&inv,
+				 "janus+ws://127.0.0.1:8188/"
+				 "1234?pin=s3cr%65t&name=Rec%20Bot",
 				 err, sizeof(err)));
 	VT_EQ(VP_INVITE_JANUS, inv.dialect);
 	VT_EQ(VP_INVITE_VIDEOROOM, inv.plugin);
@@ -34,15 +36,17 @@ VTEST(sig_invite_good)
 	VT_STR_EQ("s3cret", inv.pin);
 	VT_STR_EQ("Rec Bot", inv.name);
 
-	VT_EQ(0, vp_invite_parse(&inv, "janus+wss://[::1]/2468?plugin=audiobridge",
-				 err, sizeof(err)));
+	VT_EQ(0,
+	      vp_invite_parse(&inv, "janus+wss://[::1]/2468?plugin=audiobridge",
+			      err, sizeof(err)));
 	VT_TRUE(inv.tls && inv.host_v6);
 	VT_STR_EQ("::1", inv.host);
 	VT_EQ(443, inv.port);
 	VT_EQ(VP_INVITE_AUDIOBRIDGE, inv.plugin);
 
-	VT_EQ(0, vp_invite_parse(&inv, "sim+ws://conf.example:80/m-42?token=abc&",
-				 err, sizeof(err)));
+	VT_EQ(0,
+	      vp_invite_parse(&inv, "sim+ws://conf.example:80/m-42?token=abc&",
+			      err, sizeof(err)));
 	VT_EQ(VP_INVITE_SIM, inv.dialect);
 	VT_STR_EQ("m-42", inv.room);
 	VT_STR_EQ("abc", inv.token);
@@ -62,23 +66,33 @@ VTEST(sig_invite_bad)
 		{"janus+ws://h:0/1", "bad port '0'"},
 		{"janus+ws://h:/1", "bad port"},
 		{"janus+ws://:80/1", "missing host"},
-		{"janus+ws://h/abc", "bad room 'abc' (Janus rooms are numbers)"},
+		{"janus+ws://h/abc",
+		 "bad room 'abc' (Janus rooms are numbers)"},
 		{"janus+ws://[::1/1", "bad IPv6 host"},
 		{"janus+ws://h/1?plugin=sip", "unknown plugin 'sip'"},
 		{"janus+ws://h/1?pin=%zz", "bad percent-encoding in pin"},
 		{"sim+ws://h/a%00b", "bad room"},
-		{"janus+ws://u:pw@h/1", "credentials in the URL are not supported"},
-		{"1234", "not an invite URL (expected SCHEME://HOST:PORT/ROOM)"},
-		{"janus+ws://h/1 2", "invite URL contains spaces or control characters"},
+		{"janus+ws://u:pw@h/1",
+		 "credentials in the URL are not supported"},
+		{"1234",
+		 "not an invite URL (expected SCHEME://HOST:PORT/ROOM)"},
+		{"janus+ws://h/1 2",
+		 "invite URL contains spaces or control characters"},
 		/* issue 10: a typo or a repeat never passes silently */
-		{"sim+ws://h/m?token=a&x=1", "unknown query key 'x' (known: token, pin, name, plugin)"},
-		{"janus+ws://h/1?pni=1", "unknown query key 'pni' (known: token, pin, name, plugin)"},
+		{"sim+ws://h/m?token=a&x=1",
+		 "unknown query key 'x' (known: token, pin, name, plugin)"},
+		{"janus+ws://h/1?pni=1",
+		 "unknown query key 'pni' (known: token, pin, name, plugin)"},
 		{"janus+ws://h/1?pin=1&pin=2", "duplicate query key 'pin'"},
-		{"janus+ws://h/1?plugin=videoroom&plugin=audiobridge", "duplicate query key 'plugin'"},
-		{"sim+ws://h/m?SECRETVALUE", "query part without '=' (KEY=VALUE expected)"},
+		{"janus+ws://h/1?plugin=videoroom&plugin=audiobridge",
+		 "duplicate query key 'plugin'"},
+		{"sim+ws://h/m?SECRETVALUE",
+		 "query part without '=' (KEY=VALUE expected)"},
 		{"sim+ws://h/m?name=a%0Ab", "bad name: " VP_INVITE_NAME_RULE},
-		{"sim+ws://h/m?name=a%E2%80%AEb", "bad name: " VP_INVITE_NAME_RULE},
-		{"sim+ws://h/m?name=a%C2%85b", "bad name: " VP_INVITE_NAME_RULE},
+		{"sim+ws://h/m?name=a%E2%80%AEb",
+		 "bad name: " VP_INVITE_NAME_RULE},
+		{"sim+ws://h/m?name=a%C2%85b",
+		 "bad name: " VP_INVITE_NAME_RULE},
 		{"sim+ws://h/m?name=%FF", "bad name: " VP_INVITE_NAME_RULE},
 	};
 	struct vp_invite inv;
@@ -86,7 +100,8 @@ VTEST(sig_invite_bad)
 
 	memset(&inv, 0x5a, sizeof(inv));
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		VT_EQ(EBADMSG, vp_invite_parse(&inv, t[i].url, err, sizeof(err)));
+		VT_EQ(EBADMSG,
+		      vp_invite_parse(&inv, t[i].url, err, sizeof(err)));
 		VT_STR_EQ(t[i].err, err);
 	}
 	VT_EQ(0x5a, ((unsigned char *)&inv)[0]); /* out-param untouched */
@@ -114,17 +129,21 @@ VTEST(sig_invite_secrets_never_in_errors)
 	char err[256], red[256];
 
 	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
-		VT_EQ(EBADMSG, vp_invite_parse(&inv, urls[i], err, sizeof(err)));
+		VT_EQ(EBADMSG,
+		      vp_invite_parse(&inv, urls[i], err, sizeof(err)));
 		VT_TRUE(err[0] != '\0');
 		VT_TRUE(!strstr(err, "TOPSECRET"));
 	}
-	VT_EQ(0, vp_invite_parse(&inv, "janus+ws://h:1/5?pin=TOPSECRET&name=bot&plugin=audiobridge",
+	VT_EQ(0, vp_invite_parse(&inv,
+				 "janus+ws://h:1/"
+				 "5?pin=TOPSECRET&name=bot&plugin=audiobridge",
 				 err, sizeof(err)));
 	vp_invite_redacted(&inv, red, sizeof(red));
 	VT_STR_EQ("janus+ws://h:1/5?pin=<redacted>&name=bot&plugin=audiobridge",
 		  red);
-	VT_EQ(0, vp_invite_parse(&inv, "sim+wss://[fe80::1]:9/m?token=TOPSECRET",
-				 err, sizeof(err)));
+	VT_EQ(0,
+	      vp_invite_parse(&inv, "sim+wss://[fe80::1]:9/m?token=TOPSECRET",
+			      err, sizeof(err)));
 	vp_invite_redacted(&inv, red, sizeof(red));
 	VT_STR_EQ("sim+wss://[fe80::1]:9/m?token=<redacted>", red);
 }
@@ -148,7 +167,7 @@ static void cap_send(const char *json, size_t len, void *arg)
 }
 
 #define EV(...)                                                                \
-	snprintf(c->ev + strlen(c->ev), sizeof(c->ev) - strlen(c->ev),        \
+	snprintf(c->ev + strlen(c->ev), sizeof(c->ev) - strlen(c->ev),         \
 		 __VA_ARGS__)
 
 static void h_joined(const struct vp_sig_joined *jn, void *arg)
@@ -290,13 +309,19 @@ static void vr_setup(struct vp_sig_janus *j, struct cap *c)
 {
 	VT_EQ(0, vp_sig_janus_start(j));
 	VT_STR_EQ("create", sent_field(c, 0, "janus"));
-	VT_EQ(0, feed(j, "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{\"id\":111}}",
+	VT_EQ(0, feed(j,
+		      "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{"
+		      "\"id\":111}}",
 		      sent_field(c, 0, "transaction")));
 	VT_STR_EQ("janus.plugin.videoroom", sent_field(c, 1, "plugin"));
 	VT_STR_EQ("111", sent_field(c, 1, "session_id"));
-	VT_EQ(0, feed(j, "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{\"id\":222}}",
+	VT_EQ(0, feed(j,
+		      "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{"
+		      "\"id\":222}}",
 		      sent_field(c, 1, "transaction")));
-	VT_EQ(0, feed(j, "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{\"id\":333}}",
+	VT_EQ(0, feed(j,
+		      "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{"
+		      "\"id\":333}}",
 		      sent_field(c, 2, "transaction")));
 	VT_STR_EQ("join", sent_field(c, 3, "body.request"));
 	VT_STR_EQ("publisher", sent_field(c, 3, "body.ptype"));
@@ -319,16 +344,25 @@ VTEST(sig_janus_videoroom_event_before_ack)
 	VT_STR_EQ("42x", sent_field(c, 3, "body.pin"));
 	snprintf(tx, sizeof(tx), "%s", sent_field(c, 3, "transaction"));
 	/* the event first, its ack after (docs/janus.md §5) */
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"transaction\":\"%s\","
-		      "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":"
-		      "{\"videoroom\":\"joined\",\"room\":1234,\"id\":900,\"private_id\":77,"
-		      "\"publishers\":[" PUB(42, "alice", "0") "]}}}", tx));
-	VT_EQ(0, feed(j, "{\"janus\":\"ack\",\"session_id\":111,\"transaction\":\"%s\"}", tx));
+	VT_EQ(0,
+	      feed(j,
+		   "{\"janus\":\"event\",\"sender\":222,\"transaction\":\"%s\","
+		   "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\","
+		   "\"data\":"
+		   "{\"videoroom\":\"joined\",\"room\":1234,\"id\":900,"
+		   "\"private_id\":77,"
+		   "\"publishers\":[" PUB(42, "alice", "0") "]}}}",
+		   tx));
+	VT_EQ(0, feed(j,
+		      "{\"janus\":\"ack\",\"session_id\":111,\"transaction\":"
+		      "\"%s\"}",
+		      tx));
 	VT_STR_EQ("joined 1234 as 900;pj 42 alice;", c->ev);
 	VT_EQ(5, c->nsent);
 	VT_STR_EQ("subscriber", sent_field(c, 4, "body.ptype"));
 	VT_STR_EQ("333", sent_field(c, 4, "handle_id"));
-	VT_STR_EQ("[{\"feed\":42,\"mid\":\"0\"}]", sent_field(c, 4, "body.streams"));
+	VT_STR_EQ("[{\"feed\":42,\"mid\":\"0\"}]",
+		  sent_field(c, 4, "body.streams"));
 	VT_STR_EQ("77", sent_field(c, 4, "body.private_id"));
 	vp_mem_deref(j);
 	cap_clear(c);
@@ -350,25 +384,37 @@ VTEST_OOM(sig_janus_roster_oom_never_drops_a_participant)
 	VT_TRUE(j != NULL);
 	vr_setup(j, c);
 	snprintf(tx, sizeof(tx), "%s", sent_field(c, 3, "transaction"));
-	VT_EQ(0, feed(j, "{\"janus\":\"ack\",\"session_id\":111,\"transaction\":\"%s\"}", tx));
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"transaction\":\"%s\","
-		      "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":"
-		      "{\"videoroom\":\"joined\",\"room\":1234,\"id\":900,\"private_id\":77,"
-		      "\"publishers\":[" PUB(42, "alice", "0") "]}}}", tx));
+	VT_EQ(0, feed(j,
+		      "{\"janus\":\"ack\",\"session_id\":111,\"transaction\":"
+		      "\"%s\"}",
+		      tx));
+	VT_EQ(0,
+	      feed(j,
+		   "{\"janus\":\"event\",\"sender\":222,\"transaction\":\"%s\","
+		   "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\","
+		   "\"data\":"
+		   "{\"videoroom\":\"joined\",\"room\":1234,\"id\":900,"
+		   "\"private_id\":77,"
+		   "\"publishers\":[" PUB(42, "alice", "0") "]}}}",
+		   tx));
 	c->ev[0] = '\0';
 	VT_OOM_WALK();
-	e = feed(j, "{\"janus\":\"event\",\"sender\":222,\"plugindata\":{\"plugin\":"
+	e = feed(j,
+		 "{\"janus\":\"event\",\"sender\":222,\"plugindata\":{"
+		 "\"plugin\":"
 		 "\"janus.plugin.videoroom\",\"data\":{\"videoroom\":\"event\","
-		 "\"room\":1234,\"publishers\":[" PUB(43, "bob", "1") ","
-		 PUB(44, "carol", "2") "]}}}");
+		 "\"room\":1234,\"publishers\":[" PUB(43, "bob", "1") "," PUB(
+			 44, "carol", "2") "]}}}");
 	VT_OOM_SKIP();
 	if (e) { /* the message itself was lost: the whole roster is */
 		VT_EQ(ENOMEM, e);
 		VT_TRUE(vtest_oom_hit());
 		VT_STR_EQ("rerr - 12;", c->ev);
 	} else {
-		VT_TRUE(strstr(c->ev, "pj 43 bob;") || strstr(c->ev, "rerr 43 12;"));
-		VT_TRUE(strstr(c->ev, "pj 44 carol;") || strstr(c->ev, "rerr 44 12;"));
+		VT_TRUE(strstr(c->ev, "pj 43 bob;") ||
+			strstr(c->ev, "rerr 43 12;"));
+		VT_TRUE(strstr(c->ev, "pj 44 carol;") ||
+			strstr(c->ev, "rerr 44 12;"));
 		VT_TRUE(!c->nrerr || vtest_oom_hit());
 	}
 	vp_mem_deref(j);
@@ -386,18 +432,29 @@ VTEST(sig_janus_roster_full_is_an_error)
 	VT_TRUE(j != NULL);
 	vr_setup(j, c);
 	snprintf(tx, sizeof(tx), "%s", sent_field(c, 3, "transaction"));
-	VT_EQ(0, feed(j, "{\"janus\":\"ack\",\"session_id\":111,\"transaction\":\"%s\"}", tx));
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"transaction\":\"%s\","
-		      "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\",\"data\":"
-		      "{\"videoroom\":\"joined\",\"room\":1234,\"id\":900,\"private_id\":77,"
-		      "\"publishers\":[]}}}", tx));
+	VT_EQ(0, feed(j,
+		      "{\"janus\":\"ack\",\"session_id\":111,\"transaction\":"
+		      "\"%s\"}",
+		      tx));
+	VT_EQ(0,
+	      feed(j,
+		   "{\"janus\":\"event\",\"sender\":222,\"transaction\":\"%s\","
+		   "\"plugindata\":{\"plugin\":\"janus.plugin.videoroom\","
+		   "\"data\":"
+		   "{\"videoroom\":\"joined\",\"room\":1234,\"id\":900,"
+		   "\"private_id\":77,"
+		   "\"publishers\":[]}}}",
+		   tx));
 	for (int i = 0; i < 1030; i++) {
 		c->ev[0] = '\0';
-		VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"plugindata\":"
-			      "{\"plugin\":\"janus.plugin.videoroom\",\"data\":"
-			      "{\"videoroom\":\"event\",\"room\":1234,\"publishers\":"
-			      "[{\"id\":%d,\"display\":\"p\",\"streams\":[]}]}}}",
-			      5000 + i));
+		VT_EQ(0,
+		      feed(j,
+			   "{\"janus\":\"event\",\"sender\":222,\"plugindata\":"
+			   "{\"plugin\":\"janus.plugin.videoroom\",\"data\":"
+			   "{\"videoroom\":\"event\",\"room\":1234,"
+			   "\"publishers\":"
+			   "[{\"id\":%d,\"display\":\"p\",\"streams\":[]}]}}}",
+			   5000 + i));
 	}
 	VT_EQ(1024, c->npj);
 	VT_EQ(6, c->nrerr);
@@ -414,58 +471,83 @@ VTEST(sig_janus_videoroom_renegotiation_and_unpublished_twice)
 
 	VT_TRUE(j != NULL);
 	vr_setup(j, c);
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"transaction\":\"%s\","
-		      "\"plugindata\":{\"data\":{\"videoroom\":\"joined\",\"id\":900,"
-		      "\"publishers\":[" PUB(42, "alice", "0") "]}}}",
-		      sent_field(c, 3, "transaction")));
+	VT_EQ(0,
+	      feed(j,
+		   "{\"janus\":\"event\",\"sender\":222,\"transaction\":\"%s\","
+		   "\"plugindata\":{\"data\":{\"videoroom\":\"joined\",\"id\":"
+		   "900,"
+		   "\"publishers\":[" PUB(42, "alice", "0") "]}}}",
+		   sent_field(c, 3, "transaction")));
 	snprintf(tx, sizeof(tx), "%s", sent_field(c, 4, "transaction"));
 	/* a second publisher while the subscriber join is in flight: queued */
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"plugindata\":{\"data\":"
-		      "{\"videoroom\":\"event\",\"room\":1234,\"publishers\":["
-		      PUB(43, "bob", "0") "]}}}"));
+	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"plugindata\":{"
+			 "\"data\":"
+			 "{\"videoroom\":\"event\",\"room\":1234,"
+			 "\"publishers\":[" PUB(43, "bob", "0") "]}}}"));
 	VT_EQ(5, c->nsent);
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":333,\"transaction\":\"%s\","
-		      "\"plugindata\":{\"data\":{\"videoroom\":\"attached\",\"room\":1234,"
-		      "\"streams\":[{\"type\":\"audio\",\"active\":true,\"mid\":\"0\","
-		      "\"feed_id\":42}]}},\"jsep\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}",
-		      tx));
+	VT_EQ(0,
+	      feed(j,
+		   "{\"janus\":\"event\",\"sender\":333,\"transaction\":\"%s\","
+		   "\"plugindata\":{\"data\":{\"videoroom\":\"attached\","
+		   "\"room\":1234,"
+		   "\"streams\":[{\"type\":\"audio\",\"active\":true,\"mid\":"
+		   "\"0\","
+		   "\"feed_id\":42}]}},\"jsep\":{\"type\":\"offer\",\"sdp\":"
+		   "\"v=0\\r\\n\"}}",
+		   tx));
 	/* attached -> offer, then the queued subscribe for bob */
 	VT_TRUE(strstr(c->ev, "offer sub-1 0=42:1;") != NULL);
 	VT_EQ(6, c->nsent);
 	VT_STR_EQ("subscribe", sent_field(c, 5, "body.request"));
-	VT_STR_EQ("[{\"feed\":43,\"mid\":\"0\"}]", sent_field(c, 5, "body.streams"));
+	VT_STR_EQ("[{\"feed\":43,\"mid\":\"0\"}]",
+		  sent_field(c, 5, "body.streams"));
 	/* answering a stale offer id is refused; the current one works */
 	VT_EQ(EALREADY, vp_sig_janus_answer(j, "sub-0", "v=0\r\n"));
-	VT_EQ(0, vp_sig_janus_answer(j, "sub-1", "v=0\r\na=end-of-candidates\r\n"));
+	VT_EQ(0, vp_sig_janus_answer(j, "sub-1",
+				     "v=0\r\na=end-of-candidates\r\n"));
 	VT_STR_EQ("start", sent_field(c, 6, "body.request"));
 	VT_STR_EQ("answer", sent_field(c, 6, "jsep.type"));
 	VT_STR_EQ("false", sent_field(c, 6, "jsep.trickle"));
 	VT_STR_EQ("333", sent_field(c, 6, "handle_id"));
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":333,\"transaction\":\"%s\","
-		      "\"plugindata\":{\"data\":{\"videoroom\":\"updated\",\"streams\":["
-		      "{\"type\":\"audio\",\"active\":true,\"mid\":\"0\",\"feed_id\":42},"
-		      "{\"type\":\"audio\",\"active\":true,\"mid\":\"1\",\"feed_id\":43},"
-		      "{\"type\":\"data\",\"mid\":\"2\"}]}},"
-		      "\"jsep\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}",
-		      sent_field(c, 5, "transaction")));
+	VT_EQ(0,
+	      feed(j,
+		   "{\"janus\":\"event\",\"sender\":333,\"transaction\":\"%s\","
+		   "\"plugindata\":{\"data\":{\"videoroom\":\"updated\","
+		   "\"streams\":["
+		   "{\"type\":\"audio\",\"active\":true,\"mid\":\"0\",\"feed_"
+		   "id\":42},"
+		   "{\"type\":\"audio\",\"active\":true,\"mid\":\"1\",\"feed_"
+		   "id\":43},"
+		   "{\"type\":\"data\",\"mid\":\"2\"}]}},"
+		   "\"jsep\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}",
+		   sent_field(c, 5, "transaction")));
 	VT_TRUE(strstr(c->ev, "offer sub-2 0=42:1 1=43:1;") != NULL);
 	c->ev[0] = '\0';
 	/* alice goes: autoupdate offer without feed_id, unpublished twice */
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":333,\"plugindata\":{\"data\":"
+	VT_EQ(0,
+	      feed(j, "{\"janus\":\"event\",\"sender\":333,\"plugindata\":{"
+		      "\"data\":"
 		      "{\"videoroom\":\"updated\",\"streams\":["
 		      "{\"type\":\"audio\",\"active\":false,\"mid\":\"0\"},"
-		      "{\"type\":\"audio\",\"active\":true,\"mid\":\"1\",\"feed_id\":43}]}},"
+		      "{\"type\":\"audio\",\"active\":true,\"mid\":\"1\","
+		      "\"feed_id\":43}]}},"
 		      "\"jsep\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}"));
 	for (int i = 0; i < 2; i++)
-		VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"plugindata\":{\"data\":"
-			      "{\"videoroom\":\"event\",\"unpublished\":42}}}"));
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"plugindata\":{\"data\":"
-		      "{\"videoroom\":\"event\",\"leaving\":42}}}"));
+		VT_EQ(0,
+		      feed(j,
+			   "{\"janus\":\"event\",\"sender\":222,\"plugindata\":"
+			   "{\"data\":"
+			   "{\"videoroom\":\"event\",\"unpublished\":42}}}"));
+	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"plugindata\":{"
+			 "\"data\":"
+			 "{\"videoroom\":\"event\",\"leaving\":42}}}"));
 	VT_STR_EQ("offer sub-3 0=42:0 1=43:1;pl 42;", c->ev);
 	/* she comes back: announced and subscribed again */
 	c->ev[0] = '\0';
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"plugindata\":{\"data\":"
-		      "{\"videoroom\":\"event\",\"publishers\":[" PUB(42, "alice", "0") "]}}}"));
+	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"plugindata\":{"
+			 "\"data\":"
+			 "{\"videoroom\":\"event\",\"publishers\":[" PUB(
+				 42, "alice", "0") "]}}}"));
 	VT_STR_EQ("pj 42 alice;", c->ev);
 	VT_STR_EQ("subscribe", sent_field(c, c->nsent - 1, "body.request"));
 	VT_STR_EQ("[{\"feed\":42,\"mid\":\"0\"}]",
@@ -482,9 +564,12 @@ VTEST(sig_janus_leave_sequence)
 
 	VT_TRUE(j != NULL);
 	vr_setup(j, c);
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"transaction\":\"%s\","
-		      "\"plugindata\":{\"data\":{\"videoroom\":\"joined\",\"id\":900}}}",
-		      sent_field(c, 3, "transaction")));
+	VT_EQ(0,
+	      feed(j,
+		   "{\"janus\":\"event\",\"sender\":222,\"transaction\":\"%s\","
+		   "\"plugindata\":{\"data\":{\"videoroom\":\"joined\",\"id\":"
+		   "900}}}",
+		   sent_field(c, 3, "transaction")));
 	n0 = c->nsent;
 	VT_EQ(0, vp_sig_janus_leave(j));
 	VT_EQ(EALREADY, vp_sig_janus_leave(j));
@@ -514,17 +599,26 @@ static void join_error(const char *url, int code, const char *expect)
 
 	VT_TRUE(j != NULL);
 	VT_EQ(0, vp_sig_janus_start(j));
-	VT_EQ(0, feed(j, "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{\"id\":1}}",
+	VT_EQ(0, feed(j,
+		      "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{"
+		      "\"id\":1}}",
 		      sent_field(c, 0, "transaction")));
-	VT_EQ(0, feed(j, "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{\"id\":2}}",
+	VT_EQ(0, feed(j,
+		      "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{"
+		      "\"id\":2}}",
 		      sent_field(c, 1, "transaction")));
 	if (!ab)
-		VT_EQ(0, feed(j, "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{\"id\":3}}",
+		VT_EQ(0, feed(j,
+			      "{\"janus\":\"success\",\"transaction\":\"%s\","
+			      "\"data\":{\"id\":3}}",
 			      sent_field(c, 2, "transaction")));
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"transaction\":\"%s\",\"plugindata\":"
-		      "{\"data\":{\"%s\":\"event\",\"error_code\":%d,\"error\":\"nope\"}}}",
-		      sent_field(c, ab ? 2 : 3, "transaction"),
-		      ab ? "audiobridge" : "videoroom", code));
+	VT_EQ(0,
+	      feed(j,
+		   "{\"janus\":\"event\",\"transaction\":\"%s\",\"plugindata\":"
+		   "{\"data\":{\"%s\":\"event\",\"error_code\":%d,\"error\":"
+		   "\"nope\"}}}",
+		   sent_field(c, ab ? 2 : 3, "transaction"),
+		   ab ? "audiobridge" : "videoroom", code));
 	VT_STR_EQ(expect, c->ev);
 	vp_mem_deref(j);
 	cap_clear(c);
@@ -534,8 +628,10 @@ VTEST(sig_janus_errors_kind)
 {
 	join_error("janus+ws://h/9999", 426, "error P janus 426: nope;");
 	join_error("janus+ws://h/1?pin=x", 433, "error P janus 433: nope;");
-	join_error("janus+ws://h/9?plugin=audiobridge", 485, "error P janus 485: nope;");
-	join_error("janus+ws://h/9?plugin=audiobridge", 487, "error P janus 487: nope;");
+	join_error("janus+ws://h/9?plugin=audiobridge", 485,
+		   "error P janus 485: nope;");
+	join_error("janus+ws://h/9?plugin=audiobridge", 487,
+		   "error P janus 487: nope;");
 	join_error("janus+ws://h/1", 499, "error T janus 499: nope;");
 }
 
@@ -546,7 +642,9 @@ VTEST(sig_janus_lost_and_timeout_are_transient)
 
 	VT_TRUE(j != NULL);
 	VT_EQ(0, vp_sig_janus_start(j));
-	VT_EQ(0, feed(j, "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{\"id\":1}}",
+	VT_EQ(0, feed(j,
+		      "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{"
+		      "\"id\":1}}",
 		      sent_field(c, 0, "transaction")));
 	VT_TRUE(vp_sig_janus_has_session(j));
 	VT_EQ(0, vp_sig_janus_keepalive(j));
@@ -569,43 +667,64 @@ VTEST(sig_janus_lost_and_timeout_are_transient)
 VTEST(sig_janus_audiobridge)
 {
 	struct cap cs, *c = &cs;
-	struct vp_sig_janus *j = janus_new(c, "janus+ws://h/2468?plugin=audiobridge");
+	struct vp_sig_janus *j =
+		janus_new(c, "janus+ws://h/2468?plugin=audiobridge");
 
 	VT_TRUE(j != NULL);
 	VT_EQ(0, vp_sig_janus_start(j));
-	VT_EQ(0, feed(j, "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{\"id\":1}}",
+	VT_EQ(0, feed(j,
+		      "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{"
+		      "\"id\":1}}",
 		      sent_field(c, 0, "transaction")));
 	VT_STR_EQ("janus.plugin.audiobridge", sent_field(c, 1, "plugin"));
-	VT_EQ(0, feed(j, "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{\"id\":2}}",
+	VT_EQ(0, feed(j,
+		      "{\"janus\":\"success\",\"transaction\":\"%s\",\"data\":{"
+		      "\"id\":2}}",
 		      sent_field(c, 1, "transaction")));
 	VT_STR_EQ("join", sent_field(c, 2, "body.request"));
 	VT_STR_EQ("true", sent_field(c, 2, "body.muted"));
 	VT_STR_EQ("true", sent_field(c, 2, "body.generate_offer"));
 	/* docs/janus.md §5.4: the stray "0 " fmtp token is the SDP parser's
 	 * business; here the offer must reach the bot with the mix stream */
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":2,\"transaction\":\"%s\","
-		      "\"plugindata\":{\"data\":{\"audiobridge\":\"joined\",\"room\":2468,"
-		      "\"id\":700,\"participants\":[{\"id\":8,\"display\":\"carol\","
-		      "\"setup\":false,\"muted\":false}]}},\"jsep\":{\"type\":\"offer\","
-		      "\"sdp\":\"v=0\\r\\nm=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\na=mid:audio\\r\\n"
-		      "a=fmtp:111 0 maxplaybackrate=48000; stereo=0\\r\\n\"}}",
-		      sent_field(c, 2, "transaction")));
-	VT_STR_EQ("joined 2468 as 700;pj 8 carol;offer ab-1 audio=mix:1;", c->ev);
+	VT_EQ(0,
+	      feed(j,
+		   "{\"janus\":\"event\",\"sender\":2,\"transaction\":\"%s\","
+		   "\"plugindata\":{\"data\":{\"audiobridge\":\"joined\","
+		   "\"room\":2468,"
+		   "\"id\":700,\"participants\":[{\"id\":8,\"display\":"
+		   "\"carol\","
+		   "\"setup\":false,\"muted\":false}]}},\"jsep\":{\"type\":"
+		   "\"offer\","
+		   "\"sdp\":\"v=0\\r\\nm=audio 9 UDP/TLS/RTP/SAVPF "
+		   "111\\r\\na=mid:audio\\r\\n"
+		   "a=fmtp:111 0 maxplaybackrate=48000; stereo=0\\r\\n\"}}",
+		   sent_field(c, 2, "transaction")));
+	VT_STR_EQ("joined 2468 as 700;pj 8 carol;offer ab-1 audio=mix:1;",
+		  c->ev);
 	VT_EQ(0, vp_sig_janus_answer(j, "ab-1", "v=0\r\n"));
 	VT_STR_EQ("configure", sent_field(c, 3, "body.request"));
 	VT_STR_EQ("true", sent_field(c, 3, "body.muted"));
 	VT_STR_EQ("answer", sent_field(c, 3, "jsep.type"));
 	VT_STR_EQ("(missing)", sent_field(c, 3, "jsep.trickle"));
 	c->ev[0] = '\0';
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":2,\"plugindata\":{\"data\":"
-		      "{\"audiobridge\":\"joined\",\"room\":2468,\"participants\":"
-		      "[{\"id\":9,\"display\":\"dan\"}]}}}"));
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":2,\"plugindata\":{\"data\":"
-		      "{\"audiobridge\":\"event\",\"participants\":[{\"id\":8,\"setup\":true}]}}}"));
-	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":2,\"plugindata\":{\"data\":"
-		      "{\"audiobridge\":\"event\",\"leaving\":8}}}"));
+	VT_EQ(0,
+	      feed(j,
+		   "{\"janus\":\"event\",\"sender\":2,\"plugindata\":{\"data\":"
+		   "{\"audiobridge\":\"joined\",\"room\":2468,\"participants\":"
+		   "[{\"id\":9,\"display\":\"dan\"}]}}}"));
+	VT_EQ(0,
+	      feed(j,
+		   "{\"janus\":\"event\",\"sender\":2,\"plugindata\":{\"data\":"
+		   "{\"audiobridge\":\"event\",\"participants\":[{\"id\":8,"
+		   "\"setup\":true}]}}}"));
+	VT_EQ(0,
+	      feed(j,
+		   "{\"janus\":\"event\",\"sender\":2,\"plugindata\":{\"data\":"
+		   "{\"audiobridge\":\"event\",\"leaving\":8}}}"));
 	VT_STR_EQ("pj 9 dan;pl 8;", c->ev);
-	VT_EQ(0, vp_sig_janus_trickle(j, "audio", 0, "candidate:1 1 udp 1 127.0.0.2 5 typ host"));
+	VT_EQ(0,
+	      vp_sig_janus_trickle(j, "audio", 0,
+				   "candidate:1 1 udp 1 127.0.0.2 5 typ host"));
 	VT_STR_EQ("audio", sent_field(c, 4, "candidate.sdpMid"));
 	VT_EQ(0, vp_sig_janus_trickle(j, NULL, 0, NULL));
 	VT_STR_EQ("true", sent_field(c, 5, "candidate.completed"));
@@ -616,12 +735,23 @@ VTEST(sig_janus_audiobridge)
 VTEST(sig_janus_garbage)
 {
 	static const char *const bad[] = {
-		"", "[]", "null", "{", "{\"janus\":5}", "\"janus\"",
+		"",
+		"[]",
+		"null",
+		"{",
+		"{\"janus\":5}",
+		"\"janus\"",
 		"{\"janus\":\"event\",\"plugindata\":7}",
-		"{\"janus\":\"event\",\"plugindata\":{\"data\":{\"videoroom\":\"joined\",\"id\":[1]}}}",
-		"{\"janus\":\"event\",\"plugindata\":{\"data\":{\"videoroom\":\"event\",\"publishers\":[1,{\"id\":{}},{\"id\":-4}]}}}",
-		"{\"janus\":\"event\",\"plugindata\":{\"data\":{\"videoroom\":\"attached\",\"streams\":[{\"mid\":5}]}},\"jsep\":{\"type\":\"offer\",\"sdp\":7}}",
-		"{\"janus\":\"event\",\"plugindata\":{\"data\":{\"videoroom\":\"event\",\"unpublished\":{},\"leaving\":[],\"kicked\":true}}}",
+		"{\"janus\":\"event\",\"plugindata\":{\"data\":{\"videoroom\":"
+		"\"joined\",\"id\":[1]}}}",
+		"{\"janus\":\"event\",\"plugindata\":{\"data\":{\"videoroom\":"
+		"\"event\",\"publishers\":[1,{\"id\":{}},{\"id\":-4}]}}}",
+		"{\"janus\":\"event\",\"plugindata\":{\"data\":{\"videoroom\":"
+		"\"attached\",\"streams\":[{\"mid\":5}]}},\"jsep\":{\"type\":"
+		"\"offer\",\"sdp\":7}}",
+		"{\"janus\":\"event\",\"plugindata\":{\"data\":{\"videoroom\":"
+		"\"event\",\"unpublished\":{},\"leaving\":[],\"kicked\":true}}"
+		"}",
 		"{\"janus\":\"success\",\"transaction\":7}",
 		"{\"janus\":\"error\",\"transaction\":\"vp1\",\"error\":5}",
 	};
@@ -695,7 +825,8 @@ VTEST(sig_ws_message_cap)
 VTEST_OOM(sig_sim_join_oom_never_lost)
 {
 	static const char msg[] =
-		"{\"type\":\"participant_joined\",\"participant\":{\"id\":\"p7\","
+		"{\"type\":\"participant_joined\",\"participant\":{\"id\":"
+		"\"p7\","
 		"\"display\":\"Carol\",\"identity\":\"carol@example.com\","
 		"\"consent\":true}}";
 	struct cap cs, *c = &cs;

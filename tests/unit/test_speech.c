@@ -79,7 +79,7 @@ VTEST(speech_silence_and_quiet_noise_are_no_segment)
 	struct segs g = {0};
 
 	VT_EQ(0, vp_speech_alloc(&s, RATE, 1, on_seg, &g));
-	feed_tone(s, 0, 2.0, 0, 0, 0);	       /* digital zero */
+	feed_tone(s, 0, 2.0, 0, 0, 0);		  /* digital zero */
 	feed_tone(s, 2 * RATE, 2.0, 0, 2, 0.001); /* -63 dBFS hum */
 	vp_speech_flush(s);
 	VT_EQ(0, g.n);
@@ -95,7 +95,7 @@ VTEST(speech_gap_ends_segment_and_pause_splits)
 	/* two words 200 ms apart: one segment (300 ms hangover) */
 	feed_tone(s, 0, 0.6, 0.1, 0.4, 0.3);
 	feed_tone(s, RATE * 6 / 10, 0.6, 0.0, 0.3, 0.3); /* 0.6-0.9 s */
-	feed_tone(s, RATE * 12 / 10, 0.8, 0, 0, 0);	  /* silence */
+	feed_tone(s, RATE * 12 / 10, 0.8, 0, 0, 0);	 /* silence */
 	VT_EQ(1, g.n);
 	VT_EQ(RATE / 10, g.a[0]);
 	VT_EQ(RATE * 9 / 10, g.b[0]);
@@ -133,7 +133,8 @@ VTEST(webhook_signature_known_answer)
 	VT_EQ(0, vp_webhook_sign(sig, sizeof(sig), "whsec_test", 1700000000,
 				 "{\"a\":1}", 7));
 	VT_STR_EQ("t=1700000000,v1=38877139021993b830af32feea6e18a8da83eb2f6"
-		  "e49ee50bd9e4cf4ca4d3789", sig);
+		  "e49ee50bd9e4cf4ca4d3789",
+		  sig);
 	VT_EQ(EINVAL, vp_webhook_sign(sig, sizeof(sig), "", 1, "x", 1));
 	VT_EQ(EINVAL, vp_webhook_sign(sig, 20, "k", 1, "x", 1));
 }
@@ -157,9 +158,11 @@ VTEST(webhook_refuses_plain_http_and_no_secret)
 VTEST(pcm_line_parse_strict)
 {
 	static const char good[] =
-		"{\"stream\":\"s1\",\"file\":\"streams/s1/000002.wav\",\"seq\":2,"
+		"{\"stream\":\"s1\",\"file\":\"streams/s1/"
+		"000002.wav\",\"seq\":2,"
 		"\"start_sample\":96000,\"samples\":48000,\"rate\":48000,"
-		"\"channels\":1,\"bytes\":96218,\"recovered\":true,\"new\":1}\n";
+		"\"channels\":1,\"bytes\":96218,\"recovered\":true,\"new\":1}"
+		"\n";
 	struct vp_pcm_line l;
 	char why[160];
 	char bad[sizeof(good)];
@@ -173,13 +176,13 @@ VTEST(pcm_line_parse_strict)
 	VT_TRUE(l.recovered);
 	memcpy(bad, good, sizeof(good));
 	memcpy(strstr(bad, "\"samples\""), "\"sampleZ\"", 9);
-	VT_EQ(EBADMSG, vp_pcm_line_parse(&l, bad, strlen(bad), why,
-					 sizeof(why)));
+	VT_EQ(EBADMSG,
+	      vp_pcm_line_parse(&l, bad, strlen(bad), why, sizeof(why)));
 	VT_STR_EQ("no \"samples\"", why);
 	memcpy(bad, good, sizeof(good));
 	memcpy(strstr(bad, "streams/s1"), "../../s1", 8);
-	VT_EQ(EBADMSG, vp_pcm_line_parse(&l, bad, strlen(bad), why,
-					 sizeof(why)));
+	VT_EQ(EBADMSG,
+	      vp_pcm_line_parse(&l, bad, strlen(bad), why, sizeof(why)));
 	VT_EQ(EBADMSG, vp_pcm_line_parse(&l, "[1]", 3, why, sizeof(why)));
 	VT_EQ(EBADMSG, vp_pcm_line_parse(&l, "{\"stream\":", 10, NULL, 0));
 }
@@ -202,8 +205,8 @@ VTEST(live_url_parse)
 	VT_STR_EQ("/", u.path);
 	VT_STR_EQ("ws://[::1]:9000", u.origin);
 	VT_EQ(EBADMSG, vp_live_url_parse(&u, "https://a/b", why, sizeof(why)));
-	VT_EQ(EBADMSG, vp_live_url_parse(&u, "ws://u:secretpw@a/b", why,
-					 sizeof(why)));
+	VT_EQ(EBADMSG,
+	      vp_live_url_parse(&u, "ws://u:secretpw@a/b", why, sizeof(why)));
 	VT_TRUE(!strstr(why, "secretpw"));
 	VT_EQ(EBADMSG, vp_live_url_parse(&u, "ws://a:0/b", why, sizeof(why)));
 	VT_EQ(EBADMSG, vp_live_url_parse(&u, "ws://a/b#f", why, sizeof(why)));
@@ -214,8 +217,8 @@ VTEST(live_url_parse)
 VTEST(speech_rfc6464_voiced_rule)
 {
 	VT_TRUE(vp_speech_level_voiced(0x80 | 45)); /* V, -45 dBov */
-	VT_TRUE(!vp_speech_level_voiced(45));	     /* no V, -45 dBov */
-	VT_TRUE(vp_speech_level_voiced(40));	     /* loud enough alone */
+	VT_TRUE(!vp_speech_level_voiced(45));	    /* no V, -45 dBov */
+	VT_TRUE(vp_speech_level_voiced(40));	    /* loud enough alone */
 	VT_TRUE(vp_speech_level_voiced(0));
 	VT_TRUE(!vp_speech_level_voiced(0x80 | 50)); /* V on silence */
 	VT_TRUE(!vp_speech_level_voiced(0x80 | 127));
@@ -373,10 +376,10 @@ VTEST(live_pack_matches_the_writer)
 							  "stream")));
 	VT_EQ(1000, json_integer_value(json_object_get(json_array_get(sg, 0),
 						       "start_sample")));
-	VT_EQ(860, json_integer_value(json_object_get(json_array_get(sg, 0),
-						      "samples")));
-	VT_TRUE(json_is_null(json_object_get(json_array_get(sg, 0),
-					     "participant")));
+	VT_EQ(860, json_integer_value(
+			   json_object_get(json_array_get(sg, 0), "samples")));
+	VT_TRUE(json_is_null(
+		json_object_get(json_array_get(sg, 0), "participant")));
 	VT_STR_EQ("bob", json_string_value(json_object_get(
 				 json_array_get(sg, 1), "participant")));
 	VT_EQ(4 + hl + (860 + 320) * 2, len);
@@ -394,8 +397,8 @@ VTEST(live_pack_matches_the_writer)
 		hl = (size_t)m[0] << 24 | m[1] << 16 | m[2] << 8 | m[3];
 		h = json_loadb((const char *)m + 4, hl, 0, NULL);
 		sg = json_array_get(json_object_get(h, "segments"), 0);
-		VT_EQ(2180, json_integer_value(json_object_get(sg,
-							       "start_sample")));
+		VT_EQ(2180,
+		      json_integer_value(json_object_get(sg, "start_sample")));
 		VT_EQ(320, json_integer_value(json_object_get(sg, "dropped")));
 		json_decref(h);
 	}

@@ -189,7 +189,8 @@ VTEST(timeline_anchor_restart)
 	vp_timeline_init(&tl, 16000, ORIGIN);
 	VT_EQ(ORIGIN + VP_SEC, vp_timeline_utc_of(&tl, 16000));
 	VT_EQ(ORIGIN + 62500, vp_timeline_utc_of(&tl, 1)); /* 62.5 us */
-	VT_EQ(16000, vp_timeline_sample_at(&tl, vp_timeline_utc_of(&tl, 16000)));
+	VT_EQ(16000,
+	      vp_timeline_sample_at(&tl, vp_timeline_utc_of(&tl, 16000)));
 	VT_EQ(EINVAL, vp_timeline_stream_anchor(NULL, 1, 0, 0, 0));
 	vp_timeline_stream_init(&s, &tl, 0);
 	vp_timeline_stream_place(&s, 7, 1000, 320, ORIGIN, &pos);

@@ -22,10 +22,10 @@
 
 enum srv_mode {
 	SRV_CLOSE_AFTER_REQUEST, /* read the upgrade request, hang up */
-	SRV_SILENT,              /* accept, read, never answer */
-	SRV_HTTP_ERROR,          /* answer 503, hang up */
-	SRV_HALF_REPLY,          /* half a 101 status line, hang up */
-	SRV_RESET,               /* accept and reset at once (SO_LINGER 0) */
+	SRV_SILENT,		 /* accept, read, never answer */
+	SRV_HTTP_ERROR,		 /* answer 503, hang up */
+	SRV_HALF_REPLY,		 /* half a 101 status line, hang up */
+	SRV_RESET,		 /* accept and reset at once (SO_LINGER 0) */
 };
 
 struct srv {
@@ -173,7 +173,8 @@ static struct res run_mode_lws(enum srv_mode mode, bool deref_in_handler,
 			       unsigned timeout_ms, unsigned lws_secs)
 {
 	GMainContext *ctx = g_main_context_new();
-	struct vp_sig_ws_cfg cfg = {.ctx = ctx, .host = "127.0.0.1",
+	struct vp_sig_ws_cfg cfg = {.ctx = ctx,
+				    .host = "127.0.0.1",
 				    .connect_timeout_ns = timeout_ms * VP_MSEC,
 				    .lws_timeout_secs = lws_secs};
 	struct res r = {.deref_in_handler = deref_in_handler};

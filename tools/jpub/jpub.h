@@ -29,10 +29,10 @@ struct jpub_opts {
 	const char *host, *path, *log, *id, *media_addr;
 	uint16_t port;
 	uint64_t room;
-	unsigned seconds;	/* stop by itself after this long (bound) */
+	unsigned seconds;	  /* stop by itself after this long (bound) */
 	unsigned room_publishers; /* with --create: the room's max publishers */
-	bool create, destroy;	/* create the room first / destroy it at leave */
-	bool audiobridge;	/* --plugin audiobridge (else videoroom) */
+	bool create, destroy; /* create the room first / destroy it at leave */
+	bool audiobridge;     /* --plugin audiobridge (else videoroom) */
 	double amp;
 };
 
@@ -60,10 +60,10 @@ struct jpub {
 	enum jpub_state st;
 	uint64_t session, handle, feed;
 	unsigned tx_n;
-	char tx_wait[16];     /* transaction of the request we wait for */
+	char tx_wait[16]; /* transaction of the request we wait for */
 	guint keepalive, deadline, tick, leave_guard;
 	unsigned leave_step;
-	int rc;		      /* exit code: 0, or why it failed */
+	int rc; /* exit code: 0, or why it failed */
 	char why[160];
 	/* media */
 	struct vp_pc *pc;
@@ -82,8 +82,8 @@ struct jpub {
 int jpub_sig_start(struct jpub *j);
 /** Send {"janus":kind,...} (+ handle) with body/jsep (stolen, may be
  * NULL); remembers the transaction when wait is true. */
-int jpub_sig_send(struct jpub *j, const char *kind, json_t *body,
-		  json_t *jsep, bool wait);
+int jpub_sig_send(struct jpub *j, const char *kind, json_t *body, json_t *jsep,
+		  bool wait);
 /** Gathering is done: send the offer (publish). */
 void jpub_sig_publish(struct jpub *j);
 void jpub_sig_leave(struct jpub *j, const char *why);

@@ -69,8 +69,8 @@ static int parse_url(struct jpub_opts *o, const char *url, char *host,
 	return 0;
 }
 
-static int parse_args(struct jpub_opts *o, int argc, char **argv,
-		      char *host, size_t hsz)
+static int parse_args(struct jpub_opts *o, int argc, char **argv, char *host,
+		      size_t hsz)
 {
 	static const struct option lo[] = {
 		{"url", required_argument, NULL, 'u'},
@@ -89,8 +89,10 @@ static int parse_args(struct jpub_opts *o, int argc, char **argv,
 	unsigned long long v;
 	int c, err = 0;
 
-	*o = (struct jpub_opts){.media_addr = "127.0.0.2", .id = "jpub",
-				.room_publishers = 16, .amp = 0.5};
+	*o = (struct jpub_opts){.media_addr = "127.0.0.2",
+				.id = "jpub",
+				.room_publishers = 16,
+				.amp = 0.5};
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1 && !err) {
 		switch (c) {
 		case 'u':
@@ -207,9 +209,8 @@ int main(int argc, char **argv)
 	j.deadline = g_timeout_add_seconds(o.seconds, on_deadline, &j);
 	g_timeout_add_seconds(o.seconds + 10, on_hard_stop, &j);
 	vp_simconf_log_event(j.log, "-", o.id, "start", -1,
-			     json_pack("{s:I, s:I}", "room",
-				       (json_int_t)o.room, "pid",
-				       (json_int_t)getpid()));
+			     json_pack("{s:I, s:I}", "room", (json_int_t)o.room,
+				       "pid", (json_int_t)getpid()));
 	err = jpub_sig_start(&j);
 	if (err) {
 		fprintf(stderr, "jpub: cannot start the websocket (%d)\n", err);

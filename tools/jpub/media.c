@@ -23,11 +23,11 @@
 #define VP_LOG_MODULE "jpub"
 #include "src/core/log.h"
 
-#define FRAME_NS   20000000ULL
-#define MAX_PAYLD  400
-#define SR_NS	   1000000000ULL
-#define CACHE_K	   VP_MARKER_PERIOD * 4 /* then the cache is reused */
-#define RUN_MAX	   250	/* a run is logged at least every 5 s */
+#define FRAME_NS  20000000ULL
+#define MAX_PAYLD 400
+#define SR_NS	  1000000000ULL
+#define CACHE_K	  VP_MARKER_PERIOD * 4 /* then the cache is reused */
+#define RUN_MAX	  250		       /* a run is logged at least every 5 s */
 
 /* Frames are encoded in order, once; frame k >= CACHE_K reuses the
  * payload of k mod the cache's period (the marker repeats every 256
@@ -105,20 +105,19 @@ static void run_close(struct jpub *j)
 	if (!j->run_open)
 		return;
 	j->run_open = false;
-	vp_simconf_log_event(
-		j->log, j->room_s, j->o->id, "audio",
-		(int64_t)(j->run_k0 * FRAME_NS),
-		json_pack("{s:b, s:s?, s:I, s:I}", "sent", j->run_sent, "why",
-			  j->run_sent ? NULL : "send_failed", "k_first",
-			  (json_int_t)j->run_k0, "frames",
-			  (json_int_t)j->run_n));
+	vp_simconf_log_event(j->log, j->room_s, j->o->id, "audio",
+			     (int64_t)(j->run_k0 * FRAME_NS),
+			     json_pack("{s:b, s:s?, s:I, s:I}", "sent",
+				       j->run_sent, "why",
+				       j->run_sent ? NULL : "send_failed",
+				       "k_first", (json_int_t)j->run_k0,
+				       "frames", (json_int_t)j->run_n));
 }
 
 static void run_add(struct jpub *j, uint64_t k, bool sent)
 {
-	if (j->run_open &&
-	    (j->run_sent != sent || j->run_k0 + j->run_n != k ||
-	     j->run_n >= RUN_MAX))
+	if (j->run_open && (j->run_sent != sent || j->run_k0 + j->run_n != k ||
+			    j->run_n >= RUN_MAX))
 		run_close(j);
 	if (!j->run_open) {
 		j->run_open = true;

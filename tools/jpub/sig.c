@@ -20,14 +20,14 @@
 
 #define ROOM_EXISTS    427 /* JANUS_VIDEOROOM_ERROR_ROOM_EXISTS */
 #define AB_ROOM_EXISTS 486 /* JANUS_AUDIOBRIDGE_ERROR_ROOM_EXISTS */
-#define KEEPALIVE_S 25
+#define KEEPALIVE_S    25
 
-static const char *const stname[] = {
-	"connect", "session", "attach", "create", "join",
-	"gather",  "publish", "media",	"leaving", "done"};
+static const char *const stname[] = {"connect", "session", "attach",  "create",
+				     "join",	"gather",  "publish", "media",
+				     "leaving", "done"};
 
-int jpub_sig_send(struct jpub *j, const char *kind, json_t *body,
-		  json_t *jsep, bool wait)
+int jpub_sig_send(struct jpub *j, const char *kind, json_t *body, json_t *jsep,
+		  bool wait)
 {
 	json_t *o = json_object();
 	char tx[16], *text;
@@ -43,10 +43,11 @@ int jpub_sig_send(struct jpub *j, const char *kind, json_t *body,
 		json_object_set_new(o, "handle_id",
 				    json_integer((json_int_t)j->handle));
 	if (!strcmp(kind, "attach"))
-		json_object_set_new(o, "plugin",
-				    json_string(j->o->audiobridge
-							? "janus.plugin.audiobridge"
-							: "janus.plugin.videoroom"));
+		json_object_set_new(
+			o, "plugin",
+			json_string(j->o->audiobridge
+					    ? "janus.plugin.audiobridge"
+					    : "janus.plugin.videoroom"));
 	if (body)
 		json_object_set_new(o, "body", body);
 	if (jsep)
@@ -172,9 +173,10 @@ static void send_create(struct jpub *j)
 	if (j->o->audiobridge) {
 		jpub_sig_send(j, "message",
 			      json_pack("{s:s, s:I, s:s, s:i, s:b}", "request",
-					"create", "room", (json_int_t)j->o->room,
-					"description", "vpbot-load",
-					"sampling_rate", 48000, "permanent", 0),
+					"create", "room",
+					(json_int_t)j->o->room, "description",
+					"vpbot-load", "sampling_rate", 48000,
+					"permanent", 0),
 			      NULL, true);
 		return;
 	}
@@ -184,8 +186,7 @@ static void send_create(struct jpub *j)
 				(json_int_t)j->o->room, "description",
 				"vpbot-load", "publishers",
 				(int)j->o->room_publishers, "audiocodec",
-				"opus", "permanent", 0, "audiolevel_event",
-				0),
+				"opus", "permanent", 0, "audiolevel_event", 0),
 		      NULL, true);
 }
 
@@ -221,9 +222,10 @@ static void on_plugin_reply(struct jpub *j, json_t *data, json_t *jsep)
 	const char *answer;
 	char why[200];
 
-	if (ec && !(j->st == J_CREATE &&
-		    json_integer_value(ec) ==
-			    (j->o->audiobridge ? AB_ROOM_EXISTS : ROOM_EXISTS))) {
+	if (ec &&
+	    !(j->st == J_CREATE &&
+	      json_integer_value(ec) ==
+		      (j->o->audiobridge ? AB_ROOM_EXISTS : ROOM_EXISTS))) {
 		snprintf(why, sizeof(why), "janus: %s (%lld)",
 			 json_string_value(json_object_get(data, "error"))
 				 ?: "error",
@@ -238,9 +240,9 @@ static void on_plugin_reply(struct jpub *j, json_t *data, json_t *jsep)
 	case J_JOIN:
 		j->feed = (uint64_t)json_integer_value(
 			json_object_get(data, "id"));
-		vp_simconf_log_event(j->log, j->room_s, j->o->id, "joined", -1,
-				     json_pack("{s:I}", "feed_id",
-					       (json_int_t)j->feed));
+		vp_simconf_log_event(
+			j->log, j->room_s, j->o->id, "joined", -1,
+			json_pack("{s:I}", "feed_id", (json_int_t)j->feed));
 		j->st = J_GATHER;
 		if (jpub_media_start(j))
 			jpub_fail(j, 70, "cannot start the media path");
@@ -291,8 +293,8 @@ static void on_reply(struct jpub *j, const char *kind, json_t *m)
 	switch (j->st) {
 	case J_SESSION:
 		j->session = id;
-		j->keepalive = g_timeout_add_seconds(KEEPALIVE_S,
-						     on_keepalive, j);
+		j->keepalive =
+			g_timeout_add_seconds(KEEPALIVE_S, on_keepalive, j);
 		j->st = J_ATTACH;
 		jpub_sig_send(j, "attach", NULL, NULL, true);
 		break;
@@ -366,6 +368,6 @@ int jpub_sig_start(struct jpub *j)
 
 	snprintf(j->room_s, sizeof(j->room_s), "%llu",
 		 (unsigned long long)j->o->room);
-	return vp_sig_ws_alloc(&j->ws, &c, on_connected, on_message,
-			       on_closed, j);
+	return vp_sig_ws_alloc(&j->ws, &c, on_connected, on_message, on_closed,
+			       j);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""ccheck: the project's style check (STYLE.md §1, §2, §8).
+"""ccheck: the project's style check (docs/style.md §1, §2, §4, §8).
 
 - include layering: core <- gate <- protocols <- media <- bot <- main,
   includes of project headers written from the repository root;
@@ -9,7 +9,12 @@
   getline, scandir) in src/, protocols/ or media/ outside src/core/mem.c:
   they go through vp_malloc & co. (src/core/mem.h) so that the OOM test
   mode can fail each of them; no jansson load or dump either (vp_json_*,
-  src/core/json.h).
+  src/core/json.h);
+- tools/ uses what lies below src/bot (tools/perf, which measures the
+  bot, may use src/bot); nothing outside tests/ includes tests/;
+- no include cycle between headers, and no two modules that call each
+  other (a.c includes b.h while b.c includes a.h; <x>_priv.h headers,
+  a folder's own glue, are left out).
 Prints one line per problem and exits 1 if there is any.
 """
 import os
@@ -36,8 +41,50 @@ def layer_of(path):
     return None
 
 
+def includes(full):
+    with open(full, encoding="utf-8", errors="replace") as f:
+        return [m.group(1) for m in map(INC.match, f) if m]
+
+
+def check_cycles(root, files):
+    """Header cycles and pairs of modules that include each other."""
+    out = []
+    graph = {rel: [i for i in includes(os.path.join(root, rel)) if i in files]
+             for rel in files}
+    state = {}
+
+    def visit(h, path):
+        state[h] = 1
+        for inc in graph[h]:
+            if not inc.endswith(".h"):
+                continue
+            if state.get(inc) == 1:
+                cyc = path[path.index(inc):] + [inc]
+                out.append(f"{h}: include cycle {' -> '.join(cyc)}")
+            elif inc not in state:
+                visit(inc, path + [inc])
+        state[h] = 2
+
+    for h in sorted(f for f in files if f.endswith(".h")):
+        if h not in state:
+            visit(h, [h])
+    uses = {}
+    for rel, incs in graph.items():
+        if rel.endswith(".c"):
+            for inc in incs:
+                if not inc.endswith("_priv.h"):
+                    uses.setdefault(rel[:-2], set()).add(inc[:-2])
+    for a in sorted(uses):
+        for b in sorted(uses[a]):
+            if a < b and a in uses.get(b, ()):
+                out.append(f"{a}.c and {b}.c include each other's header: "
+                           "move what both need into a lower module")
+    return out
+
+
 def check(root):
     problems = []
+    seen = set()
     for base in ("src", "protocols", "media", "tools", "tests"):
         for dirpath, _, files in os.walk(os.path.join(root, base)):
             for name in files:
@@ -45,8 +92,9 @@ def check(root):
                     continue
                 full = os.path.join(dirpath, name)
                 rel = os.path.relpath(full, root)
+                seen.add(rel)
                 problems += check_file(root, rel, full)
-    return problems
+    return problems + check_cycles(root, seen)
 
 
 def check_file(root, rel, full):
@@ -75,6 +123,12 @@ def check_file(root, rel, full):
             out.append(f"{rel}:{n}: {LAYERS[mine]} may not include {inc} (higher layer)")
         if mine is not None and inc.startswith(("tools/", "tests/")):
             out.append(f"{rel}:{n}: library code may not include {inc}")
+        if rel.startswith("tools/") and inc.startswith("tests/"):
+            out.append(f"{rel}:{n}: tools may not include {inc}")
+        if (rel.startswith("tools/") and not rel.startswith("tools/perf/")
+                and theirs is not None and theirs >= LAYERS.index("src/bot")):
+            out.append(f"{rel}:{n}: tools use what lies below src/bot, "
+                       f"not {inc}")
     return out
 
 

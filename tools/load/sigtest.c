@@ -30,8 +30,8 @@ static int order[MAXF]; /* arrival order: frame index, -1 = lost */
 static int encode(unsigned n)
 {
 	int e;
-	OpusEncoder *enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP,
-					       &e);
+	OpusEncoder *enc =
+		opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &e);
 	int16_t pcm[VP_MARKER_FRAME];
 
 	if (!enc)
@@ -98,10 +98,12 @@ static int decode(unsigned n, int rate, FILE *raw, FILE *truth)
 			return -1;
 		fwrite(out, sizeof(int16_t), (size_t)fs, raw);
 		if (k >= 0)
-			fprintf(truth, "{\"slot\":%u,\"frame\":%d,\"how\":\"%s\"}\n",
+			fprintf(truth,
+				"{\"slot\":%u,\"frame\":%d,\"how\":\"%s\"}\n",
 				i, k, how);
 		else
-			fprintf(truth, "{\"slot\":%u,\"frame\":null,\"how\":\"%s\"}\n",
+			fprintf(truth,
+				"{\"slot\":%u,\"frame\":null,\"how\":\"%s\"}\n",
 				i, how);
 	}
 	opus_decoder_destroy(dec);
@@ -115,14 +117,16 @@ int main(int argc, char **argv)
 	unsigned n;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: load_sigtest RATE FRAMES OUT.raw TRUTH.jsonl\n");
+		fprintf(stderr, "usage: load_sigtest RATE FRAMES OUT.raw "
+				"TRUTH.jsonl\n");
 		return 64;
 	}
 	rate = atoi(argv[1]);
 	n = (unsigned)atoi(argv[2]);
 	if ((rate != 16000 && rate != 24000 && rate != 48000) || n < 50 ||
 	    n > MAXF) {
-		fprintf(stderr, "load_sigtest: RATE 16000|24000|48000, FRAMES 50..%d\n",
+		fprintf(stderr,
+			"load_sigtest: RATE 16000|24000|48000, FRAMES 50..%d\n",
 			MAXF);
 		return 64;
 	}

@@ -58,8 +58,8 @@ static uint64_t bare_decode(const struct pkts *p, uint32_t rate)
 	uint64_t t0 = vp_clock_cpu_ns();
 
 	for (size_t i = 0; i < p->n; i++)
-		if (opus_decode(dec, p->buf[i], (opus_int32)p->len[i], pcm, 5760,
-				0) < 0)
+		if (opus_decode(dec, p->buf[i], (opus_int32)p->len[i], pcm,
+				5760, 0) < 0)
 			abort(); /* rtpgen's packets all decode */
 	t0 = vp_clock_cpu_ns() - t0;
 	opus_decoder_destroy(dec);
@@ -70,9 +70,13 @@ static uint64_t whole_path(const char *cap, const char *work, uint32_t rate,
 			   int round)
 {
 	char id[32], cmd[4200];
-	struct vp_replay_cfg c = {.capture = cap, .out = work, .meeting = id,
-				  .rate = rate, .channels = 1,
-				  .chunk_seconds = 10, .pt = -1};
+	struct vp_replay_cfg c = {.capture = cap,
+				  .out = work,
+				  .meeting = id,
+				  .rate = rate,
+				  .channels = 1,
+				  .chunk_seconds = 10,
+				  .pt = -1};
 	uint64_t t0;
 
 	snprintf(id, sizeof(id), "bench-%d", round);
@@ -122,7 +126,8 @@ int main(int argc, char **argv)
 	printf("  ratio (goal <= 1.25):          %7.3f\n",
 	       (double)best_path / (double)best_bare);
 	printf("BENCH replay rate=%u frames=%zu floor_us=%.2f path_us=%.2f "
-	       "ratio=%.3f\n", rate, p.n, (double)best_bare / 1e3 / (double)p.n,
+	       "ratio=%.3f\n",
+	       rate, p.n, (double)best_bare / 1e3 / (double)p.n,
 	       (double)best_path / 1e3 / (double)p.n,
 	       (double)best_path / (double)best_bare);
 	return 0;

@@ -20,8 +20,8 @@ struct vp_simconf_enctrack {
 	const struct vp_simconf_part *part;
 	struct vp_simconf_clip *const *clips;
 	OpusEncoder *enc;
-	uint64_t next_k;  /* frames < next_k are in the table */
-	uint32_t *off;	  /* [k]: offset in bytes; off[k+1]-off[k] = length */
+	uint64_t next_k; /* frames < next_k are in the table */
+	uint32_t *off;	 /* [k]: offset in bytes; off[k+1]-off[k] = length */
 	uint8_t *bytes;
 	size_t cap_k, cap_b, used_b;
 	struct vp_simconf_enctrack *next; /* the registry */
@@ -50,8 +50,8 @@ static uint64_t at_sample(double t)
 }
 
 /* n samples of clip c from src on (a periodic clip wraps around) */
-static void clip_copy(int16_t *dst, const struct vp_simconf_clip *c,
-		      size_t src, size_t n)
+static void clip_copy(int16_t *dst, const struct vp_simconf_clip *c, size_t src,
+		      size_t n)
 {
 	if (!c->period) {
 		memcpy(dst, c->pcm + src, n * sizeof(*dst));

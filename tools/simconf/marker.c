@@ -21,13 +21,14 @@ void vp_marker_frame(int16_t *pcm, uint64_t j, double amp)
 	vp_marker_freqs(j, &lo, &hi);
 	for (unsigned i = 0; i < VP_MARKER_FRAME; i++) {
 		double t = (double)i / 48000.0, g = 1.0;
-		unsigned e = i < VP_MARKER_FRAME - 1 - i ? i
-							 : VP_MARKER_FRAME - 1 - i;
+		unsigned e = i < VP_MARKER_FRAME - 1 - i
+				     ? i
+				     : VP_MARKER_FRAME - 1 - i;
 
 		if (e < FADE)
 			g = 0.5 - 0.5 * cos(M_PI * (double)e / FADE);
-		pcm[i] = (int16_t)lrint(16383.0 * amp * g *
-					(sin(2 * M_PI * lo * t) +
-					 sin(2 * M_PI * hi * t)));
+		pcm[i] = (int16_t)lrint(
+			16383.0 * amp * g *
+			(sin(2 * M_PI * lo * t) + sin(2 * M_PI * hi * t)));
 	}
 }

@@ -563,8 +563,8 @@ static void on_tick(void *arg)
 	if (m->clock_held && m->st == M_ACTIVE) {
 		/* the clock waits for the media; the meeting still ends */
 		if (m->def->end_at >= 0 &&
-		    now - m->t0_mono > (uint64_t)(m->def->end_at * 4 + 60) *
-					       VP_SEC)
+		    now - m->t0_mono >
+			    (uint64_t)(m->def->end_at * 4 + 60) * VP_SEC)
 			end_meeting(m, "ended by the host",
 				    "media never came up");
 		return;
@@ -591,9 +591,9 @@ static int senders(struct vp_simconf_meeting *m)
 	}
 	for (unsigned i = 0; i < m->def->nparts && !err; i++) {
 		const struct vp_simconf_part *d = &m->def->parts[i];
-		struct vp_simconf_sender_cfg sc = {m->id, d, m->clips[i],
-						   m->log, NULL,
-						   m->def->audio_level};
+		struct vp_simconf_sender_cfg sc = {
+			m->id,	d,    m->clips[i],
+			m->log, NULL, m->def->audio_level};
 
 		m->parts[i] = (struct part_rt){
 			.def = d, .mid = -1, .consent = d->consent};

@@ -196,9 +196,9 @@ static int speak_gen(struct pctx *c, json_t *g, const char *tp, bool tone,
 		return bad(c, tp, "must be an object");
 	sp->kind = tone ? VP_SIMCONF_SRC_TONE : VP_SIMCONF_SRC_MARKER;
 	err = keys_known(c, g, tp, tone ? tk : tk + 1);
-	err = err || !tone ? err
-			   : num(c, g, tp, "freq", 20, 20000, true, 0,
-				 &sp->freq);
+	err = err || !tone
+		      ? err
+		      : num(c, g, tp, "freq", 20, 20000, true, 0, &sp->freq);
 	err = err ? err
 		  : num(c, g, tp, "seconds", 0.02, 3600, true, 0, &sp->seconds);
 	err = err ? err
@@ -233,7 +233,7 @@ static int speak_src(struct pctx *c, json_t *s, const char *p,
 static int speak_list(struct pctx *c, json_t *o, const char *path,
 		      struct vp_simconf_part *pt)
 {
-	static const char *const sk[] = {"at",   "tone",   "marker",
+	static const char *const sk[] = {"at",	 "tone",   "marker",
 					 "file", "speech", NULL};
 	json_t *l = json_object_get(o, "speak"), *s;
 	char p[200];
@@ -411,10 +411,10 @@ static int parts(struct pctx *c, json_t *o, const char *path,
 static int meeting(struct pctx *c, json_t *o, const char *p,
 		   struct vp_simconf_mdef *m)
 {
-	static const char *const mk[] = {"id",	   "token",	   "lobby",
-					 "deny",   "end_at",	   "copies",
-					 "faults", "participants", "clock",
-					 "audio_level", NULL};
+	static const char *const mk[] = {
+		"id",	  "token",	 "lobby",  "deny",
+		"end_at", "copies",	 "faults", "participants",
+		"clock",  "audio_level", NULL};
 	double copies = 0;
 	char *clock = NULL;
 	int err;

@@ -72,11 +72,11 @@ struct vp_simconf_faults {
 
 struct vp_simconf_mdef {
 	char *id;
-	char *token;	 /**< NULL: any token is accepted */
-	double lobby_s;	 /**< > 0: lobby, admitted after this many s */
-	char *deny;	 /**< non-NULL: deny entry with this reason */
-	double end_at;	 /**< < 0: never ends by itself */
-	unsigned copies; /**< 0: one meeting named id; N: id-1 … id-N */
+	char *token;	  /**< NULL: any token is accepted */
+	double lobby_s;	  /**< > 0: lobby, admitted after this many s */
+	char *deny;	  /**< non-NULL: deny entry with this reason */
+	double end_at;	  /**< < 0: never ends by itself */
+	unsigned copies;  /**< 0: one meeting named id; N: id-1 … id-N */
 	bool clock_media; /**< "clock": "media": times count from the first
 			       moment the bot's media is secure */
 	bool audio_level; /**< "audio_level": true: every packet carries the

@@ -101,8 +101,10 @@ static void media(struct sbuf *s, const struct vp_simconf_offer_params *p,
 	put(s, "a=fmtp:%d minptime=10;useinbandfec=1\r\n", VP_SIMCONF_OFFER_PT);
 	/* RFC 6464 §4 (RFC 8285 one-byte form): the V bit is in use */
 	if (p->ext_audio_level > 0 && p->ext_audio_level < 15)
-		put(s, "a=extmap:%d urn:ietf:params:rtp-hdrext:ssrc-audio-level "
-		    "vad=on\r\n", p->ext_audio_level);
+		put(s,
+		    "a=extmap:%d urn:ietf:params:rtp-hdrext:ssrc-audio-level "
+		    "vad=on\r\n",
+		    p->ext_audio_level);
 	/* RFC 5576 §4.1: ties the SSRC to the m= line and its cname */
 	put(s, "a=ssrc:%u cname:%s\r\n", (unsigned)m->ssrc, m->cname);
 }

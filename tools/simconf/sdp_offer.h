@@ -30,7 +30,7 @@ struct vp_simconf_offer_params {
 	const char *const *cand;	/**< "candidate:…" values, no "a=" */
 	unsigned ncand;
 	const struct vp_simconf_offer_media *media;
-	unsigned nmedia; /**< >= 1 */
+	unsigned nmedia;     /**< >= 1 */
 	int ext_audio_level; /**< RFC 6464 extmap id (1..14), 0: none */
 };
 

@@ -12,7 +12,6 @@
 #include <math.h>
 #include <string.h>
 
-
 #include "protocols/rtp/rtp.h"
 #include "src/core/clock.h"
 #include "src/core/mem.h"
@@ -343,9 +342,9 @@ void vp_simconf_sender_frame(struct vp_simconf_sender *s, uint64_t k,
 	uint8_t b[PKT_MAX];
 	uint32_t ts = s->ts0 + (uint32_t)(k * VP_SIMCONF_FRAME);
 	size_t src0 = 0, src1 = 0, len;
-	int clip = vp_simconf_frame_pcm(s->part, s->clips, k,
-					s->dump.f || s->audio_level ? pcm : NULL,
-					&src0, &src1);
+	int clip = vp_simconf_frame_pcm(
+		s->part, s->clips, k, s->dump.f || s->audio_level ? pcm : NULL,
+		&src0, &src1);
 	bool dup = false;
 
 	if (s->dump.f) /* the PCM is only built for the dump */

@@ -12,8 +12,8 @@ static struct {
 static gboolean on_tick(gpointer arg)
 {
 	guint n = tk.active ? tk.active->len : 0;
-	struct vp_simconf_tick **snap = g_newa(struct vp_simconf_tick *,
-					       n ? n : 1);
+	struct vp_simconf_tick **snap =
+		g_newa(struct vp_simconf_tick *, n ? n : 1);
 
 	(void)arg;
 	/* a tick may remove subscribers (a session ends): walk a copy */
