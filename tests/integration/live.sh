@@ -44,9 +44,9 @@ trap 'recv_stop; gl_cleanup' EXIT
 sound() { # MDIR WHAT
 	"$VPBOT" verify "$1" >"$TMP/verify.out" ||
 		{ cat "$TMP/verify.out"; fail "$2: verify"; }
-	jq -e '.io.overflow == 0 and ([.streams[].io_overflow] | add) == 0
+	jq -e '.status.io_overflow == 0 and ([.streams[].io_overflow] | add) == 0
 	       and .status.exit_code == 0' "$1/meeting.json" >/dev/null ||
-		fail "$2: io_overflow or exit code: $(jq -c '{io, status}' "$1/meeting.json")"
+		fail "$2: io_overflow or exit code: $(jq -c '{status}' "$1/meeting.json")"
 	jq -e '.rate as $r | [.streams[] | select(.participant == "alice") | .samples] | add > $r' \
 		"$1/meeting.json" >/dev/null || fail "$2: alice was not recorded"
 }

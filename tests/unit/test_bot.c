@@ -311,6 +311,7 @@ VTEST_OOM(bot_never_record_join_oom_closes_gate)
 	VT_EQ(!vp_gate_failed(b->gate), g.open(b, &since));
 	vp_bot__gate_close(b);
 	vp_rec_close(b->rec);
+	vp_bot__gate_free(b);
 	free(b);
 }
 
