@@ -29,11 +29,11 @@ static const char settings[] =
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
-	struct vp_sched_parse_opt o = {
-		.owner = "alice@example.com",
-		.assistant = "notetaker@example.com",
-		.from = 1790000000, .to = 1790000000 + 366 * 86400,
-		.max_instances = 500};
+	struct vp_sched_parse_opt o = {.owner = "alice@example.com",
+				       .assistant = "notetaker@example.com",
+				       .from = 1790000000,
+				       .to = 1790000000 + 366 * 86400,
+				       .max_instances = 500};
 	struct vp_sched_list l = {0};
 	struct vp_sched_parse_stats st;
 	struct vp_settings *s = NULL;

@@ -30,8 +30,7 @@
 
 static char top[64];
 
-static int rm_one(const char *p, const struct stat *st, int flag,
-		  struct FTW *f)
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)st, (void)flag, (void)f;
 	return remove(p);
@@ -77,10 +76,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	/* what the file proves: its previous_runs (a list) plus itself */
 	want = !old ? 1
 		    : (json_is_array(json_object_get(old, "previous_runs"))
-			       ? json_array_size(json_object_get(
-					 old, "previous_runs"))
+			       ? json_array_size(
+					 json_object_get(old, "previous_runs"))
 			       : 0) +
-			      2;
+			       2;
 	ORACLE(vp_meeting_open(&m, top, "m", NULL) == 0);
 	ORACLE(m.run == want);
 	vp_meeting_close(&m);

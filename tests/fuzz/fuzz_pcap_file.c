@@ -68,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		ORACLE(vp_capture_next(cap, &dg) == ENOENT);
 	st = vp_capture_stats(cap);
 	ORACLE(st->udp == got);
-	ORACLE(st->frames == st->udp + st->non_udp + st->malformed +
-				     st->fragments);
+	ORACLE(st->frames ==
+	       st->udp + st->non_udp + st->malformed + st->fragments);
 	vp_mem_deref(cap);
 	return 0;
 }

@@ -101,8 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 	if (n < 2 || n - 1 > MAXP || vp_srtp_init())
 		return 0;
-	if (!keep && vp_srtp_alloc(&keep, VP_SRTP_AEAD_AES_128_GCM, k1, s1, k2,
-				   s2))
+	if (!keep &&
+	    vp_srtp_alloc(&keep, VP_SRTP_AEAD_AES_128_GCM, k1, s1, k2, s2))
 		return 0;
 	prof = d[0] & 1 ? VP_SRTP_AEAD_AES_128_GCM : VP_SRTP_AES128_CM_SHA1_80;
 	rtcp = d[0] & 2;

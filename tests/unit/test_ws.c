@@ -24,11 +24,11 @@
 
 enum srv_mode {
 	SRV_CLOSE_AFTER_REQUEST, /* read the upgrade request, hang up */
-	SRV_SILENT,              /* accept, read, never answer */
-	SRV_HTTP_ERROR,          /* answer 503, hang up */
-	SRV_HALF_REPLY,          /* half a 101 status line, hang up */
-	SRV_RESET,               /* accept and reset at once (SO_LINGER 0) */
-	SRV_OVERSIZED,           /* upgrade, send 1 MiB in one frame */
+	SRV_SILENT,		 /* accept, read, never answer */
+	SRV_HTTP_ERROR,		 /* answer 503, hang up */
+	SRV_HALF_REPLY,		 /* half a 101 status line, hang up */
+	SRV_RESET,		 /* accept and reset at once (SO_LINGER 0) */
+	SRV_OVERSIZED,		 /* upgrade, send 1 MiB in one frame */
 };
 
 struct srv {
@@ -36,7 +36,7 @@ struct srv {
 	uint16_t port;
 	enum srv_mode mode;
 	pthread_t th;
-	int stop[2]; /* pipe: the test ends, the server closes its fds */
+	int stop[2];	/* pipe: the test ends, the server closes its fds */
 	int close_code; /* SRV_OVERSIZED: the client's close code, or -1 */
 };
 
@@ -88,15 +88,16 @@ static bool ws_upgrade(int fd)
 		return false;
 	c = g_checksum_new(G_CHECKSUM_SHA1);
 	g_checksum_update(c, (const guchar *)key, (gssize)strlen(key));
-	g_checksum_update(c, (const guchar *)"258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
-			  36);
+	g_checksum_update(
+		c, (const guchar *)"258EAFA5-E914-47DA-95CA-C5AB0DC85B11", 36);
 	g_checksum_get_digest(c, dig, &dl);
 	g_checksum_free(c);
 	acc = g_base64_encode(dig, dl);
 	n = snprintf(rsp, sizeof(rsp),
 		     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket"
 		     "\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s"
-		     "\r\n\r\n", acc);
+		     "\r\n\r\n",
+		     acc);
 	g_free(acc);
 	return send(fd, rsp, (size_t)n, MSG_NOSIGNAL) == n;
 }
@@ -217,7 +218,7 @@ struct res {
 	uint64_t at_ns;
 	struct vp_sig_ws *ws;
 	bool deref_in_handler;
-	int msgs;       /* messages delivered */
+	int msgs;	/* messages delivered */
 	int close_code; /* what the server saw (SRV_OVERSIZED) */
 };
 
@@ -265,7 +266,8 @@ static struct res run_mode_lws(enum srv_mode mode, bool deref_in_handler,
 			       unsigned timeout_ms, unsigned lws_secs)
 {
 	GMainContext *ctx = g_main_context_new();
-	struct vp_sig_ws_cfg cfg = {.ctx = ctx, .host = "127.0.0.1",
+	struct vp_sig_ws_cfg cfg = {.ctx = ctx,
+				    .host = "127.0.0.1",
 				    .connect_timeout_ns = timeout_ms * VP_MSEC,
 				    .lws_timeout_secs = lws_secs,
 				    .max_msg = 64 * 1024};
