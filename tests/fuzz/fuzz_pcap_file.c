@@ -46,7 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 	vp_log_set_level(VP_LOG_ERR);
 	if (!path[0]) {
-		snprintf(path, sizeof(path), "/tmp/fuzz-pcap-%d.pcap",
+		/* tmpfs when there is one: one file write per input */
+		snprintf(path, sizeof(path), "%s/fuzz-pcap-%d.pcap",
+			 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm",
 			 (int)getpid());
 		atexit(rm_file);
 	}

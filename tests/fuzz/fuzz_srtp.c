@@ -91,11 +91,18 @@ static void roundtrip(struct vp_srtp *a, struct vp_srtp *b, const uint8_t *d,
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
+	/* Debian's libsrtp2 uses NSS, which loads its softoken (dlopen) when
+	 * the first cipher context opens and unloads it when the last one
+	 * closes: per input, without a session that stays. */
+	static struct vp_srtp *keep;
 	enum vp_srtp_profile prof;
 	struct vp_srtp *a = NULL, *b = NULL;
 	bool rtcp;
 
 	if (n < 2 || n - 1 > MAXP || vp_srtp_init())
+		return 0;
+	if (!keep &&
+	    vp_srtp_alloc(&keep, VP_SRTP_AEAD_AES_128_GCM, k1, s1, k2, s2))
 		return 0;
 	prof = d[0] & 1 ? VP_SRTP_AEAD_AES_128_GCM : VP_SRTP_AES128_CM_SHA1_80;
 	rtcp = d[0] & 2;

@@ -9,8 +9,10 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -26,6 +28,7 @@ enum srv_mode {
 	SRV_HTTP_ERROR,		 /* answer 503, hang up */
 	SRV_HALF_REPLY,		 /* half a 101 status line, hang up */
 	SRV_RESET,		 /* accept and reset at once (SO_LINGER 0) */
+	SRV_OVERSIZED,		 /* upgrade, send 1 MiB in one frame */
 };
 
 struct srv {
@@ -33,22 +36,107 @@ struct srv {
 	uint16_t port;
 	enum srv_mode mode;
 	pthread_t th;
-	int stop[2]; /* pipe: the test ends, the server closes its fds */
+	int stop[2];	/* pipe: the test ends, the server closes its fds */
+	int close_code; /* SRV_OVERSIZED: the client's close code, or -1 */
 };
 
-static void read_request(int fd)
+static void read_request_into(int fd, char *buf, size_t size)
 {
-	char buf[2048];
 	size_t n = 0;
 	ssize_t r;
 
-	while (n < sizeof(buf) - 1 &&
-	       (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0) {
+	buf[0] = 0;
+	while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0) {
 		n += (size_t)r;
 		buf[n] = 0;
 		if (strstr(buf, "\r\n\r\n"))
 			return;
 	}
+}
+
+static void read_request(int fd)
+{
+	char buf[2048];
+
+	read_request_into(fd, buf, sizeof(buf));
+}
+
+static bool read_all(int fd, uint8_t *b, size_t n)
+{
+	ssize_t r;
+
+	for (size_t got = 0; got < n; got += (size_t)r)
+		if ((r = read(fd, b + got, n - got)) <= 0)
+			return false;
+	return true;
+}
+
+/* RFC 6455 §4.2.2: accept = base64(SHA-1(key + GUID)); 101 on @fd. */
+static bool ws_upgrade(int fd)
+{
+	char req[4096], key[64], rsp[256];
+	const char *k;
+	guint8 dig[20];
+	gsize dl = sizeof(dig);
+	GChecksum *c;
+	gchar *acc;
+	int n;
+
+	read_request_into(fd, req, sizeof(req));
+	k = strcasestr(req, "Sec-WebSocket-Key:");
+	if (!k || sscanf(k + 18, " %63[^\r\n]", key) != 1)
+		return false;
+	c = g_checksum_new(G_CHECKSUM_SHA1);
+	g_checksum_update(c, (const guchar *)key, (gssize)strlen(key));
+	g_checksum_update(
+		c, (const guchar *)"258EAFA5-E914-47DA-95CA-C5AB0DC85B11", 36);
+	g_checksum_get_digest(c, dig, &dl);
+	g_checksum_free(c);
+	acc = g_base64_encode(dig, dl);
+	n = snprintf(rsp, sizeof(rsp),
+		     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket"
+		     "\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s"
+		     "\r\n\r\n",
+		     acc);
+	g_free(acc);
+	return send(fd, rsp, (size_t)n, MSG_NOSIGNAL) == n;
+}
+
+/* One text frame of 1 MiB (the client's cap is far lower), written
+ * while the client reads; then the client's frames up to its close:
+ * its status code, or -1 when the connection ended without one. */
+static int send_oversized(int fd)
+{
+	enum { BIG = 1 << 20 };
+	uint8_t *f = calloc(1, 10 + BIG), h[14], pl[128];
+	struct timeval tv = {.tv_sec = 15};
+	int code = -1;
+
+	if (!f)
+		return -1;
+	f[0] = 0x81; /* FIN, text */
+	f[1] = 127;
+	for (int i = 0; i < 8; i++)
+		f[2 + i] = (uint8_t)((uint64_t)BIG >> (56 - 8 * i));
+	memset(f + 10, 'x', BIG);
+	f[10] = '"';
+	(void)!send(fd, f, 10 + BIG, MSG_NOSIGNAL);
+	free(f);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (read_all(fd, h, 2)) {
+		size_t len = h[1] & 0x7f;
+
+		if (len > 125 || !(h[1] & 0x80) || !read_all(fd, h + 2, 4) ||
+		    !read_all(fd, pl, len))
+			break; /* client frames here are short and masked */
+		for (size_t i = 0; i < len; i++)
+			pl[i] ^= h[2 + i % 4];
+		if ((h[0] & 0x0f) == 0x8) {
+			code = len >= 2 ? pl[0] << 8 | pl[1] : 0;
+			break;
+		}
+	}
+	return code;
 }
 
 static void srv_answer(struct srv *s, int fd)
@@ -74,6 +162,9 @@ static void srv_answer(struct srv *s, int fd)
 	case SRV_HALF_REPLY:
 		read_request(fd);
 		(void)!write(fd, half, sizeof(half) - 1);
+		return;
+	case SRV_OVERSIZED:
+		s->close_code = ws_upgrade(fd) ? send_oversized(fd) : -2;
 		return;
 	case SRV_CLOSE_AFTER_REQUEST:
 	default:
@@ -127,6 +218,8 @@ struct res {
 	uint64_t at_ns;
 	struct vp_sig_ws *ws;
 	bool deref_in_handler;
+	int msgs;	/* messages delivered */
+	int close_code; /* what the server saw (SRV_OVERSIZED) */
 };
 
 static void on_conn(void *arg)
@@ -138,7 +231,7 @@ static void on_msg(const char *t, size_t n, void *arg)
 {
 	(void)t;
 	(void)n;
-	(void)arg;
+	((struct res *)arg)->msgs++;
 }
 
 static void on_closed(int err, const char *reason, void *arg)
@@ -176,9 +269,10 @@ static struct res run_mode_lws(enum srv_mode mode, bool deref_in_handler,
 	struct vp_sig_ws_cfg cfg = {.ctx = ctx,
 				    .host = "127.0.0.1",
 				    .connect_timeout_ns = timeout_ms * VP_MSEC,
-				    .lws_timeout_secs = lws_secs};
+				    .lws_timeout_secs = lws_secs,
+				    .max_msg = 64 * 1024};
 	struct res r = {.deref_in_handler = deref_in_handler};
-	struct srv s;
+	struct srv s = {0};
 	uint64_t t0;
 
 	srv_start(&s, mode);
@@ -191,6 +285,7 @@ static struct res run_mode_lws(enum srv_mode mode, bool deref_in_handler,
 	r.ws = vp_mem_deref(r.ws);
 	spin(ctx, 200, NULL);
 	srv_stop(&s);
+	r.close_code = s.close_code;
 	g_main_context_unref(ctx);
 	return r;
 }
@@ -286,4 +381,19 @@ VTEST(ws_lws_drops_first)
 	VT_EQ(1, r.closed);
 	VT_EQ(ECONNRESET, r.err);
 	VT_TRUE(r.at_ns < 2900 * VP_MSEC);
+}
+
+/* A message over the cap, in one 1 MiB frame: the client reads the frame
+ * to its end (lws 4.1.6 wrote past its rx buffer when the receive
+ * callback failed mid-message), delivers nothing, closes with 1009, and
+ * reports EMSGSIZE once. */
+VTEST(ws_oversized_message_drained_then_1009)
+{
+	struct res r = run_mode(SRV_OVERSIZED, false);
+
+	VT_EQ(1, r.connected);
+	VT_EQ(1, r.closed);
+	VT_EQ(EMSGSIZE, r.err);
+	VT_EQ(0, r.msgs);
+	VT_EQ(1009, r.close_code);
 }
