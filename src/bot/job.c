@@ -66,19 +66,9 @@ static int get_num(json_t *doc, const char *key, double min, double max,
 
 static int check_keys(json_t *doc, char *err, size_t errsz)
 {
-	const char *k;
-	json_t *v;
+	const char *k = vp_json_unknown_key(doc, keys);
 
-	json_object_foreach(doc, k, v)
-	{
-		bool known = false;
-
-		for (unsigned i = 0; keys[i] && !known; i++)
-			known = !strcmp(k, keys[i]);
-		if (!known)
-			return bad(err, errsz, "job: unknown key '%.64s'", k);
-	}
-	return 0;
+	return k ? bad(err, errsz, "job: unknown key '%.64s'", k) : 0;
 }
 
 static int settings_part(struct vp_job *j, char *err, size_t errsz)

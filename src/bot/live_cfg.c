@@ -7,6 +7,7 @@
  */
 #include "src/bot/live_cfg.h"
 #include "src/bot/live.h"
+#include "src/core/json.h"
 #include "src/core/mem.h"
 
 #include <errno.h>
@@ -129,20 +130,9 @@ static int check_keys(json_t *o, char *why, size_t sz)
 {
 	static const char *const keys[] = {"url", "url_file", "url_env",
 					   "ca_file", NULL};
-	const char *k;
-	json_t *v;
+	const char *k = vp_json_unknown_key(o, keys);
 
-	json_object_foreach(o, k, v)
-	{
-		unsigned i = 0;
-
-		while (keys[i] && strcmp(keys[i], k))
-			i++;
-		if (!keys[i])
-			return say(why, sz, "job: live: unknown key '%.64s'",
-				   k);
-	}
-	return 0;
+	return k ? say(why, sz, "job: live: unknown key '%.64s'", k) : 0;
 }
 
 int vp_live_cfg_job(struct vp_bot_cfg *c, char **out, json_t *o, char *why,

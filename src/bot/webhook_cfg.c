@@ -6,6 +6,7 @@
  * never echoed in an error.
  */
 #include "src/bot/webhook_cfg.h"
+#include "src/core/json.h"
 #include "src/core/mem.h"
 
 #include <errno.h>
@@ -87,20 +88,9 @@ static int check_keys(json_t *o, char *why, size_t sz)
 	static const char *const keys[] = {
 		"url",	   "secret",	      "secret_file", "secret_env",
 		"ca_file", "final_timeout_s", NULL};
-	const char *k;
-	json_t *v;
+	const char *k = vp_json_unknown_key(o, keys);
 
-	json_object_foreach(o, k, v)
-	{
-		unsigned i = 0;
-
-		while (keys[i] && strcmp(keys[i], k))
-			i++;
-		if (!keys[i])
-			return say(why, sz, "job: webhook: unknown key '%.64s'",
-				   k);
-	}
-	return 0;
+	return k ? say(why, sz, "job: webhook: unknown key '%.64s'", k) : 0;
 }
 
 int vp_webhook_cfg_job(struct vp_bot_cfg *c, char **secretp, json_t *o,

@@ -103,4 +103,24 @@ static inline json_t *vp_json_load_path(const char *path, size_t flags,
 	return vp_json_load_file(path, flags, je, &err);
 }
 
+/** The first member of object O whose name KEYS (NULL-ended) does not
+ *  list, or NULL when every member is known: unknown keys are errors. */
+static inline const char *vp_json_unknown_key(json_t *o,
+					      const char *const *keys)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v)
+	{
+		unsigned i = 0;
+
+		while (keys[i] && strcmp(keys[i], k))
+			i++;
+		if (!keys[i])
+			return k;
+	}
+	return NULL;
+}
+
 #endif
