@@ -268,7 +268,9 @@ static void check_stream_dir(struct verify *v, const char *id)
 		else if (ends_with(nm, ".wav") && !named(v, id, nm))
 			problem(v,
 				"streams/%s/%s: on disk but in no manifest "
-				"line",
+				"line (if a crash came between finishing "
+				"it and listing it, the next vpbot run into "
+				"this meeting folder lists it)",
 				id, nm);
 		else if (!ends_with(nm, ".wav"))
 			warning(v, "streams/%s/%s: not a file vpbot makes", id,

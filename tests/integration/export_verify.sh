@@ -92,6 +92,13 @@ verify "$d" 65 "streams/s1/000001.wav: its header is stream s1 seq 6 .*file swap
 tamper; sed -i '3d' "$d/manifest.jsonl"
 verify "$d" 65 "streams/s1/000002.wav: on disk but in no manifest line" \
 	"stream s1: seq 2 to 2 missing"
+tamper; sed -i '$d' "$d/manifest.jsonl" # killed between rename and listing
+verify "$d" 65 "streams/s1/000007.wav: on disk but in no manifest line \(if a crash"
+"$rtpgen" "$tmp/b" --seconds 2 >/dev/null || fail rtpgen
+"$vpbot" replay "$tmp/b.pcap" --out "$tmp" --meeting "$(basename "$d")" \
+	--log-level err || fail "rerun into the unlisted-chunk folder"
+grep -q '"file":"streams/s1/000007.wav".*"recovered":true' "$d/manifest.jsonl" ||
+	fail "the rerun did not list the unlisted chunk"
 tamper; : >"$d/streams/s1/000008.wav.tmp"
 verify "$d" 65 "streams/s1/000008.wav.tmp: a chunk left in progress by a crash"
 tamper; jq -c '.streams[0].samples = 1' "$d/meeting.json" >"$tmp/m" && mv "$tmp/m" "$d/meeting.json"
@@ -116,9 +123,16 @@ kill -9 $pid
 wait $pid
 [ $? -eq 137 ] || fail "vpbot was not killed mid-replay"
 m=$tmp/out/long
+# the kill lands in one of three places: mid-chunk (.tmp), between a
+# chunk's rename and its manifest line (a .wav no line names), or between
+# chunks (consistent); verify must name the first two
 ntmp=$(ls "$m"/streams/s1 | grep -c '\.tmp$')
+nunlisted=$(($(ls "$m"/streams/s1 | grep -c '\.wav$') - $(wc -l <"$m/manifest.jsonl")))
 if [ "$ntmp" -gt 0 ]; then
 	verify "$m" 65 "wav.tmp: a chunk left in progress by a crash" \
+		"warning: meeting.json: run 1 says \"recording\""
+elif [ "$nunlisted" -gt 0 ]; then
+	verify "$m" 65 "\.wav: on disk but in no manifest line \(if a crash" \
 		"warning: meeting.json: run 1 says \"recording\""
 else
 	verify "$m" 0 "warning: meeting.json: run 1 says \"recording\""
@@ -134,5 +148,5 @@ verify "$m" 0 "OK, "
 same_pcm "$tmp/rec.wav" "$m" s1
 "$vpbot" export "$m" --stream s2 --wav "$tmp/s2.wav" || fail "export s2 after rerun"
 same_pcm "$tmp/s2.wav" "$m" s2
-echo "crashed folder: .tmp named ($ntmp), export works, rerun recovers"
+echo "crashed folder: .tmp ($ntmp) / unlisted ($nunlisted) named, export works, rerun recovers"
 echo "PASS: export and verify"
