@@ -138,13 +138,14 @@ static void on_closed(int err, const char *reason, void *arg)
 	struct vp_live *l = w->l;
 	bool was = atomic_exchange(&l->connected, false);
 
-	w->ws = vp_mem_deref(w->ws); /* allowed from its own handler */
 	w->open = false;
 	if (err)
 		vp_live__set_error(l, "%s: %s", l->url.origin, reason);
 	if (was || err)
 		vp_log_info("live: %s %s", l->url.origin,
 			    err ? reason : "closed");
+	/* allowed from its own handler; reason lived in it */
+	w->ws = vp_mem_deref(w->ws);
 	if (w->end_sent || atomic_load(&l->stopping)) {
 		w->quit = true;
 		return;
