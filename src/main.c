@@ -14,10 +14,10 @@
 #include "src/bot/webhook_cfg.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
+#include "src/core/secret.h"
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
@@ -88,69 +88,47 @@ static int set_log_level(const char *s)
 
 #define INVITE_ENV "VPBOT_INVITE"
 
-static char invite_buf[4096];
+/* src/core/secret.h: the rules every secret-bearing value follows */
+static const struct vp_secret_rule invite_rule = {.what = "--invite-file",
+						  .max = 4095,
+						  .stdin_ok = true,
+						  .trim_blanks = true};
 
-/* Read the invite from FILE ("-": stdin): one URL, surrounding blanks and
- * the final newline dropped. @return 0 or an exit code (message given) */
-static int read_invite_file(const char *file)
-{
-	int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
-	size_t n = 0, a = 0;
-	ssize_t r = 1;
+static char *invite_owned; /* from the file or the environment */
 
-	if (fd < 0)
-		return usage_error("cannot read --invite-file %s", file);
-	while (r > 0 && n < sizeof(invite_buf) - 1) {
-		r = read(fd, invite_buf + n, sizeof(invite_buf) - 1 - n);
-		if (r < 0 && errno == EINTR)
-			r = 1;
-		else if (r > 0)
-			n += (size_t)r;
-	}
-	if (fd > 0)
-		close(fd);
-	if (r < 0)
-		return usage_error("cannot read --invite-file %s", file);
-	if (n == sizeof(invite_buf) - 1)
-		return usage_error("--invite-file %s: too long for an invite",
-				   file);
-	while (n && strchr(" \t\r\n", invite_buf[n - 1]))
-		n--;
-	while (a < n && strchr(" \t\r\n", invite_buf[a]))
-		a++;
-	memmove(invite_buf, invite_buf + a, n - a);
-	invite_buf[n - a] = '\0';
-	if (!invite_buf[0])
-		return usage_error("--invite-file %s holds no invite", file);
-	return 0;
-}
-
-/* One source: the argument, --invite-file, or $VPBOT_INVITE. */
+/* One source: the argument, --invite-file, or $VPBOT_INVITE (unset once
+ * read: not passed on to anything vpbot might start). */
 static int pick_invite(const char **invite, const char *arg, const char *file)
 {
-	const char *env = getenv(INVITE_ENV);
-	int e;
+	char why[200];
+	int e = 0;
 
 	if (arg && file)
 		return usage_error("%s", "give the invite as an argument or "
 					 "--invite-file, not both");
-	if (file) {
-		e = read_invite_file(file);
-		if (e)
-			return e;
-		*invite = invite_buf;
-	} else if (arg) {
-		*invite = arg;
-	} else if (env && *env) {
-		snprintf(invite_buf, sizeof(invite_buf), "%s", env);
-		*invite = invite_buf;
-	} else {
+	if (file)
+		e = vp_secret_file(&invite_owned, file, &invite_rule, why,
+				   sizeof(why));
+	else if (!arg)
+		e = vp_secret_env(&invite_owned, INVITE_ENV, &invite_rule, why,
+				  sizeof(why));
+	unsetenv(INVITE_ENV);
+	if (e == ENOENT)
 		return usage_error("%s", "join needs an INVITE URL (argument, "
 					 "--invite-file or $" INVITE_ENV ")");
-	}
-	/* not passed on to anything vpbot might start */
-	unsetenv(INVITE_ENV);
+	if (e)
+		return usage_error("%s", why);
+	*invite = arg ? arg : invite_owned;
 	return 0;
+}
+
+/* Forget the secrets join read (overwritten, then freed). */
+static int join_end(int code, char *live)
+{
+	vp_secret_free(invite_owned);
+	invite_owned = NULL;
+	vp_secret_free(live);
+	return code;
 }
 
 static void on_signal(int sig)
@@ -298,7 +276,7 @@ static int join_webhook_run(struct vp_bot_cfg *cfg, const char *secret_file)
 		return usage_error("%s", why);
 	cfg->webhook_secret = secret;
 	code = vp_bot_run(cfg);
-	free(secret);
+	vp_secret_free(secret);
 	return code;
 }
 
@@ -431,7 +409,7 @@ static int cmd_join(int argc, char **argv)
 	if (!e && cfg.live_ca && !live)
 		e = usage_error("%s", "--live-ca needs --live or --live-file");
 	if (e)
-		return e;
+		return join_end(e, live);
 	cfg.live_url = live;
 	cfg.rate = mo.rate;
 	cfg.channels = mo.channels;
@@ -441,12 +419,7 @@ static int cmd_join(int argc, char **argv)
 	 * audit log (which --log-level info brings back) */
 	if (cfg.status_line && !mo.log_level_set)
 		vp_log_set_level(VP_LOG_WARN);
-	e = join_webhook_run(&cfg, secret_file);
-	explicit_bzero(invite_buf, sizeof(invite_buf));
-	if (live)
-		explicit_bzero(live, strlen(live));
-	free(live);
-	return e;
+	return join_end(join_webhook_run(&cfg, secret_file), live);
 }
 
 /* The scheduler's entry: everything comes from the job file (job.h). */

@@ -10,11 +10,12 @@
  * cross-thread queue, which is what docs/design.md §2 asks for; the interop
  * probe (tests/interop/sig_janus.sh) exercises it against a real Janus.
  *
- * One lws_context per connection: a bot has one signaling connection, and
- * a private context makes teardown independent of other bots in a test
- * process. The context is reached through a small heap "box" that outlives
- * the vp_sig_ws object, so the object may be destroyed from inside one of
- * its own handlers: the context is then destroyed from an idle source.
+ * One lws_context per connection: a bot has one signaling connection (and
+ * at most one live audio connection, on a GMainContext of its own thread),
+ * and a private context makes teardown independent of other connections. The
+ * context is reached through a small heap "box" that outlives the vp_sig_ws
+ * object, so the object may be destroyed from inside one of its own handlers:
+ * the context is then destroyed from an idle source.
  */
 #include "protocols/sig/ws.h"
 
@@ -57,6 +58,7 @@ struct vp_sig_ws {
 	bool open, closing, done;
 	bool discard;	/* dropping the rest of an oversized message */
 	int close_code; /* 0, or the RFC 6455 code to close with */
+	bool failed;	/* fail_err/fail_reason hold the first cause */
 	int fail_err;
 	char fail_reason[192];
 	lws_retry_bo_t retry;
@@ -67,6 +69,7 @@ struct vp_sig_ws {
 	vp_sig_ws_connected_h *connh;
 	vp_sig_ws_message_h *msgh;
 	vp_sig_ws_closed_h *closeh;
+	vp_sig_ws_sent_h *senth;
 	void *arg;
 };
 
@@ -157,8 +160,11 @@ static void notify_closed(struct vp_sig_ws *ws, int err, const char *reason)
 
 static void fail_set(struct vp_sig_ws *ws, int err, const char *reason)
 {
-	if (ws->fail_err)
+	/* the first cause wins, our own close (0) included: lws reports the
+	 * socket's end after it, which is not an error then */
+	if (ws->failed)
 		return;
+	ws->failed = true;
 	ws->fail_err = err;
 	snprintf(ws->fail_reason, sizeof(ws->fail_reason), "%s", reason);
 }
@@ -227,6 +233,8 @@ static int on_receive(struct vp_sig_ws *ws, struct lws *wsi, const void *in,
 static int on_writable(struct vp_sig_ws *ws, struct lws *wsi)
 {
 	struct vp_sig_txmsg *m = vp_sig_txq_peek(&ws->txq);
+	size_t len;
+	bool bin;
 
 	if (!m || ws->close_code) {
 		if (ws->closing) {
@@ -244,14 +252,18 @@ static int on_writable(struct vp_sig_ws *ws, struct lws *wsi)
 		}
 		return 0;
 	}
-	if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) <
-	    (int)m->len) {
+	len = m->len;
+	bin = m->binary;
+	if (lws_write(wsi, m->buf + LWS_PRE, len,
+		      bin ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) < (int)len) {
 		fail_set(ws, ECONNRESET, "write failed");
 		return -1;
 	}
 	vp_sig_txq_pop(&ws->txq);
 	if (vp_sig_txq_peek(&ws->txq) || ws->closing)
 		lws_callback_on_writable(wsi);
+	if (ws->senth) /* may queue more, close, or destroy ws */
+		ws->senth(len, bin, ws->arg);
 	return 0;
 }
 
@@ -433,7 +445,7 @@ static gboolean connect_start(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static int context_create(struct vp_sig_ws *ws)
+static int context_create(struct vp_sig_ws *ws, const char *ca_file)
 {
 	struct lws_context_creation_info info;
 	struct ws_box *box = vp_calloc(1, sizeof(*box));
@@ -459,7 +471,9 @@ static int context_create(struct vp_sig_ws *ws)
 	info.connect_timeout_secs = info.timeout_secs;
 	/* lws sizes its fd table from this; the default is RLIMIT_NOFILE */
 	info.fd_limit_per_thread = 16;
-	if (ws->tls && !ws->insecure && access(CA_BUNDLE, R_OK) == 0)
+	if (ws->tls && !ws->insecure && ca_file)
+		info.client_ssl_ca_filepath = ca_file;
+	else if (ws->tls && !ws->insecure && access(CA_BUNDLE, R_OK) == 0)
 		info.client_ssl_ca_filepath = CA_BUNDLE;
 	box->lctx = lws_create_context(&info);
 	if (!box->lctx) {
@@ -526,7 +540,7 @@ int vp_sig_ws_alloc(struct vp_sig_ws **wsp, const struct vp_sig_ws_cfg *cfg,
 	if (err)
 		goto out;
 	pthread_once(&once, lws_log_setup);
-	err = context_create(ws);
+	err = context_create(ws, cfg->ca_file);
 	if (err)
 		goto out;
 	/* connect from the loop, so no handler runs before we return */
@@ -541,21 +555,45 @@ out:
 	return err;
 }
 
-int vp_sig_ws_send(struct vp_sig_ws *ws, const char *text, size_t len)
+static int send_any(struct vp_sig_ws *ws, const void *data, size_t len,
+		    bool binary)
 {
 	int err;
 
-	if (!ws || !text)
+	if (!ws || !data)
 		return EINVAL;
 	if (ws->done || ws->closing)
 		return ECONNRESET;
-	err = vp_sig_txq_push(&ws->txq, text, len);
+	err = vp_sig_txq_push(&ws->txq, data, len);
 	if (err == ENOBUFS)
 		vp_log_warn("send queue full (%zu messages, %zu bytes)",
 			    ws->txq.count, ws->txq.bytes);
+	if (!err)
+		ws->txq.tail->binary = binary;
 	if (!err && ws->open && ws->wsi)
 		lws_callback_on_writable(ws->wsi);
 	return err;
+}
+
+int vp_sig_ws_send(struct vp_sig_ws *ws, const char *text, size_t len)
+{
+	return send_any(ws, text, len, false);
+}
+
+int vp_sig_ws_send_binary(struct vp_sig_ws *ws, const void *data, size_t len)
+{
+	return send_any(ws, data, len, true);
+}
+
+size_t vp_sig_ws_queued(const struct vp_sig_ws *ws)
+{
+	return ws ? ws->txq.count : 0;
+}
+
+void vp_sig_ws_set_senth(struct vp_sig_ws *ws, vp_sig_ws_sent_h *senth)
+{
+	if (ws)
+		ws->senth = senth;
 }
 
 void vp_sig_ws_close(struct vp_sig_ws *ws)

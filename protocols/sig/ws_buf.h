@@ -14,6 +14,7 @@
 struct vp_sig_txmsg {
 	struct vp_sig_txmsg *next;
 	size_t len;	     /**< text length */
+	bool binary;	     /**< a binary frame, not text */
 	unsigned char buf[]; /**< pre headroom + text + NUL */
 };
 

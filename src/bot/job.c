@@ -8,6 +8,7 @@
 #include "src/bot/meeting.h"
 #include "src/core/json.h"
 #include "src/core/mem.h"
+#include "src/core/secret.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -245,7 +246,7 @@ void vp_job_free(struct vp_job *j)
 	json_decref(j->doc);
 	free(j->settings_json);
 	free(j->facts_json);
-	free(j->webhook_secret);
-	free(j->live_url);
+	vp_secret_free(j->webhook_secret);
+	vp_secret_free(j->live_url);
 	memset(j, 0, sizeof(*j));
 }

@@ -215,13 +215,13 @@ static int grow(struct vp_live *l, size_t need)
 {
 	uint8_t *p;
 
-	if (l->msg_pre + need <= l->msg_cap)
+	if (need <= l->msg_cap)
 		return 0;
-	p = vp_realloc(l->msg, l->msg_pre + need);
+	p = vp_realloc(l->msg, need);
 	if (!p)
 		return ENOMEM;
 	l->msg = p;
-	l->msg_cap = l->msg_pre + need;
+	l->msg_cap = need;
 	return 0;
 }
 
@@ -236,7 +236,7 @@ static size_t assemble(struct vp_live *l, unsigned n, const struct seg *sg,
 		pcm += (size_t)l->blk[i].frames * l->blk[i].ch * 2;
 	if (grow(l, 4 + hl + pcm))
 		return 0;
-	m = l->msg + l->msg_pre;
+	m = l->msg;
 	m[0] = (uint8_t)(hl >> 24);
 	m[1] = (uint8_t)(hl >> 16);
 	m[2] = (uint8_t)(hl >> 8);

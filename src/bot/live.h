@@ -6,8 +6,9 @@
  *
  * The io thread taps each stream where its chunks are written (io_thread.h
  * vp_io_tap) and hands copies to a bounded single-producer ring; a thread
- * of the live output's own, with a libwebsockets context of its own, packs
- * them into binary messages and sends them. Nothing here runs on the net
+ * of the live output's own, running the bot's WebSocket client
+ * (protocols/sig/ws.h) on a GMainContext of its own, packs them into
+ * binary messages and sends them. Nothing here runs on the net
  * thread, and nothing waits on the receiver: a full ring drops the block
  * (counted), a lost connection discards what is queued (counted) and is
  * retried with exponential backoff and jitter.

@@ -9,13 +9,12 @@
 #include "src/bot/live.h"
 #include "src/core/json.h"
 #include "src/core/mem.h"
+#include "src/core/secret.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define URL_MAX (VP_LIVE_PATH_MAX + VP_LIVE_HOST_MAX + 16)
 
@@ -25,44 +24,26 @@ static int say(char *why, size_t sz, const char *fmt, const char *what)
 	return EBADMSG;
 }
 
-/* One line from FILE ("-": stdin, on the command line only), surrounding
- * blanks dropped. */
+/* One line of FILE ("-": stdin, on the command line only): src/core/secret.h,
+ * the rules every secret-bearing value follows. */
 static int read_line(char **out, const char *file, bool cli, char *why,
 		     size_t sz)
 {
-	int fd = strcmp(file, "-") || !cli ? open(file, O_RDONLY | O_CLOEXEC)
-					   : 0;
-	char *buf = vp_calloc(1, URL_MAX + 2);
-	size_t n = 0, a = 0;
-	ssize_t r = 1;
+	const struct vp_secret_rule r = {.what = cli ? "--live-file"
+						     : "job: live.url_file",
+					 .max = URL_MAX,
+					 .stdin_ok = cli,
+					 .trim_blanks = true};
 
-	if (fd < 0 || !buf) {
-		free(buf);
-		return say(why, sz, "cannot read the live URL file %s", file);
-	}
-	while (r > 0 && n < URL_MAX + 1) {
-		r = read(fd, buf + n, URL_MAX + 1 - n);
-		if (r < 0 && errno == EINTR)
-			r = 1;
-		else if (r > 0)
-			n += (size_t)r;
-	}
-	if (fd > 0)
-		close(fd);
-	while (n && strchr(" \t\r\n", buf[n - 1]))
-		buf[--n] = '\0';
-	while (a < n && strchr(" \t\r\n", buf[a]))
-		a++;
-	memmove(buf, buf + a, n - a + 1);
-	if (r < 0 || !buf[0] || n > URL_MAX || strlen(buf) != n - a) {
-		free(buf);
-		return say(why, sz,
-			   "the live URL file %s is unreadable, "
-			   "empty, binary or too long",
-			   file);
-	}
-	*out = buf;
-	return 0;
+	return vp_secret_file(out, file, &r, why, sz);
+}
+
+static int read_env(char **out, const char *name, char *why, size_t sz)
+{
+	const struct vp_secret_rule r = {
+		.what = "live URL", .max = URL_MAX, .trim_blanks = true};
+
+	return vp_secret_env(out, name, &r, why, sz);
 }
 
 static int check(const char *url, bool from_argv, char *why, size_t sz)
@@ -81,7 +62,6 @@ static int check(const char *url, bool from_argv, char *why, size_t sz)
 int vp_live_cfg_cli(char **out, const char *arg, const char *file, char *why,
 		    size_t sz)
 {
-	const char *env = getenv(VP_LIVE_URL_ENV);
 	int e;
 
 	*out = NULL;
@@ -91,22 +71,22 @@ int vp_live_cfg_cli(char **out, const char *arg, const char *file, char *why,
 			   "both");
 	if (file) {
 		e = read_line(out, file, true, why, sz);
+		unsetenv(VP_LIVE_URL_ENV); /* not passed on either */
 	} else if (arg) {
 		e = check(arg, true, why, sz);
 		if (!e && !(*out = vp_strdup(arg)))
 			e = ENOMEM;
 		return e;
-	} else if (env && *env) {
-		*out = vp_strdup(env);
-		e = *out ? 0 : ENOMEM;
 	} else {
-		return 0;
+		/* unset once read: not passed on to anything we start */
+		e = read_env(out, VP_LIVE_URL_ENV, why, sz);
+		if (e == ENOENT)
+			return 0;
 	}
-	unsetenv(VP_LIVE_URL_ENV); /* not passed on to anything we start */
 	if (!e)
 		e = check(*out, false, why, sz);
 	if (e) {
-		free(*out);
+		vp_secret_free(*out);
 		*out = NULL;
 	}
 	return e;
@@ -160,19 +140,19 @@ int vp_live_cfg_job(struct vp_bot_cfg *c, char **out, json_t *o, char *why,
 	}
 	if (file) {
 		e = read_line(out, file, false, why, sz);
-	} else {
-		const char *v = url ? url : getenv(env);
-
-		if (!v || !v[0])
+	} else if (env) {
+		e = read_env(out, env, why, sz);
+		if (e == ENOENT)
 			return say(why, sz,
 				   "job: live: the environment "
 				   "variable %.64s is not set",
 				   env);
-		*out = vp_strdup(v);
+	} else {
+		*out = vp_strdup(url);
 		e = *out ? 0 : ENOMEM;
 	}
 	if (!e && (e = check(*out, false, why, sz))) {
-		free(*out);
+		vp_secret_free(*out);
 		*out = NULL;
 	}
 	if (!e)

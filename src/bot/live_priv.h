@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /** @file live_priv.h  Shared by live.c (the io thread's tap, message
- *  packing, stats) and live_ws.c (the live thread: libwebsockets). */
+ *  packing, stats) and live_ws.c (the live thread: its GMainContext and
+ *  the WebSocket client of protocols/sig/ws.h). */
 #ifndef VP_BOT_LIVE_PRIV_H
 #define VP_BOT_LIVE_PRIV_H
 
@@ -47,8 +48,8 @@ struct vp_live {
 	struct live_tap_st st[LIVE_STREAMS];  /* io thread */
 	uint64_t cons_drop[LIVE_STREAMS];     /* live thread */
 	struct live_blk blk[LIVE_MSG_BLOCKS]; /* live thread: packing */
-	uint8_t *msg;			      /* live thread: pre + message */
-	size_t msg_pre, msg_cap;	      /* pre: LWS_PRE */
+	uint8_t *msg;			      /* live thread: a message */
+	size_t msg_cap;
 	uint64_t msg_seq;
 	struct live_ws *ws;
 	pthread_t th;
@@ -62,7 +63,7 @@ struct vp_live {
 };
 
 /* live.c, live thread */
-/** Pack queued blocks into l->msg (after LWS_PRE). @return its length,
+/** Pack queued blocks into l->msg. @return its length,
  *  0 when the ring is empty */
 size_t vp_live__pack(struct vp_live *l);
 /** Drop everything queued (no connection), counted per stream. */

@@ -8,6 +8,7 @@
 #include "src/bot/webhook_cfg.h"
 #include "src/core/json.h"
 #include "src/core/mem.h"
+#include "src/core/secret.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,49 +23,25 @@ static int say(char *why, size_t sz, const char *fmt, const char *what)
 	return EBADMSG;
 }
 
-static int from_file(char **out, const char *path, char *why, size_t sz)
-{
-	char *buf = vp_calloc(1, SECRET_MAX + 2);
-	FILE *f = fopen(path, "re");
-	size_t n = 0;
-
-	if (!buf || !f) {
-		free(buf);
-		if (f)
-			fclose(f);
-		return say(why, sz, "webhook secret file %s: cannot read it",
-			   path);
-	}
-	n = fread(buf, 1, SECRET_MAX + 1, f);
-	fclose(f);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	if (!n || n > SECRET_MAX || strlen(buf) != n) {
-		free(buf);
-		return say(why, sz,
-			   "webhook secret file %s: empty, binary or "
-			   "over 4096 bytes",
-			   path);
-	}
-	*out = buf;
-	return 0;
-}
+/* src/core/secret.h: the rules every secret-bearing value follows; a
+ * secret keeps its blanks (they are part of what is signed with) */
+static const struct vp_secret_rule secret_rule = {.what = "webhook secret file",
+						  .max = SECRET_MAX};
 
 int vp_webhook_secret_load(char **out, const char *file, const char *env,
 			   char *why, size_t whysz)
 {
-	const char *v;
+	int e;
 
 	if (file)
-		return from_file(out, file, why, whysz);
-	v = env ? getenv(env) : NULL;
-	if (!v || !v[0])
+		return vp_secret_file(out, file, &secret_rule, why, whysz);
+	e = env ? vp_secret_env(out, env, &secret_rule, why, whysz) : ENOENT;
+	if (e == ENOENT)
 		return say(why, whysz,
 			   "the webhook needs a secret: a file, or "
 			   "the environment variable %s",
 			   env ? env : "(none)");
-	*out = strdup(v);
-	return *out ? 0 : ENOMEM;
+	return e;
 }
 
 static int opt_str(json_t *o, const char *key, const char **v, char *why,

@@ -24,8 +24,9 @@
 #define VP_WEBHOOK_SECRET_ENV "VPBOT_WEBHOOK_SECRET"
 
 /**
- * Load a secret from @p file (trailing newline dropped), else from the
- * environment variable @p env.
+ * Load a secret from @p file, else from the environment variable @p env
+ * (then unset), under src/core/secret.h's rules (one line, its end
+ * dropped, at most 4096 bytes).
  * @param out  out: malloc'd secret (free it)
  * @return 0, ENOMEM or EBADMSG (why says which source, never the value)
  */

@@ -5,15 +5,9 @@
 with its loss, reordering, duplicates, jitter, DTX and an SSRC restart,
 plus polls where the capture pauses.
 """
-import os
 import struct
-import subprocess
-import sys
-import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop",
-                                "lib"))
-import pcaplib  # noqa: E402
+from rtpgen_corpus import main, pcaplib
 
 CASES = {
     "clean": [],
@@ -45,18 +39,10 @@ def script(pc, cfg):
     return bytes(out)
 
 
-def main():
-    rtpgen, out = sys.argv[1], sys.argv[2]
-    os.makedirs(out, exist_ok=True)
-    with tempfile.TemporaryDirectory() as td:
-        for k, (name, args) in enumerate(CASES.items()):
-            base = os.path.join(td, name)
-            subprocess.run([rtpgen, base, "--seconds", "1"] + args,
-                           check=True, stdout=subprocess.DEVNULL)
-            pc = pcaplib.read(base + ".pcap")
-            cfg = bytes([4 + (0x80 if k % 2 else 0), 19])  # 32, 200 ms
-            open(os.path.join(out, name), "wb").write(script(pc, cfg))
+def seed(k, pc):
+    cfg = bytes([4 + (0x80 if k % 2 else 0), 19])  # 32, 200 ms
+    return script(pc, cfg)
 
 
 if __name__ == "__main__":
-    main()
+    main(CASES, seed)

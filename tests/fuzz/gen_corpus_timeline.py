@@ -4,15 +4,9 @@
 op script (fuzz_timeline.c) of a real capture: rtpgen's packets placed in
 capture order (SSRC, timestamp step, arrival step), an SR where the
 capture has one, and an SSRC restart."""
-import os
 import struct
-import subprocess
-import sys
-import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop",
-                                "lib"))
-import pcaplib  # noqa: E402
+from rtpgen_corpus import main, pcaplib
 
 CASES = {
     "clean": [],
@@ -52,17 +46,5 @@ def script(pc, rate_sel):
     return bytes(out)
 
 
-def main():
-    rtpgen, out = sys.argv[1], sys.argv[2]
-    os.makedirs(out, exist_ok=True)
-    with tempfile.TemporaryDirectory() as td:
-        for k, (name, args) in enumerate(CASES.items()):
-            base = os.path.join(td, name)
-            subprocess.run([rtpgen, base, "--seconds", "1"] + args,
-                           check=True, stdout=subprocess.DEVNULL)
-            open(os.path.join(out, name), "wb").write(
-                script(pcaplib.read(base + ".pcap"), k % 3))
-
-
 if __name__ == "__main__":
-    main()
+    main(CASES, lambda k, pc: script(pc, k % 3))

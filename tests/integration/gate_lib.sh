@@ -85,6 +85,21 @@ gl_simconf_wait() {
 	SC_PID=
 }
 
+# gl_consent_run SCENARIO ROOM [BOT OPTIONS...]: one meeting of a consent
+# scenario as the speech and live tests record it (16 kHz, 1 s chunks,
+# consent enforced by it_enforced.json); simconf is waited for. Fails
+# (status 1, the bot's last log lines shown) when the bot did not exit 0.
+gl_consent_run() {
+	local scn=$1 room=$2
+	shift 2
+	gl_simconf "$scn" 60
+	gl_bot "$room" --rate 16000 --chunk-seconds 1 \
+		--settings "$GL_DATA/it_enforced.json" \
+		--meeting-facts "$GL_DATA/it_facts.json" "$@"
+	gl_simconf_wait
+	[ "$BOT_RC" = 0 ] || { tail -5 "$TMP/bot.err"; return 1; }
+}
+
 gl_check() {
 	local c=$1
 	shift

@@ -63,12 +63,8 @@ openssl x509 -req -in "$TMP/srv.csr" -CA "$TMP/ca.pem" -CAkey "$TMP/ca.key" \
 recv_start normal "$TMP/recv" "$TMP/srv.pem" "$TMP/srv.key"
 printf 'wss://127.0.0.1:%s/asr?token=%s\n' "$RPORT" "$TOKEN" >"$TMP/live.url"
 chmod 600 "$TMP/live.url"
-gl_simconf "$GL_SCN/speech.json" 60
-gl_bot sp --meeting sp --rate 16000 --chunk-seconds 1 --live-file "$TMP/live.url" \
-	--live-ca "$TMP/ca.pem" \
-	--settings "$GL_DATA/it_enforced.json" --meeting-facts "$GL_DATA/it_facts.json"
-gl_simconf_wait
-[ "$BOT_RC" = 0 ] || { tail -5 "$TMP/bot.err"; fail "vpbot exited $BOT_RC"; }
+gl_consent_run "$GL_SCN/speech.json" sp --meeting sp --live-file "$TMP/live.url" \
+	--live-ca "$TMP/ca.pem" || fail "vpbot exited $BOT_RC"
 sleep 0.5
 recv_stop
 M=$TMP/out/sp
@@ -118,12 +114,8 @@ mv "$TMP/events.jsonl" "$TMP/events-stall.jsonl"
 echo "stall: dropped $(jq .live.dropped_samples "$M/meeting.json") samples, left in $dt s"
 
 # 3. nobody listening
-gl_simconf "$GL_SCN/speech.json" 60
-gl_bot sp --meeting absent --rate 16000 --chunk-seconds 1 \
-	--live "ws://127.0.0.1:$RPORT/asr" \
-	--settings "$GL_DATA/it_enforced.json" --meeting-facts "$GL_DATA/it_facts.json"
-gl_simconf_wait
-[ "$BOT_RC" = 0 ] || { tail -5 "$TMP/bot.err"; fail "absent: vpbot exited $BOT_RC"; }
+gl_consent_run "$GL_SCN/speech.json" sp --meeting absent \
+	--live "ws://127.0.0.1:$RPORT/asr" || fail "absent: vpbot exited $BOT_RC"
 M=$TMP/out/absent
 sound "$M" absent
 jq -e '.live.connects == 0 and .live.reconnects >= 2 and .live.messages == 0
@@ -133,14 +125,12 @@ jq -e '.live.connects == 0 and .live.reconnects >= 2 and .live.messages == 0
 # 4. wss to a receiver whose certificate the bot does not trust (no
 #    --live-ca): never connected, nothing sent, the recording unaffected
 recv_start normal "$TMP/untrusted" "$TMP/srv.pem" "$TMP/srv.key"
-gl_simconf "$GL_SCN/speech.json" 60
 printf 'wss://127.0.0.1:%s/asr?token=%s\n' "$RPORT" "$TOKEN" >"$TMP/live.url"
-gl_bot sp --meeting untrusted --rate 16000 --chunk-seconds 1 \
-	--live-file "$TMP/live.url" --log-level debug \
-	--settings "$GL_DATA/it_enforced.json" --meeting-facts "$GL_DATA/it_facts.json"
-gl_simconf_wait
+gl_consent_run "$GL_SCN/speech.json" sp --meeting untrusted \
+	--live-file "$TMP/live.url" --log-level debug
+rc=$?
 recv_stop
-[ "$BOT_RC" = 0 ] || { tail -5 "$TMP/bot.err"; fail "untrusted: vpbot exited $BOT_RC"; }
+[ "$rc" = 0 ] || fail "untrusted: vpbot exited $BOT_RC"
 M=$TMP/out/untrusted
 sound "$M" untrusted
 jq -e '.live.connects == 0 and .live.messages == 0 and .live.reconnects >= 1' \

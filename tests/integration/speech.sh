@@ -14,11 +14,7 @@ set -uo pipefail
 gl_init speech "$1" "$2"
 fail() { echo "speech: FAIL: $*"; exit 1; }
 
-gl_simconf "$GL_SCN/speech.json" 60
-gl_bot sp --meeting sp --rate 16000 --chunk-seconds 1 \
-	--settings "$GL_DATA/it_enforced.json" --meeting-facts "$GL_DATA/it_facts.json"
-gl_simconf_wait
-[ "$BOT_RC" = 0 ] || { tail -5 "$TMP/bot.err"; fail "vpbot exited $BOT_RC"; }
+gl_consent_run "$GL_SCN/speech.json" sp --meeting sp || fail "vpbot exited $BOT_RC"
 M=$TMP/out/sp
 /usr/bin/python3 "$GL_HERE/speech_check.py" "$TMP" "$M" || fail "segments"
 

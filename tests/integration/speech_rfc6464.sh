@@ -11,11 +11,8 @@ set -uo pipefail
 gl_init speech6464 "$1" "$2"
 fail() { echo "speech-rfc6464: FAIL: $*"; exit 1; }
 
-gl_simconf "$GL_SCN/speech_rfc6464.json" 60
-gl_bot sl --meeting sl --rate 16000 --chunk-seconds 1 \
-	--settings "$GL_DATA/it_enforced.json" --meeting-facts "$GL_DATA/it_facts.json"
-gl_simconf_wait
-[ "$BOT_RC" = 0 ] || { tail -5 "$TMP/bot.err"; fail "vpbot exited $BOT_RC"; }
+gl_consent_run "$GL_SCN/speech_rfc6464.json" sl --meeting sl ||
+	fail "vpbot exited $BOT_RC"
 M=$TMP/out/sl
 [ -s "$M/speech.jsonl" ] || fail "no speech.jsonl lines"
 /usr/bin/python3 "$GL_HERE/speech_check.py" "$TMP" "$M" sl rfc6464 || fail "segments"

@@ -16,28 +16,15 @@ Usage: rr_aiortc.py PATH/TO/rr_probe   (as root: it makes its own netns)
 import asyncio
 import os
 import random
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "lib"))
+from aiortc_probe import main_in_netns, offer_to_probe, probe_exit  # noqa: E402
 
 NS = f"vpt-rr-{os.getpid()}"
 SECONDS = 12
 DROP = 0.05
-
-
-def sh(*args, check=True):
-    return subprocess.run(args, check=check, capture_output=True)
-
-
-def make_netns(ns):
-    sh("ip", "netns", "del", ns, check=False)
-    sh("ip", "netns", "add", ns)
-    sh("ip", "-n", ns, "link", "set", "lo", "up")
-    sh("ip", "-n", ns, "link", "add", "va", "type", "veth", "peer", "name", "vb")
-    sh("ip", "netns", "exec", ns, "sysctl", "-qw",
-       "net.ipv6.conf.all.disable_ipv6=1")
-    sh("ip", "-n", ns, "addr", "add", "127.0.0.2/32", "dev", "va")
-    sh("ip", "-n", ns, "link", "set", "va", "up")
-    sh("ip", "-n", ns, "link", "set", "vb", "up")
 
 
 def lossy(count):
@@ -58,30 +45,11 @@ def lossy(count):
 
 
 async def run(probe):
-    from aiortc import RTCPeerConnection, RTCSessionDescription
-    from aiortc.mediastreams import AudioStreamTrack
-
     count = {"sent": 0, "dropped": 0}
     lossy(count)
-    pc = RTCPeerConnection()
-    tr = pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
-    await pc.setLocalDescription(await pc.createOffer())
-    proc = await asyncio.create_subprocess_exec(
-        probe, str(SECONDS), stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE)
-    proc.stdin.write(pc.localDescription.sdp.encode() + b"END\n")
-    await proc.stdin.drain()
-    answer = []
-    while True:
-        line = await asyncio.wait_for(proc.stdout.readline(), 10)
-        if not line or line.strip() == b"END":
-            break
-        answer.append(line.decode().rstrip("\r\n"))
-    if not answer:
-        print("rr_aiortc: probe gave no answer", file=sys.stderr)
+    pc, tr, proc = await offer_to_probe("rr_aiortc", [probe, str(SECONDS)])
+    if pc is None:
         return 1
-    await pc.setRemoteDescription(
-        RTCSessionDescription(sdp="\r\n".join(answer) + "\r\n", type="answer"))
     best, reports = None, 0
     wait = asyncio.ensure_future(proc.wait())
     for _ in range(int((SECONDS + 25) / 0.25)):
@@ -94,11 +62,7 @@ async def run(probe):
                 if best is None or s.timestamp != best[0].timestamp:
                     reports += 1
                 best = (s, dropped)
-    try:
-        rc = await asyncio.wait_for(wait, 30)
-    except asyncio.TimeoutError:
-        proc.kill()
-        rc = 124
+    rc = await probe_exit(proc, wait)
     ssrc = tr.sender._ssrc
     await pc.close()
     ok = rc == 0
@@ -126,22 +90,5 @@ async def run(probe):
     return 0 if ok else 1
 
 
-def main():
-    probe = os.path.abspath(sys.argv[1])
-    if not os.environ.get("VPT_IN_NS"):
-        if os.geteuid() != 0:
-            print("rr_aiortc: needs root for the netns", file=sys.stderr)
-            return 1
-        make_netns(NS)
-        try:
-            env = dict(os.environ, VPT_IN_NS=NS)
-            return subprocess.run(
-                ["ip", "netns", "exec", NS, sys.executable, __file__, probe],
-                env=env, timeout=100).returncode
-        finally:
-            sh("ip", "netns", "del", NS, check=False)
-    return asyncio.run(run(probe))
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_in_netns("rr_aiortc", __file__, NS, run, 100))

@@ -11,6 +11,7 @@
 #include "src/core/clock.h"
 #include "src/core/mem.h"
 #include "tests/harness/vtest.h"
+#include "tests/unit/track_fixture.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -205,40 +206,28 @@ static void feed(struct vp_track *t, unsigned from, unsigned to, uint64_t at)
  * what lies before the reopening is dropped then (issue 10, gate-revoke). */
 VTEST(bot_track_gate_exact_with_hold)
 {
-	struct vp_track_cfg tc = {.id = "s1",
-				  .rate = 48000,
-				  .channels = 1,
-				  .chunk_samples = 480000,
-				  .hold_ns = 200 * VP_MSEC,
-				  .gateh = test_gate};
-	struct vp_timeline tl;
-	struct vp_track *t = NULL;
-	struct vp_io *io = NULL;
+	struct track_fix tf;
+	struct vp_track *t;
 	struct vp_io_stats ios;
-	char dir[512], line[1024];
+	char line[1024];
 	uint64_t total = 0;
 	FILE *f;
 
-	snprintf(dir, sizeof(dir), "%s/hold", vtest_tmpdir());
-	VT_EQ(0, mkdir(dir, 0755));
-	vp_timeline_init(&tl, 48000, T0);
 	tgate.open = true;
 	tgate.since = 0;
-	VT_EQ(0, vp_io_start(&io, dir, true));
-	VT_EQ(0, vp_track_alloc(&t, &tc, &tl, io));
+	VT_EQ(0, track_fix_start(&tf, "hold", test_gate, T0));
+	t = tf.t;
 	feed(t, 0, 30, T0 + 10 * VP_MSEC);    /* 600 ms of audio at once */
 	vp_track_poll(t, T0 + 300 * VP_MSEC); /* placed 480..29280; */
 	/* written 480..13920 (frames that end by 14400), the rest held */
 	tgate.open = false;		     /* closed at 310 ms */
 	feed(t, 30, 40, T0 + 320 * VP_MSEC); /* would go at 29280..38880 */
 	tgate.open = true;		     /* reopened at 330 ms */
-	tgate.since = vp_timeline_sample_at(&tl, T0 + 330 * VP_MSEC);
+	tgate.since = vp_timeline_sample_at(&tf.tl, T0 + 330 * VP_MSEC);
 	vp_track_poll(t, T0 + 2 * VP_SEC);
-	vp_track_flush(t);
-	VT_EQ(0, vp_io_stream_close(io, 0));
-	vp_io_stop(io, &ios);
+	VT_EQ(0, track_fix_stop(&tf, &ios));
 	VT_EQ(0, ios.write_errors);
-	snprintf(line, sizeof(line), "%s/manifest.jsonl", dir);
+	snprintf(line, sizeof(line), "%s/manifest.jsonl", tf.dir);
 	f = fopen(line, "r");
 	VT_TRUE(f != NULL);
 	while (fgets(line, sizeof(line), f)) {

@@ -10,6 +10,7 @@
 #include "src/core/clock.h"
 #include "src/core/mem.h"
 #include "tests/harness/vtest.h"
+#include "tests/unit/track_fixture.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -138,49 +139,67 @@ static bool open_gate(void *arg, uint64_t *since)
 	return true;
 }
 
-/* one live stream (gate, hold) of 40 CELT frames; with an SR or without */
-static json_t *live_first_chunk(const char *name, bool sr, uint64_t sr_utc)
+int track_fix_start(struct track_fix *f, const char *name,
+		    vp_track_gate_h *gateh, uint64_t t0)
 {
-	static const uint8_t opus[] = {0xF8, 0xFF, 0xFE, 0x01, 0x02};
 	struct vp_track_cfg tc = {.id = "s1",
 				  .rate = 48000,
 				  .channels = 1,
 				  .chunk_samples = 480000,
 				  .hold_ns = 200 * VP_MSEC,
-				  .gateh = open_gate};
-	struct vp_timeline tl;
-	struct vp_track *t = NULL;
-	struct vp_io *io = NULL;
+				  .gateh = gateh};
+	struct vp_io_stats st;
+	int e;
+
+	f->t = NULL;
+	f->io = NULL;
+	snprintf(f->dir, sizeof(f->dir), "%s/%s", vtest_tmpdir(), name);
+	if (mkdir(f->dir, 0755))
+		return errno;
+	e = vp_timeline_init(&f->tl, 48000, t0);
+	e = e ? e : vp_io_start(&f->io, f->dir, true);
+	e = e ? e : vp_track_alloc(&f->t, &tc, &f->tl, f->io);
+	if (e && f->io)
+		vp_io_stop(f->io, &st);
+	return e;
+}
+
+int track_fix_stop(struct track_fix *f, struct vp_io_stats *st)
+{
+	int e;
+
+	vp_track_flush(f->t);
+	e = vp_io_stream_close(f->io, 0);
+	vp_io_stop(f->io, st);
+	return e;
+}
+
+/* one live stream (gate, hold) of 40 CELT frames; with an SR or without */
+static json_t *live_first_chunk(const char *name, bool sr, uint64_t sr_utc)
+{
+	static const uint8_t opus[] = {0xF8, 0xFF, 0xFE, 0x01, 0x02};
+	struct track_fix f;
 	struct vp_io_stats ios;
 	json_t *first = NULL;
-	char dir[512];
 
-	snprintf(dir, sizeof(dir), "%s/%s", vtest_tmpdir(), name);
-	if (mkdir(dir, 0755) || vp_timeline_init(&tl, 48000, IO_T0) ||
-	    vp_io_start(&io, dir, true))
+	if (track_fix_start(&f, name, open_gate, IO_T0))
 		return NULL;
-	if (vp_track_alloc(&t, &tc, &tl, io) == 0) {
-		/* the sender's clock: RTP ts 0 is at sr_utc */
-		if (sr)
-			vp_track_sr(
-				t, 7,
-				(uint32_t)(sr_utc / VP_SEC + NTP_UNIX_OFFSET),
-				(uint32_t)(((sr_utc % VP_SEC) << 32) / VP_SEC),
-				0);
-		for (unsigned k = 0; k < 40; k++) {
-			uint64_t at = IO_T0 + 20 * VP_MSEC + k * 20 * VP_MSEC;
+	/* the sender's clock: RTP ts 0 is at sr_utc */
+	if (sr)
+		vp_track_sr(f.t, 7,
+			    (uint32_t)(sr_utc / VP_SEC + NTP_UNIX_OFFSET),
+			    (uint32_t)(((sr_utc % VP_SEC) << 32) / VP_SEC), 0);
+	for (unsigned k = 0; k < 40; k++) {
+		uint64_t at = IO_T0 + 20 * VP_MSEC + k * 20 * VP_MSEC;
 
-			vp_track_rtp(t, 7, (uint16_t)k, k * 960, opus,
-				     sizeof(opus), at);
-			vp_track_poll(t, at);
-		}
-		vp_track_poll(t, IO_T0 + 3 * VP_SEC);
-		vp_track_flush(t);
-		(void)vp_io_stream_close(io, 0);
+		vp_track_rtp(f.t, 7, (uint16_t)k, k * 960, opus, sizeof(opus),
+			     at);
+		vp_track_poll(f.t, at);
 	}
-	vp_io_stop(io, &ios);
-	(void)manifest_samples(dir, &first);
-	vp_mem_deref(t);
+	vp_track_poll(f.t, IO_T0 + 3 * VP_SEC);
+	(void)track_fix_stop(&f, &ios);
+	(void)manifest_samples(f.dir, &first);
+	vp_mem_deref(f.t);
 	return first;
 }
 
@@ -281,31 +300,16 @@ VTEST(bot_track_gate_asked_per_frame)
 {
 	static const uint8_t opus60[] = {0xFB, 0x03, 0xFF, 0xFE,
 					 0xFF, 0xFE, 0xFF, 0xFE};
-	struct vp_track_cfg tc = {.id = "s1",
-				  .rate = 48000,
-				  .channels = 1,
-				  .chunk_samples = 480000,
-				  .hold_ns = 200 * VP_MSEC,
-				  .gateh = counting_gate};
-	struct vp_timeline tl;
-	struct vp_track *t = NULL;
-	struct vp_io *io = NULL;
+	struct track_fix f;
 	struct vp_io_stats ios;
-	char dir[512];
 
-	snprintf(dir, sizeof(dir), "%s/perframe", vtest_tmpdir());
-	VT_EQ(0, mkdir(dir, 0755));
-	vp_timeline_init(&tl, 48000, IO_T0);
-	VT_EQ(0, vp_io_start(&io, dir, true));
-	VT_EQ(0, vp_track_alloc(&t, &tc, &tl, io));
+	VT_EQ(0, track_fix_start(&f, "perframe", counting_gate, IO_T0));
 	gate_calls = 0;
-	vp_track_rtp(t, 7, 1, 0, opus60, sizeof(opus60), IO_T0);
-	vp_track_poll(t, IO_T0 + 400 * VP_MSEC); /* out of the start hold */
-	VT_EQ(2880,
-	      vp_track_stats(t)->samples + vp_track_stats(t)->overrun_samples);
+	vp_track_rtp(f.t, 7, 1, 0, opus60, sizeof(opus60), IO_T0);
+	vp_track_poll(f.t, IO_T0 + 400 * VP_MSEC); /* out of the start hold */
+	VT_EQ(2880, vp_track_stats(f.t)->samples +
+			    vp_track_stats(f.t)->overrun_samples);
 	VT_TRUE(gate_calls >= 3);
-	vp_track_flush(t);
-	VT_EQ(0, vp_io_stream_close(io, 0));
-	vp_io_stop(io, &ios);
-	vp_mem_deref(t);
+	VT_EQ(0, track_fix_stop(&f, &ios));
+	vp_mem_deref(f.t);
 }

@@ -320,8 +320,6 @@ static struct vp_live *live_bare(uint32_t slots)
 		vp_mem_deref(l);
 		return NULL;
 	}
-	if (l)
-		l->msg_pre = 16;
 	return l;
 }
 
@@ -363,7 +361,7 @@ VTEST(live_pack_matches_the_writer)
 		live_free(l);
 		return;
 	}
-	m = l->msg + l->msg_pre;
+	m = l->msg;
 	hl = (size_t)m[0] << 24 | m[1] << 16 | m[2] << 8 | m[3];
 	h = json_loadb((const char *)m + 4, hl, 0, NULL);
 	if (!h) {
@@ -393,7 +391,7 @@ VTEST(live_pack_matches_the_writer)
 	tap.pcmh(0, 2180, a, 320, tap.arg);
 	len = vp_live__pack(l);
 	if (len) {
-		m = l->msg + l->msg_pre;
+		m = l->msg;
 		hl = (size_t)m[0] << 24 | m[1] << 16 | m[2] << 8 | m[3];
 		h = json_loadb((const char *)m + 4, hl, 0, NULL);
 		sg = json_array_get(json_object_get(h, "segments"), 0);

@@ -29,7 +29,10 @@ enum srv_mode {
 	SRV_HALF_REPLY,		 /* half a 101 status line, hang up */
 	SRV_RESET,		 /* accept and reset at once (SO_LINGER 0) */
 	SRV_OVERSIZED,		 /* upgrade, send 1 MiB in one frame */
+	SRV_RECORD,		 /* upgrade, note the client's frames */
 };
+
+#define REC_MAX 8
 
 struct srv {
 	int lfd;
@@ -38,6 +41,10 @@ struct srv {
 	pthread_t th;
 	int stop[2];	/* pipe: the test ends, the server closes its fds */
 	int close_code; /* SRV_OVERSIZED: the client's close code, or -1 */
+	int nrec;	/* SRV_RECORD: frames before the close */
+	int rec_op[REC_MAX];
+	size_t rec_len[REC_MAX];
+	bool rec_ok[REC_MAX]; /* payload as the test sends it */
 };
 
 static void read_request_into(int fd, char *buf, size_t size)
@@ -139,6 +146,64 @@ static int send_oversized(int fd)
 	return code;
 }
 
+/* One masked client frame (RFC 6455 §5.2), payload up to 64 KiB. */
+static bool read_frame(int fd, int *op, uint8_t *pl, size_t cap, size_t *lenp)
+{
+	uint8_t h[8], mask[4];
+	size_t len;
+
+	if (!read_all(fd, h, 2) || !(h[1] & 0x80))
+		return false;
+	len = h[1] & 0x7f;
+	if (len == 126) {
+		if (!read_all(fd, h + 2, 2))
+			return false;
+		len = (size_t)h[2] << 8 | h[3];
+	}
+	if (len > cap || len == 127 || !read_all(fd, mask, 4) ||
+	    !read_all(fd, pl, len))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		pl[i] ^= mask[i % 4];
+	*op = h[0] & 0x0f;
+	*lenp = len;
+	return true;
+}
+
+/* The test's messages: binary i % 251 for i < len, or the text "end". */
+static bool payload_ok(int op, const uint8_t *pl, size_t len)
+{
+	if (op == 1)
+		return len == 3 && !memcmp(pl, "end", 3);
+	for (size_t i = 0; i < len; i++)
+		if (pl[i] != i % 251)
+			return false;
+	return op == 2;
+}
+
+static void record(struct srv *s, int fd)
+{
+	static uint8_t pl[65536];
+	struct timeval tv = {.tv_sec = 15};
+	size_t len;
+	int op;
+
+	s->close_code = -2;
+	if (!ws_upgrade(fd))
+		return;
+	s->close_code = -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (s->nrec < REC_MAX && read_frame(fd, &op, pl, sizeof(pl), &len)) {
+		if (op == 0x8) {
+			s->close_code = len >= 2 ? pl[0] << 8 | pl[1] : 0;
+			return;
+		}
+		s->rec_op[s->nrec] = op;
+		s->rec_len[s->nrec] = len;
+		s->rec_ok[s->nrec++] = payload_ok(op, pl, len);
+	}
+}
+
 static void srv_answer(struct srv *s, int fd)
 {
 	static const char e503[] = "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n"
@@ -165,6 +230,9 @@ static void srv_answer(struct srv *s, int fd)
 		return;
 	case SRV_OVERSIZED:
 		s->close_code = ws_upgrade(fd) ? send_oversized(fd) : -2;
+		return;
+	case SRV_RECORD:
+		record(s, fd);
 		return;
 	case SRV_CLOSE_AFTER_REQUEST:
 	default:
@@ -396,4 +464,59 @@ VTEST(ws_oversized_message_drained_then_1009)
 	VT_EQ(EMSGSIZE, r.err);
 	VT_EQ(0, r.msgs);
 	VT_EQ(1009, r.close_code);
+}
+
+/* What the live audio output needs: a binary message and a text one,
+ * queued before the connection is up, sent in order; the sent handler
+ * hears of each as it is written; close flushes, then 1000, and closedh
+ * says 0 (our own close). */
+static uint8_t bin_msg[1000];
+static int sent_bin, sent_text;
+
+static void on_sent(size_t len, bool binary, void *arg)
+{
+	(void)arg;
+	if (binary && len == sizeof(bin_msg))
+		sent_bin++;
+	else if (!binary && len == 3)
+		sent_text++;
+}
+
+VTEST(ws_binary_and_text_in_order_then_clean_close)
+{
+	GMainContext *ctx = g_main_context_new();
+	struct vp_sig_ws_cfg cfg = {.ctx = ctx, .host = "127.0.0.1"};
+	struct res r = {0};
+	struct srv s = {0};
+
+	for (size_t i = 0; i < sizeof(bin_msg); i++)
+		bin_msg[i] = (uint8_t)(i % 251);
+	sent_bin = sent_text = 0;
+	srv_start(&s, SRV_RECORD);
+	cfg.port = s.port;
+	VT_EQ(0, vp_sig_ws_alloc(&r.ws, &cfg, on_conn, on_msg, on_closed, &r));
+	vp_sig_ws_set_senth(r.ws, on_sent);
+	VT_EQ(0, vp_sig_ws_send_binary(r.ws, bin_msg, sizeof(bin_msg)));
+	VT_EQ(0, vp_sig_ws_send(r.ws, "end", 3));
+	VT_EQ(2, vp_sig_ws_queued(r.ws));
+	spin(ctx, 10000, &r.connected);
+	VT_EQ(1, r.connected);
+	vp_sig_ws_close(r.ws);
+	VT_EQ(ECONNRESET, vp_sig_ws_send(r.ws, "late", 4));
+	spin(ctx, 10000, &r.closed);
+	VT_EQ(1, r.closed);
+	VT_EQ(0, r.err);
+	VT_EQ(1, sent_bin);
+	VT_EQ(1, sent_text);
+	r.ws = vp_mem_deref(r.ws);
+	spin(ctx, 200, NULL);
+	srv_stop(&s);
+	VT_EQ(2, s.nrec);
+	VT_EQ(2, s.rec_op[0]);
+	VT_EQ(sizeof(bin_msg), s.rec_len[0]);
+	VT_TRUE(s.rec_ok[0]);
+	VT_EQ(1, s.rec_op[1]);
+	VT_TRUE(s.rec_ok[1]);
+	VT_EQ(1000, s.close_code);
+	g_main_context_unref(ctx);
 }
