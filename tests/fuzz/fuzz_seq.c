@@ -140,9 +140,12 @@ static void check_stats(struct model *md, struct vp_rtp_source *s, int op)
 	ei = exp - md->exp_prior;
 	ri = md->received - md->rec_prior;
 	li = (int64_t)ei - ri;
-	frac = ei == 0 || li <= 0 ? 0
-	       : li >= ei	  ? 255
-				  : (uint8_t)(((uint64_t)li << 8) / ei);
+	if (ei == 0 || li <= 0) /* none expected, or duplicates: 0 */
+		frac = 0;
+	else if (li >= ei) /* all of them: 256/256 does not fit */
+		frac = 255;
+	else
+		frac = (uint8_t)(((uint64_t)li << 8) / ei);
 	md->exp_prior = exp;
 	md->rec_prior = md->received;
 	ORACLE(rb.ssrc == 7 && rb.fraction == frac && rb.lost == lost);
