@@ -178,7 +178,8 @@ void vp_rec__mark(struct vp_rec *r)
 	r->mark = vp_mem_failures();
 }
 
-int vp_rec__set(struct vp_rec *r, const char *key, json_t *value)
+int vp_rec_set_built(struct vp_rec *r, const char *key, json_t *value,
+		     unsigned long mark)
 {
 	edit_end(r);
 	if (is_owned(key)) {
@@ -186,7 +187,12 @@ int vp_rec__set(struct vp_rec *r, const char *key, json_t *value)
 		json_decref(value);
 		return EINVAL;
 	}
-	return vp_meeting_set(&r->m, r->mark, key, value);
+	return vp_meeting_set(&r->m, mark, key, value);
+}
+
+int vp_rec__set(struct vp_rec *r, const char *key, json_t *value)
+{
+	return vp_rec_set_built(r, key, value, r->mark);
 }
 
 json_t *vp_rec_get(struct vp_rec *r, const char *key)

@@ -78,6 +78,10 @@ const char *vp_rec_meeting_id(const struct vp_rec *r);
 /* the failure count before VALUE is built (the comma orders the calls) */
 void vp_rec__mark(struct vp_rec *r);
 int vp_rec__set(struct vp_rec *r, const char *key, json_t *value);
+/** vp_rec_set() for a VALUE built before the call: MARK is
+ *  vp_mem_failures() taken before it was built. */
+int vp_rec_set_built(struct vp_rec *r, const char *key, json_t *value,
+		     unsigned long mark);
 /** The section KEY as set, borrowed, to edit in place; NULL if none or
  *  the recorder's. An allocation that fails before the next vp_rec_set or
  *  save counts as a member lost from KEY (vp_rec_set). */
