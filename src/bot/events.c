@@ -83,7 +83,14 @@ int vp_events_open(struct vp_events **evp, const char *spec)
 	return 0;
 }
 
-void vp_events_emit(struct vp_events *ev, const char *event, json_t *fields)
+static _Thread_local unsigned long emit_mark;
+
+void vp_events__mark(void)
+{
+	emit_mark = vp_mem_failures();
+}
+
+void vp_events__emit(struct vp_events *ev, const char *event, json_t *fields)
 {
 	char ts[32], *line;
 	json_t *o = json_is_object(fields) ? fields : json_object();
@@ -100,8 +107,15 @@ void vp_events_emit(struct vp_events *ev, const char *event, json_t *fields)
 	json_object_set_new(o, "seq", json_integer((json_int_t)++ev->seq));
 	line = vp_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
-	if (!line)
+	if (line && vp_mem_failures() != emit_mark) {
+		free(line); /* made, but perhaps without a member */
+		line = NULL;
+	}
+	if (!line) {
+		vp_log_warn("events: %s (seq %lu) not written: no memory",
+			    event, ev->seq);
 		return;
+	}
 	size_t n = strlen(line);
 	/* the webhook thread copies the body: nothing waits on the network */
 	vp_webhook_post(ev->wh, line, n,

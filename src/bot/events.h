@@ -35,7 +35,17 @@ int vp_events_webhook(struct vp_events *ev, const struct vp_webhook_cfg *cfg,
  */
 json_t *vp_events_finish(struct vp_events *ev);
 
-/** Emit one event ("seq" counts from 1); takes ownership of `fields`. */
-void vp_events_emit(struct vp_events *ev, const char *event, json_t *fields);
+/**
+ * Emit one event ("seq" counts from 1); takes ownership of `fields`. An
+ * event that may lack a member (an allocation on this thread failed from
+ * before `fields` was built until the line was made: jansson leaves such a
+ * member out, json_pack returns NULL) is not written, only logged: its
+ * "seq" is skipped, so a reader sees the gap.
+ */
+#define vp_events_emit(ev, event, fields)                                      \
+	(vp_events__mark(), vp_events__emit(ev, event, fields))
+/* the failure count before `fields` is built (the comma orders the calls) */
+void vp_events__mark(void);
+void vp_events__emit(struct vp_events *ev, const char *event, json_t *fields);
 
 #endif

@@ -177,20 +177,18 @@ int vp_meeting_open(struct vp_meeting *m, const char *out, const char *id,
 		return err;
 	}
 	m->doc = json_object();
-	json_object_set_new(m->doc, "meeting", json_string(id));
-	json_object_set_new(m->doc, "run", json_integer(m->run));
-	json_object_set_new(m->doc, "recovered_chunks",
-			    json_integer(recovered));
+	vp_meeting_set(m, fails, "meeting", json_string(id));
+	vp_meeting_set(m, fails, "run", json_integer(m->run));
+	vp_meeting_set(m, fails, "recovered_chunks", json_integer(recovered));
 	if (json_array_size(prev))
-		json_object_set_new(m->doc, "previous_runs", prev);
+		vp_meeting_set(m, fails, "previous_runs", prev);
 	else
 		json_decref(prev);
-	json_object_set_new(m->doc, "status",
-			    json_pack("{s:s}", "state", "starting"));
+	vp_meeting_set(m, fails, "status",
+		       json_pack("{s:s}", "state", "starting"));
 	(void)err_ctx;
-	/* jansson drops a member whose value it could not allocate: a
-	 * first meeting.json without its run number is not saved */
-	err = vp_mem_failures() != fails ? ENOMEM : vp_meeting_save(m);
+	/* a first meeting.json without its run number is not saved */
+	err = !m->doc || m->nlost ? ENOMEM : vp_meeting_save(m);
 	if (err)
 		vp_meeting_close(
 			m); /* failed: the caller has nothing to close */
@@ -213,8 +211,44 @@ static bool is_final(const struct vp_meeting *m)
 	return st && (!strcmp(st, "finished") || !strcmp(st, "failed"));
 }
 
+/* forget (found) or remember a lost key; false when it does not fit */
+static void lost_mark(struct vp_meeting *m, const char *key, bool lost)
+{
+	unsigned i = 0;
+
+	while (i < m->nlost && strcmp(m->lost[i], key))
+		i++;
+	if (i < m->nlost && !lost) /* set again in full: found */
+		memcpy(m->lost[i], m->lost[--m->nlost], sizeof(m->lost[i]));
+	else if (i == m->nlost && lost && i < VP_MEETING_LOST_MAX)
+		snprintf(m->lost[m->nlost++], sizeof(m->lost[0]), "%s", key);
+	else if (i == m->nlost && lost) /* past the table: never found */
+		snprintf(m->lost[i - 1], sizeof(m->lost[0]), "%s", "*");
+}
+
+int vp_meeting_set(struct vp_meeting *m, unsigned long mark, const char *key,
+		   json_t *v)
+{
+	bool bad = !v || !m->doc || vp_mem_failures() != mark;
+
+	if (bad)
+		json_decref(v);
+	else /* takes v, also when it fails */
+		bad = json_object_set_new(m->doc, key, v) != 0;
+	/* a set that allocated (a new key) may have failed inside */
+	bad = bad || vp_mem_failures() != mark;
+	if (bad)
+		vp_log_warn("meeting.json: %s lost for want of memory: not "
+			    "saved until it is set again",
+			    key);
+	lost_mark(m, key, bad);
+	return bad ? ENOMEM : 0;
+}
+
 char *vp_meeting_dump(const struct vp_meeting *m)
 {
+	if (m->nlost)
+		return NULL;
 	return vp_json_dumps(m->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
 }
 
@@ -223,7 +257,7 @@ int vp_meeting_save(struct vp_meeting *m)
 	char *s = vp_meeting_dump(m);
 	int err;
 
-	if (!s)
+	if (!s) /* no memory, or a member is lost: the file stays */
 		return ENOMEM;
 	err = vp_fs_write_atomic(m->dir, "meeting.json", s);
 	/* the disk is full: the final status is worth the reserve */

@@ -56,6 +56,11 @@ struct vp_rec {
 	unsigned nst;
 	json_t *warnings;
 	json_t *status_extra; /* vp_rec_status_count: other parts' counters */
+	bool status_lost;     /* a warning or counter was lost (no memory) */
+	unsigned long mark;   /* vp_rec_set: vp_mem_failures() before */
+	char edit_key[32];    /* vp_rec_get: a section edited in place */
+	unsigned long edit_mark;
+	unsigned long op_mark; /* vp_mem_failures() after the last change */
 };
 
 /* --- Runs on: net thread (live) or the replay thread --- */
@@ -79,12 +84,13 @@ const struct vp_rec_gate vp_rec_gate_none = {
 	.always_open = true,
 };
 
-static void set_utc(json_t *doc, const char *key, uint64_t ns)
+static void set_utc(struct vp_meeting *m, const char *key, uint64_t ns)
 {
+	unsigned long mark = vp_mem_failures();
 	char ts[32];
 
 	vp_clock_rfc3339(ts, sizeof(ts), ns);
-	json_object_set_new(doc, key, json_string(ts));
+	vp_meeting_set(m, mark, key, json_string(ts));
 }
 
 static void rec_destroy(void *arg)
@@ -115,15 +121,23 @@ int vp_rec_open(struct vp_rec **rp, const struct vp_rec_cfg *cfg)
 	err = r->warnings && r->status_extra
 		      ? vp_meeting_open(&r->m, cfg->out, cfg->id, NULL)
 		      : ENOMEM;
+	if (!err) {
+		unsigned long mark = vp_mem_failures();
+
+		vp_meeting_set(&r->m, mark, "rate", json_integer(cfg->rate));
+		vp_meeting_set(&r->m, mark, "channels",
+			       json_integer(cfg->channels));
+		vp_meeting_set(&r->m, mark, "chunk_seconds",
+			       json_real(cfg->chunk_seconds));
+		set_utc(&r->m, "started_utc", vp_clock_utc_ns());
+		/* set once: a lost one would stop every later save */
+		err = r->m.nlost ? ENOMEM : 0;
+		r->op_mark = vp_mem_failures();
+	}
 	if (err) {
 		vp_mem_deref(r);
 		return err;
 	}
-	json_object_set_new(r->m.doc, "rate", json_integer(cfg->rate));
-	json_object_set_new(r->m.doc, "channels", json_integer(cfg->channels));
-	json_object_set_new(r->m.doc, "chunk_seconds",
-			    json_real(cfg->chunk_seconds));
-	set_utc(r->m.doc, "started_utc", vp_clock_utc_ns());
 	*rp = r;
 	return 0;
 }
@@ -148,19 +162,50 @@ static bool is_owned(const char *key)
 	return false;
 }
 
-int vp_rec_set(struct vp_rec *r, const char *key, json_t *value)
+/* A section handed out by vp_rec_get() is edited in place: an allocation
+ * that failed before the next change or save may have lost a member. */
+static void edit_end(struct vp_rec *r)
 {
+	if (r->edit_key[0] && vp_mem_failures() != r->edit_mark)
+		vp_meeting_set(&r->m, r->edit_mark, r->edit_key, NULL);
+	r->edit_key[0] = '\0';
+	r->op_mark = vp_mem_failures();
+}
+
+void vp_rec__mark(struct vp_rec *r)
+{
+	edit_end(r);
+	r->mark = vp_mem_failures();
+}
+
+int vp_rec_set_built(struct vp_rec *r, const char *key, json_t *value,
+		     unsigned long mark)
+{
+	edit_end(r);
 	if (is_owned(key)) {
 		vp_log_err("meeting.json key %s belongs to the recorder", key);
 		json_decref(value);
 		return EINVAL;
 	}
-	json_object_set_new(r->m.doc, key, value);
-	return 0;
+	return vp_meeting_set(&r->m, mark, key, value);
+}
+
+int vp_rec__set(struct vp_rec *r, const char *key, json_t *value)
+{
+	return vp_rec_set_built(r, key, value, r->mark);
 }
 
 json_t *vp_rec_get(struct vp_rec *r, const char *key)
 {
+	/* the edit's value may be built before this call (C leaves the
+	 * order of arguments open): failures count from the last change */
+	unsigned long since = r->op_mark;
+
+	edit_end(r);
+	if (is_owned(key))
+		return NULL;
+	snprintf(r->edit_key, sizeof(r->edit_key), "%s", key);
+	r->edit_mark = since;
 	return json_object_get(r->m.doc, key);
 }
 
@@ -170,7 +215,7 @@ void vp_rec_timeline_start(struct vp_rec *r, uint64_t origin_utc_ns)
 		return;
 	vp_timeline_init(&r->tl, r->cfg.rate, origin_utc_ns);
 	r->tl_started = true;
-	set_utc(r->m.doc, "timeline_origin_utc", r->tl.origin_ns);
+	set_utc(&r->m, "timeline_origin_utc", r->tl.origin_ns);
 }
 
 bool vp_rec_timeline_started(const struct vp_rec *r)
@@ -313,16 +358,19 @@ int vp_rec_status_count(struct vp_rec *r, const char *key, uint64_t n)
 	for (unsigned i = 0; status_keys[i]; i++)
 		if (!strcmp(key, status_keys[i]))
 			return EINVAL;
-	return json_object_set_new(r->status_extra, key,
-				   json_integer((json_int_t)n))
-		       ? ENOMEM
-		       : 0;
+	if (json_object_set_new(r->status_extra, key,
+				json_integer((json_int_t)n))) {
+		r->status_lost = true; /* the final status would lack it */
+		return ENOMEM;
+	}
+	return 0;
 }
 
 void vp_rec_warn(struct vp_rec *r, const char *line)
 {
 	vp_log_warn("%s", line);
-	json_array_append_new(r->warnings, json_string(line));
+	if (json_array_append_new(r->warnings, json_string(line)))
+		r->status_lost = true;
 }
 
 /* The `streams` section, live and replay alike: each track's counters
@@ -348,18 +396,28 @@ static json_t *streams_json(const struct vp_rec *r)
 	return a;
 }
 
+static void set_streams(struct vp_rec *r)
+{
+	unsigned long mark = vp_mem_failures();
+
+	vp_meeting_set(&r->m, mark, "streams", streams_json(r));
+}
+
 static void set_gate(struct vp_rec *r)
 {
+	unsigned long mark = vp_mem_failures();
 	json_t *g = r->cfg.gate.json ? r->cfg.gate.json(r->cfg.gate.arg) : NULL;
 
-	if (g)
-		json_object_set_new(r->m.doc, "gate", g);
+	/* NULL: no key yet, unless it is NULL for want of memory */
+	if (g || vp_mem_failures() != mark)
+		vp_meeting_set(&r->m, mark, "gate", g);
 }
 
 static int write_doc(struct vp_rec *r)
 {
 	char *s;
 
+	edit_end(r);
 	if (!r->io)
 		return vp_meeting_save(&r->m);
 	s = vp_meeting_dump(&r->m);
@@ -368,9 +426,12 @@ static int write_doc(struct vp_rec *r)
 
 int vp_rec_save(struct vp_rec *r, const char *state)
 {
-	json_object_set_new(r->m.doc, "streams", streams_json(r));
-	json_object_set_new(r->m.doc, "status",
-			    json_pack("{s:s}", "state", state));
+	unsigned long mark;
+
+	set_streams(r);
+	mark = vp_mem_failures();
+	vp_meeting_set(&r->m, mark, "status",
+		       json_pack("{s:s}", "state", state));
 	return write_doc(r);
 }
 
@@ -388,7 +449,7 @@ int vp_rec_stop(struct vp_rec *r)
 		return 0;
 	/* the last save through the io thread: speech.jsonl learns whose
 	 * each stream is */
-	json_object_set_new(r->m.doc, "streams", streams_json(r));
+	set_streams(r);
 	write_doc(r);
 	vp_io_stop(r->io, &r->ios);
 	r->io = NULL;
@@ -402,20 +463,27 @@ const struct vp_io_stats *vp_rec_io_stats(const struct vp_rec *r)
 
 int vp_rec_finish(struct vp_rec *r, int code, const char *reason)
 {
+	unsigned long mark;
+	json_t *st;
+
 	vp_rec_stop(r);
-	json_object_set_new(r->m.doc, "streams", streams_json(r));
+	set_streams(r);
 	set_gate(r);
-	set_utc(r->m.doc, "ended_utc", vp_clock_utc_ns());
-	json_object_set_new(
-		r->m.doc, "status",
-		json_pack("{s:s, s:i, s:s?, s:I, s:I, s:O}", "state",
-			  code == VP_EXIT_OK ? "finished" : "failed",
-			  "exit_code", code, "reason", reason, "io_overflow",
-			  (json_int_t)r->ios.overflow, "io_write_errors",
-			  (json_int_t)r->ios.write_errors, "warnings",
-			  r->warnings));
-	json_object_update(json_object_get(r->m.doc, "status"),
-			   r->status_extra);
+	set_utc(&r->m, "ended_utc", vp_clock_utc_ns());
+	mark = vp_mem_failures();
+	st = json_pack("{s:s, s:i, s:s?, s:I, s:I, s:O}", "state",
+		       code == VP_EXIT_OK ? "finished" : "failed", "exit_code",
+		       code, "reason", reason, "io_overflow",
+		       (json_int_t)r->ios.overflow, "io_write_errors",
+		       (json_int_t)r->ios.write_errors, "warnings",
+		       r->warnings);
+	/* a warning or counter lost earlier: this status would lack it */
+	if (r->status_lost || json_object_update(st, r->status_extra)) {
+		json_decref(st);
+		st = NULL;
+	}
+	vp_meeting_set(&r->m, mark, "status", st);
+	edit_end(r);
 	return vp_meeting_save(&r->m);
 }
 

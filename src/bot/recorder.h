@@ -69,11 +69,22 @@ const char *vp_rec_meeting_id(const struct vp_rec *r);
 
 /**
  * Set a meeting.json section another part owns (source, policy,
- * participants, transport, capture, webhook, …). Takes VALUE.
- * @return 0, or EINVAL for a key the recorder owns (VALUE is freed)
+ * participants, transport, capture, webhook, …). Takes VALUE. A VALUE
+ * that is NULL or lost a member (an allocation failed while it was built:
+ * vp_meeting_set) is refused, and saves fail until KEY is set in full.
+ * @return 0, ENOMEM, or EINVAL for a key the recorder owns (VALUE is freed)
  */
-int vp_rec_set(struct vp_rec *r, const char *key, json_t *value);
-/** The section KEY as set, borrowed; NULL if none. */
+#define vp_rec_set(r, key, value) (vp_rec__mark(r), vp_rec__set(r, key, value))
+/* the failure count before VALUE is built (the comma orders the calls) */
+void vp_rec__mark(struct vp_rec *r);
+int vp_rec__set(struct vp_rec *r, const char *key, json_t *value);
+/** vp_rec_set() for a VALUE built before the call: MARK is
+ *  vp_mem_failures() taken before it was built. */
+int vp_rec_set_built(struct vp_rec *r, const char *key, json_t *value,
+		     unsigned long mark);
+/** The section KEY as set, borrowed, to edit in place; NULL if none or
+ *  the recorder's. An allocation that fails before the next vp_rec_set or
+ *  save counts as a member lost from KEY (vp_rec_set). */
 json_t *vp_rec_get(struct vp_rec *r, const char *key);
 
 /** Sample 0 of the recording timeline at ORIGIN_UTC_NS (once; later calls

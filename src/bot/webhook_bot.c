@@ -9,6 +9,7 @@
 #include "src/bot/webhook.h"
 
 #include "src/core/log.h"
+#include "src/core/mem.h"
 
 #include <stdio.h>
 
@@ -33,12 +34,14 @@ int vp_bot__webhook_start(struct bot *b)
 
 void vp_bot__webhook_finish(struct bot *b)
 {
+	unsigned long mark = vp_mem_failures();
 	json_t *rec = vp_events_finish(b->ev);
 
-	if (!rec || !b->rec) {
+	/* NULL: no webhook, unless its record could not be made */
+	if (!b->rec || (!rec && vp_mem_failures() == mark)) {
 		json_decref(rec);
 		return;
 	}
-	vp_rec_set(b->rec, "webhook", rec);
+	vp_rec_set_built(b->rec, "webhook", rec, mark);
 	vp_rec_write(b->rec);
 }

@@ -473,3 +473,106 @@ VTEST(bot_rec_replay_meeting_json)
 	json_decref(doc);
 	vp_rec_close(r);
 }
+
+/* One rewrite of meeting.json in a meeting's life (k = 0..3): the open,
+ * a save with a section set, a mid-meeting save with sections set and one
+ * edited in place plus a warning and a counter, the final save. */
+static int rec_step(struct vp_rec **r, unsigned k, const char *out)
+{
+	struct vp_rec_cfg rc = {.out = out,
+				.id = "m1",
+				.rate = 48000,
+				.channels = 1,
+				.chunk_seconds = 10,
+				.offline = true,
+				.gate = vp_rec_gate_none};
+	int e;
+
+	if (k == 0)
+		return vp_rec_open(r, &rc);
+	if (k == 1) {
+		vp_rec_set(*r, "source", json_pack("{s:s}", "kind", "test"));
+		vp_rec_timeline_start(*r, T0);
+		return vp_rec_save(*r, "recording");
+	}
+	if (k == 2) {
+		vp_rec_set(*r, "participants",
+			   json_pack("[{s:s, s:b, s:[s]}]", "id", "p1",
+				     "present", 1, "streams", "s1"));
+		json_object_set_new(vp_rec_get(*r, "source"), "packets",
+				    json_integer(12345));
+		vp_rec_warn(*r, "a warning the final status lists");
+		vp_rec_status_count(*r, "test_dropped", 3);
+		return vp_rec_save(*r, "recording");
+	}
+	e = vp_rec_finish(*r, 0, NULL);
+	return e;
+}
+
+/* meeting.json as written, without the clock's stamps; "" if none */
+static char *rec_file(const char *out)
+{
+	char p[4200];
+	json_t *doc;
+	char *s;
+
+	snprintf(p, sizeof(p), "%s/m1/meeting.json", out);
+	doc = json_load_file(p, 0, NULL);
+	json_object_del(doc, "started_utc");
+	json_object_del(doc, "ended_utc");
+	s = doc ? json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT) : strdup("");
+	json_decref(doc);
+	return s;
+}
+
+/* Walked by the oom suite: each allocation of a meeting's four rewrites of
+ * meeting.json fails in turn (jansson's included). After every step the
+ * file is the one a run without failures writes at that step, or, when
+ * the step reported an error, the file as it was before it: never one
+ * with a member missing (jansson leaves out a member it could not
+ * allocate; vp_meeting_set refuses it). */
+VTEST_OOM(bot_rec_meeting_json_oom_walk)
+{
+	char ref_out[4200], out[4200], *ref[4], *prev, *cur;
+	struct vp_rec *r = NULL;
+	unsigned k;
+	int e;
+
+	VT_OOM_SKIP();
+	snprintf(ref_out, sizeof(ref_out), "%s/ref", vtest_tmpdir());
+	snprintf(out, sizeof(out), "%s/walk", vtest_tmpdir());
+	for (k = 0; k < 4; k++) {
+		VT_EQ(0, rec_step(&r, k, ref_out));
+		ref[k] = rec_file(ref_out);
+		VT_TRUE(ref[k][0] != '\0');
+	}
+	vp_rec_close(r);
+	r = NULL;
+	VT_TRUE(strstr(ref[3], "\"packets\":12345") &&
+		strstr(ref[3], "\"test_dropped\":3") &&
+		strstr(ref[3], "a warning the final status lists"));
+	prev = strdup("");
+	for (k = 0; k < 4; k++) {
+		VT_OOM_WALK();
+		e = rec_step(&r, k, out);
+		VT_OOM_SKIP();
+		cur = rec_file(out);
+		/* an error only for an injected failure, and then the file
+		 * is the right one (written before the failure) or unchanged */
+		if (e && strcmp(cur, ref[k])) {
+			VT_TRUE(vtest_oom_hit());
+			VT_STR_EQ(prev, cur);
+		} else {
+			VT_TRUE(!e || vtest_oom_hit());
+			VT_STR_EQ(ref[k], cur);
+		}
+		free(prev);
+		prev = cur;
+		if (k == 0 && e)
+			break;
+	}
+	free(prev);
+	vp_rec_close(r);
+	for (k = 0; k < 4; k++)
+		free(ref[k]);
+}
