@@ -139,6 +139,16 @@ def case_limits(tool, tmp):
         if os.path.exists(os.path.join(tmp, "run", "report.json")):
             fail(f"plan {plan}: a refused plan wrote a report")
         print(f"refused: {line}")
+    # --find-max against Janus: refused before anything starts (no Janus
+    # needed to refuse it)
+    r = run_plan(tool, tmp, {"target": "janus", "janus": {"netns": "none-such"},
+                             "limits": {"max_bots": 900, "bot_mb": 1000}},
+                 ["--find-max"], timeout=30)
+    line = r.stderr.strip()
+    if r.returncode != 69 or "MB available" not in line or "\n" in line or \
+            os.path.exists(os.path.join(tmp, "run", "report.json")):
+        fail(f"janus --find-max: exit {r.returncode}, said {line!r}")
+    print(f"refused: {line}")
 
 
 def case_sigint(tool, tmp):

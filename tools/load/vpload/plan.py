@@ -184,7 +184,8 @@ def check_machine(p, bots, seconds, out_dir):
     have = _mem_available_mb()
     if need > have:
         raise PlanError(f"{bots} bots need about {need:.0f} MB "
-                        f"({lim['bot_mb']:.0f} MB each + simconf), "
+                        f"({lim['bot_mb']:.0f} MB each + "
+                        f"{'simconf' if p['target'] == 'simconf' else 'publishers'}), "
                         f"{have:.0f} MB available")
     nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if bots * 3 + 64 > nofile:
