@@ -112,6 +112,8 @@ class JanusSteps:
 
     def criteria(self, fm, st):
         lim = fm["min_received_pct"]
+        if lim is not None and self.r.plan["janus"]["admin_url"] and st["admin"] != "read":
+            return [f"Janus's admin API: {st['admin']}"]  # fail closed
         if lim is None or st["received_pct_min"] is None or st["received_pct_min"] >= lim:
             return []
         lost, of = st["received_min_lost_of"]
