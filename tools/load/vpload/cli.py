@@ -81,7 +81,11 @@ def build_report(run, bins, interrupted, extra=None):
 def findmax_line(fm):
     g = fm["last_good"]
     good = (f"last good step: {g['bots_running']} bots, {g['streams']} streams, "
-            f"bot CPU {g['bot_cpu_pct_per_stream']} %/stream" if g else "no step passed")
+            f"bot CPU {g['bot_cpu_pct_per_stream']} %/stream, PSS p50 "
+            f"{(g['bot_pss_kb_p50'] or 0) / 1024:.1f} MB" if g else "no step passed")
+    if g and "janus_cpu_pct" in g:
+        good += (f", Janus CPU {g['janus_cpu_pct']} % PSS {(g['janus_pss_kb'] or 0) / 1024:.1f}"
+                 f" MB, received min {g['received_pct_min']} %")
     return f"vpbot-load: find-max: {good}; stopped because {fm['stopped_because']}"
 
 
