@@ -10,26 +10,29 @@ is the janus target's part of it.
   packet's transit (the report's latency_durable_ms, read from the
   marker after the run, includes it).
 * per step, from Janus's admin API (read at the end of every step): the
-  packets Janus sent on each subscriber stream since the previous read,
-  and the packets the subscriber reported missing in its RTCP receiver
-  reports over the same time (`lost-by-remote`); a subscriber that got
-  less than find_max.min_received_pct of what Janus forwarded it fails
-  the step. Receiver reports go out every few seconds, so a loss at the
-  very end of a step may count in the next one; the report's
+  packets Janus sent each subscriber since the previous read, and the
+  packets the subscriber reported missing in its RTCP receiver reports
+  over the same time (`lost-by-remote`) less the ones Janus's own log
+  says it discarded for that handle (numbered, then too old to send: a
+  gap the receiver counts, not a packet it was sent); a subscriber that
+  got less than find_max.min_received_pct of what Janus forwarded it
+  fails the step. Receiver reports go out every few seconds, so a loss at
+  the very end of a step may count in the next one; the report's
   received_pct (vpbot's own packet count after the ordered stop) is the
   exact figure over the whole run.
 * Janus's own CPU and PSS per step.
 * the end: the ordered stop of the fixed run (JanusRun.finish)."""
 import os
+import re
 
 from . import costs, findmax
 
 
-def stream_counts(adm, names):
-    """{(session, handle, mid): (bot name, packets out, lost-by-remote)} of
-    every media Janus sends to one of the bots named in names."""
+def handle_counts(adm, names):
+    """{handle: (bot name, packets out, lost-by-remote)}, summed over the
+    media of every handle through which Janus sends to a bot in names."""
     out = {}
-    for sid, handles in (adm or {}).get("sessions", {}).items():
+    for handles in (adm or {}).get("sessions", {}).values():
         name = None
         for info in handles.values():
             d = (info.get("plugin_specific") or {}).get("display")
@@ -38,13 +41,48 @@ def stream_counts(adm, names):
         if name is None:
             continue
         for hid, info in handles.items():
-            for k, m in (info.get("webrtc", {}).get("media") or {}).items():
-                sent = (m.get("stats") or {}).get("out", {}).get("packets")
-                if not sent:
-                    continue
-                lost = ((m.get("rtcp") or {}).get("main") or {}).get("lost-by-remote") or 0
-                out[(sid, hid, str(m.get("mid", k)))] = (name, sent, lost)
+            sent = lost = 0
+            for m in (info.get("webrtc", {}).get("media") or {}).values():
+                sent += (m.get("stats") or {}).get("out", {}).get("packets") or 0
+                lost += ((m.get("rtcp") or {}).get("main") or {}).get("lost-by-remote") or 0
+            if sent:
+                out[str(hid)] = (name, sent, lost)
     return out
+
+
+DISCARD = re.compile(r"\[(\d+)\] Discarding too old outgoing packet")
+
+
+class JanusLog:
+    """Janus's own log, when its stdout is a file (janus_rig.py): the
+    packets it numbered for a handle and then discarded itself ("Discarding
+    too old outgoing packet", its send loop fell behind) are gaps the
+    subscriber's receiver reports count as lost; counted per handle."""
+
+    def __init__(self, pid):
+        self.path, self.off, self.discards = None, 0, {}
+        try:
+            p = os.readlink(f"/proc/{pid}/fd/1")
+            if os.path.isfile(p):
+                self.path = p
+                self.off = os.path.getsize(p)
+        except OSError:
+            pass
+
+    def read(self):
+        if not self.path:
+            return None
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.off)
+                data = f.read()
+        except OSError:
+            return None
+        end = data.rfind(b"\n") + 1  # a line half written: the next read
+        self.off += end
+        for m in DISCARD.finditer(data[:end].decode("utf-8", "replace")):
+            self.discards[m.group(1)] = self.discards.get(m.group(1), 0) + 1
+        return self.discards
 
 
 class JanusSteps:
@@ -53,12 +91,14 @@ class JanusSteps:
     def __init__(self, run):
         self.r = run
         self.prev = {}
+        self.log = None
 
     def setup(self, top):
         p = self.r.plan
         rooms = p["rooms"]
         self.r.setup_janus(p["limits"]["max_seconds"] + 60,
                            subscribers=-(-top // rooms))
+        self.log = JanusLog(self.r.janus.pid)
 
     def begin_measure(self):
         pass
@@ -84,24 +124,35 @@ class JanusSteps:
 
     def _delivery(self, st):
         adm = self.r.read_admin()
-        now = stream_counts(adm, {c.meeting for c in self.r.bots})
-        worst, fwd, lost, n = None, 0, 0, 0
-        for key, (name, sent, gone) in now.items():
-            ps, pl = self.prev.get(key, (None, 0, 0))[1:]
-            ds, dl = sent - ps, max(0, gone - pl)
+        disc = self.log.read() if self.log else None
+        now = {}
+        for hid, (name, sent, lost) in handle_counts(adm, {c.meeting for c in self.r.bots}).items():
+            d = disc.get(hid, 0) if disc is not None else 0
+            # cumulative, so that a discard the receiver report has not
+            # yet counted is not subtracted twice
+            now[hid] = (name, sent, max(0, lost - d), lost, d)
+        worst, tot, n = None, [0, 0, 0, 0], 0
+        for hid, (name, sent, miss, lost, d) in now.items():
+            _, ps, pm, pl, pd = self.prev.get(hid, (None, 0, 0, 0, 0))
+            ds, dm = sent - ps, max(0, miss - pm)
             if ds <= 0:
                 continue
             n += 1
-            fwd, lost = fwd + ds, lost + dl
-            pct = 100.0 * (ds - min(dl, ds)) / ds
+            for i, v in enumerate((ds, dm, max(0, lost - pl), d - pd)):
+                tot[i] += v
+            pct = 100.0 * (ds - min(dm, ds)) / ds
             if worst is None or pct < worst[0]:
-                worst = (pct, name, dl, ds)
+                worst = (pct, name, dm, ds)
         self.prev = now
         st["admin"] = ("read" if adm and "sessions" in adm else
                        (adm or {}).get("error", "no janus.admin_url in the plan"))
-        st["subscriber_streams_counted"] = n
-        st["janus_forwarded"] = fwd
-        st["reported_lost_by_subscribers"] = lost
+        st["subscribers_counted"] = n
+        st["janus_forwarded"] = tot[0]
+        st["missing_at_subscribers"] = tot[1]
+        st["reported_lost_by_subscribers"] = tot[2]
+        st["janus_discarded"] = tot[3] if disc is not None else None
+        st["janus_discarded_pct"] = (round(100 * tot[3] / (tot[0] + tot[3]), 4)
+                                     if disc is not None and tot[0] + tot[3] else None)
         st["received_pct_min"] = round(worst[0], 4) if worst else None
         st["received_pct_min_bot"] = worst[1] if worst else None
         st["received_min_lost_of"] = [worst[2], worst[3]] if worst else None
@@ -119,7 +170,10 @@ class JanusSteps:
         lost, of = st["received_min_lost_of"]
         return [f"subscriber {st['received_pct_min_bot']} received "
                 f"{st['received_pct_min']:.2f} % of what Janus forwarded it "
-                f"({lost} of {of} packets missing, its receiver reports)"]
+                f"({lost} of {of} packets missing: its receiver reports"
+                + (", less what Janus's log says it discarded itself)"
+                   if st["janus_discarded"] is not None else
+                   "; Janus's own discards included: its log is not readable)")]
 
     def finish(self):
         self.r.finish()
