@@ -142,7 +142,7 @@ def plots(rep, d):
 
 STEP_COLS = ("streams", "passed", "machine_cpu_pct", "bot_cpu_pct_per_stream",
              "bot_pss_kb_p50", "latency_p99_ms", "inside_loss", "received_pct_min",
-             "janus_cpu_pct", "janus_pss_kb", "failed_because")
+             "janus_cpu_pct", "janus_pss_kb", "janus_discarded_pct", "failed_because")
 
 
 def _steps_html(fm):
