@@ -379,7 +379,7 @@ def case_janus_sigint(tool, tmp):
 
 STEP_FIGURES = ["bots_running", "streams", "machine_cpu_pct", "bot_cpu_pct_per_stream",
                 "bot_pss_kb_p50", "inside_loss", "janus_cpu_pct", "janus_cpu_pct_per_stream",
-                "janus_pss_kb", "janus_forwarded", "received_pct_min"]
+                "janus_pss_kb", "janus_forwarded", "received_pct_min", "janus_discarded"]
 
 
 def check_steps(fm, top):
