@@ -12,6 +12,10 @@
            nothing lost inside vpbot, every figure present
   janus-audiobridge  1 room, 1 publisher, 5 subscribers of its AudioBridge
            mix: every frame sent from the first one found is on disk
+  janus-findmax  --find-max against a real Janus: 2, 4, 6 subscribers of
+           one publisher (VideoRoom), every step's figures present and its
+           verdict consistent with the criteria; then AudioBridge with a
+           1 % CPU bound: step 1 fails, the reason named
   janus-sigint  SIGINT mid-hold against a real Janus: exit 130, the report
            of what ran agrees with Janus's counts, no process left
 """
@@ -135,6 +139,16 @@ def case_limits(tool, tmp):
         if os.path.exists(os.path.join(tmp, "run", "report.json")):
             fail(f"plan {plan}: a refused plan wrote a report")
         print(f"refused: {line}")
+    # --find-max against Janus: refused before anything starts (no Janus
+    # needed to refuse it)
+    r = run_plan(tool, tmp, {"target": "janus", "janus": {"netns": "none-such"},
+                             "limits": {"max_bots": 900, "bot_mb": 1000}},
+                 ["--find-max"], timeout=30)
+    line = r.stderr.strip()
+    if r.returncode != 69 or "MB available" not in line or "\n" in line or \
+            os.path.exists(os.path.join(tmp, "run", "report.json")):
+        fail(f"janus --find-max: exit {r.returncode}, said {line!r}")
+    print(f"refused: {line}")
 
 
 def case_sigint(tool, tmp):
@@ -363,7 +377,91 @@ def case_janus_sigint(tool, tmp):
     print(f"janus-sigint: stopped cleanly; {s['frames_on_disk']} frames, all Janus forwarded")
 
 
-CASES = {"plan": case_plan, "limits": case_limits, "sigint": case_sigint,
+STEP_FIGURES = ["bots_running", "streams", "machine_cpu_pct", "bot_cpu_pct_per_stream",
+                "bot_pss_kb_p50", "inside_loss", "janus_cpu_pct", "janus_cpu_pct_per_stream",
+                "janus_pss_kb", "janus_forwarded", "received_pct_min", "janus_discarded"]
+
+
+def check_steps(fm, top):
+    """Every step has its figures, passed iff its figures meet the
+    criteria, the run stopped at the first failure, last_good is the step
+    before it; returns the steps."""
+    c, steps = fm["criteria"], fm["steps"]
+    for i, st in enumerate(steps):
+        for k in STEP_FIGURES:
+            if st.get(k) is None:
+                fail(f"step {i + 1}: {k} missing")
+        if st["streams"] != c["start"] + i * c["step"] or st["bots_running"] != st["streams"]:
+            fail(f"step {i + 1}: {st['bots_running']} bots, {st['streams']} streams")
+        if st["janus_forwarded"] < 0.5 * c["step_hold"] * 50 * st["streams"]:
+            fail(f"step {i + 1}: Janus forwarded only {st['janus_forwarded']} packets")
+        bad = (st["inside_loss"] > c["max_inside_loss"] or
+               (c["max_cpu_pct"] is not None and st["machine_cpu_pct"] >= c["max_cpu_pct"]) or
+               (st["latency_p99_ms"] or 0) > c["max_latency_p99_ms"] or
+               st["received_pct_min"] < c["min_received_pct"] or
+               st["bots_failed"] > (steps[i - 1]["bots_failed"] if i else 0))
+        if st["passed"] == bad or st["passed"] != (not st["failed_because"]):
+            fail(f"step {i + 1}: passed {st['passed']} but {st}")
+        if not st["passed"] and i != len(steps) - 1:
+            fail(f"step {i + 1} failed and the run went on")
+    good = [st for st in steps if st["passed"]]
+    if (good[-1] if good else None) != fm["last_good"]:
+        fail("last_good is not the last step that passed")
+    last = steps[-1]
+    want = ("; ".join(last["failed_because"]) if not last["passed"]
+            else f"limits.max_bots ({top}) reached")
+    if fm["stopped_because"] != want:
+        fail(f"stopped because {fm['stopped_because']!r}, wanted {want!r}")
+    return steps
+
+
+def case_janus_findmax(tool, tmp):
+    """VideoRoom: 2, 4, 6 subscribers of one publisher (max_bots stops
+    it); then AudioBridge with a CPU bound no machine meets (1 %): the
+    first step fails, with that reason"""
+    import janus_rig
+    rig = janus_rig.Rig(tmp)
+    fm = {"start": 2, "step": 2, "step_hold": 5, "max_cpu_pct": None,
+          "max_latency_p99_ms": 5000}
+    plan = {"target": "janus", "rooms": 1, "publishers": 1, "ramp": 5,
+            "limits": {"max_bots": 6, "max_seconds": 120}, "find_max": fm}
+    for d in ("a", "b"):
+        os.makedirs(os.path.join(tmp, d))
+    try:
+        rig.up()
+        r1 = run_plan(tool, os.path.join(tmp, "a"), rig.plan(plan), ["--find-max"],
+                      timeout=150)
+        plan["find_max"] = dict(fm, max_cpu_pct=1)
+        plan["janus"] = {"plugin": "audiobridge"}
+        r2 = run_plan(tool, os.path.join(tmp, "b"), rig.plan(plan), ["--find-max"],
+                      timeout=150)
+    finally:
+        rig.down()
+    for r in (r1, r2):
+        print(r.stdout.strip())
+        if r.returncode != 0:
+            fail(f"exit {r.returncode}: {r.stderr[-800:]}")
+    rep = json.load(open(os.path.join(tmp, "a", "run", "report.json")))
+    steps = check_steps(rep["find_max"], 6)
+    if len(steps) < 2 or rep["find_max"]["target"] != "janus":
+        fail(f"{len(steps)} steps: {rep['find_max']['stopped_because']}")
+    if not os.path.exists(os.path.join(tmp, "a", "run", "knee.png")):
+        fail("no knee plot")
+    s = rep["summary"]
+    if s["bots"] != steps[-1]["bots"] or s["janus_forwarded"] != s["frames_sent"] or \
+            s["lost_inside_vpbot"] or s["janus"].get("pss_kb") is None:
+        fail(f"the run's report: {s['bots']} bots, forwarded {s['janus_forwarded']}, "
+             f"sent {s['frames_sent']}, lost inside {s['lost_inside_vpbot']}")
+    rep = json.load(open(os.path.join(tmp, "b", "run", "report.json")))
+    steps = check_steps(rep["find_max"], 6)
+    if len(steps) != 1 or rep["find_max"]["last_good"] is not None or \
+            not rep["find_max"]["stopped_because"].startswith("machine CPU "):
+        fail(f"1 % CPU bound: {len(steps)} steps, {rep['find_max']['stopped_because']}")
+    print(f"janus-findmax: {len(steps)} step(s) then "
+          f"{rep['find_max']['stopped_because']!r}, as the criteria say")
+
+
+CASES = {"janus-findmax": case_janus_findmax, "plan": case_plan, "limits": case_limits, "sigint": case_sigint,
          "janus": case_janus, "janus-sigint": case_janus_sigint,
          "janus-audiobridge": case_janus_audiobridge}
 

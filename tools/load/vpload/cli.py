@@ -7,7 +7,8 @@ import subprocess
 import sys
 import time
 
-from . import analyze, costs, findmax, janus as J, janus_report, plan as P, report, run as R
+from . import analyze, costs, findmax, janus as J, janus_findmax, janus_report, plan as P, \
+    report, run as R
 
 
 def versions(bins):
@@ -77,6 +78,17 @@ def build_report(run, bins, interrupted, extra=None):
     return rep
 
 
+def findmax_line(fm):
+    g = fm["last_good"]
+    good = (f"last good step: {g['bots_running']} bots, {g['streams']} streams, "
+            f"bot CPU {g['bot_cpu_pct_per_stream']} %/stream, PSS p50 "
+            f"{(g['bot_pss_kb_p50'] or 0) / 1024:.1f} MB" if g else "no step passed")
+    if g and "janus_cpu_pct" in g:
+        good += (f", Janus CPU {g['janus_cpu_pct']} % PSS {(g['janus_pss_kb'] or 0) / 1024:.1f}"
+                 f" MB, received min {g['received_pct_min']} %")
+    return f"vpbot-load: find-max: {good}; stopped because {fm['stopped_because']}"
+
+
 def main(argv=None, bins=None):
     ap = argparse.ArgumentParser(prog="vpbot-load")
     ap.add_argument("plan")
@@ -99,9 +111,6 @@ def main(argv=None, bins=None):
         if not v or not os.access(v, os.X_OK):
             print(f"vpbot-load: {k} not found ({v}); pass --{k}", file=sys.stderr)
             return 64
-    if a.find_max and plan["target"] == "janus":
-        print("vpbot-load: --find-max runs against simconf only", file=sys.stderr)
-        return 64
     run_dir = os.path.abspath(a.out or f"load-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
     probe = run_dir if os.path.isdir(run_dir) else os.path.dirname(run_dir)
     try:
@@ -125,7 +134,7 @@ def main(argv=None, bins=None):
     extra = None
     try:
         if a.find_max:
-            extra = findmax.run(run)
+            extra = findmax.run(run, janus_findmax.JanusSteps(run) if janus else None)
         elif janus:
             J.fixed(run)
         else:
@@ -138,6 +147,7 @@ def main(argv=None, bins=None):
         run.teardown()
     if janus:
         rep = janus_report.build(run, versions(bins), machine(), run.stop_asked)
+        rep.update(extra or {})
     else:
         rep = build_report(run, bins, run.stop_asked, extra)
     report.write_json(os.path.join(run_dir, "report.json"), rep)
@@ -151,6 +161,8 @@ def main(argv=None, bins=None):
               f"inside vpbot, delivery min {s['delivery_pct_min']} %; Janus CPU "
               f"{j.get('cpu_pct') and round(j['cpu_pct'], 1)} %; {run_dir}/report.html"
               + (f" (interrupted: {run.stop_asked})" if run.stop_asked else ""))
+        if extra:
+            print(findmax_line(extra["find_max"]))
         return 130 if run.stop_asked in ("SIGINT", "SIGTERM") else 0
     print(f"vpbot-load: {s['bots']} bots ({s['bots_failed']} failed, "
           f"{s['bots_crashed_by_signal']} crashed), {s['streams']} streams, "
@@ -159,6 +171,6 @@ def main(argv=None, bins=None):
           f"{s['bot_cpu_pct_per_stream']} %/stream, simconf "
           f"{s['simconf'].get('cpu_pct_per_stream')} %/stream; "
           f"{run_dir}/report.html" + (f" (interrupted: {run.stop_asked})" if run.stop_asked else ""))
-    if not a.quiet and run.dir:
-        pass
+    if extra:
+        print(findmax_line(extra["find_max"]))
     return 130 if run.stop_asked in ("SIGINT", "SIGTERM") else 0

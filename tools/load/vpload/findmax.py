@@ -2,6 +2,11 @@
 """--find-max: add bots step by step (the others keep recording) until a
 criterion fails; the last step that passed is the result.
 
+One step loop for every target; what differs is in a target object
+(SimconfSteps here, janus_findmax.JanusSteps): how the run starts, where
+a bot's files are, the send instant of a chunk's last frame, the
+target's own figures and criteria, and how the run ends.
+
 Criteria per step, over its measuring window (find_max.step_hold s after
 its joins): frames lost inside vpbot (late + io_overflow, read live from
 every meeting.json, + packets the kernel dropped at a bot's full socket
@@ -21,22 +26,21 @@ from . import analyze, costs, scenario
 SETTLE_S = 2.0
 
 
-def _bot_state(run, c, t0_ns_by_meeting, since_ns):
-    """(inside-loss frames, [latency ms of chunks written after since_ns])"""
-    mdir = os.path.join(run.out, f"sim-{c.meeting}")
-    f = run.plan["rate"] // 50
+def chunk_latencies(mdir, rate, send_ns_of, since_ns):
+    """(inside-loss frames, [latency ms of chunks written after since_ns]);
+    send_ns_of(origin_ns, end_sample) is the send instant of the frame
+    that ends at end_sample, None when it cannot be placed."""
+    f = rate // 50
     try:
         with open(os.path.join(mdir, "meeting.json"), encoding="utf-8") as fh:
             mj = json.load(fh)
     except (OSError, json.JSONDecodeError):
         return 0, []
     loss = sum(s.get("late", 0) + s.get("io_overflow", 0) // f for s in mj.get("streams", []))
-    t0 = t0_ns_by_meeting.get(c.meeting)
     origin = analyze.iso_ns(mj.get("timeline_origin_utc"))
     lat = []
-    if t0 is None or origin is None:
+    if origin is None:
         return loss, lat
-    base = (t0 - origin) * run.plan["rate"] / 1e9
     for line in analyze.read_jsonl(os.path.join(mdir, "manifest.jsonl")):
         try:
             mt = os.stat(os.path.join(mdir, line["file"])).st_mtime_ns
@@ -44,46 +48,84 @@ def _bot_state(run, c, t0_ns_by_meeting, since_ns):
             continue
         if mt < since_ns:
             continue
-        k_last = math.floor((line["start_sample"] + line["samples"] - base) / f) - 1
-        lat.append((mt - (t0 + (k_last + 1) * analyze.FRAME_NS)) / 1e6)
+        sent = send_ns_of(origin, line["start_sample"] + line["samples"])
+        if sent is not None:
+            lat.append((mt - sent) / 1e6)
     return loss, lat
 
 
-def _t0s(run):
-    out = {}
-    for e in analyze.read_jsonl(os.path.join(run.dir, "send.jsonl")):
-        if e.get("event") == "bot_joined":
-            out[e["meeting"]] = e["utc_ns"] - e.get("media_ns", 0)
-    return out
+class SimconfSteps:
+    """simconf: every meeting declared up front, one bot per meeting; the
+    send instants come from simconf's send log."""
+    name = "simconf"
+
+    def __init__(self, run):
+        self.r = run
+        self.t0s = {}
+
+    def setup(self, top):
+        self.r.setup(scenario.build(self.r.plan, top, None), top)
+
+    def begin_measure(self):
+        self.t0s = {}
+        for e in analyze.read_jsonl(os.path.join(self.r.dir, "send.jsonl")):
+            if e.get("event") == "bot_joined":
+                self.t0s[e["meeting"]] = e["utc_ns"] - e.get("media_ns", 0)
+
+    def bot_state(self, c, since_ns):
+        rate = self.r.plan["rate"]
+        f = rate // 50
+        t0 = self.t0s.get(c.meeting)
+
+        def send_ns_of(origin, end_sample):
+            if t0 is None:
+                return None
+            base = (t0 - origin) * rate / 1e9
+            k_last = math.floor((end_sample - base) / f) - 1
+            return t0 + (k_last + 1) * analyze.FRAME_NS
+        return chunk_latencies(os.path.join(self.r.out, f"sim-{c.meeting}"), rate,
+                               send_ns_of, since_ns)
+
+    def figures(self, st, t0, t1):
+        sc = costs.cpu_pct(self.r.samples, self.r.simconf.pid, t0, t1)
+        n = st["streams"]
+        st["simconf_cpu_pct_per_stream"] = round(sc / n, 5) if sc is not None and n else None
+
+    def criteria(self, fm, st):
+        return []
+
+    def finish(self):
+        pass
 
 
-def _measure(run, t0, t1, since_ns, loss_before):
-    p = run.plan
-    alive = [c for c in run.bots if c.poll() is None]
-    t0s = _t0s(run)
+def _measure(r, tg, t0, t1, since_ns, loss_before):
+    p = r.plan
+    alive = [c for c in r.bots if c.poll() is None]
+    tg.begin_measure()
     loss, lat = 0, []
-    run.sample_udp()
-    for c in run.bots:
-        lo, la = _bot_state(run, c, t0s, since_ns)
+    r.sample_udp()
+    for c in r.bots:
+        lo, la = tg.bot_state(c, since_ns)
         loss += lo + getattr(c, "udp_drops", 0)
         lat += la
-    cpu = [costs.cpu_pct(run.samples, c.pid, t0, t1) for c in alive]
+    cpu = [costs.cpu_pct(r.samples, c.pid, t0, t1) for c in alive]
     cpu = [v for v in cpu if v is not None]
-    pss = [m["pss_kb"] for c in alive for m in (costs.memory(run.mem, c.pid, t0, t1) or {},)
+    pss = [m["pss_kb"] for c in alive for m in (costs.memory(r.mem, c.pid, t0, t1) or {},)
            if m.get("pss_kb")]
-    sc = costs.cpu_pct(run.samples, run.simconf.pid, t0, t1)
     streams = len(alive) * p["publishers"]
-    return {
-        "bots": len(run.bots), "bots_running": len(alive),
-        "bots_failed": sum(1 for c in run.bots if c.rc not in (None, 0)),
+    st = {
+        "bots": len(r.bots), "bots_running": len(alive),
+        "bots_failed": sum(1 for c in r.bots if c.rc not in (None, 0)),
         "streams": streams,
-        "machine_cpu_pct": costs.machine_pct(run.samples, t0, t1),
+        "machine_cpu_pct": costs.machine_pct(r.samples, t0, t1),
         "bot_cpu_pct_per_stream": round(sum(cpu) / streams, 4) if streams and cpu else None,
-        "simconf_cpu_pct_per_stream": round(sc / streams, 5) if sc is not None and streams else None,
         "bot_pss_kb_p50": float(np.median(pss)) if pss else None,
         "inside_loss": loss - loss_before, "inside_loss_total": loss,
+        "latency_p50_ms": float(np.percentile(lat, 50)) if lat else None,
         "latency_p99_ms": float(np.percentile(lat, 99)) if lat else None,
     }
+    tg.figures(st, t0, t1)
+    return st
 
 
 def _verdict(fm, st, failed_before):
@@ -100,10 +142,12 @@ def _verdict(fm, st, failed_before):
     return why
 
 
-def run(r):
+def run(r, tg=None):
+    """The step loop; tg: the target's hooks (default: simconf)."""
+    tg = tg or SimconfSteps(r)
     p, fm = r.plan, r.plan["find_max"]
     top = p["limits"]["max_bots"]
-    r.setup(scenario.build(p, top, None), top)
+    tg.setup(top)
     r.mark("start")
     steps, last_good, stop_why = [], None, None
     target, loss_before, failed_before = fm["start"], 0, 0
@@ -123,8 +167,8 @@ def run(r):
         if not r.wait_until(t0 + fm["step_hold"], f"step {len(steps) + 1} ({target} bots)"):
             break
         r.mark("hold_end")
-        st = _measure(r, t0, time.monotonic(), since_ns, loss_before)
-        why = _verdict(fm, st, failed_before)
+        st = _measure(r, tg, t0, time.monotonic(), since_ns, loss_before)
+        why = _verdict(fm, st, failed_before) + tg.criteria(fm, st)
         st["passed"], st["failed_because"] = not why, why
         steps.append(st)
         loss_before, failed_before = st["inside_loss_total"], st["bots_failed"]
@@ -136,6 +180,9 @@ def run(r):
     else:
         if not r.stop_asked:
             stop_why = stop_why or f"limits.max_bots ({top}) reached"
+    tg.finish()
     r.mark("end")
-    return {"find_max": {"criteria": fm, "steps": steps, "last_good": last_good,
-                         "stopped_because": stop_why or (r.stop_asked and f"interrupted ({r.stop_asked})")}}
+    return {"find_max": {"target": tg.name, "criteria": fm, "steps": steps,
+                         "last_good": last_good,
+                         "stopped_because": stop_why or (r.stop_asked and
+                                                         f"interrupted ({r.stop_asked})")}}

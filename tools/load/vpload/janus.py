@@ -69,8 +69,10 @@ class JanusRun(Run):
         self.admin = None        # the admin API's answer, read after the stop
 
     # --- start ---
-    def start_publishers(self, seconds):
+    def start_publishers(self, seconds, subscribers=None):
+        """subscribers: per room (room size), default the plan's"""
         p = self.plan
+        subs = p["subscribers"] if subscribers is None else subscribers
         os.makedirs(os.path.join(self.dir, "pubs"), exist_ok=True)
         for r, room in enumerate(self.rooms):
             for k in range(p["publishers"]):
@@ -79,7 +81,7 @@ class JanusRun(Run):
                 argv = [self.bins["jpub"], "--url", f"ws://{self.host}:{self.wsport}",
                         "--room", str(room), "--log", log, "--seconds", str(int(seconds)),
                         "--id", pid, "--create", "--plugin", p["janus"]["plugin"],
-                        "--publishers", str(p["publishers"] + p["subscribers"] + 4)]
+                        "--publishers", str(p["publishers"] + subs + 4)]
                 if k == 0:
                     argv.append("--destroy")
                 c = procs.Child(pid, argv, log[:-6] + ".out", log[:-6] + ".err", self.ns.name)
@@ -116,7 +118,7 @@ class JanusRun(Run):
         self.bots.append(c)
         return c
 
-    def setup_janus(self, seconds):
+    def setup_janus(self, seconds, subscribers=None):
         for d in ("events", "bots"):
             os.makedirs(os.path.join(self.dir, d), exist_ok=True)
         if not self.plan["chunks"]:
@@ -127,7 +129,7 @@ class JanusRun(Run):
             raise RuntimeError(f"no janus process runs in netns {self.ns.name}")
         self.janus = Existing("janus", pid)
         self.others.append(self.janus)
-        self.start_publishers(seconds)
+        self.start_publishers(seconds, subscribers)
 
     # --- the end ---
     def read_admin(self):

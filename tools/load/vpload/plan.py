@@ -46,6 +46,7 @@ FIND_MAX_DEFAULTS = {
     "max_inside_loss": 0,   # frames lost inside vpbot per step (more fails)
     "max_cpu_pct": 90.0,    # machine CPU busy over the step
     "max_latency_p99_ms": 1000.0,  # send -> durable on disk
+    "min_received_pct": 99.9,  # janus: of what Janus forwarded each subscriber
 }
 RATES = (16000, 24000, 48000)
 
@@ -115,6 +116,8 @@ def parse(text):
     if fm["max_cpu_pct"] is not None:  # null: no CPU criterion (a shared machine)
         fm["max_cpu_pct"] = _num(fm, "max_cpu_pct", 1, 100, "find_max.")
     fm["max_latency_p99_ms"] = _num(fm, "max_latency_p99_ms", 1, 1e6, "find_max.")
+    if fm["min_received_pct"] is not None:  # null: no delivery criterion
+        fm["min_received_pct"] = _num(fm, "min_received_pct", 0, 100, "find_max.")
     p["find_max"] = fm
     return p
 
@@ -181,7 +184,8 @@ def check_machine(p, bots, seconds, out_dir):
     have = _mem_available_mb()
     if need > have:
         raise PlanError(f"{bots} bots need about {need:.0f} MB "
-                        f"({lim['bot_mb']:.0f} MB each + simconf), "
+                        f"({lim['bot_mb']:.0f} MB each + "
+                        f"{'simconf' if p['target'] == 'simconf' else 'publishers'}), "
                         f"{have:.0f} MB available")
     nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if bots * 3 + 64 > nofile:

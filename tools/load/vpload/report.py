@@ -117,20 +117,47 @@ def plots(rep, d):
         fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
         xs = [s["streams"] for s in steps]
         ax[0].plot(xs, [s.get("bot_cpu_pct_per_stream") for s in steps], "o-", label="vpbot")
-        ax[0].plot(xs, [s.get("simconf_cpu_pct_per_stream") for s in steps], "o-", label="simconf")
+        tgt = rep["find_max"].get("target", "simconf")
+        ax[0].plot(xs, [s.get(f"{tgt}_cpu_pct_per_stream") for s in steps], "o-", label=tgt)
         ax[0].set_xlabel("streams")
         ax[0].set_ylabel("% of a core per stream")
         ax[0].legend()
-        ax[1].plot(xs, [s.get("bot_pss_kb_p50", 0) / 1024 for s in steps], "o-", label="PSS p50 per bot")
+        ax[1].plot(xs, [(s.get("bot_pss_kb_p50") or 0) / 1024 for s in steps], "o-",
+                   label="PSS p50 per bot, MB")
+        if tgt == "janus":
+            ax[1].plot(xs, [(s.get("janus_pss_kb") or 0) / 1024 for s in steps], "o-",
+                       label="Janus PSS, MB")
+            ax[1].plot(xs, [s.get("janus_cpu_pct") for s in steps], "o-",
+                       label="Janus CPU, % of a core")
         ax[1].plot(xs, [s.get("machine_cpu_pct") for s in steps], "o-", label="machine CPU %")
         last = rep["find_max"].get("last_good")
         if last:
             for a in ax:
                 a.axvline(last["streams"], color="green", ls="--", label="last good")
         ax[1].set_xlabel("streams")
-        ax[1].legend()
+        ax[1].legend(fontsize=7)
         save(fig, "knee.png", "CPU and memory against streams (find-max steps; the knee)")
     return made
+
+
+STEP_COLS = ("streams", "passed", "machine_cpu_pct", "bot_cpu_pct_per_stream",
+             "bot_pss_kb_p50", "latency_p99_ms", "inside_loss", "received_pct_min",
+             "janus_cpu_pct", "janus_pss_kb", "janus_discarded_pct", "failed_because")
+
+
+def _steps_html(fm):
+    """find-max: one row per step, the last good one marked"""
+    if not fm or not fm.get("steps"):
+        return ""
+    cols = [c for c in STEP_COLS if any(c in s for s in fm["steps"])]
+    head = "".join(f"<th>{c}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(
+        f"<td>{html.escape(json.dumps(round(s[c], 3) if isinstance(s.get(c), float) else s.get(c)))}</td>"
+        for c in cols) + "</tr>" for s in fm["steps"])
+    why = html.escape(str(fm.get("stopped_because")))
+    return (f"<tr><td>find-max</td><td>stopped because {why}; last good: "
+            f"{html.escape(str((fm.get('last_good') or {}).get('streams')))} streams"
+            f"<table><tr>{head}</tr>{body}</table></td></tr>")
 
 
 def write_html(path, rep):
@@ -143,6 +170,7 @@ def write_html(path, rep):
     s = rep["summary"]
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(json.dumps(v))}</td></tr>"
                    for k, v in s.items())
+    rows += _steps_html(rep.get("find_max"))
     imgs = "".join(f"<h2>{html.escape(t)}</h2><img src='{n}'>" for n, t in made)
     state = "interrupted (" + rep["interrupted"] + ")" if rep.get("interrupted") else "complete"
     doc = (f"<!doctype html><meta charset=utf-8><title>vpbot-load report</title>"
