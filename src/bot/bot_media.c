@@ -248,7 +248,9 @@ static int make_pc(struct bot *b, const struct vp_sdp_media *m)
 	struct vp_pc_cfg pc = {.controlling = false,
 			       .dtls_client = true,
 			       .connect_timeout_ns =
-				       vp_bot__join_timeout_ns(b)};
+				       vp_bot__join_timeout_ns(b),
+			       /* read on the 20 ms poll tick once secure */
+			       .polled_rx = true};
 	struct vp_pc_handlers h = {.rtp = on_rtp,
 				   .rtcp = on_rtcp,
 				   .state = on_pc_state,
@@ -403,8 +405,13 @@ static int send_rtcp(const uint8_t *pkt, size_t len, void *arg)
 
 void vp_bot__poll_tracks(struct bot *b)
 {
-	uint64_t now = vp_clock_utc_ns();
+	uint64_t now;
 
+	/* what arrived since the last tick first: the jitter buffers must
+	 * see it before they give up on a missing packet */
+	if (b->pc)
+		(void)vp_pc_poll(b->pc);
+	now = vp_clock_utc_ns();
 	vp_rec_poll(b->rec, now);
 	if (b->pc && b->rr)
 		vp_rtcp_rr_poll(b->rr, now, send_rtcp, b);
