@@ -46,6 +46,7 @@ struct bot_mid {
 	unsigned nssrc;
 	unsigned nsdp;	 /* how many of them the offer listed */
 	unsigned nlearn; /* learned so far (ring over the rest) */
+	int stream;	 /* its participant's recorder stream, -1: not yet */
 };
 
 struct bot {
