@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <agent.h>
 
@@ -373,31 +372,6 @@ int vp_ice_remote_candidates_done(struct vp_ice *ice)
 		       : EPROTO;
 }
 
-/*
- * Read once a tick, a bot the scheduler starves on a saturated machine
- * finds a second's worth of packets waiting; the kernel's default
- * receive buffer (rmem_default, 208 KiB: about 200 small datagrams,
- * one second of 4 streams) then drops them. 1 MiB rides out about 5 s;
- * the memory is the kernel's and only used while packets wait. Capped
- * by net.core.rmem_max; a refusal changes nothing else (drops stay
- * counted: transport.udp_rcvbuf_drops).
- */
-#define POLLED_RCVBUF (1 << 20)
-
-static void enlarge_rcvbuf(struct vp_ice *ice)
-{
-	GSocket *gs = nice_agent_get_selected_socket(ice->agent, ice->stream,
-						     COMPONENT);
-	int v = POLLED_RCVBUF;
-
-	if (!gs)
-		return;
-	if (setsockopt(g_socket_get_fd(gs), SOL_SOCKET, SO_RCVBUF, &v,
-		       sizeof(v)))
-		vp_log_debug("SO_RCVBUF: %s", strerror(errno));
-	g_object_unref(gs);
-}
-
 int vp_ice_set_polled(struct vp_ice *ice)
 {
 	if (!ice || ice->closed)
@@ -408,7 +382,6 @@ int vp_ice_set_polled(struct vp_ice *ice)
 				    io_ctx(ice), on_recv, ice))
 		return EPROTO;
 	ice->polled = true;
-	enlarge_rcvbuf(ice);
 	return 0;
 }
 
