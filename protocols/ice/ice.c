@@ -30,7 +30,7 @@ struct vp_ice {
 	guint stream;
 	char *ufrag, *pwd; /* vp_mem strings */
 	enum vp_ice_state state;
-	bool gathering, gather_started, closed, polled;
+	bool gathering, gather_started, closed, polled, in_poll;
 	unsigned nread; /* datagrams delivered by the current vp_ice_poll */
 	vp_ice_recv_h *recvh;
 	vp_ice_state_h *stateh;
@@ -388,13 +388,20 @@ int vp_ice_set_polled(struct vp_ice *ice)
 /* --- Runs on: net thread (per tick) --- */
 unsigned vp_ice_poll(struct vp_ice *ice)
 {
-	if (!ice || !ice->polled || ice->closed)
+	unsigned n;
+
+	/* not from inside itself (a handler that polls): libnice reads are
+	 * not re-entrant */
+	if (!ice || !ice->polled || ice->closed || ice->in_poll)
 		return 0;
+	ice->in_poll = true;
 	ice->nread = 0;
 	/* one iteration reads every readable socket until it would block;
 	 * what comes meanwhile waits for the next tick */
 	(void)g_main_context_iteration(ice->io_ctx, FALSE);
-	return ice->nread;
+	n = ice->nread;
+	ice->in_poll = false;
+	return n;
 }
 
 /* --- Runs on: net thread (per packet) --- */

@@ -410,14 +410,19 @@ static int send_rtcp(const uint8_t *pkt, size_t len, void *arg)
 	return b->pc ? vp_pc_send_rtcp(b->pc, pkt, len) : EAGAIN;
 }
 
+void vp_bot__media_drain(struct bot *b)
+{
+	if (b->pc)
+		(void)vp_pc_poll(b->pc);
+}
+
 void vp_bot__poll_tracks(struct bot *b)
 {
 	uint64_t now;
 
 	/* what arrived since the last tick first: the jitter buffers must
 	 * see it before they give up on a missing packet */
-	if (b->pc)
-		(void)vp_pc_poll(b->pc);
+	vp_bot__media_drain(b);
 	now = vp_clock_utc_ns();
 	vp_rec_poll(b->rec, now);
 	if (b->pc && b->rr)
