@@ -13,13 +13,25 @@
 
 #define COMPONENT 1 /* rtcp-mux (RFC 5761): one component only */
 
+/*
+ * Reading: libnice reads a component's sockets from sources on the context
+ * given to nice_agent_attach_recv(). Until the caller asks for polled
+ * reading that is the caller's context (each datagram is handled as it
+ * arrives: checks and the DTLS handshake stay prompt); afterwards it is
+ * io_ctx, a context of our own that only vp_ice_poll() iterates, on the
+ * caller's tick: one wake-up for all the datagrams that came meanwhile
+ * instead of one each. STUN (checks, consent) is still answered inside
+ * libnice, at the next tick.
+ */
 struct vp_ice {
 	NiceAgent *agent;
 	GMainContext *ctx;
+	GMainContext *io_ctx; /* polled or closed: the sockets' context */
 	guint stream;
 	char *ufrag, *pwd; /* vp_mem strings */
 	enum vp_ice_state state;
-	bool gathering, gather_started, closed;
+	bool gathering, gather_started, closed, polled, in_poll;
+	unsigned nread; /* datagrams delivered by the current vp_ice_poll */
 	vp_ice_recv_h *recvh;
 	vp_ice_state_h *stateh;
 	vp_ice_cand_h *candh;
@@ -46,8 +58,10 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len,
 	struct vp_ice *ice = arg;
 
 	(void)agent, (void)stream, (void)comp;
-	if (!ice->closed && len)
+	if (!ice->closed && len) {
+		ice->nread++;
 		ice->recvh((const uint8_t *)buf, len, ice->arg);
+	}
 }
 
 /* The one place libnice component states become ours. */
@@ -106,6 +120,16 @@ static void on_gathering_done(NiceAgent *agent, guint stream, gpointer arg)
 		ice->candh(NULL, ice->arg);
 }
 
+static GMainContext *io_ctx(struct vp_ice *ice)
+{
+	if (!ice->io_ctx)
+		ice->io_ctx = g_main_context_new();
+	return ice->io_ctx;
+}
+
+/* The sockets go to io_ctx with no callback: on the caller's context a
+ * readable socket nobody reads would wake it again and again until the
+ * agent is gone. */
 static void detach(struct vp_ice *ice)
 {
 	if (!ice->agent)
@@ -113,7 +137,7 @@ static void detach(struct vp_ice *ice)
 	g_signal_handlers_disconnect_by_data(ice->agent, ice);
 	if (ice->stream)
 		nice_agent_attach_recv(ice->agent, ice->stream, COMPONENT,
-				       ice->ctx, NULL, NULL);
+				       io_ctx(ice), NULL, NULL);
 }
 
 static void ice_destroy(void *arg)
@@ -126,6 +150,8 @@ static void ice_destroy(void *arg)
 		nice_agent_close_async(ice->agent, NULL, NULL);
 		g_object_unref(ice->agent);
 	}
+	if (ice->io_ctx)
+		g_main_context_unref(ice->io_ctx);
 	vp_mem_deref(ice->ufrag);
 	vp_mem_deref(ice->pwd);
 }
@@ -344,6 +370,38 @@ int vp_ice_remote_candidates_done(struct vp_ice *ice)
 	return nice_agent_peer_candidate_gathering_done(ice->agent, ice->stream)
 		       ? 0
 		       : EPROTO;
+}
+
+int vp_ice_set_polled(struct vp_ice *ice)
+{
+	if (!ice || ice->closed)
+		return EINVAL;
+	if (ice->polled)
+		return 0;
+	if (!nice_agent_attach_recv(ice->agent, ice->stream, COMPONENT,
+				    io_ctx(ice), on_recv, ice))
+		return EPROTO;
+	ice->polled = true;
+	return 0;
+}
+
+/* --- Runs on: net thread (per tick) --- */
+unsigned vp_ice_poll(struct vp_ice *ice)
+{
+	unsigned n;
+
+	/* not from inside itself (a handler that polls): libnice reads are
+	 * not re-entrant */
+	if (!ice || !ice->polled || ice->closed || ice->in_poll)
+		return 0;
+	ice->in_poll = true;
+	ice->nread = 0;
+	/* one iteration reads every readable socket until it would block;
+	 * what comes meanwhile waits for the next tick */
+	(void)g_main_context_iteration(ice->io_ctx, FALSE);
+	n = ice->nread;
+	ice->in_poll = false;
+	return n;
 }
 
 /* --- Runs on: net thread (per packet) --- */

@@ -77,6 +77,18 @@ int vp_ice_remote_candidates_done(struct vp_ice *ice);
  * @return 0, EINVAL, EAGAIN (no pair yet or would block) */
 int vp_ice_send(struct vp_ice *ice, const uint8_t *buf, size_t len);
 
+/**
+ * From now on datagrams are read only by vp_ice_poll() (until then, as
+ * they arrive). STUN checks and consent requests are then answered at the
+ * caller's next poll: call it at least every few tens of ms.
+ * @return 0, EINVAL (NULL or closed), EPROTO
+ */
+int vp_ice_set_polled(struct vp_ice *ice);
+
+/** Polled reading: deliver every datagram waiting on the sockets to the
+ * recv handler (STUN handled inside). @return datagrams delivered */
+unsigned vp_ice_poll(struct vp_ice *ice);
+
 enum vp_ice_state vp_ice_state(const struct vp_ice *ice);
 
 /** Stop delivering: no handler is called afterwards, sends fail; the

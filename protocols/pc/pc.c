@@ -105,6 +105,9 @@ static void on_dtls_state(enum vp_dtls_state st, const char *reason, void *arg)
 			break;
 		}
 		deadline_kill(pc);
+		/* the handshake is done: media can wait for the tick */
+		if (pc->cfg.polled_rx && vp_ice_set_polled(pc->ice))
+			vp_log_warn("polled reading refused: per packet");
 		set_state(pc, VP_PC_SECURE, NULL);
 		break;
 	case VP_DTLS_FAILED:
@@ -398,6 +401,11 @@ int vp_pc_send_rtp(struct vp_pc *pc, const uint8_t *pkt, size_t len)
 int vp_pc_send_rtcp(struct vp_pc *pc, const uint8_t *pkt, size_t len)
 {
 	return send_media(pc, pkt, len, true);
+}
+
+unsigned vp_pc_poll(struct vp_pc *pc)
+{
+	return pc && !pc->closed ? vp_ice_poll(pc->ice) : 0;
 }
 
 const struct vp_pc_stats *vp_pc_stats(const struct vp_pc *pc)

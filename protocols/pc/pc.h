@@ -38,6 +38,9 @@ struct vp_pc_cfg {
 	 * "media connect timeout"; libnice keeps checking at least as long.
 	 * 0: VP_PC_CONNECT_TIMEOUT_NS. */
 	uint64_t connect_timeout_ns;
+	/** Once SECURE, datagrams are read only by vp_pc_poll() (the caller's
+	 * tick, at most a few tens of ms apart); before that, as they come. */
+	bool polled_rx;
 };
 
 #define VP_PC_CONNECT_TIMEOUT_NS (30 * 1000000000ULL)
@@ -114,6 +117,10 @@ int vp_pc_remote_candidates_done(struct vp_pc *pc);
 int vp_pc_send_rtp(struct vp_pc *pc, const uint8_t *pkt, size_t len);
 /** Same for an RTCP compound packet (SRTCP). */
 int vp_pc_send_rtcp(struct vp_pc *pc, const uint8_t *pkt, size_t len);
+
+/** With cfg.polled_rx: handle every datagram that arrived since the last
+ * call (handlers are called from here). @return datagrams read */
+unsigned vp_pc_poll(struct vp_pc *pc);
 
 /** Counters (never NULL for a valid pc). */
 const struct vp_pc_stats *vp_pc_stats(const struct vp_pc *pc);

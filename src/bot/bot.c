@@ -63,8 +63,10 @@ static void on_part_joined(const char *id, const char *display,
 			   const char *identity, bool consented, void *arg)
 {
 	struct bot *b = arg;
-	struct bot_participant *p = vp_bot__part(b, id, true);
+	struct bot_participant *p;
 
+	vp_bot__media_drain(b); /* what came before the join goes first */
+	p = vp_bot__part(b, id, true);
 	if (!p) { /* untracked is unknown to the gate: it must not stay open */
 		vp_bot__gate_error(b, ENOSPC, "participant table full", id);
 		return;
@@ -90,8 +92,10 @@ static void on_part_joined(const char *id, const char *display,
 static void on_part_left(const char *id, void *arg)
 {
 	struct bot *b = arg;
-	struct bot_participant *p = vp_bot__part(b, id, false);
+	struct bot_participant *p;
 
+	vp_bot__media_drain(b); /* their last packets meet the gate as it was */
+	p = vp_bot__part(b, id, false);
 	if (!p || !p->present)
 		return; /* "unpublished" then "leaving": idempotent */
 	p->present = false;
@@ -106,6 +110,7 @@ static void on_part_left(const char *id, void *arg)
  * longer knows the roster and closes for the rest of the meeting. */
 static void on_roster_error(const char *id, int err, void *arg)
 {
+	vp_bot__media_drain(arg);
 	vp_bot__gate_error(arg, err ? err : EPROTO,
 			   "a participant the dialect cannot track", id);
 }
@@ -114,6 +119,7 @@ static void on_consent(const char *id, bool granted, void *arg)
 {
 	struct bot *b = arg;
 
+	vp_bot__media_drain(b); /* audio before the change meets the old gate */
 	vp_log_info("participant %s consent=%s", id,
 		    granted ? "granted" : "revoked");
 	vp_events_emit(b->ev, "consent",
@@ -130,6 +136,7 @@ static void on_ended(const char *reason, void *arg)
 {
 	struct bot *b = arg;
 
+	vp_bot__media_drain(b); /* what was sent before the end is kept */
 	if (!b->leaving) {
 		vp_log_info("meeting ended: %s", reason ? reason : "?");
 		vp_events_emit(b->ev, "meeting_ended",

@@ -70,16 +70,19 @@ bool vp_bot__may_track(struct bot *b, const struct bot_mid *m)
 /* The participant's stream, made on its first packet once the timeline
  * runs: a publisher who leaves and comes back continues the same stream
  * (a new SSRC). @return its index, or -1 */
-static int stream_for(struct bot *b, const struct bot_mid *m)
+static int stream_for(struct bot *b, struct bot_mid *m)
 {
 	const char *pid = m->participant;
 	struct bot_participant *p;
 	const char *id;
 	unsigned idx;
-	int i = vp_rec_stream_find(b->rec, pid), err;
+	int i, err;
 
+	if (m->stream >= 0) /* per packet: no search by name */
+		return m->stream;
+	i = vp_rec_stream_find(b->rec, pid);
 	if (i >= 0)
-		return i;
+		return m->stream = i;
 	if (!vp_rec_timeline_started(b->rec) || !vp_bot__may_track(b, m))
 		return -1;
 	err = vp_rec_stream_open(b->rec, pid, &idx);
@@ -93,6 +96,7 @@ static int stream_for(struct bot *b, const struct bot_mid *m)
 	p = vp_bot__part(b, pid, true);
 	if (p)
 		p->stream = (int)idx;
+	m->stream = (int)idx;
 	if (!b->first_pcm_ns)
 		b->first_pcm_ns = vp_clock_mono_ns();
 	vp_log_info("stream=%s participant=%s started", id, pid);
@@ -166,7 +170,7 @@ static void on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 		vp_rec_level(b->rec, (unsigned)s, &p, (uint8_t)b->ext_level);
 	if (s >= 0)
 		vp_rec_rtp(b->rec, (unsigned)s, p.ssrc, p.seq, p.ts, p.payload,
-			   p.payload_len, vp_clock_utc_ns());
+			   p.payload_len, arrival_ns);
 }
 
 static void on_rtcp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
@@ -188,7 +192,10 @@ static void on_rtcp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 		vp_rtcp_rr_sr(b->rr, p.ssrc, p.sr.ntp_sec, p.sr.ntp_frac,
 			      arrival_ns);
 		m = vp_bot__mid_by_ssrc(b, p.ssrc);
-		s = m ? vp_rec_stream_find(b->rec, m->participant) : -1;
+		s = !m ? -1
+		    : m->stream >= 0
+			    ? m->stream
+			    : vp_rec_stream_find(b->rec, m->participant);
 		if (s >= 0)
 			vp_rec_sr(b->rec, (unsigned)s, p.ssrc, p.sr.ntp_sec,
 				  p.sr.ntp_frac, p.sr.rtp_ts);
@@ -247,8 +254,9 @@ static int make_pc(struct bot *b, const struct vp_sdp_media *m)
 {
 	struct vp_pc_cfg pc = {.controlling = false,
 			       .dtls_client = true,
-			       .connect_timeout_ns =
-				       vp_bot__join_timeout_ns(b)};
+			       .connect_timeout_ns = vp_bot__join_timeout_ns(b),
+			       /* read on the 20 ms poll tick once secure */
+			       .polled_rx = true};
 	struct vp_pc_handlers h = {.rtp = on_rtp,
 				   .rtcp = on_rtcp,
 				   .state = on_pc_state,
@@ -324,6 +332,7 @@ static void update_mids(struct bot *b, const struct vp_sig_offer *o,
 		m->active = o->streams[i].active;
 		m->mixed = o->streams[i].mixed;
 		m->pt = -1;
+		m->stream = -1;
 		for (unsigned k = 0; k < s->nmedia; k++) {
 			const struct vp_sdp_media *md = &s->media[k];
 
@@ -401,10 +410,20 @@ static int send_rtcp(const uint8_t *pkt, size_t len, void *arg)
 	return b->pc ? vp_pc_send_rtcp(b->pc, pkt, len) : EAGAIN;
 }
 
+void vp_bot__media_drain(struct bot *b)
+{
+	if (b->pc)
+		(void)vp_pc_poll(b->pc);
+}
+
 void vp_bot__poll_tracks(struct bot *b)
 {
-	uint64_t now = vp_clock_utc_ns();
+	uint64_t now;
 
+	/* what arrived since the last tick first: the jitter buffers must
+	 * see it before they give up on a missing packet */
+	vp_bot__media_drain(b);
+	now = vp_clock_utc_ns();
 	vp_rec_poll(b->rec, now);
 	if (b->pc && b->rr)
 		vp_rtcp_rr_poll(b->rr, now, send_rtcp, b);

@@ -46,6 +46,7 @@ struct bot_mid {
 	unsigned nssrc;
 	unsigned nsdp;	 /* how many of them the offer listed */
 	unsigned nlearn; /* learned so far (ring over the rest) */
+	int stream;	 /* its participant's recorder stream, -1: not yet */
 };
 
 struct bot {
@@ -110,6 +111,11 @@ uint64_t vp_bot__join_timeout_ns(const struct bot *b);
 void vp_bot__on_offer(struct bot *b, const struct vp_sig_offer *o);
 void vp_bot__media_close(struct bot *b);
 void vp_bot__poll_tracks(struct bot *b);
+/* Handle the media that arrived before a roster or consent event, before
+ * that event: read on a tick, it could otherwise reach the gate after it
+ * (a never-record participant's last packets after the gate reopened on
+ * their leave). */
+void vp_bot__media_drain(struct bot *b);
 /* Whose m-line an RTP packet belongs to: by SSRC (offer or learned), else
  * by its MID header extension (then its SSRC is learned, so its RTCP SRs
  * find the stream too); NULL for an unknown source or a PT that is not

@@ -121,6 +121,27 @@ void vp_speech_flush(struct vp_speech *s)
 	s->started = false;
 }
 
+static double sum_sq1(const int16_t *pcm, size_t i, size_t end)
+{
+	int64_t a = 0;
+
+	for (; i < end; i++)
+		a += (int32_t)pcm[i] * pcm[i];
+	return (double)a;
+}
+
+static double sum_sq2(const int16_t *pcm, size_t i, size_t end)
+{
+	int64_t a = 0;
+
+	for (; i < end; i++) {
+		int64_t v = (int64_t)pcm[i * 2] + pcm[i * 2 + 1];
+
+		a += v * v;
+	}
+	return (double)a;
+}
+
 void vp_speech_feed(struct vp_speech *s, uint64_t start, const int16_t *pcm,
 		    size_t frames)
 {
@@ -134,13 +155,18 @@ void vp_speech_feed(struct vp_speech *s, uint64_t start, const int16_t *pcm,
 		s->n = 0;
 		s->acc = 0;
 	}
-	for (size_t i = 0; i < frames; i++) {
-		double v = pcm[i * s->ch];
+	for (size_t i = 0; i < frames;) {
+		size_t end = i + (s->flen - s->n) < frames
+				     ? i + (s->flen - s->n)
+				     : frames;
 
-		if (s->ch == 2)
-			v = (v + pcm[i * 2 + 1]) / 2;
-		s->acc += v * v;
-		if (++s->n == s->flen) {
+		/* integer sums (exact, as the doubles were), no branch per
+		 * sample; the mean of a stereo pair is (l + r) / 2 */
+		s->acc += s->ch == 2 ? sum_sq2(pcm, i, end) / 4
+				     : sum_sq1(pcm, i, end);
+		s->n += (uint32_t)(end - i);
+		i = end;
+		if (s->n == s->flen) {
 			frame(s, s->acc / s->n);
 			s->fstart += s->flen;
 			s->n = 0;

@@ -100,8 +100,8 @@ static bool done(const struct peer *p)
 }
 
 /* a: offerer (ICE controlling, DTLS server); b: our bot (answerer) */
-static void connect_pair(GMainContext *ctx, struct peer *a, struct peer *b,
-			 const char *b_expects_fp)
+static void connect_pair_rx(GMainContext *ctx, struct peer *a, struct peer *b,
+			    const char *b_expects_fp, bool b_polled)
 {
 	struct vp_pc_cfg ca = {.controlling = true,
 			       .dtls_client = false,
@@ -112,7 +112,8 @@ static void connect_pair(GMainContext *ctx, struct peer *a, struct peer *b,
 			       .local_addrs = lo,
 			       .nlocal_addrs = 1,
 			       .port_min = 40000,
-			       .port_max = 40999};
+			       .port_max = 40999,
+			       .polled_rx = b_polled};
 	const char *ua, *pa, *ub, *pb, *fp;
 
 	memset(a, 0, sizeof(*a));
@@ -132,6 +133,12 @@ static void connect_pair(GMainContext *ctx, struct peer *a, struct peer *b,
 	VT_EQ(0, vp_pc_gather(a->pc));
 	VT_EQ(0, vp_pc_gather(b->pc));
 	RUN_UNTIL(ctx, done(a) && done(b));
+}
+
+static void connect_pair(GMainContext *ctx, struct peer *a, struct peer *b,
+			 const char *b_expects_fp)
+{
+	connect_pair_rx(ctx, a, b, b_expects_fp, false);
 }
 
 VTEST(pc_secure_and_50_rtp_arrive_intact)
@@ -337,5 +344,45 @@ VTEST(pc_ice_waits_beyond_libnice_default)
 	RUN_UNTIL(ctx, p.st == VP_PC_FAILED || vp_clock_mono_ns() > end);
 	VT_TRUE(p.st != VP_PC_FAILED);
 	p.pc = vp_mem_deref(p.pc);
+	g_main_context_unref(ctx);
+}
+
+/* polled_rx: the handshake runs without any vp_pc_poll() (prompt until
+ * SECURE); then media waits for vp_pc_poll(), which delivers all of it. */
+VTEST(pc_polled_rx_media_only_on_poll_after_secure)
+{
+	GMainContext *ctx = g_main_context_new();
+	static struct peer a, b;
+	uint8_t pkt[12 + 100], rtcp[8] = {0x80, 201, 0, 1, 1, 2, 3, 4};
+	unsigned got = 0;
+	uint64_t end;
+
+	connect_pair_rx(ctx, &a, &b, NULL, true);
+	VT_EQ(VP_PC_SECURE, a.st);
+	VT_EQ(VP_PC_SECURE, b.st);
+	b.next_seq = 7;
+	for (uint16_t seq = 7; seq < 57; seq++) {
+		make_rtp(pkt, seq, 100);
+		VT_EQ(0, vp_pc_send_rtp(a.pc, pkt, sizeof(pkt)));
+	}
+	VT_EQ(0, vp_pc_send_rtcp(a.pc, rtcp, sizeof(rtcp)));
+	end = vp_clock_mono_ns() + 300 * VP_MSEC;
+	while (vp_clock_mono_ns() < end)
+		if (!g_main_context_iteration(ctx, FALSE))
+			g_usleep(1000);
+	VT_EQ(0, b.nrtp);
+	RUN_UNTIL(ctx, (got += vp_pc_poll(b.pc), b.nrtp >= 50 && b.nrtcp));
+	VT_EQ(50, b.nrtp);
+	VT_TRUE(got >= 51); /* and any DTLS retransmission */
+	VT_EQ(0, b.bad);
+	VT_EQ(1, b.nrtcp);
+	VT_EQ(VP_PC_SECURE, b.st);
+	vp_pc_close(b.pc); /* close_notify still goes out */
+	RUN_UNTIL(ctx, a.st == VP_PC_CLOSED);
+	VT_EQ(VP_PC_CLOSED, a.st);
+	VT_EQ(0, vp_pc_poll(b.pc));
+	vp_pc_close(a.pc);
+	a.pc = vp_mem_deref(a.pc);
+	b.pc = vp_mem_deref(b.pc);
 	g_main_context_unref(ctx);
 }
