@@ -92,11 +92,33 @@ static bool names_match(const struct vp_pcm__meta *mt, const char *id,
 	return !strcmp(want, name);
 }
 
+/* A .tmp the crash left before its header (the writer creates it, then
+ * writes the header in one call): no audio ever went into it, and it holds
+ * no metadata to keep as evidence. Removed, so its seq is used again. */
+static int drop_empty(struct rec *r, int fd, const char *path, bool *dropped)
+{
+	struct stat st;
+
+	*dropped = false;
+	if (fstat(fd, &st))
+		return errno;
+	if (st.st_size != 0)
+		return 0;
+	if (unlink(path))
+		return errno;
+	*dropped = true;
+	vp_log_info("recover %s: empty (created just before the crash), "
+		    "removed",
+		    path);
+	return vp_fs_fsync_dir(r->dir);
+}
+
 static int recover_file(struct rec *r, const char *name, bool tmp)
 {
 	struct vp_pcm__line l = {.recovered = true};
 	char path[PATH_MAX], fin[PATH_MAX];
 	uint64_t off = 0, data = 0;
+	bool dropped = false;
 	int fd, err;
 
 	if (vp_pcm__path(path, sizeof(path), r->dir, name))
@@ -105,6 +127,12 @@ static int recover_file(struct rec *r, const char *name, bool tmp)
 	err = vp_fs_open_below(&fd, r->m->mdir, path, O_RDWR, 0);
 	if (err)
 		return err;
+	if (tmp)
+		err = drop_empty(r, fd, path, &dropped);
+	if (err || dropped) {
+		close(fd);
+		return err;
+	}
 	err = vp_pcm__wav_parse(fd, &l.meta, &off);
 	if (!err && !names_match(&l.meta, r->id, name, tmp))
 		err = EBADMSG;

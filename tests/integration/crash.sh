@@ -29,7 +29,10 @@ st=$?
 m=$tmp/out/long
 n=$(wc -l <"$m/manifest.jsonl")
 ntmp=$(ls "$m"/streams/s1 | grep -c '\.tmp$')
-echo "killed after $n durable chunk(s); left behind: $ntmp .tmp"
+# a .tmp the kill caught before its header went in holds nothing: the
+# rerun removes it; one with a header is the chunk in flight, recovered
+nfull=$(find "$m"/streams/s1 -name '*.tmp' -size +0 | wc -l)
+echo "killed after $n durable chunk(s); left behind: $ntmp .tmp ($nfull with a header)"
 cp "$m/manifest.jsonl" "$tmp/manifest.before"
 # the promise is about the files the manifest names: checksum those
 (cd "$m" && jq -r .file manifest.jsonl | xargs sha256sum) >"$tmp/sums.before"
@@ -76,9 +79,10 @@ head -c "$(wc -c <"$tmp/manifest.before")" "$m/manifest.jsonl" |
 (cd "$m" && sha256sum -c --quiet "$tmp/sums.before") ||
 	fail "earlier chunk files changed"
 [ -z "$(ls "$m"/streams/s1 | grep '\.tmp$')" ] || fail ".tmp left after the rerun"
+[ -z "$(ls "$m"/streams/s1 | grep '\.corrupt$')" ] || fail "a chunk parked as corrupt"
 [ "$(orphans)" -eq 0 ] || fail "a finished chunk still lacks its manifest line"
 # the kill may land between two chunks, before the next .tmp exists
-if [ "$ntmp" -gt 0 ] || [ "$norphan" -gt 0 ]; then
+if [ "$nfull" -gt 0 ] || [ "$norphan" -gt 0 ]; then
 	grep -q '"recovered":true' "$m/manifest.jsonl" ||
 		fail "the chunk left in flight was not recovered"
 fi

@@ -384,6 +384,28 @@ VTEST(pcm_corrupt_tmp_kept_as_corrupt)
 	VT_EQ(1, seq);
 }
 
+/* Killed between the .tmp's creation and its header: nothing to keep. */
+VTEST(pcm_empty_tmp_removed_and_seq_reused)
+{
+	unsigned n = 99;
+	uint32_t seq = 99;
+	FILE *f;
+
+	VT_EQ(0, mkdir(pathf("streams"), 0755));
+	VT_EQ(0, mkdir(pathf("streams/s3"), 0755));
+	f = fopen(pathf("streams/s3/000000.wav.tmp"), "wb");
+	VT_TRUE(f != NULL);
+	fclose(f);
+	VT_EQ(0, vp_pcm_recover(vtest_tmpdir(), &n));
+	VT_EQ(0, n);
+	VT_TRUE(!exists("streams/s3/000000.wav.tmp"));
+	VT_TRUE(!exists("streams/s3/000000.wav.corrupt"));
+	VT_TRUE(!exists("streams/s3/000000.wav"));
+	VT_EQ(0, fsize("manifest.jsonl"));
+	VT_EQ(0, vp_pcm_next_seq(vtest_tmpdir(), "s3", &seq));
+	VT_EQ(0, seq);
+}
+
 VTEST(pcm_recover_gives_orphan_wav_its_line)
 {
 	struct vp_pcm_manifest *m = NULL;
