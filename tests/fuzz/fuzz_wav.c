@@ -100,11 +100,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	put(sdir, "000000.wav.tmp", d, n);
 	put(sdir, "000001.wav", d, n);
 	err = vp_pcm_recover(mdir, &rec);
-	if (n && !there(sdir, "000000.wav.tmp") &&
-	    !there(sdir, "000000.wav") && !there(sdir, "000000.wav.corrupt"))
+	if (n && !there(sdir, "000000.wav.tmp") && !there(sdir, "000000.wav") &&
+	    !there(sdir, "000000.wav.corrupt"))
 		abort(); /* the chunk in progress was lost */
 	if (!n && !err &&
-	    (there(sdir, "000000.wav.tmp") || there(sdir, "000000.wav.corrupt")))
+	    (there(sdir, "000000.wav.tmp") ||
+	     there(sdir, "000000.wav.corrupt")))
 		abort(); /* an empty .tmp (no header yet) holds nothing: gone */
 	if (!there(sdir, "000001.wav"))
 		abort(); /* a finished chunk is never moved */

@@ -110,8 +110,12 @@ VTEST(bot_io_overflow_counted_meta_enospc)
 	VT_TRUE(saved >= 0);
 	/* no assertion until io_release(): stderr is the pipe */
 	me = vp_io_meta(io, strdup("{\"stall\":true}"));
-	/* the ring holds 1024 messages, two of them the open and the meta */
-	for (int i = 0; i < 3000; i++) {
+	/* the ring holds 1024 messages, two of them the open and the meta.
+	 * The thread frees the open's slot and blocks in the meta, whose slot
+	 * it holds until done, maybe only after the first 3000 tries: then
+	 * top up until the other 1023 slots hold blocks (10 s: only a hang),
+	 * so the ring is full when the meta is tried */
+	for (int i = 0; i < 3000 || (ok < 1023 && i < 13000); i++) {
 		e = vp_io_pcm(io, 0, pos, pcm, VP_IO_MAX_SAMPLES, IO_T0,
 			      VP_PCM_UTC_ARRIVAL, NULL);
 		if (e == 0) {
@@ -119,21 +123,8 @@ VTEST(bot_io_overflow_counted_meta_enospc)
 			pos += VP_IO_MAX_SAMPLES;
 		} else if (e == ENOSPC) {
 			refused++;
-		}
-	}
-	/* the thread frees the open's slot and blocks in the meta, whose slot
-	 * it holds until done, maybe only now: top up until the other 1023
-	 * slots hold blocks (10 s: only a hang), so the ring is full when the
-	 * meta is tried */
-	for (int i = 0; ok < 1023 && i < 10000; i++) {
-		e = vp_io_pcm(io, 0, pos, pcm, VP_IO_MAX_SAMPLES, IO_T0,
-			      VP_PCM_UTC_ARRIVAL, NULL);
-		if (e == 0) {
-			ok++;
-			pos += VP_IO_MAX_SAMPLES;
-		} else if (e == ENOSPC) {
-			refused++;
-			usleep(1000);
+			if (i >= 3000)
+				usleep(1000);
 		}
 	}
 	e = vp_io_meta(io, strdup("{\"dropped\":true}"));
