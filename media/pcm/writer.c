@@ -168,11 +168,11 @@ static int chunk_open(struct vp_pcm_writer *w, uint64_t ref, uint64_t utc_ref,
 		return err;
 	w->next_seq++;
 	w->data_off = len;
-	/* header and name durable now, so a crash leaves a recoverable file */
-	err = vp_fs_write_all(w->fd, hdr, len);
-	if (!err && fsync(w->fd))
-		err = errno;
-	return err ? err : vp_fs_fsync_dir(w->dir);
+	/* No fsync yet: if the process dies, the page cache keeps the .tmp
+	 * for recovery; if the machine does, the chunk in progress may be
+	 * lost, as docs/design.md §5 allows. chunk_finish makes it durable
+	 * (two fsyncs a chunk fewer). */
+	return vp_fs_write_all(w->fd, hdr, len);
 }
 
 static int chunk_finish(struct vp_pcm_writer *w)
