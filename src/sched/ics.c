@@ -34,7 +34,9 @@ struct parse {
 	size_t nev;
 	const char *text; /* the calendar, for naming problem lines */
 	size_t len;
-	unsigned count; /* occurrences of the series being expanded */
+	unsigned count;	     /* occurrences of the series being expanded */
+	unsigned long steps; /* recurrence steps of the whole calendar */
+	unsigned steps_line; /* the series that spent the last of them */
 	int err;
 };
 
@@ -163,6 +165,11 @@ static void occurrence(struct parse *p, const struct ev *e, int64_t s,
 	add(p, e, s, s + dur, s);
 }
 
+static unsigned long max_steps(const struct parse *p)
+{
+	return p->opt->max_steps ? p->opt->max_steps : VP_SCHED_MAX_STEPS;
+}
+
 /* One RRULE (RFC 5545 §3.3.10) from DTSTART, jumping to the window
  * where libical can; bounded by max_instances, so a rule that fires
  * every second costs no more than one that fires weekly. */
@@ -187,6 +194,11 @@ static void rrule(struct parse *p, const struct ev *e, icalproperty *rp,
 	while (!p->err && p->count < p->opt->max_instances) {
 		int64_t s;
 
+		if (++p->steps > max_steps(p)) {
+			p->steps_line = e->line;
+			p->err = E2BIG;
+			break;
+		}
 		t = icalrecur_iterator_next(it);
 		if (icaltime_is_null_time(t))
 			break;
@@ -196,8 +208,13 @@ static void rrule(struct parse *p, const struct ev *e, icalproperty *rp,
 		if (s >= p->opt->to)
 			break;
 		if (s + dur < p->opt->from) { /* COUNT rules start at DTSTART */
-			if (++before > 100000)
+			if (++before > 100000) {
+				problem(p->st, e->line,
+					"%s: more than 100000 occurrences "
+					"before the window; series skipped",
+					"RRULE");
 				break;
+			}
 			continue;
 		}
 		p->count++;
@@ -404,6 +421,7 @@ int vp_sched_ics_parse(struct vp_sched_list *out, const char *text, size_t len,
 	int e;
 
 	memset(st, 0, sizeof(*st));
+	snprintf(err, errsz, "out of memory"); /* until a later message */
 	if (!starts_like_ics(text, len)) {
 		snprintf(err, errsz,
 			 "line 1: not an iCalendar "
@@ -431,5 +449,12 @@ int vp_sched_ics_parse(struct vp_sched_list *out, const char *text, size_t len,
 	}
 	e = parse_root(&p, root, text, len);
 	icalcomponent_free(root);
+	if (!e)
+		snprintf(err, errsz, "%s", "");
+	else if (e == E2BIG)
+		snprintf(err, errsz,
+			 "line %u: RRULE: more than %lu recurrence steps in "
+			 "all; the calendar is refused",
+			 p.steps_line, max_steps(&p));
 	return e;
 }

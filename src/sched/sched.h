@@ -78,8 +78,17 @@ struct vp_sched_parse_opt {
 	const char
 		*assistant; /**< assistant address (manual invite), or NULL */
 	int64_t from, to;   /**< instances that overlap [from, to) */
-	unsigned max_instances; /**< per series (bounds a runaway RRULE) */
+	unsigned max_instances;	 /**< per series (bounds a runaway RRULE) */
+	unsigned long max_steps; /**< per calendar; 0: VP_SCHED_MAX_STEPS */
 };
+
+/**
+ * Recurrence steps one calendar may take in all (every occurrence an
+ * RRULE walks, before the window or in it) before the calendar is
+ * refused with E2BIG: a feed of series that fire every second from 1970
+ * would otherwise cost minutes of CPU a scan (about 1.3 µs a step).
+ */
+#define VP_SCHED_MAX_STEPS 2000000UL
 
 /** What one calendar's parse found. */
 struct vp_sched_parse_stats {

@@ -356,3 +356,47 @@ VTEST(sched_title_not_utf8_is_kept_readable)
 	VT_STR_EQ("record", verdict(l.v[0], &c));
 	vp_sched_list_clear(&l);
 }
+
+/* A weekly series, then series that fire every second from 1970 (COUNT
+ * rules walk from DTSTART): the first is skipped past 100000 steps
+ * before the window, the next spends the calendar's step budget and the
+ * whole calendar is refused, naming that series' line. */
+#define RUNAWAY(uid)                                                           \
+	"BEGIN:VEVENT\r\nUID:" uid "\r\nDTSTART:19700101T000000Z\r\n"          \
+	"DTEND:19700101T000001Z\r\n"                                           \
+	"RRULE:FREQ=SECONDLY;COUNT=100000000\r\nEND:VEVENT\r\n"
+VTEST(sched_runaway_recurrence_is_bounded)
+{
+	static const char head[] =
+		"BEGIN:VCALENDAR\r\n"
+		"BEGIN:VEVENT\r\nUID:weekly\r\nDTSTART:20261207T100000Z\r\n"
+		"DTEND:20261207T103000Z\r\nRRULE:FREQ=WEEKLY\r\n"
+		"ORGANIZER:mailto:alice@example.com\r\nEND:VEVENT\r\n" RUNAWAY(
+			"r1");
+	static const char tail[] = RUNAWAY("r2") "END:VCALENDAR\r\n";
+	struct vp_sched_list l = {0};
+	struct vp_sched_parse_opt o = {.owner = "alice@example.com",
+				       .max_instances = 100,
+				       .max_steps = 150000};
+	struct vp_sched_parse_stats st;
+	char ics[1024], err[256];
+
+	VT_EQ(0, vp_sched_parse_time(&o.from, "2026-12-07T00:00:00Z"));
+	o.to = o.from + 86400;
+	/* one runaway series: skipped, the weekly meeting kept */
+	snprintf(ics, sizeof(ics), "%sEND:VCALENDAR\r\n", head);
+	VT_EQ(0, vp_sched_ics_parse(&l, ics, strlen(ics), &o, &st, err,
+				    sizeof(err)));
+	VT_EQ((size_t)1, l.n);
+	VT_TRUE(!strcmp(l.v[0]->uid, "weekly"));
+	VT_TRUE(!strncmp(st.first_problem, "line 9: RRULE: more than 100000",
+			 31));
+	vp_sched_list_clear(&l);
+	/* two: the budget is spent in the second, line 15 */
+	snprintf(ics, sizeof(ics), "%s%s", head, tail);
+	VT_EQ(E2BIG, vp_sched_ics_parse(&l, ics, strlen(ics), &o, &st, err,
+					sizeof(err)));
+	VT_TRUE(!strcmp(err, "line 15: RRULE: more than 150000 recurrence "
+			     "steps in all; the calendar is refused"));
+	vp_sched_list_clear(&l);
+}
