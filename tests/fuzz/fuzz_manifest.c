@@ -9,8 +9,8 @@
  * Per-process temp dir (on /dev/shm when there is one), emptied each run.
  */
 #include "media/pcm/pcm.h"
+#include "tests/fuzz/fuzz_tmp.h"
 
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,33 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char root[64];
-
-static int rm_one(const char *p, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	return ftw->level ? remove(p) : 0;
-}
-
-static void rm_root(void)
-{
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	rmdir(root);
-}
-
+/* the input's folder, emptied before each run */
 static const char *fresh_root(void)
 {
-	if (!root[0]) {
-		snprintf(root, sizeof(root), "%s/fuzz-manifest-XXXXXX",
-			 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm");
-		if (!mkdtemp(root))
-			abort();
-		atexit(rm_root);
-	}
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return root;
+	const char *r = fuzz_tmp_dir("manifest");
+
+	fuzz_tmp_empty();
+	return r;
 }
 
 struct seen {

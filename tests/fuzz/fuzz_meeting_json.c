@@ -12,9 +12,9 @@
  */
 #include "src/bot/meeting.h"
 #include "src/core/log.h"
+#include "tests/fuzz/fuzz_tmp.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,19 +28,7 @@
 			abort();                                               \
 	} while (0)
 
-static char top[64];
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st, (void)flag, (void)f;
-	return remove(p);
-}
-
-/* the folder goes with the process (replay or libFuzzer) */
-static void rm_top(void)
-{
-	nftw(top, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-}
+static const char *top; /* the meeting folder's parent */
 
 static void put(const char *path, const uint8_t *d, size_t n)
 {
@@ -59,16 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	size_t want;
 
 	vp_log_set_level(VP_LOG_ERR);
-	if (!top[0]) {
-		/* tmpfs when there is one: the meeting folder fsyncs
-		 * every file, which on a disk costs far more than the run */
-		snprintf(top, sizeof(top), "%s/fuzz-meeting-%d",
-			 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm",
-			 (int)getpid());
-		mkdir(top, 0755);
+	if (!top) {
+		top = fuzz_tmp_dir("meeting");
 		snprintf(path, sizeof(path), "%s/m", top);
 		mkdir(path, 0755);
-		atexit(rm_top);
 	}
 	snprintf(path, sizeof(path), "%s/m/meeting.json", top);
 	put(path, d, n);

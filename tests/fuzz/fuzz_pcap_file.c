@@ -14,6 +14,7 @@
 #include "src/bot/capture.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
+#include "tests/fuzz/fuzz_tmp.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -27,12 +28,7 @@
 			abort();                                               \
 	} while (0)
 
-static char path[64];
-
-static void rm_file(void)
-{
-	unlink(path);
-}
+static char path[128];
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
@@ -45,13 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	int e;
 
 	vp_log_set_level(VP_LOG_ERR);
-	if (!path[0]) {
-		/* tmpfs when there is one: one file write per input */
-		snprintf(path, sizeof(path), "%s/fuzz-pcap-%d.pcap",
-			 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm",
-			 (int)getpid());
-		atexit(rm_file);
-	}
+	if (!path[0])
+		snprintf(path, sizeof(path), "%s/in.pcap",
+			 fuzz_tmp_dir("pcap"));
 	f = fopen(path, "wb");
 	ORACLE(f && fwrite(d, 1, n, f) == n);
 	fclose(f);

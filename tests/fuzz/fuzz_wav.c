@@ -10,8 +10,8 @@
  * one: recovery fsyncs), emptied before each run and removed at exit.
  */
 #include "media/pcm/pcm.h"
+#include "tests/fuzz/fuzz_tmp.h"
 
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,33 +19,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char root[64];
-
-static int rm_one(const char *p, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	return ftw->level ? remove(p) : 0;
-}
-
-static void rm_root(void)
-{
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	rmdir(root);
-}
-
+/* the input's folder, emptied before each run */
 static const char *fresh_root(void)
 {
-	if (!root[0]) {
-		snprintf(root, sizeof(root), "%s/fuzz-wav-XXXXXX",
-			 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm");
-		if (!mkdtemp(root))
-			abort();
-		atexit(rm_root);
-	}
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return root;
+	const char *r = fuzz_tmp_dir("wav");
+
+	fuzz_tmp_empty();
+	return r;
 }
 
 static void put(const char *dir, const char *name, const uint8_t *d, size_t n)
