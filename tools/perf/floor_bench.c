@@ -334,5 +334,7 @@ int main(int argc, char **argv)
 	print(&p, &o, &best, (double)samples / (o.rate / 50.0), r,
 	      totals[r / 2]);
 	srtp_shutdown();
+	for (size_t i = 0; i < p.n; i++)
+		free(p.prot[i]);
 	return 0;
 }
