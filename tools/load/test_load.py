@@ -3,7 +3,8 @@
 """test_load.py VPBOT_LOAD CASE — vpbot-load end to end (needs root).
 
   plan     10 bots x 2 streams, 15 s hold: the report agrees with simconf's
-           send log, nothing lost inside vpbot, every figure present
+           send log, nothing lost inside vpbot, every figure present, the
+           floor measured in the run and bot_cpu_vs_floor = bot / floor
   limits   plans the machine cannot start are refused with one clear line
   sigint   SIGINT mid-run: clean stop, the report of what ran is written
   janus    1 room, 2 jpub publishers, 10 subscribers, 15 s hold against a
@@ -57,6 +58,54 @@ def sent_in_log(path):
     return out
 
 
+FLOOR_PARTS = ("srtp_unprotect_us", "opus_decode_us", "wav_write_us")
+
+
+def check_floor(rep, stdout, measured=1):
+    """The floor measured in the run (tools/perf/floor_bench): every
+    measurement's parts positive and adding up to its total, % per stream
+    = total / 20 ms; the one used is the lowest total; bot_cpu_vs_floor =
+    bot CPU per stream / the floor's, in the summary, every find-max step
+    and the terminal's last line. @return the ratio"""
+    fl = rep.get("floor") or {}
+    ms = fl.get("measurements") or []
+    if "error" in fl or len(ms) != measured or any("error" in m for m in ms):
+        fail(f"floor: {fl.get('error')}, {len(ms)} measurements (want {measured}): {ms}")
+    for m in ms:
+        parts = [m.get(k) or 0 for k in FLOOR_PARTS]
+        if min(parts) <= 0 or m["total_us"] < m["opus_decode_us"] or \
+                abs(sum(parts) - m["total_us"]) > 0.002:
+            fail(f"floor {m['when']}: parts {parts}, total {m['total_us']}")
+        if abs(m["pct_per_stream"] - m["total_us"] / 200) > 1e-5 or \
+                m["rate"] != rep["plan"]["rate"] or not m.get("measured_utc"):
+            fail(f"floor {m['when']}: {m['pct_per_stream']} %/stream for "
+                 f"{m['total_us']} µs at {m['rate']} Hz")
+    low = min(ms, key=lambda m: m["total_us"])
+    if any(fl.get(k) != low[k] for k in FLOOR_PARTS + ("total_us", "pct_per_stream", "when")):
+        fail(f"the floor used is not the lowest measurement: {fl}")
+    pct = fl["pct_per_stream"]
+    s = rep["summary"]
+    want = round(s["bot_cpu_pct_per_stream"] / pct, 3)
+    if s["floor_pct_per_stream"] != pct or s["bot_cpu_vs_floor"] != want:
+        fail(f"summary: floor {s['floor_pct_per_stream']}, ratio {s['bot_cpu_vs_floor']}, "
+             f"bot {s['bot_cpu_pct_per_stream']} / floor {pct} = {want}")
+    # a bot decodes every frame the floor does, and more: below the floor,
+    # or tens of times above it, is a unit gone wrong
+    if not 0.8 < want < 50:
+        fail(f"bot CPU {s['bot_cpu_pct_per_stream']} %/stream = {want} x floor {pct}")
+    for i, st in enumerate((rep.get("find_max") or {}).get("steps") or []):
+        w = (round(st["bot_cpu_pct_per_stream"] / pct, 3)
+             if st.get("bot_cpu_pct_per_stream") is not None else None)
+        if st.get("bot_cpu_vs_floor") != w or w is None:
+            fail(f"step {i + 1}: ratio {st.get('bot_cpu_vs_floor')}, want {w}")
+    last = stdout.strip().splitlines()[-1]
+    shown = (rep["find_max"]["last_good"] or {}).get("bot_cpu_vs_floor") \
+        if rep.get("find_max") else want
+    if shown is not None and f"= {shown:.2f}× floor" not in last:
+        fail(f"the last line does not show the ratio {shown:.2f}: {last!r}")
+    return want
+
+
 def run_plan(tool, tmp, plan, extra=(), **kw):
     pf = os.path.join(tmp, "plan.json")
     with open(pf, "w") as f:
@@ -81,8 +130,12 @@ def case_plan(tool, tmp):
         if not rep.get(k):
             fail(f"report.{k} missing")
     if not os.path.getsize(os.path.join(d, "report.html")) or \
-            not os.path.exists(os.path.join(d, "join_cdf.png")):
+            not os.path.exists(os.path.join(d, "join_cdf.png")) or \
+            not os.path.exists(os.path.join(d, "cpu_floor.png")):
         fail("report.html or its plots missing")
+    ratio = check_floor(rep, r.stdout)
+    if "<tr><td>floor</td><td>" not in open(os.path.join(d, "report.html")).read():
+        fail("report.html does not show the floor")
     if s["bots"] != 10:
         fail(f"{s['bots']} bots in the report")
     crashed = [b["meeting"] for b in rep["bots"] if b["rc"] != 0]
@@ -117,7 +170,9 @@ def case_plan(tool, tmp):
                 fail(f"{st['lost_at_meeting_end']} frames lost at the meeting's end")
     if nstreams < 16:
         fail(f"only {nstreams} streams checked")
-    print(f"plan: {nstreams} streams agree with the send log, delivery {s['delivery_pct']} %")
+    print(f"plan: {nstreams} streams agree with the send log, delivery {s['delivery_pct']} %; "
+          f"bot CPU {s['bot_cpu_pct_per_stream']} %/stream = {ratio}x the floor "
+          f"{rep['floor']['total_us']} µs/frame")
 
 
 def case_limits(tool, tmp):
@@ -267,6 +322,7 @@ def case_janus(tool, tmp):
             fail(f"summary.janus.{k} missing")
     if not os.path.exists(os.path.join(d, "join_cdf.png")):
         fail("report.html plots missing")
+    check_floor(rep, r.stdout)
     pubs = {p["id"]: p for p in rep["publishers"]}
     if len(pubs) != 2:
         fail(f"{len(pubs)} publishers in the report")
@@ -443,6 +499,7 @@ def case_janus_findmax(tool, tmp):
             fail(f"exit {r.returncode}: {r.stderr[-800:]}")
     rep = json.load(open(os.path.join(tmp, "a", "run", "report.json")))
     steps = check_steps(rep["find_max"], 6)
+    check_floor(rep, r1.stdout, measured=2)  # before the bots and after the last step
     if len(steps) < 2 or rep["find_max"]["target"] != "janus":
         fail(f"{len(steps)} steps: {rep['find_max']['stopped_because']}")
     if not os.path.exists(os.path.join(tmp, "a", "run", "knee.png")):

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from . import analyze, costs, findmax, janus as J, janus_findmax, janus_report, plan as P, \
+from . import analyze, costs, findmax, floor as F, janus as J, janus_findmax, janus_report, plan as P, \
     report, run as R
 
 
@@ -81,7 +81,7 @@ def build_report(run, bins, interrupted, extra=None):
 def findmax_line(fm):
     g = fm["last_good"]
     good = (f"last good step: {g['bots_running']} bots, {g['streams']} streams, "
-            f"bot CPU {g['bot_cpu_pct_per_stream']} %/stream, PSS p50 "
+            f"bot CPU {F.text(g['bot_cpu_pct_per_stream'], g.get('bot_cpu_vs_floor'))}, PSS p50 "
             f"{(g['bot_pss_kb_p50'] or 0) / 1024:.1f} MB" if g else "no step passed")
     if g and "janus_cpu_pct" in g:
         good += (f", Janus CPU {g['janus_cpu_pct']} % PSS {(g['janus_pss_kb'] or 0) / 1024:.1f}"
@@ -98,13 +98,16 @@ def main(argv=None, bins=None):
     ap.add_argument("--vpbot", default=(bins or {}).get("vpbot"))
     ap.add_argument("--simconf", default=(bins or {}).get("simconf"))
     ap.add_argument("--jpub", default=(bins or {}).get("jpub"))
+    ap.add_argument("--floor-bench", default=(bins or {}).get("floor_bench"))
+    ap.add_argument("--rtpgen", default=(bins or {}).get("rtpgen"))
     a = ap.parse_args(argv)
     try:
         plan = P.load(a.plan)
     except P.PlanError as e:
         print(f"vpbot-load: {a.plan}: {e}", file=sys.stderr)
         return 65
-    bins = {"vpbot": a.vpbot, "simconf": a.simconf, "jpub": a.jpub}
+    bins = {"vpbot": a.vpbot, "simconf": a.simconf, "jpub": a.jpub,
+            "floor_bench": a.floor_bench, "rtpgen": a.rtpgen}
     need = ("vpbot", "jpub") if plan["target"] == "janus" else ("vpbot", "simconf")
     for k in need:
         v = bins[k]
@@ -131,6 +134,8 @@ def main(argv=None, bins=None):
     janus = plan["target"] == "janus"
     run = (J.JanusRun if janus else R.Run)(plan, bins, run_dir, progress=not a.quiet)
     run.install_signals()
+    fl = F.Floor(bins, run_dir, plan["rate"], progress=not a.quiet)
+    fl.measure("before the bots started")
     extra = None
     try:
         if a.find_max:
@@ -145,11 +150,15 @@ def main(argv=None, bins=None):
     finally:
         run.mark("stopped")
         run.teardown()
+    if a.find_max and not run.stop_asked:
+        fl.measure("after the last step, the bots stopped")
+    fl.cleanup()
     if janus:
         rep = janus_report.build(run, versions(bins), machine(), run.stop_asked)
         rep.update(extra or {})
     else:
         rep = build_report(run, bins, run.stop_asked, extra)
+    F.attach(rep, fl)
     report.write_json(os.path.join(run_dir, "report.json"), rep)
     report.write_html(os.path.join(run_dir, "report.html"), rep)
     s = rep["summary"]
@@ -158,7 +167,8 @@ def main(argv=None, bins=None):
         print(f"vpbot-load: {s['bots']} subscribers ({s['bots_failed']} failed), "
               f"{s['streams']} streams, {s['frames_on_disk']}/{s['frames_sent']} frames on "
               f"disk (Janus forwarded {s['janus_forwarded']}), {s['lost_inside_vpbot']} lost "
-              f"inside vpbot, delivery min {s['delivery_pct_min']} %; Janus CPU "
+              f"inside vpbot, delivery min {s['delivery_pct_min']} %; bot CPU "
+              f"{F.text(s['bot_cpu_pct_per_stream'], s['bot_cpu_vs_floor'])}; Janus CPU "
               f"{j.get('cpu_pct') and round(j['cpu_pct'], 1)} %; {run_dir}/report.html"
               + (f" (interrupted: {run.stop_asked})" if run.stop_asked else ""))
         if extra:
@@ -168,7 +178,7 @@ def main(argv=None, bins=None):
           f"{s['bots_crashed_by_signal']} crashed), {s['streams']} streams, "
           f"{s['frames_on_disk']}/{s['frames_sent']} frames on disk, "
           f"{s['lost_inside_vpbot']} lost inside vpbot; bot CPU "
-          f"{s['bot_cpu_pct_per_stream']} %/stream, simconf "
+          f"{F.text(s['bot_cpu_pct_per_stream'], s['bot_cpu_vs_floor'])}, simconf "
           f"{s['simconf'].get('cpu_pct_per_stream')} %/stream; "
           f"{run_dir}/report.html" + (f" (interrupted: {run.stop_asked})" if run.stop_asked else ""))
     if extra:

@@ -70,6 +70,13 @@ def _cdf(ax, vals, label):
         ax.plot(vals, np.arange(1, len(vals) + 1) / len(vals), label=label)
 
 
+def _floor_lines(ax, fl):
+    """the floor and the goal (1.5 x floor) as horizontal lines"""
+    if fl:
+        ax.axhline(fl, color="gray", ls=":", label=f"floor {fl:.3f}")
+        ax.axhline(1.5 * fl, color="red", ls="--", label="1.5 × floor (goal)")
+
+
 def plots(rep, d):
     import matplotlib
     matplotlib.use("Agg")
@@ -112,6 +119,24 @@ def plots(rep, d):
     ax[1].legend(fontsize=7)
     save(fig, "per_stream.png", "Loss and latency per subscriber stream")
 
+    fl = (rep.get("floor") or {}).get("pct_per_stream")
+    per_bot = sorted(b["cost"]["cpu_pct"] / len(b["streams"]) for b in bots
+                     if b.get("streams") and b.get("cost", {}).get("cpu_pct") is not None)
+    if per_bot:
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        ax.plot(np.arange(1, len(per_bot) + 1), per_bot, ".", label="vpbot, per bot")
+        if rep["summary"].get("bot_cpu_pct_per_stream") is not None:
+            ax.axhline(rep["summary"]["bot_cpu_pct_per_stream"], color="C0", lw=1,
+                       label="vpbot, all bots")
+        _floor_lines(ax, fl)
+        ax.set_ylim(bottom=0)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_xlabel("bot (sorted)")
+        ax.set_ylabel("% of a core per stream")
+        ax.legend(fontsize=7)
+        ax.grid(alpha=.3)
+        save(fig, "cpu_floor.png", "CPU per stream against the floor measured in the same run")
+
     steps = rep.get("find_max", {}).get("steps") or []
     if steps:
         fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -119,6 +144,8 @@ def plots(rep, d):
         ax[0].plot(xs, [s.get("bot_cpu_pct_per_stream") for s in steps], "o-", label="vpbot")
         tgt = rep["find_max"].get("target", "simconf")
         ax[0].plot(xs, [s.get(f"{tgt}_cpu_pct_per_stream") for s in steps], "o-", label=tgt)
+        _floor_lines(ax[0], fl)
+        ax[0].set_ylim(bottom=0)
         ax[0].set_xlabel("streams")
         ax[0].set_ylabel("% of a core per stream")
         ax[0].legend()
@@ -141,7 +168,7 @@ def plots(rep, d):
 
 
 STEP_COLS = ("streams", "passed", "machine_cpu_pct", "bot_cpu_pct_per_stream",
-             "bot_pss_kb_p50", "latency_p99_ms", "inside_loss", "received_pct_min",
+             "bot_cpu_vs_floor", "bot_pss_kb_p50", "latency_p99_ms", "inside_loss", "received_pct_min",
              "janus_cpu_pct", "janus_pss_kb", "janus_discarded_pct", "failed_because")
 
 
@@ -160,6 +187,22 @@ def _steps_html(fm):
             f"<table><tr>{head}</tr>{body}</table></td></tr>")
 
 
+def _floor_html(fl):
+    """the floor used for bot_cpu_vs_floor, its parts, and every measurement"""
+    if not fl:
+        return ""
+    if "error" in fl:
+        return f"<tr><td>floor</td><td>not measured: {html.escape(fl['error'])}</td></tr>"
+    parts = ", ".join(f"{k[:-3].replace('_', ' ')} {fl[k]:.2f} µs" for k in (
+        "srtp_unprotect_us", "opus_decode_us", "wav_write_us"))
+    each = "; ".join(f"{html.escape(m['when'])}: " + (
+        f"{m['total_us']:.2f} µs" if "error" not in m else html.escape(m["error"]))
+        for m in fl["measurements"])
+    return (f"<tr><td>floor</td><td>{fl['total_us']:.2f} µs per 20 ms frame = "
+            f"{fl['pct_per_stream']:.4f} % of a core per stream at {fl['rate']} Hz "
+            f"({parts}); measured {each}; used: {html.escape(fl['used'])}</td></tr>")
+
+
 def write_html(path, rep):
     d = os.path.dirname(path)
     try:
@@ -170,6 +213,7 @@ def write_html(path, rep):
     s = rep["summary"]
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(json.dumps(v))}</td></tr>"
                    for k, v in s.items())
+    rows += _floor_html(rep.get("floor"))
     rows += _steps_html(rep.get("find_max"))
     imgs = "".join(f"<h2>{html.escape(t)}</h2><img src='{n}'>" for n, t in made)
     state = "interrupted (" + rep["interrupted"] + ")" if rep.get("interrupted") else "complete"
