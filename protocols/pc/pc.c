@@ -283,6 +283,7 @@ int vp_pc_alloc(struct vp_pc **pcp, GMainContext *ctx,
 		.nlocal_addrs = cfg->nlocal_addrs,
 		.port_min = cfg->port_min,
 		.port_max = cfg->port_max,
+		.polled = cfg->polled_rx,
 		.connect_timeout_ms =
 			(unsigned)(pc->cfg.connect_timeout_ns / VP_MSEC)};
 	err = vp_dtls_alloc(&pc->dtls, ctx, cfg->dtls_client, on_dtls_send,
