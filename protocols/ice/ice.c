@@ -379,12 +379,11 @@ int vp_ice_set_polled(struct vp_ice *ice)
 				    io_ctx(ice), on_recv, ice))
 		return EPROTO;
 	ice->polled = true;
-	if (vp_ice__rx_take(ice)) {
-		/* libnice reads at each poll; consent is its job again */
+	/* without cfg.polled libnice's consent runs: its answers must reach
+	 * it, so libnice reads (at each poll) */
+	if (ice->own_consent && vp_ice__rx_take(ice)) {
 		vp_log_warn("selected socket not taken: libnice reads");
-		if (ice->own_consent)
-			g_object_set(ice->agent, "keepalive-conncheck", TRUE,
-				     NULL);
+		g_object_set(ice->agent, "keepalive-conncheck", TRUE, NULL);
 		ice->own_consent = false;
 	}
 	return 0;

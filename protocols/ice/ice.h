@@ -98,7 +98,8 @@ int vp_ice_send(struct vp_ice *ice, const uint8_t *buf, size_t len);
  * (recvmmsg), with the peer's STUN checks answered and our own consent
  * checks (RFC 7675) sent from there: call it at least every few tens of
  * ms. libnice keeps the other sockets, read about once a second. Without
- * a selected UDP pair, libnice reads (and checks consent) at each poll.
+ * cfg.polled or a selected UDP pair, libnice reads (and checks consent)
+ * at each poll.
  * @return 0, EINVAL (NULL or closed), EPROTO
  */
 int vp_ice_set_polled(struct vp_ice *ice);
