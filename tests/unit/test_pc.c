@@ -439,3 +439,35 @@ VTEST(pc_polled_rx_media_only_on_poll_after_secure)
 	b.pc = vp_mem_deref(b.pc);
 	g_main_context_unref(ctx);
 }
+
+/* Our own consent (RFC 7675) once polled: no authenticated answer for
+ * 30 s fails the transport as "consent lost" (aged here, not waited). */
+VTEST(pc_polled_consent_lost_fails)
+{
+	GMainContext *ctx = g_main_context_new();
+	static struct peer a, b;
+	struct vp_ice *ice;
+	uint8_t pkt[12 + 100];
+
+	connect_pair_rx(ctx, &a, &b, NULL, true);
+	VT_EQ(VP_PC_SECURE, b.st);
+	ice = vp_pc__ice(b.pc);
+	VT_TRUE(ice->rx.stun != NULL);
+	vp_pc_poll(b.pc);
+	VT_EQ(VP_PC_SECURE, b.st); /* fresh: nothing yet */
+	ice->rx.stun->last_ok_ns = 1;
+	vp_pc_poll(b.pc);
+	VT_EQ(VP_PC_FAILED, b.st);
+	VT_STR_EQ("consent lost", b.reason);
+	/* no media after the failure */
+	make_rtp(pkt, 1, 100);
+	VT_EQ(0, vp_pc_send_rtp(a.pc, pkt, sizeof(pkt)));
+	g_usleep(50000);
+	vp_pc_poll(b.pc);
+	VT_EQ(0, b.nrtp);
+	vp_pc_close(a.pc);
+	vp_pc_close(b.pc);
+	a.pc = vp_mem_deref(a.pc);
+	b.pc = vp_mem_deref(b.pc);
+	g_main_context_unref(ctx);
+}
