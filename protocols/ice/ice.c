@@ -38,6 +38,21 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len,
 	}
 }
 
+/*
+ * libnice runs its check timer every 20 ms until "idle-timeout" has passed
+ * with nothing to check (patience() stretched it to the connect timeout).
+ * Once polled (secure) and nominated, no failure can come of the wait
+ * (libnice fails only a component without a nominated pair): its default
+ * lets the timer stop within seconds instead of a minute.
+ */
+static void settle(struct vp_ice *ice)
+{
+	if (ice->polled && ice->nominated && !ice->settled && !ice->closed) {
+		g_object_set(ice->agent, "idle-timeout", 5000u, NULL);
+		ice->settled = true;
+	}
+}
+
 /* The one place libnice component states become ours. */
 static void on_comp_state(NiceAgent *agent, guint stream, guint comp, guint st,
 			  gpointer arg)
@@ -51,8 +66,12 @@ static void on_comp_state(NiceAgent *agent, guint stream, guint comp, guint st,
 			vp_ice__set_state(ice, VP_ICE_CHECKING);
 		break;
 	case NICE_COMPONENT_STATE_CONNECTED:
-	case NICE_COMPONENT_STATE_READY:
 		vp_ice__set_state(ice, VP_ICE_CONNECTED);
+		break;
+	case NICE_COMPONENT_STATE_READY:
+		ice->nominated = true;
+		vp_ice__set_state(ice, VP_ICE_CONNECTED);
+		settle(ice);
 		break;
 	case NICE_COMPONENT_STATE_FAILED:
 		/* also what keepalive-conncheck reports on lost consent */
@@ -379,6 +398,7 @@ int vp_ice_set_polled(struct vp_ice *ice)
 				    io_ctx(ice), on_recv, ice))
 		return EPROTO;
 	ice->polled = true;
+	settle(ice);
 	/* without cfg.polled libnice's consent runs: its answers must reach
 	 * it, so libnice reads (at each poll) */
 	if (ice->own_consent && vp_ice__rx_take(ice)) {

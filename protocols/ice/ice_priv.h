@@ -41,6 +41,7 @@ struct vp_ice {
 	enum vp_ice_state state;
 	bool gathering, gather_started, closed, polled, in_poll;
 	bool controlling, own_consent;
+	bool nominated, settled; /* READY seen; libnice's idle wait shortened */
 	unsigned nread; /* datagrams delivered by the current vp_ice_poll */
 	struct vp_ice_rx rx; /* rx.sock != NULL: we read the selected socket */
 	vp_ice_recv_h *recvh;
