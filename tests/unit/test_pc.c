@@ -362,6 +362,7 @@ static void stray_and_stun(GMainContext *ctx, struct peer *a, struct peer *b)
 	uint8_t rtp[12 + 100], stun[20] = {0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42};
 	unsigned nrtp = b->nrtp;
 	uint64_t end;
+	guint idle = 0;
 	int fd;
 
 	vp_ice_rx_stats(ice, &rs);
@@ -397,6 +398,13 @@ static void stray_and_stun(GMainContext *ctx, struct peer *a, struct peer *b)
 	VT_EQ(nrtp, b->nrtp);
 	VT_EQ(VP_PC_SECURE, a->st);
 	VT_EQ(VP_PC_SECURE, b->st);
+	/* nominated and polled: libnice's check timer may stop (5 s idle);
+	 * the other side keeps the connect timeout's patience */
+	VT_TRUE(ice->nominated);
+	g_object_get(ice->agent, "idle-timeout", &idle, NULL);
+	VT_EQ(5000, idle);
+	g_object_get(vp_pc__ice(a->pc)->agent, "idle-timeout", &idle, NULL);
+	VT_EQ(VP_PC_CONNECT_TIMEOUT_NS / VP_MSEC, idle);
 }
 
 /* polled_rx: the handshake runs without any vp_pc_poll() (prompt until
