@@ -89,7 +89,10 @@ void vp_ice__rx_pair_changed(struct vp_ice *ice)
 		vp_ice__rx_release(ice);
 		g_object_set(ice->agent, "keepalive-conncheck", TRUE, NULL);
 		ice->own_consent = false;
+		return;
 	}
+	/* its check just succeeded: consent is fresh for the new pair */
+	ice->rx.stun->last_ok_ns = vp_clock_mono_ns();
 }
 
 static bool from_remote(const struct vp_ice_rx *rx,
