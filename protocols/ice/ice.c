@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /** @file ice.c  libnice adapter: agent setup, candidates, state, datagrams. */
 #include "protocols/ice/ice.h"
+#include "protocols/ice/ice_priv.h"
 
 #define VP_LOG_MODULE "ice"
 #include "src/core/log.h"
@@ -9,36 +10,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include <agent.h>
+#define COMPONENT VP_ICE_COMPONENT
 
-#define COMPONENT 1 /* rtcp-mux (RFC 5761): one component only */
-
-/*
- * Reading: libnice reads a component's sockets from sources on the context
- * given to nice_agent_attach_recv(). Until the caller asks for polled
- * reading that is the caller's context (each datagram is handled as it
- * arrives: checks and the DTLS handshake stay prompt); afterwards it is
- * io_ctx, a context of our own that only vp_ice_poll() iterates, on the
- * caller's tick: one wake-up for all the datagrams that came meanwhile
- * instead of one each. STUN (checks, consent) is still answered inside
- * libnice, at the next tick.
- */
-struct vp_ice {
-	NiceAgent *agent;
-	GMainContext *ctx;
-	GMainContext *io_ctx; /* polled or closed: the sockets' context */
-	guint stream;
-	char *ufrag, *pwd; /* vp_mem strings */
-	enum vp_ice_state state;
-	bool gathering, gather_started, closed, polled, in_poll;
-	unsigned nread; /* datagrams delivered by the current vp_ice_poll */
-	vp_ice_recv_h *recvh;
-	vp_ice_state_h *stateh;
-	vp_ice_cand_h *candh;
-	void *arg;
-};
-
-static void set_state(struct vp_ice *ice, enum vp_ice_state st)
+void vp_ice__set_state(struct vp_ice *ice, enum vp_ice_state st)
 {
 	if (ice->state == st || ice->closed)
 		return;
@@ -64,6 +38,21 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len,
 	}
 }
 
+/*
+ * libnice runs its check timer every 20 ms until "idle-timeout" has passed
+ * with nothing to check (patience() stretched it to the connect timeout).
+ * Once polled (secure) and nominated, no failure can come of the wait
+ * (libnice fails only a component without a nominated pair): its default
+ * lets the timer stop within seconds instead of a minute.
+ */
+static void settle(struct vp_ice *ice)
+{
+	if (ice->polled && ice->nominated && !ice->settled && !ice->closed) {
+		g_object_set(ice->agent, "idle-timeout", 5000u, NULL);
+		ice->settled = true;
+	}
+}
+
 /* The one place libnice component states become ours. */
 static void on_comp_state(NiceAgent *agent, guint stream, guint comp, guint st,
 			  gpointer arg)
@@ -74,15 +63,19 @@ static void on_comp_state(NiceAgent *agent, guint stream, guint comp, guint st,
 	switch (st) {
 	case NICE_COMPONENT_STATE_CONNECTING:
 		if (ice->state == VP_ICE_NEW)
-			set_state(ice, VP_ICE_CHECKING);
+			vp_ice__set_state(ice, VP_ICE_CHECKING);
 		break;
 	case NICE_COMPONENT_STATE_CONNECTED:
+		vp_ice__set_state(ice, VP_ICE_CONNECTED);
+		break;
 	case NICE_COMPONENT_STATE_READY:
-		set_state(ice, VP_ICE_CONNECTED);
+		ice->nominated = true;
+		vp_ice__set_state(ice, VP_ICE_CONNECTED);
+		settle(ice);
 		break;
 	case NICE_COMPONENT_STATE_FAILED:
 		/* also what keepalive-conncheck reports on lost consent */
-		set_state(ice, VP_ICE_FAILED);
+		vp_ice__set_state(ice, VP_ICE_FAILED);
 		break;
 	default:
 		break;
@@ -108,6 +101,13 @@ static void on_new_cand(NiceAgent *agent, NiceCandidate *c, gpointer arg)
 		ice->candh(attr_value(sdp), ice->arg);
 	}
 	g_free(sdp);
+}
+
+static void on_pair(NiceAgent *agent, guint stream, guint comp,
+		    NiceCandidate *l, NiceCandidate *r, gpointer arg)
+{
+	(void)agent, (void)stream, (void)comp, (void)l, (void)r;
+	vp_ice__rx_pair_changed(arg);
 }
 
 static void on_gathering_done(NiceAgent *agent, guint stream, gpointer arg)
@@ -145,6 +145,7 @@ static void ice_destroy(void *arg)
 	struct vp_ice *ice = arg;
 
 	detach(ice);
+	vp_ice__rx_release(ice);
 	if (ice->agent) {
 		/* libuv's close rule: libnice finishes asynchronously */
 		nice_agent_close_async(ice->agent, NULL, NULL);
@@ -154,6 +155,9 @@ static void ice_destroy(void *arg)
 		g_main_context_unref(ice->io_ctx);
 	vp_mem_deref(ice->ufrag);
 	vp_mem_deref(ice->pwd);
+	vp_mem_deref(ice->rufrag);
+	vp_mem_deref(ice->rpwd);
+	vp_mem_deref(ice->rx.stun);
 }
 
 static int add_local_addrs(struct vp_ice *ice, const struct vp_ice_cfg *cfg)
@@ -224,9 +228,14 @@ static int agent_setup(struct vp_ice *ice, const struct vp_ice_cfg *cfg)
 					 NICE_AGENT_OPTION_ICE_TRICKLE);
 	if (!ice->agent)
 		return ENOMEM;
+	/* RFC 7675 consent: libnice's, unless ours will run (polled); it
+	 * arms its consent timer with the first check after selection, so
+	 * it must stay off from the start */
+	ice->controlling = cfg->controlling;
+	ice->own_consent = cfg->polled;
 	g_object_set(ice->agent, "controlling-mode", cfg->controlling,
-		     "keepalive-conncheck", TRUE, /* RFC 7675 consent */
-		     "ice-tcp", FALSE, "upnp", FALSE, NULL);
+		     "keepalive-conncheck", !cfg->polled, "ice-tcp", FALSE,
+		     "upnp", FALSE, NULL);
 	patience(ice->agent, cfg->connect_timeout_ms);
 	err = add_local_addrs(ice, cfg);
 	if (err)
@@ -244,6 +253,8 @@ static int agent_setup(struct vp_ice *ice, const struct vp_ice_cfg *cfg)
 			 G_CALLBACK(on_new_cand), ice);
 	g_signal_connect(ice->agent, "candidate-gathering-done",
 			 G_CALLBACK(on_gathering_done), ice);
+	g_signal_connect(ice->agent, "new-selected-pair-full",
+			 G_CALLBACK(on_pair), ice);
 	if (!nice_agent_attach_recv(ice->agent, ice->stream, COMPONENT,
 				    ice->ctx, on_recv, ice))
 		return EPROTO;
@@ -331,7 +342,12 @@ int vp_ice_set_remote_credentials(struct vp_ice *ice, const char *ufrag,
 	if (!nice_agent_set_remote_credentials(ice->agent, ice->stream, ufrag,
 					       pwd))
 		return EPROTO;
-	return 0;
+	/* kept for our own consent checks and answers (ice_rx.c) */
+	vp_mem_deref(ice->rufrag);
+	vp_mem_deref(ice->rpwd);
+	ice->rufrag = vp_mem_strdup(ufrag);
+	ice->rpwd = vp_mem_strdup(pwd);
+	return ice->rufrag && ice->rpwd ? 0 : ENOMEM;
 }
 
 int vp_ice_add_remote_candidate(struct vp_ice *ice, const char *cand)
@@ -382,6 +398,14 @@ int vp_ice_set_polled(struct vp_ice *ice)
 				    io_ctx(ice), on_recv, ice))
 		return EPROTO;
 	ice->polled = true;
+	settle(ice);
+	/* without cfg.polled libnice's consent runs: its answers must reach
+	 * it, so libnice reads (at each poll) */
+	if (ice->own_consent && vp_ice__rx_take(ice)) {
+		vp_log_warn("selected socket not taken: libnice reads");
+		g_object_set(ice->agent, "keepalive-conncheck", TRUE, NULL);
+		ice->own_consent = false;
+	}
 	return 0;
 }
 
@@ -396,9 +420,11 @@ unsigned vp_ice_poll(struct vp_ice *ice)
 		return 0;
 	ice->in_poll = true;
 	ice->nread = 0;
-	/* one iteration reads every readable socket until it would block;
-	 * what comes meanwhile waits for the next tick */
-	(void)g_main_context_iteration(ice->io_ctx, FALSE);
+	if (ice->rx.sock)
+		vp_ice__rx_poll(ice);
+	else /* one iteration reads every readable socket until it would
+	      * block; what comes meanwhile waits for the next tick */
+		(void)g_main_context_iteration(ice->io_ctx, FALSE);
 	n = ice->nread;
 	ice->in_poll = false;
 	return n;
@@ -415,6 +441,23 @@ int vp_ice_send(struct vp_ice *ice, const uint8_t *buf, size_t len)
 	n = nice_agent_send(ice->agent, ice->stream, COMPONENT, (guint)len,
 			    (const gchar *)buf);
 	return n == (gint)len ? 0 : EAGAIN;
+}
+
+void vp_ice_rx_stats(const struct vp_ice *ice, struct vp_ice_rx_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!ice)
+		return;
+	*st = ice->rx.st;
+	if (ice->rx.stun) {
+		const struct vp_ice_stun_stats *ss = &ice->rx.stun->stats;
+
+		st->stun_answered = ss->answered;
+		st->consent_sent = ss->sent;
+		st->consent_ok = ss->consent_ok;
+		st->stun_ignored = ss->ignored;
+		st->stun_bad = ss->bad;
+	}
 }
 
 enum vp_ice_state vp_ice_state(const struct vp_ice *ice)

@@ -29,6 +29,21 @@ struct vp_ice_cfg {
 	/** How long checks may take before libnice may call it failed
 	 *  (its own defaults give up after about 7 s); 0: libnice's. */
 	unsigned connect_timeout_ms;
+	/** The caller will call vp_ice_set_polled(): libnice's own consent
+	 * checks stay off (ours run once polled; see vp_ice_set_polled). */
+	bool polled;
+};
+
+/** The polled reader's counters (vp_ice_set_polled). */
+struct vp_ice_rx_stats {
+	bool own;		/**< reading the selected socket itself */
+	uint64_t stun_answered; /**< peer's checks and consent requests */
+	uint64_t consent_sent, consent_ok; /**< our requests, their answers */
+	uint64_t stun_ignored; /**< indications, errors, stale answers */
+	uint64_t stun_bad;     /**< failed authentication or malformed */
+	uint64_t unknown_src; /**< data not from the selected remote: dropped */
+	uint64_t truncated;   /**< longer than a receive buffer: dropped */
+	uint64_t read_errors;
 };
 
 /** One received datagram (STUN already consumed by libnice). */
@@ -79,15 +94,23 @@ int vp_ice_send(struct vp_ice *ice, const uint8_t *buf, size_t len);
 
 /**
  * From now on datagrams are read only by vp_ice_poll() (until then, as
- * they arrive). STUN checks and consent requests are then answered at the
- * caller's next poll: call it at least every few tens of ms.
+ * they arrive): the selected pair's socket directly, in batches
+ * (recvmmsg), with the peer's STUN checks answered and our own consent
+ * checks (RFC 7675) sent from there: call it at least every few tens of
+ * ms. libnice keeps the other sockets, read about once a second. Without
+ * cfg.polled or a selected UDP pair, libnice reads (and checks consent)
+ * at each poll.
  * @return 0, EINVAL (NULL or closed), EPROTO
  */
 int vp_ice_set_polled(struct vp_ice *ice);
 
-/** Polled reading: deliver every datagram waiting on the sockets to the
- * recv handler (STUN handled inside). @return datagrams delivered */
+/** Polled reading: deliver every datagram waiting on the socket to the
+ * recv handler (STUN handled inside); consent lost -> state FAILED.
+ * @return datagrams delivered */
 unsigned vp_ice_poll(struct vp_ice *ice);
+
+/** The polled reader's counters (all 0 before). */
+void vp_ice_rx_stats(const struct vp_ice *ice, struct vp_ice_rx_stats *st);
 
 enum vp_ice_state vp_ice_state(const struct vp_ice *ice);
 

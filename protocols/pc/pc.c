@@ -283,6 +283,7 @@ int vp_pc_alloc(struct vp_pc **pcp, GMainContext *ctx,
 		.nlocal_addrs = cfg->nlocal_addrs,
 		.port_min = cfg->port_min,
 		.port_max = cfg->port_max,
+		.polled = cfg->polled_rx,
 		.connect_timeout_ms =
 			(unsigned)(pc->cfg.connect_timeout_ns / VP_MSEC)};
 	err = vp_dtls_alloc(&pc->dtls, ctx, cfg->dtls_client, on_dtls_send,
@@ -411,6 +412,19 @@ unsigned vp_pc_poll(struct vp_pc *pc)
 const struct vp_pc_stats *vp_pc_stats(const struct vp_pc *pc)
 {
 	return pc ? &pc->stats : NULL;
+}
+
+void vp_pc_rx_stats(const struct vp_pc *pc, struct vp_pc_rx_stats *st)
+{
+	struct vp_ice_rx_stats is;
+
+	vp_ice_rx_stats(pc ? pc->ice : NULL, &is);
+	*st = (struct vp_pc_rx_stats){.own = is.own,
+				      .stun_answered = is.stun_answered,
+				      .consent_sent = is.consent_sent,
+				      .consent_ok = is.consent_ok,
+				      .unknown_src = is.unknown_src,
+				      .truncated = is.truncated};
 }
 
 const char *vp_pc_srtp_profile(const struct vp_pc *pc)

@@ -436,6 +436,20 @@ void vp_bot__rtcp_bye(struct bot *b)
 		vp_rtcp_rr_bye(b->rr, vp_clock_utc_ns(), send_rtcp, b);
 }
 
+/* The socket reader once secure (protocols/ice/ice_rx.c). */
+static json_t *rx_json(struct bot *b)
+{
+	struct vp_pc_rx_stats r;
+
+	vp_pc_rx_stats(b->pc, &r);
+	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I}", "own_reader", r.own,
+			 "stun_answered", (json_int_t)r.stun_answered,
+			 "consent_sent", (json_int_t)r.consent_sent,
+			 "consent_ok", (json_int_t)r.consent_ok, "unknown_src",
+			 (json_int_t)r.unknown_src, "truncated",
+			 (json_int_t)r.truncated);
+}
+
 /* Before the sockets close: our RRs, and what the kernel dropped at our
  * full UDP receive buffers (counted, never hidden: docs/design.md §2). */
 static void transport_extra(struct bot *b, json_t *tr)
@@ -449,6 +463,7 @@ static void transport_extra(struct bot *b, json_t *tr)
 	if (vp_udp_drops_self(&drops) == 0)
 		json_object_set_new(tr, "udp_rcvbuf_drops",
 				    json_integer((json_int_t)drops));
+	json_object_set_new(tr, "ice", rx_json(b));
 }
 
 void vp_bot__media_close(struct bot *b)

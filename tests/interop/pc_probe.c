@@ -9,7 +9,9 @@
  *
  * Built a second time with PROBE_RR as rr_probe (tests/interop/rr_aiortc.py):
  * `rr_probe SECONDS` also runs the bot's receiver reports (src/bot/rtcp_rr.c)
- * on what it receives for SECONDS once SECURE, so that aiortc judges them.
+ * on what it receives for SECONDS once SECURE, so that aiortc judges them,
+ * and reads as the bot does (polled_rx: its own socket reader once secure,
+ * which must answer aioice's consent checks and have its own answered).
  */
 #include "protocols/pc/pc.h"
 #include "src/core/clock.h"
@@ -85,6 +87,7 @@ static void rr_run(GMainContext *ctx, struct probe *p, uint64_t secs)
 	while (vp_clock_mono_ns() < end && p->st == VP_PC_SECURE) {
 		if (!g_main_context_iteration(ctx, FALSE))
 			g_usleep(1000);
+		(void)vp_pc_poll(p->pc);
 		vp_rtcp_rr_poll(p->rr, vp_clock_utc_ns(), rr_send, p);
 	}
 	fprintf(stderr, "probe: rtcp_rr sent=%llu blocks=%llu srs=%llu\n",
@@ -171,8 +174,11 @@ static void run_until(GMainContext *ctx, bool *flag, struct probe *p,
 	uint64_t end = vp_clock_mono_ns() + ns;
 
 	while (vp_clock_mono_ns() < end && !(flag && *flag) &&
-	       !(!flag && p->nrtp >= 50) && p->st != VP_PC_FAILED)
+	       !(!flag && p->nrtp >= 50) && p->st != VP_PC_FAILED) {
 		g_main_context_iteration(ctx, FALSE) || (g_usleep(1000), 0);
+		if (p->pc)
+			(void)vp_pc_poll(p->pc); /* polled_rx (rr_probe) */
+	}
 }
 
 static void answer(struct vp_pc *pc, const struct offer *o)
@@ -203,12 +209,18 @@ int main(int argc, char **argv)
 	struct probe p = {0};
 	struct vp_pc_handlers h = {on_rtp, on_rtcp, on_state, on_cand};
 	struct vp_pc_cfg cfg = {.controlling = false, .dtls_client = true};
+#ifdef PROBE_RR
+	struct vp_pc_rx_stats rx;
+#endif
 	GMainContext *ctx = g_main_context_new();
 	struct vp_pc *pc = NULL;
 	char line[1024];
 	unsigned i;
 	int ok;
 
+#ifdef PROBE_RR
+	cfg.polled_rx = true;
+#endif
 	while (fgets(line, sizeof(line), stdin)) {
 		strip(line);
 		if (!strcmp(line, "END"))
@@ -240,6 +252,20 @@ int main(int argc, char **argv)
 	/* aiortc's SRTP is the referee: every packet must authenticate */
 	ok = p.st == VP_PC_SECURE && p.nrtp >= 50 &&
 	     vp_pc_stats(pc)->srtp_auth_fail == 0;
+#ifdef PROBE_RR
+	/* aioice asks for consent every 4-6 s, and so do we (RFC 7675) */
+	vp_pc_rx_stats(pc, &rx);
+	fprintf(stderr,
+		"probe: ice own=%d stun_answered=%llu consent_sent=%llu "
+		"consent_ok=%llu unknown_src=%llu\n",
+		(int)rx.own, (unsigned long long)rx.stun_answered,
+		(unsigned long long)rx.consent_sent,
+		(unsigned long long)rx.consent_ok,
+		(unsigned long long)rx.unknown_src);
+	if (argc > 1 && strtoull(argv[1], NULL, 10) >= 10)
+		ok = ok && rx.own && rx.stun_answered >= 1 &&
+		     rx.consent_ok >= 1;
+#endif
 	fprintf(stderr,
 		"probe: RESULT state=%d profile=%s rtp=%u rtcp=%u "
 		"auth_fail=%llu %s\n",

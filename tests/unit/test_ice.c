@@ -156,11 +156,13 @@ VTEST(ice_two_agents_connect_and_carry_a_datagram)
 	g_main_context_unref(ctx);
 }
 
-static bool connect_pair(GMainContext *ctx, struct end *a, struct end *b)
+static bool connect_pair(GMainContext *ctx, struct end *a, struct end *b,
+			 bool b_polled)
 {
 	struct vp_ice_cfg ca = {
 		.controlling = true, .local_addrs = lo, .nlocal_addrs = 1};
-	struct vp_ice_cfg cb = {.local_addrs = lo, .nlocal_addrs = 1};
+	struct vp_ice_cfg cb = {
+		.local_addrs = lo, .nlocal_addrs = 1, .polled = b_polled};
 	const char *u, *p;
 	uint64_t end = vp_clock_mono_ns() + 10 * VP_SEC;
 
@@ -184,18 +186,24 @@ static bool connect_pair(GMainContext *ctx, struct end *a, struct end *b)
 
 /* Polled: datagrams wait in the socket until vp_ice_poll(), which hands
  * all of them over in order; the caller's loop alone delivers nothing. */
-VTEST(ice_polled_delivers_only_on_poll_all_in_order)
+/* Both readers: ours of the selected socket (cfg.polled) and libnice's. */
+static void polled_in_order(bool own)
 {
 	GMainContext *ctx = g_main_context_new();
 	static struct end a, b;
+	struct vp_ice_rx_stats rs;
 	uint8_t msg[6] = {0x80, 0x6f, 0, 0, 0, 0};
 	unsigned got = 0;
 	uint64_t end;
 
-	VT_TRUE(connect_pair(ctx, &a, &b));
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	VT_TRUE(connect_pair(ctx, &a, &b, own));
 	VT_EQ(EINVAL, vp_ice_set_polled(NULL));
 	VT_EQ(0, vp_ice_set_polled(b.ice));
 	VT_EQ(0, vp_ice_set_polled(b.ice)); /* twice is fine */
+	vp_ice_rx_stats(b.ice, &rs);
+	VT_EQ(own, rs.own);
 	for (uint8_t i = 1; i <= 5; i++) {
 		msg[5] = i;
 		VT_EQ(0, vp_ice_send(a.ice, msg, sizeof(msg)));
@@ -229,4 +237,14 @@ VTEST(ice_polled_delivers_only_on_poll_all_in_order)
 	a.ice = vp_mem_deref(a.ice);
 	b.ice = vp_mem_deref(b.ice);
 	g_main_context_unref(ctx);
+}
+
+VTEST(ice_polled_delivers_only_on_poll_all_in_order)
+{
+	polled_in_order(true);
+}
+
+VTEST(ice_polled_by_libnice_without_cfg_polled)
+{
+	polled_in_order(false);
 }

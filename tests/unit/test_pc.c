@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /** @file test_pc.c  Two vp_pc on one GMainContext over 127.0.0.1. */
+#include "protocols/ice/ice_priv.h"
 #include "protocols/pc/demux.h"
 #include "protocols/pc/pc.h"
 #include "protocols/pc/pc_priv.h"
@@ -8,6 +9,7 @@
 #include "tests/harness/vtest.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 struct peer {
 	struct vp_pc *pc;
@@ -347,6 +349,64 @@ VTEST(pc_ice_waits_beyond_libnice_default)
 	g_main_context_unref(ctx);
 }
 
+/* b reads its selected socket itself: datagrams from elsewhere are
+ * dropped and counted, STUN is not media; the peer's consent checks are
+ * answered and b's own are answered by the peer's libnice (RFC 7675,
+ * every 4-6 s), and both stay secure. */
+static void stray_and_stun(GMainContext *ctx, struct peer *a, struct peer *b)
+{
+	struct vp_ice *ice = vp_pc__ice(b->pc);
+	struct vp_ice_rx_stats rs;
+	GSocketAddress *ga;
+	struct sockaddr_storage to;
+	uint8_t rtp[12 + 100], stun[20] = {0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42};
+	unsigned nrtp = b->nrtp;
+	uint64_t end;
+	guint idle = 0;
+	int fd;
+
+	vp_ice_rx_stats(ice, &rs);
+	VT_TRUE(rs.own);
+	VT_TRUE(ice->rx.sock != NULL);
+	ga = g_socket_get_local_address(ice->rx.sock, NULL);
+	VT_TRUE(ga != NULL);
+	VT_TRUE(g_socket_address_to_native(ga, &to, sizeof(to), NULL));
+	g_object_unref(ga);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	make_rtp(rtp, b->next_seq, 100);
+	VT_EQ((long long)sizeof(rtp),
+	      sendto(fd, rtp, sizeof(rtp), 0, (struct sockaddr *)&to,
+		     sizeof(struct sockaddr_in)));
+	VT_EQ((long long)sizeof(stun),
+	      sendto(fd, stun, sizeof(stun), 0, (struct sockaddr *)&to,
+		     sizeof(struct sockaddr_in)));
+	close(fd);
+	end = vp_clock_mono_ns() + 10 * VP_SEC;
+	do {
+		g_main_context_iteration(ctx, FALSE);
+		vp_pc_poll(b->pc);
+		vp_ice_rx_stats(ice, &rs);
+		g_usleep(2000);
+	} while ((rs.unknown_src < 1 || rs.stun_answered < 1 ||
+		  rs.consent_ok < 1) &&
+		 vp_clock_mono_ns() < end);
+	VT_EQ(1, rs.unknown_src);
+	VT_TRUE(rs.stun_bad + rs.stun_ignored >= 1); /* the stray one */
+	VT_TRUE(rs.stun_answered >= 1);
+	VT_TRUE(rs.consent_sent >= 1);
+	VT_TRUE(rs.consent_ok >= 1);
+	VT_EQ(nrtp, b->nrtp);
+	VT_EQ(VP_PC_SECURE, a->st);
+	VT_EQ(VP_PC_SECURE, b->st);
+	/* nominated and polled: libnice's check timer may stop (5 s idle);
+	 * the other side keeps the connect timeout's patience */
+	VT_TRUE(ice->nominated);
+	g_object_get(ice->agent, "idle-timeout", &idle, NULL);
+	VT_EQ(5000, idle);
+	g_object_get(vp_pc__ice(a->pc)->agent, "idle-timeout", &idle, NULL);
+	VT_EQ(VP_PC_CONNECT_TIMEOUT_NS / VP_MSEC, idle);
+}
+
 /* polled_rx: the handshake runs without any vp_pc_poll() (prompt until
  * SECURE); then media waits for vp_pc_poll(), which delivers all of it. */
 VTEST(pc_polled_rx_media_only_on_poll_after_secure)
@@ -377,11 +437,44 @@ VTEST(pc_polled_rx_media_only_on_poll_after_secure)
 	VT_EQ(0, b.bad);
 	VT_EQ(1, b.nrtcp);
 	VT_EQ(VP_PC_SECURE, b.st);
+	stray_and_stun(ctx, &a, &b);
 	vp_pc_close(b.pc); /* close_notify still goes out */
 	RUN_UNTIL(ctx, a.st == VP_PC_CLOSED);
 	VT_EQ(VP_PC_CLOSED, a.st);
 	VT_EQ(0, vp_pc_poll(b.pc));
 	vp_pc_close(a.pc);
+	a.pc = vp_mem_deref(a.pc);
+	b.pc = vp_mem_deref(b.pc);
+	g_main_context_unref(ctx);
+}
+
+/* Our own consent (RFC 7675) once polled: no authenticated answer for
+ * 30 s fails the transport as "consent lost" (aged here, not waited). */
+VTEST(pc_polled_consent_lost_fails)
+{
+	GMainContext *ctx = g_main_context_new();
+	static struct peer a, b;
+	struct vp_ice *ice;
+	uint8_t pkt[12 + 100];
+
+	connect_pair_rx(ctx, &a, &b, NULL, true);
+	VT_EQ(VP_PC_SECURE, b.st);
+	ice = vp_pc__ice(b.pc);
+	VT_TRUE(ice->rx.stun != NULL);
+	vp_pc_poll(b.pc);
+	VT_EQ(VP_PC_SECURE, b.st); /* fresh: nothing yet */
+	ice->rx.stun->last_ok_ns = 1;
+	vp_pc_poll(b.pc);
+	VT_EQ(VP_PC_FAILED, b.st);
+	VT_STR_EQ("consent lost", b.reason);
+	/* no media after the failure */
+	make_rtp(pkt, 1, 100);
+	VT_EQ(0, vp_pc_send_rtp(a.pc, pkt, sizeof(pkt)));
+	g_usleep(50000);
+	vp_pc_poll(b.pc);
+	VT_EQ(0, b.nrtp);
+	vp_pc_close(a.pc);
+	vp_pc_close(b.pc);
 	a.pc = vp_mem_deref(a.pc);
 	b.pc = vp_mem_deref(b.pc);
 	g_main_context_unref(ctx);
