@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /** json_dumps(), or NULL if any allocation failed on the way */
 static inline char *vp_json_dumps(const json_t *o, size_t flags)
@@ -67,13 +68,44 @@ static inline json_t *vp_json_loadb(const char *s, size_t n, size_t flags,
 	return vp_json__loaded(json_loadb(s, n, flags, je), fails, errp);
 }
 
+/**
+ * vp_json_loadb() of all that is left to read on FD. Read here in large
+ * blocks: json_loadfd() reads one byte a system call. *errp is EIO when
+ * reading failed.
+ */
 static inline json_t *vp_json_loadfd(int fd, size_t flags, json_error_t *je,
 				     int *errp)
 {
-	unsigned long fails = vp_mem_failures();
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *nb;
+	json_t *o = NULL;
+	ssize_t r;
 
-	vp_mem_sticky(true);
-	return vp_json__loaded(json_loadfd(fd, flags, je), fails, errp);
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 16384;
+			nb = vp_realloc(buf, cap);
+			if (!nb) {
+				*errp = ENOMEM;
+				goto out;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			*errp = EIO;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	o = vp_json_loadb(buf, len, flags, je, errp);
+out:
+	free(buf);
+	return o;
 }
 
 static inline json_t *vp_json_load_file(const char *path, size_t flags,

@@ -105,6 +105,36 @@ VTEST(bot_meeting_rerun_continues_streams)
 	vp_meeting_close(&m);
 }
 
+/* A long history (meeting.json of 100s of KiB, read in growing blocks,
+ * src/core/json.h) is carried over whole. */
+VTEST(bot_meeting_rerun_keeps_long_history)
+{
+	struct vp_meeting m;
+	json_t *doc = json_object(), *prev = json_array();
+	char p[4200];
+
+	for (int i = 0; i < 3000; i++)
+		json_array_append_new(prev,
+				      json_pack("{s:i, s:s}", "run", i + 1,
+						"note", "an earlier run"));
+	json_object_set_new(doc, "previous_runs", prev);
+	json_object_set_new(doc, "run", json_integer(3001));
+	snprintf(p, sizeof(p), "%s/m1", vtest_tmpdir());
+	VT_EQ(0, mkdir(p, 0755));
+	snprintf(p, sizeof(p), "%s/m1/meeting.json", vtest_tmpdir());
+	VT_EQ(0, json_dump_file(doc, p, 0));
+	json_decref(doc);
+	VT_EQ(0, vp_meeting_open(&m, vtest_tmpdir(), "m1", NULL));
+	VT_EQ(3002, m.run);
+	prev = json_object_get(m.doc, "previous_runs");
+	VT_EQ(3001, json_array_size(prev));
+	VT_EQ(3000, json_integer_value(json_object_get(
+			    json_array_get(prev, 2999), "run")));
+	VT_EQ(3001, json_integer_value(json_object_get(
+			    json_array_get(prev, 3000), "run")));
+	vp_meeting_close(&m);
+}
+
 /* The join timeouts are the operator's (job keys); a bad one names itself */
 VTEST(bot_job_join_timeouts)
 {
