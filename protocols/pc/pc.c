@@ -414,17 +414,9 @@ const struct vp_pc_stats *vp_pc_stats(const struct vp_pc *pc)
 	return pc ? &pc->stats : NULL;
 }
 
-void vp_pc_rx_stats(const struct vp_pc *pc, struct vp_pc_rx_stats *st)
+void vp_pc_rx_stats(const struct vp_pc *pc, struct vp_ice_rx_stats *st)
 {
-	struct vp_ice_rx_stats is;
-
-	vp_ice_rx_stats(pc ? pc->ice : NULL, &is);
-	*st = (struct vp_pc_rx_stats){.own = is.own,
-				      .stun_answered = is.stun_answered,
-				      .consent_sent = is.consent_sent,
-				      .consent_ok = is.consent_ok,
-				      .unknown_src = is.unknown_src,
-				      .truncated = is.truncated};
+	vp_ice_rx_stats(pc ? pc->ice : NULL, st);
 }
 
 const char *vp_pc_srtp_profile(const struct vp_pc *pc)

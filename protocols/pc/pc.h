@@ -15,6 +15,8 @@
 
 #include <glib.h>
 
+#include "protocols/ice/ice.h"
+
 enum vp_pc_state {
 	VP_PC_NEW = 0,
 	VP_PC_CHECKING,
@@ -125,15 +127,8 @@ unsigned vp_pc_poll(struct vp_pc *pc);
 /** Counters (never NULL for a valid pc). */
 const struct vp_pc_stats *vp_pc_stats(const struct vp_pc *pc);
 
-/** The polled reader's counters (cfg.polled_rx), as JSON-ready figures:
- * whether it read the socket itself, STUN answered, consent requests sent
- * and answered, datagrams dropped as from elsewhere or too long. */
-struct vp_pc_rx_stats {
-	bool own;
-	uint64_t stun_answered, consent_sent, consent_ok, unknown_src,
-		truncated;
-};
-void vp_pc_rx_stats(const struct vp_pc *pc, struct vp_pc_rx_stats *st);
+/** The polled reader's counters (cfg.polled_rx): protocols/ice/ice.h. */
+void vp_pc_rx_stats(const struct vp_pc *pc, struct vp_ice_rx_stats *st);
 
 /** Negotiated profile name ("SRTP_AEAD_AES_128_GCM") or "none". */
 const char *vp_pc_srtp_profile(const struct vp_pc *pc);

@@ -120,6 +120,15 @@ for m in ("end", "term", "stop"):
         elif m == "term":
             check(f"{m}/{p}: on disk == received + concealed",
                   s["disk_frames"] == s["packets"] + s["lost"])
+    ice = d["transport"].get("ice", {})
+    keys = ("own_reader", "stun_answered", "consent_sent", "consent_ok",
+            "stun_ignored", "stun_bad", "unknown_src", "truncated",
+            "read_errors")
+    check(f"{m}: transport.ice {ice}: the bot read its socket itself, "
+          f"nothing bad or stray from a well-behaved peer",
+          all(k in ice for k in keys) and ice["own_reader"] is True and
+          ice["stun_bad"] == ice["unknown_src"] == ice["truncated"] ==
+          ice["read_errors"] == 0)
     if m == "stop":
         missing = sum(sent.get((m, p), 0) - s["packets"] for p, s in st.items())
         drops = d["transport"].get("udp_rcvbuf_drops")

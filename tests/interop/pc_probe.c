@@ -210,7 +210,7 @@ int main(int argc, char **argv)
 	struct vp_pc_handlers h = {on_rtp, on_rtcp, on_state, on_cand};
 	struct vp_pc_cfg cfg = {.controlling = false, .dtls_client = true};
 #ifdef PROBE_RR
-	struct vp_pc_rx_stats rx;
+	struct vp_ice_rx_stats rx;
 #endif
 	GMainContext *ctx = g_main_context_new();
 	struct vp_pc *pc = NULL;
