@@ -10,9 +10,10 @@
  * A chunk is written as NNNNNN.wav.tmp: a RIFF/WAVE file whose "fmt " chunk
  * is followed by a "vpbt" chunk (the chunk's metadata as JSON: stream, seq,
  * start_sample, rate, channels, start_utc, start_utc_ns, utc_source) and then
- * the "data" chunk. The header and the folder entry are fsync'd when the
- * file is created, so a crash leaves a recoverable file. When the chunk is
- * full or the writer closes: sizes patched, fsync, rename to NNNNNN.wav
+ * the "data" chunk. Nothing is fsync'd when the file is created: after a
+ * process crash the page cache still holds the .tmp, which vp_pcm_recover()
+ * finishes; a machine crash may lose the chunk in progress. When the chunk
+ * is full or the writer closes: sizes patched, fsync, rename to NNNNNN.wav
  * (never over an existing file), fsync folder, manifest line appended with
  * one write() and fsync'd. So every file named in the manifest is complete.
  *
@@ -172,5 +173,21 @@ int vp_pcm_next_seq(const char *mdir, const char *stream_id, uint32_t *seqp);
  *         files were still handled), or an I/O errno
  */
 int vp_pcm_recover(const char *mdir, unsigned *recovered);
+
+/** Largest chunk header written or read back (RIFF+fmt+vpbt+data). */
+#define VP_PCM_HDR_MAX 1024
+
+/**
+ * The header of a chunk file, for tools that write chunk-shaped files
+ * without a writer (tools/perf/floor_bench): RIFF, fmt (16-bit mono at
+ * RATE), vpbt (STREAM, seq 0, sample 0, arrival time 0) and an empty data
+ * chunk, in VP_PCM_HDR_MAX bytes at BUF; *lenp is its length, the offset
+ * of the first sample. vp_pcm_chunk_sizes() then sets the RIFF and data
+ * sizes once DATA_BYTES follow it in FD.
+ * @return 0, ENOMEM, EINVAL (a bad stream id or rate); a write errno
+ */
+int vp_pcm_chunk_header(uint8_t *buf, size_t *lenp, const char *stream,
+			uint32_t rate);
+int vp_pcm_chunk_sizes(int fd, size_t hdr_len, uint64_t data_bytes);
 
 #endif

@@ -37,13 +37,10 @@ struct vp_pcm__line {
 	bool recovered;
 };
 
-/** Largest WAV header we write or read back (RIFF+fmt+vpbt+data). */
-#define VP_PCM__HDR_MAX 1024
-
 /* wav.c */
 /**
  * Build the header of a chunk file with zero sizes.
- * @param buf   VP_PCM__HDR_MAX bytes
+ * @param buf   VP_PCM_HDR_MAX bytes
  * @param lenp  out: header length = offset of the first data byte
  * @return 0, ENOMEM, EINVAL
  */

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,7 +77,7 @@ int vp_pcm__wav_header(uint8_t *buf, size_t *lenp,
 		return ENOMEM;
 	jlen = strlen(js);
 	vlen = jlen + (jlen & 1); /* pad with a space: no pad byte needed */
-	if (12 + 8 + FMT_LEN + 8 + vlen + 8 > VP_PCM__HDR_MAX) {
+	if (12 + 8 + FMT_LEN + 8 + vlen + 8 > VP_PCM_HDR_MAX) {
 		free(js);
 		return EINVAL;
 	}
@@ -144,7 +145,7 @@ static int meta_parse(struct vp_pcm__meta *meta, const uint8_t *p, size_t n)
 
 int vp_pcm__wav_parse(int fd, struct vp_pcm__meta *meta, uint64_t *data_offp)
 {
-	uint8_t buf[VP_PCM__HDR_MAX];
+	uint8_t buf[VP_PCM_HDR_MAX];
 	uint16_t ch = 0;
 	uint32_t rate = 0, sz;
 	bool have_meta = false;
@@ -205,4 +206,21 @@ int vp_pcm__wav_patch(int fd, uint64_t data_off, uint64_t data_bytes)
 		return err;
 	put_le32(b, (uint32_t)data_bytes);
 	return put_at(fd, b, (off_t)data_off - 4);
+}
+
+int vp_pcm_chunk_header(uint8_t *buf, size_t *lenp, const char *stream,
+			uint32_t rate)
+{
+	struct vp_pcm__meta m = {.rate = rate, .channels = 1};
+
+	if (!buf || !lenp || !stream || !vp_pcm_stream_id_valid(stream) ||
+	    rate < 8000 || rate > 48000)
+		return EINVAL;
+	snprintf(m.stream, sizeof(m.stream), "%s", stream);
+	return vp_pcm__wav_header(buf, lenp, &m);
+}
+
+int vp_pcm_chunk_sizes(int fd, size_t hdr_len, uint64_t data_bytes)
+{
+	return vp_pcm__wav_patch(fd, hdr_len, data_bytes);
 }

@@ -64,7 +64,7 @@ static int cfg_check(const struct vp_pcm_writer_cfg *cfg, uint32_t *csp)
 		return EINVAL;
 	cs = cfg->chunk_samples ? cfg->chunk_samples : 10ULL * cfg->rate;
 	/* a RIFF file must stay below 4 GiB */
-	if (cs * cfg->channels * 2 + VP_PCM__HDR_MAX > UINT32_MAX)
+	if (cs * cfg->channels * 2 + VP_PCM_HDR_MAX > UINT32_MAX)
 		return EINVAL;
 	*csp = (uint32_t)cs;
 	return 0;
@@ -135,7 +135,7 @@ static int chunk_open(struct vp_pcm_writer *w, uint64_t ref, uint64_t utc_ref,
 		      enum vp_pcm_utc_src src)
 {
 	struct vp_pcm__meta *mt = &w->cur.meta;
-	uint8_t hdr[VP_PCM__HDR_MAX];
+	uint8_t hdr[VP_PCM_HDR_MAX];
 	char rel[PATH_MAX];
 	size_t len;
 	int err;

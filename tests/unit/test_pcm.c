@@ -598,3 +598,31 @@ VTEST_OOM(pcm_recover_oom_walk)
 	json_decref(l[0]);
 	json_decref(l[1]);
 }
+
+/* A chunk-shaped file without a writer (tools/perf/floor_bench): the
+ * header and the sizes make a WAV any reader takes. */
+VTEST(pcm_chunk_header_public)
+{
+	static const int16_t pcm[320] = {1, -2, 3};
+	uint8_t h[VP_PCM_HDR_MAX], *b;
+	const int16_t *data;
+	size_t hlen, len, frames;
+	int fd;
+
+	VT_EQ(EINVAL, vp_pcm_chunk_header(h, &hlen, "../x", 16000));
+	VT_EQ(EINVAL, vp_pcm_chunk_header(h, &hlen, "floor", 44100 * 2));
+	VT_EQ(0, vp_pcm_chunk_header(h, &hlen, "floor", 16000));
+	VT_TRUE(hlen > 44 && hlen <= VP_PCM_HDR_MAX);
+	fd = open(pathf("floor.wav"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	VT_TRUE(fd >= 0);
+	VT_EQ((ssize_t)hlen, write(fd, h, hlen));
+	VT_EQ((ssize_t)sizeof(pcm), write(fd, pcm, sizeof(pcm)));
+	VT_EQ(0, vp_pcm_chunk_sizes(fd, hlen, sizeof(pcm)));
+	close(fd);
+	b = slurp("floor.wav", &len);
+	data = wav_check(b, len, 16000, 1, &frames);
+	VT_EQ(320, frames);
+	VT_EQ(-2, data[1]);
+	VT_TRUE(memmem(b, hlen, "\"stream\":\"floor\"", 16) != NULL);
+	free(b);
+}

@@ -7,7 +7,8 @@
  *  - SRTP unprotect, libsrtp2, AES_CM_128_HMAC_SHA1_80 (the packets are
  *    protected once beforehand, as the bot receives them);
  *  - Opus decode at RATE (the decoder made at that rate, mono);
- *  - appending the PCM to a WAV file in 1 s chunks (write(2), no fsync).
+ *  - appending the PCM to a WAV file in 1 s blocks (write(2), no fsync),
+ *    whose header is a chunk's (media/pcm: vp_pcm_chunk_header).
  *
  * One thread; process CPU time (CLOCK_PROCESS_CPUTIME_ID) around each part
  * of each 1 s block. Several rounds over the capture (fresh SRTP session,
@@ -21,8 +22,9 @@
  * WORKDIR/floor-PID.wav) exit 0, 64 usage, 65 unusable capture, 70 a library
  * failed, 73 WORKDIR
  */
+#include "media/pcm/pcm.h"
 #include "protocols/rtp/rtp.h"
-#include "src/bot/capture.h"
+#include "tools/perf/perf_capture.h"
 #include "src/core/clock.h"
 #include "src/core/mem.h"
 
@@ -52,6 +54,7 @@ struct pkts {
 	size_t off[MAX_PKTS];  /* the Opus payload in the plain packet */
 	size_t plen[MAX_PKTS]; /* its length */
 	size_t n, payload_bytes;
+	uint32_t ssrc;	   /* the first packet's */
 	unsigned modes[3]; /* SILK, hybrid, CELT (TOC config, RFC 6716 §3.1) */
 };
 
@@ -67,11 +70,17 @@ static void die(int code, const char *what)
 	exit(code);
 }
 
-static void add_pkt(struct pkts *p, const struct vp_rtp_pkt *r,
-		    const uint8_t *buf, size_t len)
+/* The capture's RTP packets of its first SSRC (perf_capture_rtp). */
+static bool add_pkt(const struct vp_rtp_pkt *r, const uint8_t *buf, size_t len,
+		    void *arg)
 {
-	uint8_t toc = r->payload[0];
+	struct pkts *p = arg;
+	uint8_t toc;
 
+	if (len > 1500 || !r->payload_len || (p->n && r->ssrc != p->ssrc))
+		return false;
+	p->ssrc = r->ssrc;
+	toc = r->payload[0];
 	p->prot[p->n] = malloc(PKT_CAP);
 	if (!p->prot[p->n])
 		die(70, "out of memory");
@@ -82,30 +91,7 @@ static void add_pkt(struct pkts *p, const struct vp_rtp_pkt *r,
 	p->payload_bytes += r->payload_len;
 	p->modes[(toc >> 3) < 12 ? 0 : (toc >> 3) < 16 ? 1 : 2]++;
 	p->n++;
-}
-
-/* The capture's RTP packets of its first SSRC, in capture order. */
-static void load(struct pkts *p, const char *path)
-{
-	struct vp_capture *cap = NULL;
-	struct vp_capture_dgram d;
-	struct vp_rtp_pkt r;
-	char err[256];
-	uint32_t ssrc = 0;
-
-	if (vp_capture_open(&cap, path, err, sizeof(err)))
-		die(65, err);
-	while (p->n < MAX_PKTS && vp_capture_next(cap, &d) == 0) {
-		if (d.len < 12 || d.len > 1500 ||
-		    (d.payload[1] >= 192 && d.payload[1] <= 223) ||
-		    vp_rtp_parse(&r, d.payload, d.len) || !r.payload_len)
-			continue; /* RTCP (RFC 5761 §4) or not RTP */
-		if (!p->n)
-			ssrc = r.ssrc;
-		if (r.ssrc == ssrc)
-			add_pkt(p, &r, d.payload, d.len);
-	}
-	vp_mem_deref(cap);
+	return true;
 }
 
 static void policy(srtp_policy_t *pol, srtp_ssrc_type_t t)
@@ -131,26 +117,6 @@ static void protect_all(struct pkts *p)
 		if (srtp_protect(tx, p->prot[i], &p->prot_len[i]))
 			die(70, "srtp_protect failed");
 	srtp_dealloc(tx);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int b = 0; b < 4; b++)
-		p[b] = (uint8_t)(v >> (8 * b));
-}
-
-/* RIFF/WAVE header of 16-bit mono PCM (the chunk format of docs/design.md) */
-static void wav_header(uint8_t h[44], uint32_t rate, uint32_t bytes)
-{
-	/* fmt: 16 bytes, PCM (1), 1 channel, block align 2, 16 bits */
-	memcpy(h,
-	       "RIFF....WAVEfmt \x10\0\0\0\x01\0\x01\0........\x02\0\x10\0"
-	       "data....",
-	       44);
-	put_le32(h + 4, 36 + bytes);
-	put_le32(h + 24, rate);
-	put_le32(h + 28, rate * 2);
-	put_le32(h + 40, bytes);
 }
 
 struct rx {
@@ -205,7 +171,8 @@ static struct round one_round(const struct pkts *p, uint32_t rate,
 	struct round t = {0};
 	struct rx x = {0};
 	srtp_policy_t pol;
-	uint8_t h[44];
+	uint8_t h[VP_PCM_HDR_MAX];
+	size_t hlen;
 	size_t bytes = 0;
 	uint64_t t0;
 	int e;
@@ -217,15 +184,15 @@ static struct round one_round(const struct pkts *p, uint32_t rate,
 	if (!x.dec)
 		die(70, "opus_decoder_create failed");
 	x.fd = open(wav, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	wav_header(h, rate, 0);
-	if (x.fd < 0 || write(x.fd, h, sizeof(h)) != (ssize_t)sizeof(h))
+	if (vp_pcm_chunk_header(h, &hlen, "floor", rate))
+		die(70, "vp_pcm_chunk_header failed");
+	if (x.fd < 0 || write(x.fd, h, hlen) != (ssize_t)hlen)
 		die(73, "cannot write a file in WORKDIR");
 	for (size_t b = 0; b < p->n; b += BLOCK)
 		bytes += block(p, b, p->n - b < BLOCK ? p->n - b : BLOCK, &x,
 			       &t);
 	t0 = vp_clock_cpu_ns(); /* the header's sizes, as a chunk is closed */
-	wav_header(h, rate, (uint32_t)bytes);
-	if (pwrite(x.fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || close(x.fd))
+	if (vp_pcm_chunk_sizes(x.fd, hlen, bytes) || close(x.fd))
 		die(73, "cannot finish the file in WORKDIR");
 	t.wr_ns += vp_clock_cpu_ns() - t0;
 	if (!keep)
@@ -313,7 +280,7 @@ int main(int argc, char **argv)
 	int r;
 
 	parse(argc, argv, &o);
-	load(&p, o.cap);
+	perf_capture_rtp(o.cap, MAX_PKTS, add_pkt, &p);
 	if (p.n < BLOCK)
 		die(65, "the capture has less than 1 s of RTP");
 	if (srtp_init())

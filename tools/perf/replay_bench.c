@@ -10,11 +10,11 @@
  */
 #include "media/opus/opus_dec.h"
 #include "protocols/rtp/rtp.h"
-#include "src/bot/capture.h"
 #include "src/bot/replay.h"
 #include "src/core/clock.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
+#include "tools/perf/perf_capture.h"
 
 #include <opus/opus.h>
 #include <stdio.h>
@@ -27,26 +27,19 @@ struct pkts {
 	size_t n;
 };
 
-static void load(struct pkts *p, const char *path)
+/* The Opus payload of every RTP packet of the capture. */
+static bool add_pkt(const struct vp_rtp_pkt *r, const uint8_t *buf, size_t len,
+		    void *arg)
 {
-	struct vp_capture *cap = NULL;
-	struct vp_capture_dgram d;
-	struct vp_rtp_pkt r;
-	char err[256];
+	struct pkts *p = arg;
 
-	if (vp_capture_open(&cap, path, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		exit(65);
-	}
-	while (vp_capture_next(cap, &d) == 0 && p->n < 200000) {
-		if (d.len < 12 || d.payload[1] >= 192 ||
-		    vp_rtp_parse(&r, d.payload, d.len))
-			continue;
-		p->buf[p->n] = malloc(r.payload_len);
-		memcpy(p->buf[p->n], r.payload, r.payload_len);
-		p->len[p->n++] = r.payload_len;
-	}
-	vp_mem_deref(cap);
+	(void)buf, (void)len;
+	p->buf[p->n] = malloc(r->payload_len ? r->payload_len : 1);
+	if (!p->buf[p->n])
+		exit(70);
+	memcpy(p->buf[p->n], r->payload, r->payload_len);
+	p->len[p->n++] = r->payload_len;
+	return true;
 }
 
 /* The floor: libopus alone, same packets, same rate, fresh decoder. */
@@ -103,7 +96,7 @@ int main(int argc, char **argv)
 		return 64;
 	}
 	vp_log_set_level(VP_LOG_WARN);
-	load(&p, argv[1]);
+	perf_capture_rtp(argv[1], 200000, add_pkt, &p);
 	if (!p.n)
 		return 65;
 	/* interleave the two, keep the best (quietest) of each: the machine
