@@ -457,6 +457,7 @@ void vp_ice_rx_stats(const struct vp_ice *ice, struct vp_ice_rx_stats *st)
 		st->consent_ok = ss->consent_ok;
 		st->stun_ignored = ss->ignored;
 		st->stun_bad = ss->bad;
+		st->stun_rejected = ss->rejected;
 	}
 }
 

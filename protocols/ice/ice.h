@@ -39,8 +39,9 @@ struct vp_ice_rx_stats {
 	bool own;		/**< reading the selected socket itself */
 	uint64_t stun_answered; /**< peer's checks and consent requests */
 	uint64_t consent_sent, consent_ok; /**< our requests, their answers */
-	uint64_t stun_ignored; /**< indications, errors, stale answers */
-	uint64_t stun_bad;     /**< failed authentication or malformed */
+	uint64_t stun_ignored;	/**< indications, errors, stale answers */
+	uint64_t stun_bad;	/**< failed authentication or malformed */
+	uint64_t stun_rejected; /**< of those, requests answered 400/401/420 */
 	uint64_t unknown_src; /**< data not from the selected remote: dropped */
 	uint64_t truncated;   /**< longer than a receive buffer: dropped */
 	uint64_t read_errors;

@@ -118,6 +118,34 @@ static void answer(struct vp_ice_stun *s, StunMessage *req,
 	}
 }
 
+/* RFC 8489 §9.1.3, as libnice's own checks answer: a request without
+ * USERNAME or MESSAGE-INTEGRITY gets 400, wrong credentials 401, an
+ * unknown comprehension-required attribute 420 (§6.3.1.1). Error answers
+ * carry no MESSAGE-INTEGRITY: we have no key the sender shares. What is
+ * not a well-formed request (bad fingerprint, …) gets nothing. */
+static void reject(struct vp_ice_stun *s, StunMessage *req,
+		   StunValidationStatus v, uint8_t *out, size_t *outlen)
+{
+	StunMessage err;
+	size_t n = 0;
+
+	if (v == STUN_VALIDATION_UNKNOWN_REQUEST_ATTRIBUTE)
+		n = stun_agent_build_unknown_attributes_error(
+			&s->agent, &err, out, VP_ICE_STUN_MAX_MSG, req);
+	else if ((v == STUN_VALIDATION_UNAUTHORIZED ||
+		  v == STUN_VALIDATION_UNAUTHORIZED_BAD_REQUEST) &&
+		 stun_agent_init_error(&s->agent, &err, out,
+				       VP_ICE_STUN_MAX_MSG, req,
+				       v == STUN_VALIDATION_UNAUTHORIZED
+					       ? STUN_ERROR_UNAUTHORIZED
+					       : STUN_ERROR_BAD_REQUEST))
+		n = stun_agent_finish_message(&s->agent, &err, NULL, 0);
+	if (n > 0) {
+		*outlen = n;
+		s->stats.rejected++;
+	}
+}
+
 void vp_ice_stun_recv(struct vp_ice_stun *s, const uint8_t *buf, size_t len,
 		      const struct sockaddr_storage *from, socklen_t fromlen,
 		      uint64_t now_ns, uint8_t *out, size_t *outlen)
@@ -144,6 +172,8 @@ void vp_ice_stun_recv(struct vp_ice_stun *s, const uint8_t *buf, size_t len,
 	}
 	if (v != STUN_VALIDATION_SUCCESS) {
 		s->stats.bad++;
+		if (stun_message_get_class(&msg) == STUN_REQUEST)
+			reject(s, &msg, v, out, outlen);
 		return;
 	}
 	switch (stun_message_get_class(&msg)) {

@@ -28,6 +28,7 @@ struct vp_ice_stun_stats {
 	uint64_t sent;	     /**< our consent requests */
 	uint64_t ignored;    /**< indications, errors, unknown answers */
 	uint64_t bad;	     /**< not STUN, or failed authentication */
+	uint64_t rejected;   /**< of those, requests answered 400/401/420 */
 };
 
 struct vp_ice_stun {
@@ -53,7 +54,9 @@ int vp_ice_stun_init(struct vp_ice_stun *s, bool controlling,
 
 /**
  * One received STUN datagram (first byte 0..3). A valid binding request is
- * answered: the reply (for `from`) is written to out, *outlen > 0.
+ * answered: the reply (for `from`) is written to out, *outlen > 0; so is
+ * the error answer to a request that fails authentication (400, 401) or
+ * carries an unknown comprehension-required attribute (420).
  * An authenticated success answer to one of our requests renews consent.
  */
 void vp_ice_stun_recv(struct vp_ice_stun *s, const uint8_t *buf, size_t len,

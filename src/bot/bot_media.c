@@ -443,14 +443,15 @@ static json_t *rx_json(struct bot *b)
 
 	vp_pc_rx_stats(b->pc, &r);
 	return json_pack(
-		"{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "own_reader",
-		r.own, "stun_answered", (json_int_t)r.stun_answered,
-		"consent_sent", (json_int_t)r.consent_sent, "consent_ok",
+		"{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"own_reader", r.own, "stun_answered",
+		(json_int_t)r.stun_answered, "consent_sent",
+		(json_int_t)r.consent_sent, "consent_ok",
 		(json_int_t)r.consent_ok, "stun_ignored",
 		(json_int_t)r.stun_ignored, "stun_bad", (json_int_t)r.stun_bad,
-		"unknown_src", (json_int_t)r.unknown_src, "truncated",
-		(json_int_t)r.truncated, "read_errors",
-		(json_int_t)r.read_errors);
+		"stun_rejected", (json_int_t)r.stun_rejected, "unknown_src",
+		(json_int_t)r.unknown_src, "truncated", (json_int_t)r.truncated,
+		"read_errors", (json_int_t)r.read_errors);
 }
 
 /* Before the sockets close: our RRs, and what the kernel dropped at our

@@ -122,7 +122,7 @@ for m in ("end", "term", "stop"):
                   s["disk_frames"] == s["packets"] + s["lost"])
     ice = d["transport"].get("ice", {})
     keys = ("own_reader", "stun_answered", "consent_sent", "consent_ok",
-            "stun_ignored", "stun_bad", "unknown_src", "truncated",
+            "stun_ignored", "stun_bad", "stun_rejected", "unknown_src", "truncated",
             "read_errors")
     check(f"{m}: transport.ice {ice}: the bot read its socket itself, "
           f"nothing bad or stray from a well-behaved peer",

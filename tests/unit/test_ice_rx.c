@@ -177,10 +177,28 @@ VTEST(ice_stun_answers_an_authenticated_check)
 	VT_EQ(0, s.stats.consent_ok);
 }
 
+/* our answer to REQ: a STUN error with CODE, for REQ's transaction */
+static void expect_error(const uint8_t *out, size_t outn, const uint8_t *req,
+			 int code)
+{
+	StunMessage m = {.buffer = (uint8_t *)out, .buffer_len = outn};
+	int got = 0;
+
+	VT_TRUE(outn > 20);
+	VT_EQ((int)outn, stun_message_validate_buffer_length(out, outn, true));
+	VT_EQ(STUN_ERROR, stun_message_get_class(&m));
+	VT_EQ(STUN_BINDING, stun_message_get_method(&m));
+	VT_EQ(0, memcmp(out + 8, req + 8, 12)); /* transaction id */
+	VT_EQ(STUN_MESSAGE_RETURN_SUCCESS, stun_message_find_error(&m, &got));
+	VT_EQ(code, got);
+}
+
+/* RFC 8489 §9.1.3 and §6.3.1.1, as libnice answers its own checks */
 VTEST(ice_stun_refuses_wrong_credentials_and_junk)
 {
 	static struct vp_ice_stun s;
 	StunAgent p;
+	StunMessage m;
 	uint8_t req[548], out[VP_ICE_STUN_MAX_MSG];
 	struct sockaddr_storage from;
 	socklen_t fl;
@@ -191,12 +209,34 @@ VTEST(ice_stun_refuses_wrong_credentials_and_junk)
 	VT_EQ(0, vp_ice_stun_init(&s, false, LU, LP, RU, RP, 7, VP_SEC));
 	n = peer_check(&p, req, LU ":" RU, "not-our-password-at-all");
 	vp_ice_stun_recv(&s, req, n, &from, fl, VP_SEC, out, &outn);
-	VT_EQ(0, outn);
+	expect_error(out, outn, req, STUN_ERROR_UNAUTHORIZED);
 	n = peer_check(&p, req, "someone:" RU, LP);
 	vp_ice_stun_recv(&s, req, n, &from, fl, VP_SEC, out, &outn);
-	VT_EQ(0, outn);
+	expect_error(out, outn, req, STUN_ERROR_UNAUTHORIZED);
+	/* no USERNAME, no MESSAGE-INTEGRITY: 400 */
+	VT_TRUE(stun_agent_init_request(&p, &m, req, sizeof(req),
+					STUN_BINDING));
+	n = stun_agent_finish_message(&p, &m, NULL, 0);
+	VT_TRUE(n > 0);
+	vp_ice_stun_recv(&s, req, n, &from, fl, VP_SEC, out, &outn);
+	expect_error(out, outn, req, STUN_ERROR_BAD_REQUEST);
+	/* authenticated, but a comprehension-required attribute we do not
+	 * know (0x0030): 420 */
+	VT_TRUE(stun_agent_init_request(&p, &m, req, sizeof(req),
+					STUN_BINDING));
+	VT_EQ(STUN_MESSAGE_RETURN_SUCCESS,
+	      stun_message_append32(&m, 0x0030, 1));
+	VT_EQ(STUN_MESSAGE_RETURN_SUCCESS,
+	      stun_message_append_string(&m, STUN_ATTRIBUTE_USERNAME,
+					 LU ":" RU));
+	n = stun_agent_finish_message(&p, &m, (const uint8_t *)LP, strlen(LP));
+	VT_TRUE(n > 0);
+	vp_ice_stun_recv(&s, req, n, &from, fl, VP_SEC, out, &outn);
+	expect_error(out, outn, req, STUN_ERROR_UNKNOWN_ATTRIBUTE);
+	VT_EQ(4, s.stats.rejected);
+	/* not a well-formed request: nothing to answer */
 	n = peer_check(&p, req, LU ":" RU, LP);
-	req[30] ^= 1; /* integrity broken */
+	req[30] ^= 1; /* fingerprint no longer matches */
 	vp_ice_stun_recv(&s, req, n, &from, fl, VP_SEC, out, &outn);
 	VT_EQ(0, outn);
 	vp_ice_stun_recv(&s, req, 19, &from, fl, VP_SEC, out, &outn);
@@ -205,7 +245,8 @@ VTEST(ice_stun_refuses_wrong_credentials_and_junk)
 	vp_ice_stun_recv(&s, req, 40, &from, fl, VP_SEC, out, &outn);
 	VT_EQ(0, outn);
 	VT_EQ(0, s.stats.answered);
-	VT_EQ(5, s.stats.bad);
+	VT_EQ(7, s.stats.bad);
+	VT_EQ(4, s.stats.rejected);
 	/* a keepalive indication needs nothing */
 	n = stun_usage_bind_keepalive(&p, &(StunMessage){0}, req, sizeof(req));
 	VT_TRUE(n > 0);
