@@ -26,7 +26,8 @@ bool vp_log_trace_on(const char *cat);
 /** A short id put on every line as bot=<id> (e.g. the meeting id). */
 void vp_log_set_bot(const char *id);
 
-/** Line format: `<UTC ts> <L> <module> bot=<id> msg` */
+/** Line format: `<UTC ts> <L> <module> bot=<id> msg`, one line whatever
+ * msg holds: its control bytes are written as \n, \r, \t or \xNN. */
 void vp_log_write(enum vp_log_level lvl, const char *module, const char *fmt,
 		  ...) __attribute__((format(printf, 3, 4)));
 

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/** @file test_core.c  mem, clock, spsc. */
+/** @file test_core.c  mem, clock, spsc, log. */
 #include "src/core/bytes.h"
 #include "src/core/clock.h"
+#include "src/core/log.h"
 #include "src/core/mem.h"
 #include "src/core/spsc.h"
 #include "tests/harness/vtest.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <pthread.h>
 
 static int destroyed;
@@ -165,4 +167,32 @@ VTEST_OOM(core_plain_allocators_oom_walk)
 	free(b);
 	free(c);
 	free(v);
+}
+
+/* What a server or participant named cannot forge a log line (a gate
+ * decision) or reach the terminal: one line a message, control bytes
+ * written out. */
+VTEST(core_log_one_line_whatever_the_message_holds)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f = tmpfile();
+
+	VT_TRUE(f != NULL);
+	vp_log_set_stream(f);
+	vp_log_write(VP_LOG_INFO, "gate", "gate closed reason=\"%s\"",
+		     "p1\n2026-12-07T00:00:00.000000Z I gate bot=- gate open"
+		     "\r\t\x1b[2J\x7f\x01 é");
+	vp_log_set_stream(NULL);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	VT_TRUE(n > 0 && buf[n - 1] == '\n');
+	VT_TRUE(strchr(buf, '\n') == buf + n - 1); /* one line */
+	for (size_t i = 0; i + 1 < n; i++)
+		VT_TRUE((unsigned char)buf[i] >= 0x20 && buf[i] != 0x7f);
+	VT_TRUE(strstr(buf, " I gate bot=- gate closed reason=\"p1\\n2026-") !=
+		NULL);
+	VT_TRUE(strstr(buf, "gate open\\r\\t\\x1b[2J\\x7f\\x01 é\"\n") != NULL);
 }
