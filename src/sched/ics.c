@@ -37,6 +37,7 @@ struct parse {
 	unsigned count;	     /* occurrences of the series being expanded */
 	unsigned long steps; /* recurrence steps of the whole calendar */
 	unsigned steps_line; /* the series that spent the last of them */
+	char why[200];	     /* a refusal's own text, else the steps' */
 	int err;
 };
 
@@ -81,12 +82,24 @@ static unsigned *vevent_lines(const char *t, size_t len, size_t *n)
 	return v;
 }
 
+/* Years a time is converted in its own zone. libical builds a zone's
+ * changes from its first observance up to the year converted, so a DTSTART
+ * in 9999 would cost 8,000 years of changes for each observance
+ * (check_zones bounds them up to ZONE_YEAR_MAX). No meeting is scheduled
+ * outside these years: there a local time is read as UTC, at most a day
+ * off, far from any window. */
+#define ZONE_YEAR_MIN 1800
+#define ZONE_YEAR_MAX 2200
+
 static int64_t utc_of(struct icaltimetype t)
 {
+	const icaltimezone *utc = icaltimezone_get_utc_timezone();
+
 	if (icaltime_is_null_time(t))
 		return 0;
-	return (int64_t)icaltime_as_timet_with_zone(
-		t, t.zone ? t.zone : icaltimezone_get_utc_timezone());
+	if (!t.zone || t.year < ZONE_YEAR_MIN || t.year > ZONE_YEAR_MAX)
+		return (int64_t)icaltime_as_timet_with_zone(t, utc);
+	return (int64_t)icaltime_as_timet_with_zone(t, t.zone);
 }
 
 /* RECURRENCE-ID in UTC: icalcomponent_get_recurrenceid() drops its
@@ -381,6 +394,116 @@ static bool starts_like_ics(const char *t, size_t len)
 	return len >= 15 && !strncasecmp(t, "BEGIN:VCALENDAR", 15);
 }
 
+/* libical builds a zone's offset changes, from each observance's DTSTART
+ * up to the year converted (at most ZONE_YEAR_MAX here), on the first
+ * conversion: a zone whose rule repeats every minute from 1601, or 5,000
+ * yearly observances (0.5 MB: 23 s of CPU), would cost minutes and
+ * gigabytes. A real observance repeats once a year, and a zone has a few.
+ * ZONE_PROBE steps of each rule tell its rate; refused are a rule that
+ * repeats more than ZONE_PER_YEAR times a year and a calendar whose zones
+ * would make more than ZONE_CHANGES changes. The probes count against the
+ * calendar's step budget. */
+#define ZONE_PER_YEAR 4
+#define ZONE_PROBE    64
+#define ZONE_CHANGES  50000
+
+/* An observance's changes up to ZONE_YEAR_MAX; *dense if it repeats more
+ * than ZONE_PER_YEAR times a year. */
+static unsigned long zone_changes(struct parse *p, icalcomponent *obs,
+				  bool *dense)
+{
+	struct icaltimetype ds = icalcomponent_get_dtstart(obs), t;
+	unsigned long sum = 1; /* DTSTART itself */
+	icalproperty *rp;
+
+	*dense = false;
+	sum += (unsigned long)icalcomponent_count_properties(
+		obs, ICAL_RDATE_PROPERTY);
+	if (icaltime_is_null_time(ds))
+		return sum;
+	for (rp = icalcomponent_get_first_property(obs, ICAL_RRULE_PROPERTY);
+	     rp;
+	     rp = icalcomponent_get_next_property(obs, ICAL_RRULE_PROPERTY)) {
+		icalrecur_iterator *it =
+			icalrecur_iterator_new(icalproperty_get_rrule(rp), ds);
+		unsigned n = 0;
+		long years;
+
+		t = ds;
+		while (it && n < ZONE_PROBE) {
+			t = icalrecur_iterator_next(it);
+			if (icaltime_is_null_time(t))
+				break;
+			n++;
+		}
+		icalrecur_iterator_free(it);
+		p->steps += n;
+		sum += n;
+		if (n < ZONE_PROBE)
+			continue; /* the rule ended */
+		years = t.year - ds.year + 1;
+		if (years < 1 || ZONE_PROBE / years > ZONE_PER_YEAR) {
+			*dense = true;
+			return sum;
+		}
+		if (ds.year < ZONE_YEAR_MAX) /* ZONE_PROBE a `years` onwards */
+			sum += (unsigned long)(ZONE_YEAR_MAX - ds.year) *
+			       ZONE_PROBE / (unsigned long)years;
+	}
+	return sum;
+}
+
+static void zone_refuse(struct parse *p, icalcomponent *z, const char *what)
+{
+	icalproperty *tp =
+		icalcomponent_get_first_property(z, ICAL_TZID_PROPERTY);
+	const char *id = tp ? icalproperty_get_tzid(tp) : NULL;
+
+	snprintf(p->why, sizeof(p->why),
+		 "VTIMEZONE %.64s: %s; the calendar is refused",
+		 id ? id : "(no TZID)", what);
+	p->err = E2BIG;
+}
+
+/* Every VTIMEZONE of CAL, before any time is converted in it. */
+static void check_zones(struct parse *p, icalcomponent *cal)
+{
+	static const icalcomponent_kind kinds[] = {ICAL_XSTANDARD_COMPONENT,
+						   ICAL_XDAYLIGHT_COMPONENT};
+	unsigned long changes = 0;
+	icalcomponent *z, *o;
+	bool dense;
+
+	for (z = icalcomponent_get_first_component(cal,
+						   ICAL_VTIMEZONE_COMPONENT);
+	     z && !p->err; z = icalcomponent_get_next_component(
+				   cal, ICAL_VTIMEZONE_COMPONENT)) {
+		for (size_t k = 0; k < 2 && !p->err; k++)
+			for (o = icalcomponent_get_first_component(z, kinds[k]);
+			     o && !p->err; o = icalcomponent_get_next_component(
+						   z, kinds[k])) {
+				changes += zone_changes(p, o, &dense);
+				if (dense)
+					zone_refuse(p, z,
+						    "a rule that changes the "
+						    "offset more than 4 times "
+						    "a year");
+				else if (changes > ZONE_CHANGES)
+					zone_refuse(p, z,
+						    "its rules would make more "
+						    "than 50000 offset changes "
+						    "in the calendar's zones");
+			}
+	}
+	if (!p->err && p->steps > max_steps(p)) {
+		snprintf(p->why, sizeof(p->why),
+			 "VTIMEZONE: more than %lu recurrence steps in all; "
+			 "the calendar is refused",
+			 max_steps(p));
+		p->err = E2BIG;
+	}
+}
+
 static int parse_root(struct parse *p, icalcomponent *root, const char *text,
 		      size_t len)
 {
@@ -401,6 +524,7 @@ static int parse_root(struct parse *p, icalcomponent *root, const char *text,
 					  root, ICAL_VCALENDAR_COMPONENT)
 				: NULL) {
 		lic_errors(p, cal, 1);
+		check_zones(p, cal);
 		collect(p, cal, lines, nlines, &k);
 	}
 	for (size_t i = 0; i < p->nev && !p->err; i++)
@@ -451,6 +575,8 @@ int vp_sched_ics_parse(struct vp_sched_list *out, const char *text, size_t len,
 	icalcomponent_free(root);
 	if (!e)
 		snprintf(err, errsz, "%s", "");
+	else if (p.why[0])
+		snprintf(err, errsz, "%s", p.why);
 	else if (e == E2BIG)
 		snprintf(err, errsz,
 			 "line %u: RRULE: more than %lu recurrence steps in "

@@ -400,3 +400,91 @@ VTEST(sched_runaway_recurrence_is_bounded)
 			     "steps in all; the calendar is refused"));
 	vp_sched_list_clear(&l);
 }
+
+/* A calendar's own time zone: exact in the years meetings happen. libical
+ * builds a zone's offset changes up to the year converted, so a zone whose
+ * rule repeats every minute (found by fuzz_ics: over 100 s and 2 GB), or
+ * one with 1,000 observances, is refused before any time is converted;
+ * a DTSTART in 9999 converts without building 8,000 years of them. */
+#define ZONE(rule)                                                             \
+	"BEGIN:VTIMEZONE\r\nTZID:Office\r\n"                                   \
+	"BEGIN:STANDARD\r\nDTSTART:16011028T030000\r\nTZOFFSETFROM:+0200\r\n"  \
+	"TZOFFSETTO:+0100\r\n" rule "END:STANDARD\r\n"                         \
+	"BEGIN:DAYLIGHT\r\nDTSTART:16010325T020000\r\nTZOFFSETFROM:+0100\r\n"  \
+	"TZOFFSETTO:+0200\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n"       \
+	"END:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+#define ZONED_EVENT(uid, day)                                                  \
+	"BEGIN:VEVENT\r\nUID:" uid "\r\nDTSTART;TZID=Office:" day              \
+	"T100000\r\n"                                                          \
+	"DTEND;TZID=Office:" day "T103000\r\n"                                 \
+	"ORGANIZER:mailto:alice@example.com\r\nEND:VEVENT\r\n"
+
+static int many_observances(struct vp_sched_list *l,
+			    const struct vp_sched_parse_opt *o,
+			    struct vp_sched_parse_stats *st, char *err,
+			    size_t errsz)
+{
+	static char ics[160 * 1024];
+	size_t n = 0;
+	int e;
+
+	n += (size_t)snprintf(ics + n, sizeof(ics) - n,
+			      "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\n"
+			      "TZID:Many\r\n");
+	for (int i = 0; i < 1000; i++)
+		n += (size_t)snprintf(
+			ics + n, sizeof(ics) - n,
+			"BEGIN:DAYLIGHT\r\nDTSTART:1601%02d%02dT020000\r\n"
+			"TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"
+			"RRULE:FREQ=YEARLY\r\nEND:DAYLIGHT\r\n",
+			1 + i % 12, 1 + i % 28);
+	n += (size_t)snprintf(ics + n, sizeof(ics) - n,
+			      "END:VTIMEZONE\r\n" ZONED_EVENT(
+				      "t", "20261207") "END:VCALENDAR\r\n");
+	VT_TRUE(n < sizeof(ics));
+	e = vp_sched_ics_parse(l, ics, n, o, st, err, errsz);
+	return e == E2BIG ? 0 : e ? e : -1;
+}
+
+VTEST(sched_own_time_zone_bounded)
+{
+	static const char ok[] = "BEGIN:VCALENDAR\r\n" ZONE(
+		"RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n")
+		ZONED_EVENT("today", "20261207")
+			ZONED_EVENT("far", "99991207") "END:VCALENDAR\r\n";
+	static const char dense[] =
+		"BEGIN:VCALENDAR\r\n" ZONE("RRULE:FREQ=MINUTELY\r\n")
+			ZONED_EVENT("today", "20261207") "END:VCALENDAR\r\n";
+	struct vp_sched_list l = {0};
+	struct vp_sched_parse_opt o = {.owner = "alice@example.com",
+				       .max_instances = 100};
+	struct vp_sched_parse_stats st;
+	char err[256];
+	int64_t want;
+
+	VT_EQ(0, vp_sched_parse_time(&o.from, "2026-12-07T00:00:00Z"));
+	VT_EQ(0, vp_sched_parse_time(&want, "2026-12-07T09:00:00Z"));
+	o.to = o.from + 86400;
+	/* 10:00 in December at +01:00; the far one is simply not in the
+	 * window */
+	VT_EQ(0, vp_sched_ics_parse(&l, ok, strlen(ok), &o, &st, err,
+				    sizeof(err)));
+	VT_EQ((size_t)1, l.n);
+	VT_TRUE(!strcmp(l.v[0]->uid, "today"));
+	VT_EQ(want, l.v[0]->start);
+	VT_EQ(want + 1800, l.v[0]->end);
+	vp_sched_list_clear(&l);
+	VT_EQ(E2BIG, vp_sched_ics_parse(&l, dense, strlen(dense), &o, &st, err,
+					sizeof(err)));
+	VT_TRUE(!strcmp(err, "VTIMEZONE Office: a rule that changes the "
+			     "offset more than 4 times a year; the calendar "
+			     "is refused"));
+	VT_EQ((size_t)0, l.n);
+	vp_sched_list_clear(&l);
+	/* 1,000 yearly observances from 1601: 600,000 changes to build */
+	VT_EQ(0, many_observances(&l, &o, &st, err, sizeof(err)));
+	VT_TRUE(!strcmp(err, "VTIMEZONE Many: its rules would make more than "
+			     "50000 offset changes in the calendar's zones; "
+			     "the calendar is refused"));
+	vp_sched_list_clear(&l);
+}
