@@ -38,6 +38,9 @@ struct parse {
 	unsigned long steps; /* recurrence steps of the whole calendar */
 	unsigned steps_line; /* the series that spent the last of them */
 	char why[200];	     /* a refusal's own text, else the steps' */
+	const icaltimezone *zones[16]; /* zones zone_ok passed */
+	unsigned nzones;
+	unsigned long zone_changes; /* theirs, up to ZONE_YEAR_MAX */
 	int err;
 };
 
@@ -84,34 +87,158 @@ static unsigned *vevent_lines(const char *t, size_t len, size_t *n)
 
 /* Years a time is converted in its own zone. libical builds a zone's
  * changes from its first observance up to the year converted, so a DTSTART
- * in 9999 would cost 8,000 years of changes for each observance
- * (check_zones bounds them up to ZONE_YEAR_MAX). No meeting is scheduled
- * outside these years: there a local time is read as UTC, at most a day
- * off, far from any window. */
+ * in 9999 would cost 8,000 years of changes for each observance (zone_ok
+ * bounds them up to ZONE_YEAR_MAX). No meeting is scheduled outside these
+ * years: there a local time is read as UTC, at most a day off, far from
+ * any window; so is a time in a refused zone. */
 #define ZONE_YEAR_MIN 1800
 #define ZONE_YEAR_MAX 2200
 
-static int64_t utc_of(struct icaltimetype t)
+static unsigned long max_steps(const struct parse *p)
+{
+	return p->opt->max_steps ? p->opt->max_steps : VP_SCHED_MAX_STEPS;
+}
+
+/* libical builds a zone's offset changes, from each observance's DTSTART
+ * up to the year converted (at most ZONE_YEAR_MAX here), on the first
+ * conversion: a zone whose rule repeats every minute from 1601, or 5,000
+ * yearly observances (0.5 MB: 23 s of CPU), would cost minutes and
+ * gigabytes. A real observance repeats once a year, and a zone has a few.
+ * ZONE_PROBE steps of each rule tell its rate; refused are a rule that
+ * repeats more than ZONE_PER_YEAR times a year and a calendar whose zones
+ * would make more than ZONE_CHANGES changes. The probes count against the
+ * calendar's step budget. Checked when a time is first converted in a
+ * zone, wherever libical found its VTIMEZONE. */
+#define ZONE_PER_YEAR 4
+#define ZONE_PROBE    64
+#define ZONE_CHANGES  50000
+
+/* An observance's changes up to ZONE_YEAR_MAX; *dense if it repeats more
+ * than ZONE_PER_YEAR times a year. */
+static unsigned long zone_changes(struct parse *p, icalcomponent *obs,
+				  bool *dense)
+{
+	struct icaltimetype ds = icalcomponent_get_dtstart(obs), t;
+	unsigned long sum = 1; /* DTSTART itself */
+	icalproperty *rp;
+
+	*dense = false;
+	sum += (unsigned long)icalcomponent_count_properties(
+		obs, ICAL_RDATE_PROPERTY);
+	if (icaltime_is_null_time(ds))
+		return sum;
+	for (rp = icalcomponent_get_first_property(obs, ICAL_RRULE_PROPERTY);
+	     rp;
+	     rp = icalcomponent_get_next_property(obs, ICAL_RRULE_PROPERTY)) {
+		icalrecur_iterator *it =
+			icalrecur_iterator_new(icalproperty_get_rrule(rp), ds);
+		unsigned n = 0;
+		long years;
+
+		t = ds;
+		while (it && n < ZONE_PROBE) {
+			t = icalrecur_iterator_next(it);
+			if (icaltime_is_null_time(t))
+				break;
+			n++;
+		}
+		icalrecur_iterator_free(it);
+		p->steps += n;
+		sum += n;
+		if (n < ZONE_PROBE)
+			continue; /* the rule ended */
+		years = t.year - ds.year + 1;
+		if (years < 1 || ZONE_PROBE / years > ZONE_PER_YEAR) {
+			*dense = true;
+			return sum;
+		}
+		if (ds.year < ZONE_YEAR_MAX) /* ZONE_PROBE a `years` onwards */
+			sum += (unsigned long)(ZONE_YEAR_MAX - ds.year) *
+			       ZONE_PROBE / (unsigned long)years;
+	}
+	return sum;
+}
+
+static void zone_refuse(struct parse *p, icalcomponent *z, const char *what)
+{
+	icalproperty *tp =
+		icalcomponent_get_first_property(z, ICAL_TZID_PROPERTY);
+	const char *id = tp ? icalproperty_get_tzid(tp) : NULL;
+
+	snprintf(p->why, sizeof(p->why),
+		 "VTIMEZONE %.64s: %s; the calendar is refused",
+		 id ? id : "(no TZID)", what);
+	p->err = E2BIG;
+}
+
+/* One zone, the first time a time is to be converted in it (builtin
+ * zones too: their rules are real and pass). */
+static bool zone_ok(struct parse *p, const icaltimezone *zone)
+{
+	static const icalcomponent_kind kinds[] = {ICAL_XSTANDARD_COMPONENT,
+						   ICAL_XDAYLIGHT_COMPONENT};
+	icalcomponent *z, *o;
+	bool dense;
+
+	if (zone == icaltimezone_get_utc_timezone())
+		return true;
+	for (unsigned i = 0; i < p->nzones; i++)
+		if (p->zones[i] == zone)
+			return true;
+	if (p->err)
+		return false;
+	z = icaltimezone_get_component((icaltimezone *)zone);
+	for (size_t k = 0; z && k < 2 && !p->err; k++)
+		for (o = icalcomponent_get_first_component(z, kinds[k]);
+		     o && !p->err;
+		     o = icalcomponent_get_next_component(z, kinds[k])) {
+			p->zone_changes += zone_changes(p, o, &dense);
+			if (dense)
+				zone_refuse(p, z,
+					    "a rule that changes the offset "
+					    "more than 4 times a year");
+			else if (p->zone_changes > ZONE_CHANGES)
+				zone_refuse(p, z,
+					    "its rules would make more than "
+					    "50000 offset changes in the "
+					    "calendar's zones");
+		}
+	if (!p->err && p->steps > max_steps(p)) {
+		snprintf(p->why, sizeof(p->why),
+			 "VTIMEZONE: more than %lu recurrence steps in all; "
+			 "the calendar is refused",
+			 max_steps(p));
+		p->err = E2BIG;
+	}
+	if (p->err)
+		return false;
+	if (p->nzones < sizeof(p->zones) / sizeof(p->zones[0]))
+		p->zones[p->nzones++] = zone; /* past that: checked again */
+	return true;
+}
+
+static int64_t utc_of(struct parse *p, struct icaltimetype t)
 {
 	const icaltimezone *utc = icaltimezone_get_utc_timezone();
 
 	if (icaltime_is_null_time(t))
 		return 0;
-	if (!t.zone || t.year < ZONE_YEAR_MIN || t.year > ZONE_YEAR_MAX)
+	if (!t.zone || t.year < ZONE_YEAR_MIN || t.year > ZONE_YEAR_MAX ||
+	    !zone_ok(p, t.zone))
 		return (int64_t)icaltime_as_timet_with_zone(t, utc);
 	return (int64_t)icaltime_as_timet_with_zone(t, t.zone);
 }
 
 /* RECURRENCE-ID in UTC: icalcomponent_get_recurrenceid() drops its
  * TZID, so resolve it against the calendar's VTIMEZONEs like DTSTART. */
-static int64_t rid_utc(icalcomponent *c)
+static int64_t rid_utc(struct parse *p, icalcomponent *c)
 {
-	icalproperty *p =
+	icalproperty *x =
 		icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
 
-	if (!p)
+	if (!x)
 		return 0;
-	return utc_of(icalproperty_get_datetime_with_component(p, c));
+	return utc_of(p, icalproperty_get_datetime_with_component(x, c));
 }
 
 static const struct ev *override_for(const struct parse *p, const char *uid,
@@ -156,14 +283,14 @@ static void add(struct parse *p, const struct ev *e, int64_t start, int64_t end,
 		p->err = ENOMEM;
 }
 
-static bool excluded(const struct ev *e, int64_t s)
+static bool excluded(struct parse *p, const struct ev *e, int64_t s)
 {
 	icalproperty *x;
 
 	for (x = icalcomponent_get_first_property(e->c, ICAL_EXDATE_PROPERTY);
 	     x; x = icalcomponent_get_next_property(e->c, ICAL_EXDATE_PROPERTY))
-		if (utc_of(icalproperty_get_datetime_with_component(x, e->c)) ==
-		    s)
+		if (utc_of(p, icalproperty_get_datetime_with_component(
+				      x, e->c)) == s)
 			return true;
 	return false;
 }
@@ -171,16 +298,11 @@ static bool excluded(const struct ev *e, int64_t s)
 static void occurrence(struct parse *p, const struct ev *e, int64_t s,
 		       int64_t dur)
 {
-	if (p->err || excluded(e, s))
+	if (p->err || excluded(p, e, s))
 		return;
 	if (override_for(p, e->uid, s))
 		return; /* the override is its own instance */
 	add(p, e, s, s + dur, s);
-}
-
-static unsigned long max_steps(const struct parse *p)
-{
-	return p->opt->max_steps ? p->opt->max_steps : VP_SCHED_MAX_STEPS;
 }
 
 /* One RRULE (RFC 5545 §3.3.10) from DTSTART, jumping to the window
@@ -199,7 +321,9 @@ static void rrule(struct parse *p, const struct ev *e, icalproperty *rp,
 
 	if (!it)
 		return;
-	if (r.count == 0 && from > utc_of(ds))
+	if (!zone_ok(p, z))
+		z = icaltimezone_get_utc_timezone();
+	if (r.count == 0 && from > utc_of(p, ds))
 		icalrecur_iterator_set_start(
 			it,
 			icaltime_from_timet_with_zone((time_t)from, ds.is_date,
@@ -217,7 +341,7 @@ static void rrule(struct parse *p, const struct ev *e, icalproperty *rp,
 			break;
 		if (!t.zone && !icaltime_is_utc(t))
 			t.zone = ds.zone;
-		s = utc_of(t);
+		s = utc_of(p, t);
 		if (s >= p->opt->to)
 			break;
 		if (s + dur < p->opt->from) { /* COUNT rules start at DTSTART */
@@ -253,7 +377,7 @@ static void rdates(struct parse *p, const struct ev *e, int64_t dur)
 			t.zone = icalproperty_get_datetime_with_component(x,
 									  e->c)
 					 .zone;
-		occurrence(p, e, utc_of(t), dur);
+		occurrence(p, e, utc_of(p, t), dur);
 	}
 }
 
@@ -262,7 +386,7 @@ static void expand(struct parse *p, const struct ev *e)
 	icalcomponent *c = e->c;
 	struct icaltimetype ds = icalcomponent_get_dtstart(c);
 	struct icaltimetype de = icalcomponent_get_dtend(c);
-	int64_t s = utc_of(ds), end = utc_of(de);
+	int64_t s = utc_of(p, ds), end = utc_of(p, de);
 
 	if (e->rid) { /* an overridden occurrence, at its own time */
 		add(p, e, s, end, e->rid);
@@ -359,7 +483,7 @@ static int collect(struct parse *p, icalcomponent *cal, const unsigned *lines,
 		e->c = c;
 		e->uid = icalcomponent_get_uid(c);
 		e->line = line;
-		e->rid = rid_utc(c);
+		e->rid = rid_utc(p, c);
 	}
 	return 0;
 }
@@ -394,116 +518,6 @@ static bool starts_like_ics(const char *t, size_t len)
 	return len >= 15 && !strncasecmp(t, "BEGIN:VCALENDAR", 15);
 }
 
-/* libical builds a zone's offset changes, from each observance's DTSTART
- * up to the year converted (at most ZONE_YEAR_MAX here), on the first
- * conversion: a zone whose rule repeats every minute from 1601, or 5,000
- * yearly observances (0.5 MB: 23 s of CPU), would cost minutes and
- * gigabytes. A real observance repeats once a year, and a zone has a few.
- * ZONE_PROBE steps of each rule tell its rate; refused are a rule that
- * repeats more than ZONE_PER_YEAR times a year and a calendar whose zones
- * would make more than ZONE_CHANGES changes. The probes count against the
- * calendar's step budget. */
-#define ZONE_PER_YEAR 4
-#define ZONE_PROBE    64
-#define ZONE_CHANGES  50000
-
-/* An observance's changes up to ZONE_YEAR_MAX; *dense if it repeats more
- * than ZONE_PER_YEAR times a year. */
-static unsigned long zone_changes(struct parse *p, icalcomponent *obs,
-				  bool *dense)
-{
-	struct icaltimetype ds = icalcomponent_get_dtstart(obs), t;
-	unsigned long sum = 1; /* DTSTART itself */
-	icalproperty *rp;
-
-	*dense = false;
-	sum += (unsigned long)icalcomponent_count_properties(
-		obs, ICAL_RDATE_PROPERTY);
-	if (icaltime_is_null_time(ds))
-		return sum;
-	for (rp = icalcomponent_get_first_property(obs, ICAL_RRULE_PROPERTY);
-	     rp;
-	     rp = icalcomponent_get_next_property(obs, ICAL_RRULE_PROPERTY)) {
-		icalrecur_iterator *it =
-			icalrecur_iterator_new(icalproperty_get_rrule(rp), ds);
-		unsigned n = 0;
-		long years;
-
-		t = ds;
-		while (it && n < ZONE_PROBE) {
-			t = icalrecur_iterator_next(it);
-			if (icaltime_is_null_time(t))
-				break;
-			n++;
-		}
-		icalrecur_iterator_free(it);
-		p->steps += n;
-		sum += n;
-		if (n < ZONE_PROBE)
-			continue; /* the rule ended */
-		years = t.year - ds.year + 1;
-		if (years < 1 || ZONE_PROBE / years > ZONE_PER_YEAR) {
-			*dense = true;
-			return sum;
-		}
-		if (ds.year < ZONE_YEAR_MAX) /* ZONE_PROBE a `years` onwards */
-			sum += (unsigned long)(ZONE_YEAR_MAX - ds.year) *
-			       ZONE_PROBE / (unsigned long)years;
-	}
-	return sum;
-}
-
-static void zone_refuse(struct parse *p, icalcomponent *z, const char *what)
-{
-	icalproperty *tp =
-		icalcomponent_get_first_property(z, ICAL_TZID_PROPERTY);
-	const char *id = tp ? icalproperty_get_tzid(tp) : NULL;
-
-	snprintf(p->why, sizeof(p->why),
-		 "VTIMEZONE %.64s: %s; the calendar is refused",
-		 id ? id : "(no TZID)", what);
-	p->err = E2BIG;
-}
-
-/* Every VTIMEZONE of CAL, before any time is converted in it. */
-static void check_zones(struct parse *p, icalcomponent *cal)
-{
-	static const icalcomponent_kind kinds[] = {ICAL_XSTANDARD_COMPONENT,
-						   ICAL_XDAYLIGHT_COMPONENT};
-	unsigned long changes = 0;
-	icalcomponent *z, *o;
-	bool dense;
-
-	for (z = icalcomponent_get_first_component(cal,
-						   ICAL_VTIMEZONE_COMPONENT);
-	     z && !p->err; z = icalcomponent_get_next_component(
-				   cal, ICAL_VTIMEZONE_COMPONENT)) {
-		for (size_t k = 0; k < 2 && !p->err; k++)
-			for (o = icalcomponent_get_first_component(z, kinds[k]);
-			     o && !p->err; o = icalcomponent_get_next_component(
-						   z, kinds[k])) {
-				changes += zone_changes(p, o, &dense);
-				if (dense)
-					zone_refuse(p, z,
-						    "a rule that changes the "
-						    "offset more than 4 times "
-						    "a year");
-				else if (changes > ZONE_CHANGES)
-					zone_refuse(p, z,
-						    "its rules would make more "
-						    "than 50000 offset changes "
-						    "in the calendar's zones");
-			}
-	}
-	if (!p->err && p->steps > max_steps(p)) {
-		snprintf(p->why, sizeof(p->why),
-			 "VTIMEZONE: more than %lu recurrence steps in all; "
-			 "the calendar is refused",
-			 max_steps(p));
-		p->err = E2BIG;
-	}
-}
-
 static int parse_root(struct parse *p, icalcomponent *root, const char *text,
 		      size_t len)
 {
@@ -524,7 +538,6 @@ static int parse_root(struct parse *p, icalcomponent *root, const char *text,
 					  root, ICAL_VCALENDAR_COMPONENT)
 				: NULL) {
 		lic_errors(p, cal, 1);
-		check_zones(p, cal);
 		collect(p, cal, lines, nlines, &k);
 	}
 	for (size_t i = 0; i < p->nev && !p->err; i++)
@@ -538,8 +551,9 @@ int vp_sched_ics_parse(struct vp_sched_list *out, const char *text, size_t len,
 		       const struct vp_sched_parse_opt *opt,
 		       struct vp_sched_parse_stats *st, char *err, size_t errsz)
 {
+	struct vp_sched_list mine = {0}; /* into out only if all went well */
 	struct parse p = {
-		.out = out, .opt = opt, .st = st, .text = text, .len = len};
+		.out = &mine, .opt = opt, .st = st, .text = text, .len = len};
 	icalcomponent *root;
 	char *z;
 	int e;
@@ -573,6 +587,15 @@ int vp_sched_ics_parse(struct vp_sched_list *out, const char *text, size_t len,
 	}
 	e = parse_root(&p, root, text, len);
 	icalcomponent_free(root);
+	/* a refused calendar adds nothing, not the series before the one
+	 * that broke a bound */
+	for (size_t i = 0; i < mine.n; i++) {
+		if (e)
+			vp_sched_meeting_free(mine.v[i]);
+		else if (vp_sched_list_merge(out, mine.v[i]))
+			e = ENOMEM; /* it freed the meeting */
+	}
+	free(mine.v);
 	if (!e)
 		snprintf(err, errsz, "%s", "");
 	else if (p.why[0])
