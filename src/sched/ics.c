@@ -41,6 +41,8 @@ struct parse {
 	const icaltimezone *zones[16]; /* zones zone_ok passed */
 	unsigned nzones;
 	unsigned long zone_changes; /* theirs, up to ZONE_YEAR_MAX */
+	icalproperty **ex;	    /* the EXDATEs of the series expanded */
+	size_t nex;
 	int err;
 };
 
@@ -113,48 +115,97 @@ static unsigned long max_steps(const struct parse *p)
 #define ZONE_PROBE    64
 #define ZONE_CHANGES  50000
 
-/* An observance's changes up to ZONE_YEAR_MAX; *dense if it repeats more
- * than ZONE_PER_YEAR times a year. */
+/* One RRULE of an observance from DS: its changes up to ZONE_YEAR_MAX;
+ * *dense if it repeats more than ZONE_PER_YEAR times a year. */
+static unsigned long rule_changes(struct parse *p, icalproperty *rp,
+				  struct icaltimetype ds, bool *dense)
+{
+	icalrecur_iterator *it =
+		icalrecur_iterator_new(icalproperty_get_rrule(rp), ds);
+	struct icaltimetype t = ds;
+	unsigned long n = 0;
+	long years;
+
+	while (it && n < ZONE_PROBE) {
+		t = icalrecur_iterator_next(it);
+		if (icaltime_is_null_time(t))
+			break;
+		n++;
+	}
+	icalrecur_iterator_free(it);
+	p->steps += n;
+	if (n < ZONE_PROBE)
+		return n; /* the rule ended */
+	years = t.year - ds.year + 1;
+	if (years < 1 || ZONE_PROBE / years > ZONE_PER_YEAR) {
+		*dense = true;
+		return n;
+	}
+	/* ZONE_PROBE a `years` onwards */
+	return n + (ds.year < ZONE_YEAR_MAX
+			    ? (unsigned long)(ZONE_YEAR_MAX - ds.year) *
+				      ZONE_PROBE / (unsigned long)years
+			    : 0);
+}
+
+/* Up to MAX properties of KIND of C: libical walks a component's
+ * properties with one cursor, so two kinds cannot be walked nested.
+ * @return how many C holds (more than MAX: only MAX kept) */
+static size_t props(icalcomponent *c, icalproperty_kind kind, icalproperty **v,
+		    size_t max)
+{
+	size_t n = 0;
+
+	for (icalproperty *x = icalcomponent_get_first_property(c, kind); x;
+	     x = icalcomponent_get_next_property(c, kind))
+		if (n++ < max)
+			v[n - 1] = x;
+	return n;
+}
+
+/* Every property of KIND of C, in an array of its own (free() it), so that
+ * walking them survives lookups that move libical's cursor: an EXDATE
+ * check, icalcomponent_get_dtstart(). NULL when there is none or memory
+ * ran out (then p->err). */
+static icalproperty **all_props(struct parse *p, icalcomponent *c,
+				icalproperty_kind kind, size_t *n)
+{
+	size_t want = (size_t)icalcomponent_count_properties(c, kind);
+	icalproperty **v = want ? vp_calloc(want, sizeof(*v)) : NULL;
+
+	*n = 0;
+	if (want && !v) {
+		p->err = ENOMEM;
+		return NULL;
+	}
+	if (v)
+		*n = props(c, kind, v, want);
+	return v;
+}
+
+#define OBS_PROPS 8 /* DTSTARTs or RRULEs an observance may have */
+
+/* An observance's changes up to ZONE_YEAR_MAX; *dense if a rule repeats
+ * more than ZONE_PER_YEAR times a year, or it holds more than OBS_PROPS
+ * DTSTARTs or RRULEs (a real one has one of each). Every RRULE is probed
+ * from every DTSTART: libical takes the last one, and a malformed first
+ * one must not hide a rule. */
 static unsigned long zone_changes(struct parse *p, icalcomponent *obs,
 				  bool *dense)
 {
-	struct icaltimetype ds = icalcomponent_get_dtstart(obs), t;
-	unsigned long sum = 1; /* DTSTART itself */
-	icalproperty *rp;
+	icalproperty *dts[OBS_PROPS], *rrs[OBS_PROPS];
+	size_t nd = props(obs, ICAL_DTSTART_PROPERTY, dts, OBS_PROPS);
+	size_t nr = props(obs, ICAL_RRULE_PROPERTY, rrs, OBS_PROPS);
+	unsigned long sum = nd + (unsigned long)icalcomponent_count_properties(
+					 obs, ICAL_RDATE_PROPERTY);
 
-	*dense = false;
-	sum += (unsigned long)icalcomponent_count_properties(
-		obs, ICAL_RDATE_PROPERTY);
-	if (icaltime_is_null_time(ds))
-		return sum;
-	for (rp = icalcomponent_get_first_property(obs, ICAL_RRULE_PROPERTY);
-	     rp;
-	     rp = icalcomponent_get_next_property(obs, ICAL_RRULE_PROPERTY)) {
-		icalrecur_iterator *it =
-			icalrecur_iterator_new(icalproperty_get_rrule(rp), ds);
-		unsigned n = 0;
-		long years;
+	*dense = nd > OBS_PROPS || nr > OBS_PROPS;
+	for (size_t d = 0; d < nd && !*dense; d++) {
+		struct icaltimetype ds = icalproperty_get_dtstart(dts[d]);
 
-		t = ds;
-		while (it && n < ZONE_PROBE) {
-			t = icalrecur_iterator_next(it);
-			if (icaltime_is_null_time(t))
-				break;
-			n++;
-		}
-		icalrecur_iterator_free(it);
-		p->steps += n;
-		sum += n;
-		if (n < ZONE_PROBE)
-			continue; /* the rule ended */
-		years = t.year - ds.year + 1;
-		if (years < 1 || ZONE_PROBE / years > ZONE_PER_YEAR) {
-			*dense = true;
-			return sum;
-		}
-		if (ds.year < ZONE_YEAR_MAX) /* ZONE_PROBE a `years` onwards */
-			sum += (unsigned long)(ZONE_YEAR_MAX - ds.year) *
-			       ZONE_PROBE / (unsigned long)years;
+		for (size_t r = 0; r < nr && !*dense; r++)
+			if (!icaltime_is_null_time(ds))
+				sum += rule_changes(p, rrs[r], ds, dense);
 	}
 	return sum;
 }
@@ -285,12 +336,9 @@ static void add(struct parse *p, const struct ev *e, int64_t start, int64_t end,
 
 static bool excluded(struct parse *p, const struct ev *e, int64_t s)
 {
-	icalproperty *x;
-
-	for (x = icalcomponent_get_first_property(e->c, ICAL_EXDATE_PROPERTY);
-	     x; x = icalcomponent_get_next_property(e->c, ICAL_EXDATE_PROPERTY))
+	for (size_t i = 0; i < p->nex; i++)
 		if (utc_of(p, icalproperty_get_datetime_with_component(
-				      x, e->c)) == s)
+				      p->ex[i], e->c)) == s)
 			return true;
 	return false;
 }
@@ -362,23 +410,24 @@ static void rrule(struct parse *p, const struct ev *e, icalproperty *rp,
 
 static void rdates(struct parse *p, const struct ev *e, int64_t dur)
 {
-	icalproperty *x;
+	size_t n;
+	icalproperty **v = all_props(p, e->c, ICAL_RDATE_PROPERTY, &n);
 
-	for (x = icalcomponent_get_first_property(e->c, ICAL_RDATE_PROPERTY); x;
-	     x = icalcomponent_get_next_property(e->c, ICAL_RDATE_PROPERTY)) {
-		struct icaldatetimeperiodtype v = icalproperty_get_rdate(x);
-		struct icaltimetype t = v.time;
+	for (size_t i = 0; i < n && !p->err; i++) {
+		struct icaldatetimeperiodtype d = icalproperty_get_rdate(v[i]);
+		struct icaltimetype t = d.time;
 
 		if (icaltime_is_null_time(t))
-			t = v.period.start;
+			t = d.period.start;
 		if (icaltime_is_null_time(t))
 			continue;
 		if (!t.zone && !icaltime_is_utc(t))
-			t.zone = icalproperty_get_datetime_with_component(x,
+			t.zone = icalproperty_get_datetime_with_component(v[i],
 									  e->c)
 					 .zone;
 		occurrence(p, e, utc_of(p, t), dur);
 	}
+	free(v);
 }
 
 static void expand(struct parse *p, const struct ev *e)
@@ -387,6 +436,8 @@ static void expand(struct parse *p, const struct ev *e)
 	struct icaltimetype ds = icalcomponent_get_dtstart(c);
 	struct icaltimetype de = icalcomponent_get_dtend(c);
 	int64_t s = utc_of(p, ds), end = utc_of(p, de);
+	icalproperty **rr;
+	size_t nr;
 
 	if (e->rid) { /* an overridden occurrence, at its own time */
 		add(p, e, s, end, e->rid);
@@ -401,11 +452,15 @@ static void expand(struct parse *p, const struct ev *e)
 		return;
 	}
 	p->count = 0;
-	for (icalproperty *rp =
-		     icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY);
-	     rp; rp = icalcomponent_get_next_property(c, ICAL_RRULE_PROPERTY))
-		rrule(p, e, rp, ds, end > s ? end - s : 0);
+	p->ex = all_props(p, c, ICAL_EXDATE_PROPERTY, &p->nex);
+	rr = all_props(p, c, ICAL_RRULE_PROPERTY, &nr);
+	for (size_t i = 0; i < nr && !p->err; i++)
+		rrule(p, e, rr[i], ds, end > s ? end - s : 0);
+	free(rr);
 	rdates(p, e, end > s ? end - s : 0);
+	free(p->ex);
+	p->ex = NULL;
+	p->nex = 0;
 	if (p->count >= p->opt->max_instances)
 		problem(p->st, e->line,
 			"%s: more instances than the cap; "

@@ -361,6 +361,34 @@ VTEST(sched_title_not_utf8_is_kept_readable)
  * rules walk from DTSTART): the first is skipped past 100000 steps
  * before the window, the next spends the calendar's step budget and the
  * whole calendar is refused, naming that series' line. */
+/* Every RDATE and RRULE of a series counts, whatever else it holds: libical
+ * walks a component's properties with one cursor, which an EXDATE lookup
+ * (or DTSTART's) moved while the RDATEs were being walked. */
+VTEST(sched_every_rdate_with_an_exdate)
+{
+	static const char ics[] =
+		"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:s\r\n"
+		"DTSTART:20261207T090000Z\r\nDTEND:20261207T093000Z\r\n"
+		"RDATE:20261207T110000Z\r\nEXDATE:20261201T090000Z\r\n"
+		"RDATE:20261207T130000Z\r\nRDATE:20261207T150000Z\r\n"
+		"RRULE:FREQ=DAILY;COUNT=1\r\nRRULE:FREQ=WEEKLY;COUNT=1\r\n"
+		"ORGANIZER:mailto:alice@example.com\r\nEND:VEVENT\r\n"
+		"END:VCALENDAR\r\n";
+	struct vp_sched_list l = {0};
+	struct vp_sched_parse_opt o = {.owner = "alice@example.com",
+				       .max_instances = 100};
+	struct vp_sched_parse_stats st;
+	char err[256];
+
+	VT_EQ(0, vp_sched_parse_time(&o.from, "2026-12-07T00:00:00Z"));
+	o.to = o.from + 86400;
+	VT_EQ(0, vp_sched_ics_parse(&l, ics, strlen(ics), &o, &st, err,
+				    sizeof(err)));
+	/* 09:00 (both RRULEs: one instance), 11:00, 13:00, 15:00 */
+	VT_EQ((size_t)4, l.n);
+	vp_sched_list_clear(&l);
+}
+
 #define RUNAWAY(uid)                                                           \
 	"BEGIN:VEVENT\r\nUID:" uid "\r\nDTSTART:19700101T000000Z\r\n"          \
 	"DTEND:19700101T000001Z\r\n"                                           \
