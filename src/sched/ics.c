@@ -222,16 +222,19 @@ static void zone_refuse(struct parse *p, icalcomponent *z, const char *what)
 	p->err = E2BIG;
 }
 
-/* One zone, the first time a time is to be converted in it (builtin
- * zones too: their rules are real and pass). */
+/* One zone, the first time a time is to be converted in it. libical's
+ * builtin zones (an Olson TZID with no VTIMEZONE) are the system's own
+ * data, built once a process: only a calendar's own zones are checked. */
 static bool zone_ok(struct parse *p, const icaltimezone *zone)
 {
 	static const icalcomponent_kind kinds[] = {ICAL_XSTANDARD_COMPONENT,
 						   ICAL_XDAYLIGHT_COMPONENT};
+	const char *tzid = icaltimezone_get_tzid((icaltimezone *)zone);
 	icalcomponent *z, *o;
 	bool dense;
 
-	if (zone == icaltimezone_get_utc_timezone())
+	if (zone == icaltimezone_get_utc_timezone() ||
+	    (tzid && icaltimezone_get_builtin_timezone_from_tzid(tzid) == zone))
 		return true;
 	for (unsigned i = 0; i < p->nzones; i++)
 		if (p->zones[i] == zone)

@@ -361,6 +361,47 @@ VTEST(sched_title_not_utf8_is_kept_readable)
  * rules walk from DTSTART): the first is skipped past 100000 steps
  * before the window, the next spends the calendar's step budget and the
  * whole calendar is refused, naming that series' line. */
+/* The zone check is for a calendar's own VTIMEZONEs: a meeting in each of
+ * the system's 300-odd zones (tzdata's zone1970.tab; libical's builtin
+ * zones, which libical depends on) all count. Checked like a calendar's
+ * own, these would pass the 50,000-change bound and be refused. */
+VTEST(sched_every_builtin_zone_accepted)
+{
+	static char ics[256 * 1024];
+	struct vp_sched_list l = {0};
+	struct vp_sched_parse_opt o = {.owner = "alice@example.com",
+				       .max_instances = 100};
+	struct vp_sched_parse_stats st;
+	FILE *f = fopen("/usr/share/zoneinfo/zone1970.tab", "r");
+	char line[512], err[256], zone[128];
+	size_t n, k = 0;
+
+	VT_TRUE(f != NULL);
+	n = (size_t)snprintf(ics, sizeof(ics), "BEGIN:VCALENDAR\r\n");
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '#' &&
+		    sscanf(line, "%*s %*s %127s", zone) == 1) {
+			n += (size_t)snprintf(
+				ics + n, sizeof(ics) - n,
+				"BEGIN:VEVENT\r\nUID:u%zu\r\n"
+				"DTSTART;TZID=%s:20261207T100000\r\n"
+				"DTEND;TZID=%s:20261207T103000\r\n"
+				"ORGANIZER:mailto:alice@example.com\r\n"
+				"END:VEVENT\r\n",
+				k++, zone, zone);
+			VT_TRUE(n < sizeof(ics));
+		}
+	fclose(f);
+	n += (size_t)snprintf(ics + n, sizeof(ics) - n, "END:VCALENDAR\r\n");
+	VT_TRUE(k > 250 && n < sizeof(ics));
+	/* 10:00 local on Dec 7 is within Dec 6 20:00Z .. Dec 7 22:00Z */
+	VT_EQ(0, vp_sched_parse_time(&o.from, "2026-12-06T00:00:00Z"));
+	o.to = o.from + 3 * 86400;
+	VT_EQ(0, vp_sched_ics_parse(&l, ics, n, &o, &st, err, sizeof(err)));
+	VT_EQ(k, l.n);
+	vp_sched_list_clear(&l);
+}
+
 /* Every RDATE and RRULE of a series counts, whatever else it holds: libical
  * walks a component's properties with one cursor, which an EXDATE lookup
  * (or DTSTART's) moved while the RDATEs were being walked. */
