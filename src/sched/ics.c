@@ -36,7 +36,6 @@ struct parse {
 	size_t len;
 	unsigned count;	     /* occurrences of the series being expanded */
 	unsigned long steps; /* recurrence steps of the whole calendar */
-	unsigned steps_line; /* the series that spent the last of them */
 	char why[200];	     /* a refusal's own text, else the steps' */
 	const icaltimezone *zones[16]; /* zones zone_ok passed */
 	unsigned nzones;
@@ -101,6 +100,29 @@ static unsigned long max_steps(const struct parse *p)
 	return p->opt->max_steps ? p->opt->max_steps : VP_SCHED_MAX_STEPS;
 }
 
+/* Spends N recurrence steps of the calendar's budget. Past it the
+ * calendar is refused, naming WHAT that spent the last (on LINE, if
+ * known), and true is returned. */
+static bool spend(struct parse *p, unsigned long n, unsigned line,
+		  const char *what)
+{
+	char at[24] = "";
+
+	p->steps += n;
+	if (p->steps <= max_steps(p))
+		return false;
+	if (!p->err) {
+		if (line)
+			snprintf(at, sizeof(at), "line %u: ", line);
+		snprintf(p->why, sizeof(p->why),
+			 "%s%s: more than %lu recurrence steps in all; the "
+			 "calendar is refused",
+			 at, what, max_steps(p));
+		p->err = E2BIG;
+	}
+	return true;
+}
+
 /* libical builds a zone's offset changes, from each observance's DTSTART
  * up to the year converted (at most ZONE_YEAR_MAX here), on the first
  * conversion: a zone whose rule repeats every minute from 1601, or 5,000
@@ -133,7 +155,7 @@ static unsigned long rule_changes(struct parse *p, icalproperty *rp,
 		n++;
 	}
 	icalrecur_iterator_free(it);
-	p->steps += n;
+	spend(p, n, 0, "VTIMEZONE");
 	if (n < ZONE_PROBE)
 		return n; /* the rule ended */
 	years = t.year - ds.year + 1;
@@ -247,6 +269,8 @@ static bool zone_ok(struct parse *p, const icaltimezone *zone)
 		     o && !p->err;
 		     o = icalcomponent_get_next_component(z, kinds[k])) {
 			p->zone_changes += zone_changes(p, o, &dense);
+			if (p->err)
+				break; /* the step budget */
 			if (dense)
 				zone_refuse(p, z,
 					    "a rule that changes the offset "
@@ -257,13 +281,6 @@ static bool zone_ok(struct parse *p, const icaltimezone *zone)
 					    "50000 offset changes in the "
 					    "calendar's zones");
 		}
-	if (!p->err && p->steps > max_steps(p)) {
-		snprintf(p->why, sizeof(p->why),
-			 "VTIMEZONE: more than %lu recurrence steps in all; "
-			 "the calendar is refused",
-			 max_steps(p));
-		p->err = E2BIG;
-	}
 	if (p->err)
 		return false;
 	if (p->nzones < sizeof(p->zones) / sizeof(p->zones[0]))
@@ -382,11 +399,8 @@ static void rrule(struct parse *p, const struct ev *e, icalproperty *rp,
 	while (!p->err && p->count < p->opt->max_instances) {
 		int64_t s;
 
-		if (++p->steps > max_steps(p)) {
-			p->steps_line = e->line;
-			p->err = E2BIG;
+		if (spend(p, 1, e->line, "RRULE"))
 			break;
-		}
 		t = icalrecur_iterator_next(it);
 		if (icaltime_is_null_time(t))
 			break;
@@ -658,10 +672,5 @@ int vp_sched_ics_parse(struct vp_sched_list *out, const char *text, size_t len,
 		snprintf(err, errsz, "%s", "");
 	else if (p.why[0])
 		snprintf(err, errsz, "%s", p.why);
-	else if (e == E2BIG)
-		snprintf(err, errsz,
-			 "line %u: RRULE: more than %lu recurrence steps in "
-			 "all; the calendar is refused",
-			 p.steps_line, max_steps(&p));
 	return e;
 }
