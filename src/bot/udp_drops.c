@@ -4,7 +4,7 @@
 #define VP_LOG_MODULE "udp_drops"
 #include "src/bot/udp_drops.h"
 
-#include "src/core/mem.h"
+#include "src/core/fs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -127,51 +127,15 @@ static size_t socket_inodes(uint64_t *inodes, size_t max)
 }
 
 /* The whole of a /proc table (its size is not known in advance). */
-static int read_all(const char *path, char **bufp, size_t *lenp)
+static int read_table(const char *path, char **bufp, size_t *lenp)
 {
-	size_t cap = 16384, len = 0;
-	char *buf = NULL;
-	int fd, err = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
-	buf = vp_mem_zalloc(cap, NULL);
-	while (buf && !err) {
-		ssize_t r = read(fd, buf + len, cap - len);
-
-		if (r < 0) {
-			err = errno == EINTR ? 0 : errno;
-			continue;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len == cap) {
-			char *nb = cap >= MAX_TABLE
-					   ? NULL
-					   : vp_mem_zalloc(cap * 2, NULL);
-
-			if (!nb) {
-				err = cap >= MAX_TABLE ? EFBIG : ENOMEM;
-				break;
-			}
-			memcpy(nb, buf, len);
-			vp_mem_deref(buf);
-			buf = nb;
-			cap *= 2;
-		}
-	}
+	e = vp_fs_read_all(fd, MAX_TABLE, bufp, lenp);
 	close(fd);
-	if (!buf)
-		err = ENOMEM;
-	if (err) {
-		vp_mem_deref(buf);
-		return err;
-	}
-	*bufp = buf;
-	*lenp = len;
-	return 0;
+	return e;
 }
 
 int vp_udp_drops_self(uint64_t *drops)
@@ -185,14 +149,14 @@ int vp_udp_drops_self(uint64_t *drops)
 		char *buf = NULL;
 		size_t len = 0;
 		uint64_t d = 0;
-		int err = read_all(tables[i], &buf, &len);
+		int err = read_table(tables[i], &buf, &len);
 
 		if (err == ENOENT && i == 1)
 			break; /* no IPv6 in this kernel */
 		if (err)
 			return err;
 		vp_udp_drops_parse(buf, len, inodes, n, &d, NULL);
-		vp_mem_deref(buf);
+		free(buf);
 		sum += d;
 	}
 	*drops = sum;

@@ -6,12 +6,14 @@
 #include "src/core/fs.h"
 
 #include "src/core/log.h"
+#include "src/core/mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,6 +34,48 @@ int vp_fs_write_all(int fd, const void *buf, size_t len)
 		p += r;
 		len -= (size_t)r;
 	}
+	return 0;
+}
+
+int vp_fs_read_all(int fd, size_t max, char **bufp, size_t *lenp)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *nb;
+	ssize_t r;
+	int e = 0;
+
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 16384;
+			nb = vp_realloc(buf, cap);
+			if (!nb) {
+				e = ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			e = errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (max && len > max) {
+			e = EFBIG;
+			break;
+		}
+	}
+	if (e) {
+		free(buf);
+		return e;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
 	return 0;
 }
 

@@ -9,6 +9,13 @@
 /** write() all of buf, retrying short writes and EINTR.
  *  @return 0 or an errno (EIO for a write that made no progress) */
 int vp_fs_write_all(int fd, const void *buf, size_t len);
+/**
+ * Read all that is left on FD, in large blocks, into a new buffer with a
+ * NUL after the data (free() it).
+ * @param max  the most bytes accepted (0: no bound)
+ * @return 0, ENOMEM, EFBIG (more than max) or the errno of read
+ */
+int vp_fs_read_all(int fd, size_t max, char **bufp, size_t *lenp);
 /** fsync a folder, so entries created or renamed in it are durable.
  *  @return 0 or an errno */
 int vp_fs_fsync_dir(const char *path);

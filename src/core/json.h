@@ -16,13 +16,13 @@
 #ifndef VP_CORE_JSON_H
 #define VP_CORE_JSON_H
 
+#include "src/core/fs.h"
 #include "src/core/mem.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /** json_dumps(), or NULL if any allocation failed on the way */
 static inline char *vp_json_dumps(const json_t *o, size_t flags)
@@ -76,34 +76,16 @@ static inline json_t *vp_json_loadb(const char *s, size_t n, size_t flags,
 static inline json_t *vp_json_loadfd(int fd, size_t flags, json_error_t *je,
 				     int *errp)
 {
-	size_t len = 0, cap = 0;
-	char *buf = NULL, *nb;
-	json_t *o = NULL;
-	ssize_t r;
+	size_t len;
+	char *buf;
+	json_t *o;
+	int e = vp_fs_read_all(fd, 0, &buf, &len);
 
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 16384;
-			nb = vp_realloc(buf, cap);
-			if (!nb) {
-				*errp = ENOMEM;
-				goto out;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			*errp = EIO;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
+	if (e) {
+		*errp = e == ENOMEM ? ENOMEM : EIO;
+		return NULL;
 	}
 	o = vp_json_loadb(buf, len, flags, je, errp);
-out:
 	free(buf);
 	return o;
 }

@@ -5,6 +5,7 @@
  * `fleet` (workers, load, running and queued meetings from Redis).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "src/core/fs.h"
 #include "src/core/json.h"
 #include "src/core/mem.h"
 #include "src/sched/redis_fleet.h"
@@ -139,34 +141,18 @@ int vp_sched_worker_main(int argc, char **argv, const char *self)
 	return vp_sched_worker_run(&cfg);
 }
 
+/* A job file (at most 16 MiB), or NULL. */
 static char *read_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char *buf = NULL;
-	size_t n = 0, cap = 0;
+	size_t n;
 
-	if (!f)
+	if (fd < 0)
 		return NULL;
-	for (;;) {
-		if (cap - n < 4096) {
-			char *nb = vp_realloc(buf, cap + 65536);
-
-			if (!nb || cap > (1u << 24)) {
-				free(nb ? nb : buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		size_t k = fread(buf + n, 1, cap - n - 1, f);
-
-		if (!k)
-			break;
-		n += k;
-	}
-	fclose(f);
-	buf[n] = '\0';
+	if (vp_fs_read_all(fd, 1u << 24, &buf, &n))
+		buf = NULL;
+	close(fd);
 	return buf;
 }
 

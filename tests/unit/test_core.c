@@ -2,15 +2,18 @@
 /** @file test_core.c  mem, clock, spsc, log. */
 #include "src/core/bytes.h"
 #include "src/core/clock.h"
+#include "src/core/fs.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 #include "src/core/spsc.h"
 #include "tests/harness/vtest.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <unistd.h>
 
 static int destroyed;
 static void count_destroy(void *d)
@@ -195,4 +198,37 @@ VTEST(core_log_one_line_whatever_the_message_holds)
 	VT_TRUE(strstr(buf, " I gate bot=- gate closed reason=\"p1\\n2026-") !=
 		NULL);
 	VT_TRUE(strstr(buf, "gate open\\r\\t\\x1b[2J\\x7f\\x01 é\"\n") != NULL);
+}
+
+/* All of a file of unknown size, past the first blocks, NUL after it; a
+ * bound refuses more. */
+VTEST(core_fs_read_all_grows_and_bounds)
+{
+	static char data[100003];
+	FILE *f = tmpfile();
+	char *buf = NULL;
+	size_t len = 1;
+
+	VT_TRUE(f != NULL);
+	VT_EQ(vp_fs_read_all(fileno(f), 0, &buf, &len), 0);
+	VT_TRUE(len == 0 && buf[0] == '\0');
+	free(buf);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)('a' + i % 26);
+	VT_TRUE(fwrite(data, 1, sizeof(data), f) == sizeof(data));
+	fflush(f);
+	VT_EQ(lseek(fileno(f), 0, SEEK_SET), 0);
+	VT_EQ(vp_fs_read_all(fileno(f), 0, &buf, &len), 0);
+	VT_TRUE(len == sizeof(data) && !memcmp(buf, data, len) &&
+		buf[len] == '\0');
+	free(buf);
+	buf = NULL;
+	VT_EQ(lseek(fileno(f), 0, SEEK_SET), 0);
+	VT_EQ(vp_fs_read_all(fileno(f), sizeof(data) - 1, &buf, &len), EFBIG);
+	VT_TRUE(buf == NULL);
+	VT_EQ(lseek(fileno(f), 0, SEEK_SET), 0);
+	VT_EQ(vp_fs_read_all(fileno(f), sizeof(data), &buf, &len), 0);
+	VT_TRUE(len == sizeof(data));
+	free(buf);
+	fclose(f);
 }
