@@ -2,11 +2,14 @@
 /** @file test_ice.c  libnice adapter: gathering, bad input, a datagram across.
  */
 #include "protocols/ice/ice.h"
+#include "protocols/ice/ice_priv.h"
 #include "src/core/clock.h"
 #include "src/core/mem.h"
 #include "tests/harness/vtest.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <unistd.h>
 
 struct end {
 	struct vp_ice *ice;
@@ -18,7 +21,8 @@ struct end {
 	size_t lastn;
 };
 
-static const char *const lo[] = {"127.0.0.1"};
+/* the second only where a test asks for two local addresses */
+static const char *const lo[] = {"127.0.0.1", "127.0.0.3"};
 
 static void on_recv(const uint8_t *b, size_t len, void *arg)
 {
@@ -157,12 +161,12 @@ VTEST(ice_two_agents_connect_and_carry_a_datagram)
 }
 
 static bool connect_pair(GMainContext *ctx, struct end *a, struct end *b,
-			 bool b_polled)
+			 bool b_polled, size_t naddrs)
 {
 	struct vp_ice_cfg ca = {
-		.controlling = true, .local_addrs = lo, .nlocal_addrs = 1};
+		.controlling = true, .local_addrs = lo, .nlocal_addrs = naddrs};
 	struct vp_ice_cfg cb = {
-		.local_addrs = lo, .nlocal_addrs = 1, .polled = b_polled};
+		.local_addrs = lo, .nlocal_addrs = naddrs, .polled = b_polled};
 	const char *u, *p;
 	uint64_t end = vp_clock_mono_ns() + 10 * VP_SEC;
 
@@ -198,7 +202,7 @@ static void polled_in_order(bool own)
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
-	VT_TRUE(connect_pair(ctx, &a, &b, own));
+	VT_TRUE(connect_pair(ctx, &a, &b, own, 1));
 	VT_EQ(EINVAL, vp_ice_set_polled(NULL));
 	VT_EQ(0, vp_ice_set_polled(b.ice));
 	VT_EQ(0, vp_ice_set_polled(b.ice)); /* twice is fine */
@@ -247,4 +251,105 @@ VTEST(ice_polled_delivers_only_on_poll_all_in_order)
 VTEST(ice_polled_by_libnice_without_cfg_polled)
 {
 	polled_in_order(false);
+}
+
+/* A candidate of LIST whose address is not NOT's (any, if NOT is NULL). */
+static NiceCandidate *other_cand(GSList *list, const NiceCandidate * not )
+{
+	for (GSList *i = list; i; i = i->next) {
+		NiceCandidate *c = i->data;
+
+		if (!not || !nice_address_equal_no_port(&c->addr, &not ->addr))
+			return c;
+	}
+	return NULL;
+}
+
+static void iterate_poll(GMainContext *ctx, struct vp_ice *ice)
+{
+	g_main_context_iteration(ctx, FALSE);
+	vp_ice_poll(ice);
+	g_usleep(1000);
+}
+
+/* After the bot reads the selected socket itself, the pair changes (a
+ * peer that moves, or a better pair nominated): the bot follows, reading
+ * the new pair's socket, taking data from the new remote and keeping
+ * consent with it. Without following, the new socket's datagrams would be
+ * libnice's to read, never counted here. */
+VTEST(ice_polled_follows_a_new_selected_pair)
+{
+	GMainContext *ctx = g_main_context_new();
+	static struct end a, b;
+	static const uint8_t msg[] = {0x80, 0x6f, 0, 7, 0, 0};
+	NiceCandidate *bl = NULL, *br = NULL, *nl, *nr;
+	GSList *locs, *rems;
+	struct vp_ice_rx_stats rs;
+	struct sockaddr_in to = {.sin_family = AF_INET};
+	uint64_t ok0, end;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	VT_TRUE(connect_pair(ctx, &a, &b, true, 2));
+	VT_EQ(0, vp_ice_set_polled(b.ice));
+	vp_ice_rx_stats(b.ice, &rs);
+	VT_TRUE(rs.own);
+	VT_TRUE(nice_agent_get_selected_pair(b.ice->agent, b.ice->stream,
+					     VP_ICE_COMPONENT, &bl, &br));
+	/* the pair on the other local and the other remote address */
+	locs = nice_agent_get_local_candidates(b.ice->agent, b.ice->stream,
+					       VP_ICE_COMPONENT);
+	rems = nice_agent_get_remote_candidates(b.ice->agent, b.ice->stream,
+						VP_ICE_COMPONENT);
+	nl = other_cand(locs, bl);
+	nr = other_cand(rems, br);
+	VT_TRUE(nl && nr);
+	VT_TRUE(nice_agent_set_selected_pair(a.ice->agent, a.ice->stream,
+					     VP_ICE_COMPONENT, nr->foundation,
+					     nl->foundation));
+	VT_TRUE(nice_agent_set_selected_pair(b.ice->agent, b.ice->stream,
+					     VP_ICE_COMPONENT, nl->foundation,
+					     nr->foundation));
+	/* b reads the new pair's socket, and knows the new remote */
+	VT_EQ(b.ice->rx.fd,
+	      g_socket_get_fd(nice_agent_get_selected_socket(
+		      b.ice->agent, b.ice->stream, VP_ICE_COMPONENT)));
+	VT_EQ(nice_address_get_port(&nr->addr),
+	      ntohs(((struct sockaddr_in *)&b.ice->rx.raddr)->sin_port));
+	/* a's data over the new pair arrives through b's poll */
+	VT_EQ(0, vp_ice_send(a.ice, msg, sizeof(msg)));
+	end = vp_clock_mono_ns() + 10 * VP_SEC;
+	while (!b.nrecv && vp_clock_mono_ns() < end)
+		iterate_poll(ctx, b.ice);
+	VT_EQ(1, b.nrecv);
+	VT_EQ(0, memcmp(b.last, msg, sizeof(msg)));
+	/* a stranger's datagram on the new socket is ours to drop */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	VT_TRUE(fd >= 0);
+	nice_address_copy_to_sockaddr(&nl->addr, (struct sockaddr *)&to);
+	VT_TRUE(sendto(fd, msg, sizeof(msg), 0, (struct sockaddr *)&to,
+		       sizeof(to)) == (ssize_t)sizeof(msg));
+	close(fd);
+	end = vp_clock_mono_ns() + 10 * VP_SEC;
+	do {
+		iterate_poll(ctx, b.ice);
+		vp_ice_rx_stats(b.ice, &rs);
+	} while (!rs.unknown_src && vp_clock_mono_ns() < end);
+	VT_EQ(1, rs.unknown_src);
+	VT_EQ(1, b.nrecv);
+	/* consent is kept with the new remote (a request every 4-6 s) */
+	ok0 = rs.consent_ok;
+	end = vp_clock_mono_ns() + 15 * VP_SEC;
+	do {
+		iterate_poll(ctx, b.ice);
+		vp_ice_rx_stats(b.ice, &rs);
+	} while (rs.consent_ok == ok0 && vp_clock_mono_ns() < end);
+	VT_TRUE(rs.consent_ok > ok0);
+	VT_EQ(VP_ICE_CONNECTED, vp_ice_state(b.ice));
+	g_slist_free_full(locs, (GDestroyNotify)nice_candidate_free);
+	g_slist_free_full(rems, (GDestroyNotify)nice_candidate_free);
+	a.ice = vp_mem_deref(a.ice);
+	b.ice = vp_mem_deref(b.ice);
+	g_main_context_unref(ctx);
 }
