@@ -36,7 +36,7 @@ struct parse {
 	size_t len;
 	unsigned count;	     /* occurrences of the series being expanded */
 	unsigned long steps; /* recurrence steps of the whole calendar */
-	char why[200];	     /* a refusal's own text, else the steps' */
+	char why[200];	     /* why the calendar is refused */
 	const icaltimezone *zones[16]; /* zones zone_ok passed */
 	unsigned nzones;
 	unsigned long zone_changes; /* theirs, up to ZONE_YEAR_MAX */
