@@ -590,6 +590,48 @@ static bool starts_like_ics(const char *t, size_t len)
 	return len >= 15 && !strncasecmp(t, "BEGIN:VCALENDAR", 15);
 }
 
+/* A TZID with a ".." component. libical reads a TZID that no VTIMEZONE
+ * in reach defines as a file below the system's zoneinfo folder, and
+ * "../../../../dev/tty" (or a FIFO) would block the scheduler for good. */
+static bool tzid_climbs(const char *id)
+{
+	for (const char *s = id; (s = strstr(s, "..")) != NULL; s += 2)
+		if ((s == id || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
+			return true;
+	return false;
+}
+
+/* Before libical resolves any time: each such TZID in C and below is
+ * dropped, so its times read as UTC, as with a TZID that names no zone. */
+static void tzids_checked(struct parse *p, icalcomponent *c)
+{
+	icalproperty *x;
+	icalcomponent *sub;
+
+	for (x = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY); x;
+	     x = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY)) {
+		icalparameter *tp;
+		const char *id;
+		char msg[96];
+
+		/* libical takes the first TZID: check until it is a good one */
+		while ((tp = icalproperty_get_first_parameter(
+				x, ICAL_TZID_PARAMETER)) &&
+		       (id = icalparameter_get_tzid(tp)) && tzid_climbs(id)) {
+			snprintf(msg, sizeof(msg), "TZID: %s", id);
+			p->st->warnings++;
+			problem(p->st, line_of(p, msg, 1),
+				"TZID \"%.64s\" is a path out of the zone "
+				"folder; read as UTC",
+				id);
+			icalproperty_remove_parameter_by_ref(x, tp);
+		}
+	}
+	for (sub = icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT);
+	     sub; sub = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT))
+		tzids_checked(p, sub);
+}
+
 static int parse_root(struct parse *p, icalcomponent *root, const char *text,
 		      size_t len)
 {
@@ -598,6 +640,7 @@ static int parse_root(struct parse *p, icalcomponent *root, const char *text,
 	size_t nlines, k = 0, n = count_events(root);
 	unsigned *lines = vevent_lines(text, len, &nlines);
 
+	tzids_checked(p, root);
 	p->evs = vp_calloc(n ? n : 1, sizeof(*p->evs));
 	if (!p->evs) {
 		free(lines);
