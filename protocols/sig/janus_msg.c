@@ -77,7 +77,7 @@ static struct jpart *part_find(struct vp_sig_janus *j, const char *id)
 static struct jpart *part_join(struct vp_sig_janus *j, const char *id,
 			       const char *display)
 {
-	struct jpart *p = part_find(j, id);
+	struct jpart *p = part_find(j, id), **pp;
 
 	if (j->self_id && !strcmp(id, j->self_id))
 		return NULL; /* ourselves */
@@ -97,8 +97,10 @@ static struct jpart *part_join(struct vp_sig_janus *j, const char *id,
 			return NULL;
 		}
 		strcpy(p->id, id);
-		p->next = j->parts;
-		j->parts = p;
+		/* at the tail: subscriptions past the cap go oldest first */
+		for (pp = &j->parts; *pp; pp = &(*pp)->next)
+			;
+		*pp = p;
 		j->nparts++;
 	}
 	if (!p->present) {
@@ -121,6 +123,8 @@ static void part_left(struct vp_sig_janus *j, const char *id)
 	p->present = false;
 	p->want_sub = false;
 	p->subscribed = false;
+	p->capped = false;
+	p->sub_tx = 0;
 	vp_log_info("participant left id=%s", id);
 	if (j->h.participant_left)
 		j->h.participant_left(id, j->harg);
@@ -128,20 +132,69 @@ static void part_left(struct vp_sig_janus *j, const char *id)
 
 /* --- VideoRoom subscriptions (§5.1 step 4, §5.3) --- */
 
+/* The batch of join/subscribe `seq` settled: accepted, or refused. Janus
+ * refuses the whole request when one feed in it is gone (428 "No such
+ * feed (ID)"); that one waits for its next "publishers" notice, the others
+ * are asked for again.
+ * @return true if the refusal named a participant of the batch */
+static bool sub_settled(struct vp_sig_janus *j, uint64_t seq, bool ok,
+			const char *gone)
+{
+	bool named = false;
+
+	for (struct jpart *p = j->parts; p; p = p->next) {
+		if (!p->sub_tx || p->sub_tx != seq)
+			continue;
+		p->sub_tx = 0;
+		if (ok)
+			continue;
+		p->subscribed = false;
+		if (gone && !strcmp(p->id, gone))
+			named = true;
+		else
+			p->want_sub = p->present;
+	}
+	return named;
+}
+
+/* Subscribed at once, counting those in flight: each is one m-line of the
+ * subscriber offer (Janus reuses the inactive m-line of one who left). */
+static unsigned sub_count(const struct vp_sig_janus *j)
+{
+	unsigned n = 0;
+
+	for (const struct jpart *p = j->parts; p; p = p->next)
+		n += p->subscribed;
+	return n;
+}
+
 static void kick_subscribe(struct vp_sig_janus *j)
 {
 	json_t *streams, *body;
+	unsigned nsub;
 	bool any = false;
+	int err;
 
 	if (j->ab || !j->hb || !j->self_id || j->sub_inflight || j->leaving ||
 	    j->done)
 		return;
+	nsub = sub_count(j);
 	streams = json_array();
 	for (struct jpart *p = j->parts; p && streams; p = p->next) {
 		json_t *s;
 
 		if (!p->want_sub)
 			continue;
+		if (nsub >= JANUS_MAX_STREAMS) {
+			/* asked for again when someone's m-line frees */
+			if (!p->capped)
+				vp_log_warn(
+					"participant id=%.64s not received: "
+					"%d audio streams already",
+					p->id, JANUS_MAX_STREAMS);
+			p->capped = true;
+			continue;
+		}
 		s = json_pack("{s:o}", "feed", vp_sig_janus__id_json(p->id));
 		if (s && p->mid[0])
 			json_object_set_new(s, "mid", json_string(p->mid));
@@ -149,6 +202,9 @@ static void kick_subscribe(struct vp_sig_janus *j)
 			break;
 		p->want_sub = false;
 		p->subscribed = true;
+		p->capped = false;
+		p->sub_tx = UINT64_MAX; /* this batch, until its tx is known */
+		nsub++;
 		any = true;
 	}
 	if (!any) {
@@ -171,12 +227,19 @@ static void kick_subscribe(struct vp_sig_janus *j)
 		body = json_pack("{s:s, s:o}", "request", "subscribe",
 				 "streams", streams);
 	}
+	err = vp_sig_janus__body(j, j->sub_joined ? JTX_SUBSCRIBE : JTX_JOIN_B,
+				 j->hb, body, NULL);
+	if (err) {
+		/* unsent: asked for again with the next roster change */
+		vp_log_warn("subscribe not sent: %s", strerror(err));
+		sub_settled(j, UINT64_MAX, false, NULL);
+		return;
+	}
+	for (struct jpart *p = j->parts; p; p = p->next)
+		if (p->sub_tx == UINT64_MAX)
+			p->sub_tx = j->txseq;
 	j->sub_inflight = true;
-	if (vp_sig_janus__body(j, j->sub_joined ? JTX_SUBSCRIBE : JTX_JOIN_B,
-			       j->hb, body, NULL) == 0)
-		j->sub_joined = true;
-	else
-		j->sub_inflight = false;
+	j->sub_joined = true;
 }
 
 /* One publisher entry: {"id","display","streams":[{"type","mid"}]} */
@@ -278,12 +341,12 @@ static void emit_vr_offer(struct vp_sig_janus *j, json_t *streams,
 	json_array_foreach(streams, i, s)
 	{
 		const char *mid = get_str(s, "mid"), *type = get_str(s, "type");
-		const char *feed =
-			id_str(json_object_get(s, "feed_id"), ids[n]);
 		json_t *act = json_object_get(s, "active");
+		const char *feed;
 
 		if (n >= JANUS_MAX_STREAMS)
 			break;
+		feed = id_str(json_object_get(s, "feed_id"), ids[n]);
 		if (!mid || (type && strcmp(type, "audio")))
 			continue;
 		st[n].mid = mid;
@@ -399,12 +462,22 @@ static void on_attendees(struct vp_sig_janus *j, json_t *arr)
 	json_array_foreach(arr, i, a) on_attendee(j, a);
 }
 
-static void on_vr_event(struct vp_sig_janus *j, const char *verb, json_t *data,
-			json_t *jsep)
+static bool is_sub_tx(const struct jtx *t)
+{
+	return t && (t->kind == JTX_JOIN_B || t->kind == JTX_SUBSCRIBE);
+}
+
+static void on_vr_event(struct vp_sig_janus *j, struct jtx *t, const char *verb,
+			json_t *data, json_t *jsep)
 {
 	const char *sdp = jsep_offer(jsep);
 	json_t *v;
 
+	/* our join/subscribe accepted ("updating": its offer comes later) */
+	if (is_sub_tx(t) &&
+	    (!strcmp(verb, "attached") || !strcmp(verb, "updated") ||
+	     !strcmp(verb, "updating")))
+		sub_settled(j, t->seq, true, NULL);
 	if (!strcmp(verb, "joined")) {
 		on_joined(j, data);
 		on_attendees(j, json_object_get(data, "attendees"));
@@ -458,6 +531,20 @@ static void on_ab_event(struct vp_sig_janus *j, const char *verb, json_t *data,
 	}
 }
 
+/* The feed a refusal names at its end: "No such feed (ID)", "No such mid
+ * 'M' in feed (ID)" (janus_videoroom.c), copied to buf. */
+static const char *named_feed(const char *why, char *buf, size_t size)
+{
+	const char *o = why ? strrchr(why, '(') : NULL;
+	size_t n = o ? strlen(o + 1) : 0;
+
+	if (n < 2 || o[n] != ')' || n - 1 >= size)
+		return NULL;
+	memcpy(buf, o + 1, n - 1);
+	buf[n - 1] = '\0';
+	return buf;
+}
+
 static void on_plugin_error(struct vp_sig_janus *j, struct jtx *t, json_t *data)
 {
 	json_int_t code =
@@ -469,11 +556,21 @@ static void on_plugin_error(struct vp_sig_janus *j, struct jtx *t, json_t *data)
 		 why ? why : "error");
 	if (j->leaving)
 		return;
-	if (t && (t->kind == JTX_JOIN_B || t->kind == JTX_SUBSCRIBE)) {
-		/* e.g. 428 no such feed: the publisher left meanwhile */
+	if (is_sub_tx(t)) {
+		/* e.g. 428 no such feed: the publisher left meanwhile. The rest
+		 * of the batch is asked for again at once when Janus named the
+		 * one it refused (the batch shrinks, so this ends); otherwise
+		 * with the next roster change. */
+		char buf[128];
+		bool named = sub_settled(j, t->seq, false,
+					 named_feed(why, buf, sizeof(buf)));
+
 		vp_log_warn("subscribe failed: %s", r);
 		j->sub_inflight = false;
-		kick_subscribe(j);
+		if (t->kind == JTX_JOIN_B)
+			j->sub_joined = false;
+		if (named)
+			kick_subscribe(j);
 		return;
 	}
 	if (t && (t->kind == JTX_JOIN_A || t->kind == JTX_START ||
@@ -507,7 +604,7 @@ static void on_event(struct vp_sig_janus *j, struct jtx *t, json_t *root)
 	if (j->ab)
 		on_ab_event(j, verb, data, jsep);
 	else
-		on_vr_event(j, verb, data, jsep);
+		on_vr_event(j, t, verb, data, jsep);
 }
 
 /* --- core replies --- */

@@ -46,6 +46,8 @@ struct jpart {
 	bool present;	 /* joined reported, left not yet */
 	bool want_sub;	 /* has audio, subscription not yet requested */
 	bool subscribed; /* in the subscriber PeerConnection */
+	bool capped;	 /* waits for a free m-line (JANUS_MAX_STREAMS) */
+	uint64_t sub_tx; /* the join/subscribe asking for it, until settled */
 	char mid[32];	 /* the publisher's audio mid, "" if unknown */
 	char id[];	 /* decimal feed id, or the string id */
 };
@@ -71,7 +73,7 @@ struct vp_sig_janus {
 	 * without naming their feed any more (§5.3 autoupdate) */
 	struct {
 		char mid[32];
-		char id[64];
+		char id[128]; /* any id id_str() accepts */
 	} midmap[JANUS_MAX_STREAMS];
 	/* the latest offer, which the bot must answer */
 	uint64_t offer_handle;
