@@ -11,8 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VP_SDP_MAX_MEDIA  32   /**< more m= lines than this: EBADMSG */
-#define VP_SDP_MAX_BUNDLE 16   /**< mids kept from the first BUNDLE group */
+/** more m= lines than this: EBADMSG. A Janus VideoRoom subscription has
+ *  one per audio publisher subscribed at once (protocols/sig caps those at
+ *  the same number). */
+#define VP_SDP_MAX_MEDIA 64
+/** mids kept from the first BUNDLE group: all of them, since a mid left out
+ *  would be answered on a transport of its own, which no SFU opens */
+#define VP_SDP_MAX_BUNDLE VP_SDP_MAX_MEDIA
 #define VP_SDP_MAX_CAND	  16   /**< candidates kept per m= line */
 #define VP_SDP_MAX_SSRC	  8    /**< distinct a=ssrc values kept per m= line */
 #define VP_SDP_MAX_LINE	  4096 /**< a longer line: EBADMSG */
