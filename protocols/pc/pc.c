@@ -440,6 +440,11 @@ void vp_pc_close(struct vp_pc *pc)
 	deadline_kill(pc);
 	vp_dtls_close(pc->dtls); /* close_notify still goes out via ICE */
 	vp_ice_close(pc->ice);
+	if (pc->srtp && vp_srtp_stats(pc->srtp)->ssrc_evicted)
+		vp_log_warn("srtp forgot %llu SSRCs (over %d)",
+			    (unsigned long long)vp_srtp_stats(pc->srtp)
+				    ->ssrc_evicted,
+			    VP_SRTP_MAX_SSRC);
 	pc->srtp = vp_mem_deref(pc->srtp);
 	if (pc->state != VP_PC_FAILED)
 		pc->state = VP_PC_CLOSED;

@@ -4,9 +4,11 @@
 #include "protocols/srtp/srtp_ctx.h"
 
 #define VP_LOG_MODULE "srtp"
+#include "src/core/bytes.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -22,6 +24,12 @@ struct vp_srtp {
 	srtp_t rx;
 	enum vp_srtp_profile prof;
 	struct vp_srtp_stats stats;
+	/* inbound SSRCs libsrtp holds a stream for, and when each was last
+	 * seen (a packet count) */
+	uint32_t ssrc[VP_SRTP_MAX_SSRC];
+	uint64_t seen[VP_SRTP_MAX_SSRC];
+	unsigned nssrc, last;
+	uint64_t tick;
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -190,6 +198,39 @@ int vp_srtp_protect_rtcp(struct vp_srtp *s, uint8_t *buf, size_t *len,
 }
 
 /* --- Runs on: net thread (per packet: count, never log) --- */
+
+/* Note the SSRC of a packet libsrtp accepted. libsrtp keeps a stream for
+ * every new SSRC (ssrc_any_inbound) in a list it searches per packet, so a
+ * sender rotating SSRCs would grow memory and CPU without end: past
+ * VP_SRTP_MAX_SSRC the least recently seen is removed. Should it send
+ * again, libsrtp starts it afresh (replay window and rollover counter). */
+static void ssrc_note(struct vp_srtp *s, uint32_t ssrc)
+{
+	unsigned i, lru = 0;
+
+	s->tick++;
+	if (s->nssrc && s->ssrc[s->last] == ssrc) {
+		s->seen[s->last] = s->tick;
+		return;
+	}
+	for (i = 0; i < s->nssrc; i++) {
+		if (s->ssrc[i] == ssrc)
+			break;
+		if (s->seen[i] < s->seen[lru])
+			lru = i;
+	}
+	if (i == s->nssrc && s->nssrc < VP_SRTP_MAX_SSRC) {
+		s->nssrc++;
+	} else if (i == s->nssrc) {
+		i = lru;
+		(void)srtp_remove_stream(s->rx, htonl(s->ssrc[i]));
+		s->stats.ssrc_evicted++;
+	}
+	s->ssrc[i] = ssrc;
+	s->seen[i] = s->tick;
+	s->last = i;
+}
+
 static int unprotect(struct vp_srtp *s, uint8_t *buf, size_t *len, bool rtcp)
 {
 	int n, err;
@@ -207,6 +248,9 @@ static int unprotect(struct vp_srtp *s, uint8_t *buf, size_t *len, bool rtcp)
 	switch (err) {
 	case 0:
 		*len = (size_t)n;
+		/* the sender's SSRC: RTP byte 8, RTCP byte 4 (RFC 3550 §5.1,
+		 * §6.4.1) */
+		ssrc_note(s, vp_be32(buf + (rtcp ? 4 : 8)));
 		break;
 	case EBADMSG:
 		s->stats.auth_fail++;

@@ -22,10 +22,15 @@ enum vp_srtp_profile {
 
 /** Per-session counters; failures are counted here, never logged per packet. */
 struct vp_srtp_stats {
-	uint64_t auth_fail;  /**< unprotect: bad tag (EBADMSG) */
-	uint64_t replay;     /**< unprotect: replayed or too old (EALREADY) */
-	uint64_t other_fail; /**< unprotect: anything else (EPROTO) */
+	uint64_t auth_fail;    /**< unprotect: bad tag (EBADMSG) */
+	uint64_t replay;       /**< unprotect: replayed or too old (EALREADY) */
+	uint64_t other_fail;   /**< unprotect: anything else (EPROTO) */
+	uint64_t ssrc_evicted; /**< SSRCs forgotten past VP_SRTP_MAX_SSRC */
 };
+
+/** Inbound SSRCs whose streams libsrtp keeps (it adds one for each new SSRC
+ *  that authenticates); past it, the least recently seen is forgotten. */
+#define VP_SRTP_MAX_SSRC 256
 
 struct vp_srtp;
 

@@ -6,6 +6,7 @@
 #include "tests/harness/vtest.h"
 
 #include <errno.h>
+#include <malloc.h>
 
 #include <openssl/evp.h>
 
@@ -196,4 +197,60 @@ VTEST(srtp_rejects_bad_args_and_short_packets)
 	VT_EQ(12, vp_srtp_salt_len(VP_SRTP_AEAD_AES_128_GCM));
 	VT_EQ(14, vp_srtp_salt_len(VP_SRTP_AES128_CM_SHA1_80));
 	vp_mem_deref(s);
+}
+
+/* A sender's packet on a given SSRC, protected by a fresh sender (so only
+ * the receiver's memory grows) */
+static void send_on(enum vp_srtp_profile prof, uint32_t ssrc, uint8_t *pkt,
+		    size_t *len)
+{
+	struct vp_srtp *a = NULL;
+	uint8_t ka[16], sa[14], kb[16], sb[14];
+
+	memset(ka, 0x11, 16), memset(sa, 0x22, 14);
+	memset(kb, 0x33, 16), memset(sb, 0x44, 14);
+	VT_EQ(0, vp_srtp_alloc(&a, prof, ka, sa, kb, sb));
+	make_rtp(pkt, 1, 40);
+	pkt[8] = (uint8_t)(ssrc >> 24), pkt[9] = (uint8_t)(ssrc >> 16);
+	pkt[10] = (uint8_t)(ssrc >> 8), pkt[11] = (uint8_t)ssrc;
+	*len = 12 + 40;
+	VT_EQ(0, vp_srtp_protect(a, pkt, len, 12 + 40 + VP_SRTP_MAX_TRAILER));
+	vp_mem_deref(a);
+}
+
+/* libsrtp keeps a stream for every new SSRC that authenticates: a sender
+ * rotating SSRCs must not grow the receiver without end. Past
+ * VP_SRTP_MAX_SSRC the least recently seen is forgotten, which shows as its
+ * old packet being new again. */
+VTEST(srtp_new_ssrcs_are_bounded)
+{
+	enum { N = 3000 };
+	struct vp_srtp *b = NULL;
+	uint8_t kb[16], sb[14], ka[16], sa[14];
+	uint8_t first[12 + 40 + VP_SRTP_MAX_TRAILER], pkt[sizeof(first)];
+	size_t flen, len, before, grown;
+
+	memset(ka, 0x11, 16), memset(sa, 0x22, 14);
+	memset(kb, 0x33, 16), memset(sb, 0x44, 14);
+	VT_EQ(0, vp_srtp_alloc(&b, VP_SRTP_AES128_CM_SHA1_80, kb, sb, ka, sa));
+	send_on(VP_SRTP_AES128_CM_SHA1_80, 7, first, &flen);
+	memcpy(pkt, first, flen);
+	len = flen;
+	VT_EQ(0, vp_srtp_unprotect(b, pkt, &len));
+	before = mallinfo2().uordblks;
+	for (uint32_t i = 0; i < N; i++) {
+		send_on(VP_SRTP_AES128_CM_SHA1_80, 1000 + i, pkt, &len);
+		VT_EQ(0, vp_srtp_unprotect(b, pkt, &len));
+	}
+	grown = mallinfo2().uordblks - before;
+	fprintf(stderr, "receiver grew %zu KB for %d SSRCs\n", grown / 1024, N);
+	VT_EQ(N + 1 - VP_SRTP_MAX_SSRC, vp_srtp_stats(b)->ssrc_evicted);
+	/* SSRC 7 was forgotten: its first packet passes again */
+	VT_EQ(0, vp_srtp_unprotect(b, first, &flen));
+#ifndef __SANITIZE_ADDRESS__	     /* ASan's allocator is not glibc's */
+	VT_TRUE(grown < 400u << 10); /* 270 B a stream: 800 KB unbounded */
+#else
+	(void)grown;
+#endif
+	vp_mem_deref(b);
 }
