@@ -188,6 +188,7 @@ static int on_receive(struct vp_sig_ws *ws, struct lws *wsi, const void *in,
 {
 	bool last = lws_is_final_fragment(wsi) &&
 		    !lws_remaining_packet_payload(wsi);
+	struct ws_box *box;
 	bool done = false;
 	int e;
 
@@ -223,9 +224,10 @@ static int on_receive(struct vp_sig_ws *ws, struct lws *wsi, const void *in,
 	}
 	if (!done)
 		return 0;
+	box = ws->box; /* the handler may free ws; the box outlives it */
 	if (ws->msgh)
 		ws->msgh(ws->rx.buf, ws->rx.len, ws->arg);
-	if (ws->box && ws->box->ws)
+	if (box && box->ws)
 		vp_sig_rx_reset(&ws->rx);
 	return 0;
 }

@@ -30,6 +30,7 @@ enum srv_mode {
 	SRV_RESET,		 /* accept and reset at once (SO_LINGER 0) */
 	SRV_OVERSIZED,		 /* upgrade, send 1 MiB in one frame */
 	SRV_RECORD,		 /* upgrade, note the client's frames */
+	SRV_HELLO,		 /* upgrade, send "hi", hold it open */
 };
 
 #define REC_MAX 8
@@ -234,6 +235,11 @@ static void srv_answer(struct srv *s, int fd)
 	case SRV_RECORD:
 		record(s, fd);
 		return;
+	case SRV_HELLO:
+		if (ws_upgrade(fd))
+			(void)!write(fd, "\x81\x02hi", 4);
+		(void)!read(s->stop[0], &c, 1);
+		return;
 	case SRV_CLOSE_AFTER_REQUEST:
 	default:
 		read_request(fd);
@@ -299,7 +305,13 @@ static void on_msg(const char *t, size_t n, void *arg)
 {
 	(void)t;
 	(void)n;
-	((struct res *)arg)->msgs++;
+	struct res *r = arg;
+
+	r->msgs++;
+	if (r->deref_in_handler && r->ws) { /* the owner is done with it */
+		r->ws = vp_mem_deref(r->ws);
+		r->closed++;
+	}
 }
 
 static void on_closed(int err, const char *reason, void *arg)
@@ -430,6 +442,17 @@ VTEST(ws_server_silent_deref_in_handler)
 /* Longer than libwebsockets' own 5 s wait for the 101: lws must not drop
  * the connection behind our back (it did, and our timer then poked the
  * freed wsi: the SIGSEGV under load). Ours decides, once. */
+/* The message handler may free the socket it was called from (the bot
+ * ends on a message): nothing of it is read afterwards (ASan). */
+VTEST(ws_message_handler_frees_the_socket)
+{
+	struct res r = run_mode(SRV_HELLO, true);
+
+	VT_EQ(1, r.connected);
+	VT_EQ(1, r.msgs);
+	VT_EQ(1, r.closed);
+}
+
 VTEST(ws_connect_timeout_beyond_lws_default)
 {
 	struct res r = run_mode_to(SRV_SILENT, false, 7000);
