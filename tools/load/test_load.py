@@ -518,9 +518,38 @@ def case_janus_findmax(tool, tmp):
           f"{rep['find_max']['stopped_because']!r}, as the criteria say")
 
 
+def case_janus_crowd(tool, tmp):
+    """One bot in a VideoRoom of 40 publishers: one subscription offer of 40
+    m-lines, all in one BUNDLE group; every stream agrees with its sender."""
+    import janus_rig
+    rig = janus_rig.Rig(tmp)
+    try:
+        rig.up()
+        plan = rig.plan({"target": "janus", "rooms": 1, "publishers": 40,
+                         "subscribers": 1, "ramp": 2, "hold": 12})
+        r = run_plan(tool, tmp, plan, timeout=200)
+    finally:
+        rig.down()
+    print(r.stdout.strip())
+    if r.returncode != 0:
+        fail(f"exit {r.returncode}: {r.stderr[-800:]}")
+    rep = json.load(open(os.path.join(tmp, "run", "report.json")))
+    pubs = {p["id"]: p for p in rep["publishers"]}
+    s = rep["summary"]
+    if len(pubs) != 40 or s["bots"] != 1 or s["bots_failed"]:
+        fail(f"{len(pubs)} publishers, {s['bots']} bots, {s['bots_failed']} failed")
+    b = rep["bots"][0]
+    if len(b["streams"]) != 40:
+        fail(f"{b['meeting']}: {len(b['streams'])} streams of 40")
+    for st in b["streams"]:
+        check_janus_stream(b, st, pubs[st["participant"]], 12)
+    print(f"janus-crowd: 40 streams in one subscription, "
+          f"{s['frames_on_disk']} frames all agree with the send logs")
+
+
 CASES = {"janus-findmax": case_janus_findmax, "plan": case_plan, "limits": case_limits, "sigint": case_sigint,
          "janus": case_janus, "janus-sigint": case_janus_sigint,
-         "janus-audiobridge": case_janus_audiobridge}
+         "janus-audiobridge": case_janus_audiobridge, "janus-crowd": case_janus_crowd}
 
 
 def main():

@@ -84,7 +84,7 @@ def parse(text):
     if p["target"] not in ("simconf", "janus"):
         raise PlanError("target must be \"simconf\" or \"janus\"")
     p["rooms"] = _num(p, "rooms", 1, 1000, "", True)
-    p["publishers"] = _num(p, "publishers", 1, 32, "", True)
+    p["publishers"] = _num(p, "publishers", 1, 64, "", True)
     if p["target"] == "janus":
         p["subscribers"] = _num(p, "subscribers", 1, 1000, "", True)
         p["janus"] = _janus(p["janus"])
