@@ -33,6 +33,7 @@ struct slot {
 	int64_t seq;
 	int64_t ts;
 	uint64_t arrival;
+	uint64_t tag; /* the caller's (vp_jb_in.tag) */
 	uint32_t dur;
 	size_t len;
 	uint8_t *buf; /* refcounted; kept and reused, grows only */
@@ -123,6 +124,7 @@ static void release_packet(struct vp_jb *jb, struct slot *s)
 		.duration = s->dur,
 		.resync = jb->resync,
 		.arrival_ns = s->arrival,
+		.tag = s->tag,
 		.payload = s->len ? s->buf : NULL,
 		.len = s->len,
 	};
@@ -400,6 +402,7 @@ static void store(struct vp_jb *jb, const struct vp_jb_in *in, int64_t ext,
 	s->seq = ext;
 	s->ts = ext_ts;
 	s->arrival = in->arrival_ns;
+	s->tag = in->tag;
 	s->dur = in->duration;
 	s->len = in->len;
 	jb->nheld++;

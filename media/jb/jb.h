@@ -54,6 +54,7 @@ struct vp_jb_in {
 	uint32_t duration;   /**< samples at the RTP rate (from the Opus TOC) */
 	const uint8_t *payload; /**< borrowed; the buffer copies it */
 	size_t len;		/**< payload length (0 allowed) */
+	uint64_t tag; /**< the caller's, opaque: released with the packet */
 };
 
 /** Kind of a released item; the zero value is the one without data. */
@@ -73,6 +74,7 @@ struct vp_jb_item {
 	uint64_t arrival_ns;	/**< PACKET: arrival time; LOST: 0 */
 	const uint8_t *payload; /**< PACKET: borrowed; LOST: NULL */
 	size_t len;
+	uint64_t tag; /**< PACKET: vp_jb_in.tag as put; LOST: 0 */
 };
 
 /**

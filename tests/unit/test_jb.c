@@ -534,3 +534,35 @@ VTEST(jb_start_hold_never_shares_a_slot)
 	VT_EQ(1, vp_jb_stats(jb)->late);
 	vp_mem_deref(jb);
 }
+
+/* The caller's tag travels with its packet, through a reorder and past a
+ * loss (the track tags each packet with the gate's epoch at arrival). */
+VTEST(jb_tag_travels_with_packet)
+{
+	struct rec r;
+	struct vp_jb *jb = mk(&r, 16, 200 * MS);
+	uint8_t pl[3] = {0, 0xAA, 0x55};
+	const uint64_t tags[4] = {7, 0, 9, 11};
+	const uint16_t order[4] = {0, 2, 1, 4}; /* 3 is lost */
+
+	for (unsigned i = 0; i < 4; i++) {
+		struct vp_jb_in in = {.seq = order[i],
+				      .ts = order[i] * 960u,
+				      .arrival_ns = 1000 * MS + i * 20 * MS,
+				      .duration = 960,
+				      .payload = pl,
+				      .len = sizeof(pl),
+				      .tag = tags[i]};
+
+		VT_EQ(0, vp_jb_put(jb, &in));
+	}
+	vp_jb_poll(jb, 2000 * MS);
+	VT_EQ(5, r.n);
+	VT_EQ(7, r.it[0].tag); /* seq 0 */
+	VT_EQ(9, r.it[1].tag); /* seq 1, put third */
+	VT_EQ(0, r.it[2].tag); /* seq 2, put second with tag 0 */
+	VT_EQ(VP_JB_LOST, r.it[3].kind);
+	VT_EQ(0, r.it[3].tag);	/* a loss has none */
+	VT_EQ(11, r.it[4].tag); /* seq 4 */
+	vp_mem_deref(jb);
+}
