@@ -34,11 +34,12 @@ uint64_t vp_bot__at(const struct bot *b)
 	return b->rec ? vp_rec_sample_at(b->rec, vp_clock_utc_ns()) : 0;
 }
 
-static bool gate_open(void *arg, uint64_t *open_since)
+static bool gate_open(void *arg, uint64_t *open_since, uint64_t *epoch)
 {
 	const struct bot *b = arg;
 
 	*open_since = b->gate_open_since;
+	*epoch = b->gate_epoch;
 	return b->gate && vp_gate_is_open(b->gate);
 }
 
@@ -66,8 +67,10 @@ static void on_gate_change(bool open, const char *reason, uint64_t at,
 	if (open)
 		vp_rec_timeline_start(b->rec, vp_clock_utc_ns());
 	b->gate_ever_open |= open;
-	if (open)
+	if (open) {
 		b->gate_open_since = at;
+		b->gate_epoch++; /* what arrived before it stays off disk */
+	}
 	vp_events_emit(b->ev, "gate",
 		       json_pack("{s:b, s:s, s:I}", "open", open, "reason",
 				 reason ? reason : "", "sample",

@@ -67,6 +67,19 @@ bool vp_bot__may_track(struct bot *b, const struct bot_mid *m)
 	return false;
 }
 
+/* Audio only of a participant who is present now, or of the mix
+ * (docs/design.md §6): a stream outlives its participant's leave, and
+ * their packets read after it must not reach disk. Asked per packet; the
+ * roster entry is looked up by name once. */
+static bool sender_present(struct bot *b, struct bot_mid *m)
+{
+	if (m->mixed)
+		return true;
+	if (!m->part)
+		m->part = vp_bot__part(b, m->participant, false);
+	return m->part && m->part->present;
+}
+
 /* The participant's stream, made on its first packet once the timeline
  * runs: a publisher who leaves and comes back continues the same stream
  * (a new SSRC). @return its index, or -1 */
@@ -149,8 +162,8 @@ struct bot_mid *vp_bot__route_rtp(struct bot *b, const struct vp_rtp_pkt *p)
 	return m;
 }
 
-static void on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
-		   void *arg)
+void vp_bot__on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
+		    void *arg)
 {
 	struct bot *b = arg;
 	struct vp_rtp_pkt p;
@@ -166,11 +179,20 @@ static void on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
 		return;
 	vp_rtcp_rr_rtp(b->rr, p.ssrc, p.seq, p.ts, arrival_ns);
 	s = stream_for(b, m);
-	if (s >= 0 && b->ext_level) /* RFC 6464: who spoke when */
+	if (s < 0)
+		return;
+	if (!sender_present(b, m)) {
+		/* one who left: kept in sequence (no loss concealed over
+		 * the absence), never written */
+		b->rtp_absent++;
+		vp_rec_rtp_absent(b->rec, (unsigned)s, p.ssrc, p.seq, p.ts,
+				  p.payload, p.payload_len, arrival_ns);
+		return;
+	}
+	if (b->ext_level) /* RFC 6464: who spoke when */
 		vp_rec_level(b->rec, (unsigned)s, &p, (uint8_t)b->ext_level);
-	if (s >= 0)
-		vp_rec_rtp(b->rec, (unsigned)s, p.ssrc, p.seq, p.ts, p.payload,
-			   p.payload_len, arrival_ns);
+	vp_rec_rtp(b->rec, (unsigned)s, p.ssrc, p.seq, p.ts, p.payload,
+		   p.payload_len, arrival_ns);
 }
 
 static void on_rtcp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
@@ -257,7 +279,7 @@ static int make_pc(struct bot *b, const struct vp_sdp_media *m)
 			       .connect_timeout_ns = vp_bot__join_timeout_ns(b),
 			       /* read on the 20 ms poll tick once secure */
 			       .polled_rx = true};
-	struct vp_pc_handlers h = {.rtp = on_rtp,
+	struct vp_pc_handlers h = {.rtp = vp_bot__on_rtp,
 				   .rtcp = on_rtcp,
 				   .state = on_pc_state,
 				   .candidate = on_candidate};
@@ -482,7 +504,7 @@ void vp_bot__media_close(struct bot *b)
 			json_pack(
 				"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 				"s:I, "
-				"s:I, s:I}",
+				"s:I, s:I, s:I}",
 				"srtp_profile",
 				b->srtp_profile[0] ? b->srtp_profile : "none",
 				"rx_srtp", (json_int_t)st->rx_srtp, "rx_srtcp",
@@ -495,8 +517,8 @@ void vp_bot__media_close(struct bot *b)
 				"rtp_unknown_ssrc", (json_int_t)b->rtp_unknown,
 				"rtp_not_opus", (json_int_t)b->rtp_not_opus,
 				"rtp_unannounced",
-				(json_int_t)b->rtp_unannounced,
-				"sdp_shared_ssrc",
+				(json_int_t)b->rtp_unannounced, "rtp_absent",
+				(json_int_t)b->rtp_absent, "sdp_shared_ssrc",
 				(json_int_t)b->sdp_shared_ssrc));
 		transport_extra(b, vp_rec_get(b->rec, "transport"));
 		vp_pc_close(b->pc);

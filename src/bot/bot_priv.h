@@ -47,6 +47,9 @@ struct bot_mid {
 	unsigned nsdp;	 /* how many of them the offer listed */
 	unsigned nlearn; /* learned so far (ring over the rest) */
 	int stream;	 /* its participant's recorder stream, -1: not yet */
+	/* its participant's roster entry once found (entries are never
+	 * removed), NULL: not yet */
+	const struct bot_participant *part;
 };
 
 struct bot {
@@ -63,6 +66,7 @@ struct bot {
 	struct vp_gate *gate;
 	bool gate_started, gate_ever_open;
 	uint64_t gate_open_since; /* timeline sample of the last opening */
+	uint64_t gate_epoch;	  /* openings so far (track.h) */
 
 	/* the meeting folder, io thread, timeline and streams */
 	struct vp_rec *rec;
@@ -81,6 +85,7 @@ struct bot {
 	uint64_t rtp_unknown, rtp_malformed, rtcp_malformed;
 	uint64_t rtp_not_opus;	  /* PT other than the mid's Opus: dropped */
 	uint64_t rtp_unannounced; /* of a participant not in the roster */
+	uint64_t rtp_absent;	  /* of one who has left: dropped */
 	uint64_t sdp_shared_ssrc; /* a=ssrc ids on two m= lines: not used */
 	struct vp_rtcp_rr *rr;	  /* receiver reports (rtcp_rr.c) */
 
@@ -124,6 +129,10 @@ struct bot_mid *vp_bot__route_rtp(struct bot *b, const struct vp_rtp_pkt *p);
 /* The m-line of an SSRC (offer or learned), or NULL. */
 struct bot_mid *vp_bot__mid_by_ssrc(struct bot *b, uint32_t ssrc);
 bool vp_bot__may_track(struct bot *b, const struct bot_mid *m);
+/* The peer connection's decrypted RTP: routed to its participant's
+ * stream, written only while they are present (else rtp_absent). */
+void vp_bot__on_rtp(const uint8_t *pkt, size_t len, uint64_t arrival_ns,
+		    void *arg);
 /* RTCP BYE to the SFU (rtcp_rr.c), once, while the transport is up. */
 void vp_bot__rtcp_bye(struct bot *b);
 

@@ -65,10 +65,11 @@ struct vp_rec {
 
 /* --- Runs on: net thread (live) or the replay thread --- */
 
-static bool none_open(void *arg, uint64_t *open_since)
+static bool none_open(void *arg, uint64_t *open_since, uint64_t *epoch)
 {
 	(void)arg;
 	*open_since = 0;
+	*epoch = 1; /* opened once, never closes */
 	return true;
 }
 
@@ -303,6 +304,16 @@ void vp_rec_rtp(struct vp_rec *r, unsigned idx, uint32_t ssrc, uint16_t seq,
 		return;
 	note_ssrc(&r->st[idx], ssrc);
 	vp_track_rtp(r->st[idx].t, ssrc, seq, ts, payload, len, arrival_utc_ns);
+}
+
+void vp_rec_rtp_absent(struct vp_rec *r, unsigned idx, uint32_t ssrc,
+		       uint16_t seq, uint32_t ts, const uint8_t *payload,
+		       size_t len, uint64_t arrival_utc_ns)
+{
+	if (idx >= r->nst || r->stopped)
+		return;
+	vp_track_rtp_absent(r->st[idx].t, ssrc, seq, ts, payload, len,
+			    arrival_utc_ns);
 }
 
 void vp_rec_sr(struct vp_rec *r, unsigned idx, uint32_t ssrc, uint32_t ntp_sec,

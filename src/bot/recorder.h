@@ -112,6 +112,11 @@ unsigned vp_rec_nstreams(const struct vp_rec *r);
 void vp_rec_rtp(struct vp_rec *r, unsigned idx, uint32_t ssrc, uint16_t seq,
 		uint32_t ts, const uint8_t *payload, size_t len,
 		uint64_t arrival_utc_ns);
+/** vp_rec_rtp() for a packet of a participant who has left: it keeps the
+ *  stream's sequence but never reaches disk (vp_track_rtp_absent). */
+void vp_rec_rtp_absent(struct vp_rec *r, unsigned idx, uint32_t ssrc,
+		       uint16_t seq, uint32_t ts, const uint8_t *payload,
+		       size_t len, uint64_t arrival_utc_ns);
 /** An RTCP sender report for stream IDX (RFC 3550 §6.4.1). */
 void vp_rec_sr(struct vp_rec *r, unsigned idx, uint32_t ssrc, uint32_t ntp_sec,
 	       uint32_t ntp_frac, uint32_t rtp_ts);

@@ -28,6 +28,7 @@ struct pending_loss {
  * close). */
 struct held {
 	uint64_t pos, ts48;
+	uint64_t tag; /* the gate epoch its packet arrived in */
 	uint32_t n;
 	bool dtx;
 	struct vp_pcm_counts c;
@@ -43,8 +44,16 @@ struct vp_track {
 	struct vp_timeline_stream tls;
 	uint32_t ssrc;
 	uint64_t next_sample; /* timeline position of the next output sample */
-	bool gate_was_open;
-	bool reposition;	     /* next packet starts a new SSRC */
+	/* A new chunk before the next write if the gate dropped PCM since the
+	 * last one, if the gate's epoch changed (whatever the stream did in
+	 * between), or after a long absence: the chunk writer never fills a
+	 * closed span (or an hour) with zeros. */
+	bool dropped;
+	uint64_t wrote_epoch; /* the gate's epoch at the last write */
+	uint64_t io_end;      /* timeline end of the last block queued */
+	uint64_t gap_break;   /* VP_TRACK_GAP_BREAK_MS at the output rate */
+	uint64_t last_tag;    /* arrival epoch of the latest packet released */
+	bool reposition;      /* next packet starts a new SSRC */
 	uint64_t old_dups, old_late; /* from jitter buffers replaced */
 	struct pending_loss pend[MAX_PENDING];
 	unsigned npend;
@@ -102,6 +111,7 @@ int vp_track_alloc(struct vp_track **tp, const struct vp_track_cfg *cfg,
 	t->cfg.id = t->id;
 	t->io = io;
 	t->lead = (uint64_t)cfg->rate * VP_TRACK_LEAD_MS / 1000;
+	t->gap_break = (uint64_t)cfg->rate * VP_TRACK_GAP_BREAK_MS / 1000;
 	err = new_jb(t);
 	if (!err && !cfg->gate_always_open) {
 		/* room for the whole lead, twice (blocks split at gaps) */
@@ -138,6 +148,27 @@ static uint64_t bound(const struct vp_track *t)
 	return vp_timeline_sample_at(t->tls.tl, t->now_ns) + t->lead;
 }
 
+/* The gate's epoch if it is open now, else 0, which no epoch is: a
+ * packet's tag is this at its arrival (fail closed: a gate that says
+ * open with epoch 0 passes nothing). */
+static uint64_t gate_epoch(const struct vp_track *t, uint64_t *open_since)
+{
+	uint64_t since = 0, epoch = 0;
+
+	if (!t->cfg.gateh(t->cfg.gate_arg, &since, &epoch))
+		epoch = 0;
+	if (open_since)
+		*open_since = since;
+	return epoch;
+}
+
+/* PCM of a packet that arrived in epoch @p tag may go on now: the gate is
+ * open and has not closed since that packet arrived. */
+static bool tag_live(const struct vp_track *t, uint64_t tag)
+{
+	return tag && tag == gate_epoch(t, NULL);
+}
+
 static void counts_add(struct vp_pcm_counts *c, const struct vp_pcm_counts *d)
 {
 	c->lost += d->lost;
@@ -152,27 +183,29 @@ static void counts_add(struct vp_pcm_counts *c, const struct vp_pcm_counts *d)
 static void gated(struct vp_track *t, uint32_t n, const struct vp_pcm_counts *c)
 {
 	t->st.gated_samples += n;
-	t->gate_was_open = false;
+	t->dropped = true;
 	counts_add(&t->carry, c);
 	t->carry.gated++;
 }
 
 /* One block to the io thread, if the gate allows it; the gate is asked for
- * every block, so a revocation takes effect within one frame. */
+ * every block, so a revocation takes effect within one frame. @p tag: the
+ * gate epoch its packet arrived in. */
 static void write_block(struct vp_track *t, uint64_t pos, const int16_t *pcm,
 			uint32_t n, uint64_t ts48, bool dtx,
-			const struct vp_pcm_counts *cnt)
+			const struct vp_pcm_counts *cnt, uint64_t tag)
 {
 	struct vp_pcm_counts c = *cnt;
 	enum vp_timeline_src src;
-	uint64_t since = 0, utc;
-	bool open = t->cfg.gateh(t->cfg.gate_arg, &since);
+	uint64_t since = 0, utc, epoch = gate_epoch(t, &since);
+	bool open = tag && tag == epoch;
 
 	if (open && pos < since) {
 		/* placed before the gate reopened: drop that part */
 		uint32_t cut = since - pos < n ? (uint32_t)(since - pos) : n;
 
 		t->st.gated_samples += cut;
+		t->dropped = true;
 		pos += cut;
 		ts48 += (uint64_t)cut * 48000 / t->cfg.rate;
 		pcm += (size_t)cut * t->cfg.channels;
@@ -188,13 +221,16 @@ static void write_block(struct vp_track *t, uint64_t pos, const int16_t *pcm,
 	memset(&t->carry, 0, sizeof(t->carry));
 	c.dtx_samples = dtx ? n : 0; /* counted as written: <= samples */
 	utc = vp_timeline_stream_utc(&t->tls, ts48, &src);
-	if (!t->gate_was_open && t->st.samples)
+	if (t->st.samples && (t->dropped || t->wrote_epoch != epoch ||
+			      pos > t->io_end + t->gap_break))
 		vp_io_stream_break(t->io, t->cfg.idx);
-	t->gate_was_open = true;
+	t->dropped = false;
+	t->wrote_epoch = epoch;
 	if (vp_io_pcm(t->io, t->cfg.idx, pos, pcm, n, utc,
 		      src == VP_TIMELINE_SRC_SR ? VP_PCM_UTC_RTCP_SR
 						: VP_PCM_UTC_ARRIVAL,
 		      &c) == 0) {
+		t->io_end = pos + n;
 		t->st.samples += n;
 		t->st.dtx_samples += c.dtx_samples;
 	} else {
@@ -215,7 +251,8 @@ static void hold_release(struct vp_track *t, bool all)
 
 		if (!all && h->pos + h->n > at)
 			return;
-		write_block(t, h->pos, h->pcm, h->n, h->ts48, h->dtx, &h->c);
+		write_block(t, h->pos, h->pcm, h->n, h->ts48, h->dtx, &h->c,
+			    h->tag);
 		t->hold_head = (t->hold_head + 1) % t->hold_cap;
 		t->hold_n--;
 	}
@@ -223,14 +260,15 @@ static void hold_release(struct vp_track *t, bool all)
 
 static void hold_put(struct vp_track *t, uint64_t pos, const int16_t *pcm,
 		     uint32_t n, uint64_t ts48, bool dtx,
-		     const struct vp_pcm_counts *c)
+		     const struct vp_pcm_counts *c, uint64_t tag)
 {
 	const uint32_t ch = t->cfg.channels, max = VP_IO_MAX_SAMPLES / ch;
 	struct held *h = NULL;
 
 	if (t->hold_n) {
 		h = &t->hold[(t->hold_head + t->hold_n - 1) % t->hold_cap];
-		if (h->pos + h->n != pos || h->dtx != dtx || h->n + n > max)
+		if (h->pos + h->n != pos || h->dtx != dtx || h->n + n > max ||
+		    h->tag != tag)
 			h = NULL; /* not contiguous: a block of its own */
 	}
 	if (!h) {
@@ -243,6 +281,7 @@ static void hold_put(struct vp_track *t, uint64_t pos, const int16_t *pcm,
 		memset(&h->c, 0, sizeof(h->c));
 		h->pos = pos;
 		h->ts48 = ts48;
+		h->tag = tag;
 		h->n = 0;
 		h->dtx = dtx;
 	}
@@ -254,9 +293,10 @@ static void hold_put(struct vp_track *t, uint64_t pos, const int16_t *pcm,
 /* Place PCM at the stream's next sample, in blocks of at most 20 ms. What
  * would land beyond the arrival clock + lead is dropped (counted) and does
  * not advance the stream: a sender running ahead of real time catches up
- * instead of filling the disk. */
+ * instead of filling the disk. @p tag: the gate epoch the PCM's packet
+ * arrived in (0: closed). */
 static void emit(struct vp_track *t, const int16_t *pcm, uint32_t frames,
-		 uint64_t ts48, const struct vp_pcm_counts *cnt)
+		 uint64_t ts48, const struct vp_pcm_counts *cnt, uint64_t tag)
 {
 	const uint32_t ch = t->cfg.channels, max = VP_IO_MAX_SAMPLES / ch;
 	const bool dtx = cnt->dtx_samples != 0;
@@ -273,14 +313,16 @@ static void emit(struct vp_track *t, const int16_t *pcm, uint32_t frames,
 	}
 	while (frames) {
 		uint32_t n = frames < max ? frames : max;
-		uint64_t since;
 
-		if (t->hold && !t->cfg.gateh(t->cfg.gate_arg, &since))
-			gated(t, n, &c); /* arrived while closed: never held */
+		/* arrived while closed, or before the latest reopening (held
+		 * behind a loss while the gate was shut): never held */
+		if (!tag_live(t, tag))
+			gated(t, n, &c);
 		else if (t->hold)
-			hold_put(t, t->next_sample, pcm, n, ts48, dtx, &c);
+			hold_put(t, t->next_sample, pcm, n, ts48, dtx, &c, tag);
 		else
-			write_block(t, t->next_sample, pcm, n, ts48, dtx, &c);
+			write_block(t, t->next_sample, pcm, n, ts48, dtx, &c,
+				    tag);
 		memset(&c, 0, sizeof(c)); /* counted once */
 		t->next_sample += n;
 		ts48 += (uint64_t)n * 48000 / t->cfg.rate;
@@ -298,7 +340,7 @@ static uint32_t to_rate(const struct vp_track *t, uint32_t dur48)
 
 /* @p frames of silence at the output rate, in pieces of the pcm buffer. */
 static void emit_zeros(struct vp_track *t, uint64_t frames, uint64_t ts48,
-		       const struct vp_pcm_counts *cnt)
+		       const struct vp_pcm_counts *cnt, uint64_t tag)
 {
 	struct vp_pcm_counts c = *cnt;
 
@@ -307,7 +349,7 @@ static void emit_zeros(struct vp_track *t, uint64_t frames, uint64_t ts48,
 		uint32_t n =
 			frames < MAX_FRAME48 ? (uint32_t)frames : MAX_FRAME48;
 
-		emit(t, t->pcm, n, ts48, &c);
+		emit(t, t->pcm, n, ts48, &c, tag);
 		memset(&c, 0, sizeof(c));
 		c.dtx_samples = cnt->dtx_samples ? 1 : 0; /* still DTX */
 		ts48 += (uint64_t)n * 48000 / t->cfg.rate;
@@ -317,12 +359,13 @@ static void emit_zeros(struct vp_track *t, uint64_t frames, uint64_t ts48,
 
 /* DTX (RFC 7587 §3.1): the sender stopped; the gap is silence, not loss.
  * The caller has checked it against the arrival clock. */
-static void emit_dtx(struct vp_track *t, uint64_t ts48, uint32_t gap48)
+static void emit_dtx(struct vp_track *t, uint64_t ts48, uint32_t gap48,
+		     uint64_t tag)
 {
 	struct vp_pcm_counts c = {.dtx = 1, .dtx_samples = 1};
 
 	t->st.dtx++;
-	emit_zeros(t, to_rate(t, gap48), ts48, &c);
+	emit_zeros(t, to_rate(t, gap48), ts48, &c, tag);
 }
 
 /* Conceal one lost packet of dur48 (any length: long spans in pieces of
@@ -330,7 +373,7 @@ static void emit_dtx(struct vp_track *t, uint64_t ts48, uint32_t gap48)
  * FEC when it has some. Output length is exact: the timeline stays
  * sample-exact. */
 static void conceal_one(struct vp_track *t, uint64_t ts48, uint32_t dur48,
-			const uint8_t *next, size_t next_len)
+			const uint8_t *next, size_t next_len, uint64_t tag)
 {
 	struct vp_pcm_counts c = {.lost = 1};
 	bool any_fec = false;
@@ -357,7 +400,7 @@ static void conceal_one(struct vp_track *t, uint64_t ts48, uint32_t dur48,
 			t->st.fec += c.fec;
 			t->st.plc += c.plc;
 		}
-		emit(t, t->pcm, (uint32_t)frames, ts48, &c);
+		emit(t, t->pcm, (uint32_t)frames, ts48, &c, tag);
 		memset(&c, 0, sizeof(c));
 		ts48 += d;
 		dur48 -= d;
@@ -375,9 +418,11 @@ static uint64_t pending_frames(const struct vp_track *t)
 
 /* Conceal the losses queued before this packet (next: its payload, for
  * FEC), unless their span runs past the arrival clock: then the sender's
- * timestamps jumped, and they are counted lost but not filled. */
+ * timestamps jumped, and they are counted lost but not filled. @p tag:
+ * the epoch both packets around the losses arrived in (0 if they differ),
+ * or the last packet's when there is no next. */
 static void conceal_pending(struct vp_track *t, const uint8_t *next,
-			    size_t next_len)
+			    size_t next_len, uint64_t tag)
 {
 	if (t->npend && t->next_sample + pending_frames(t) > bound(t)) {
 		t->st.lost += t->npend;
@@ -389,7 +434,7 @@ static void conceal_pending(struct vp_track *t, const uint8_t *next,
 		bool last = i + 1 == t->npend;
 
 		conceal_one(t, t->pend[i].ts, t->pend[i].dur,
-			    last ? next : NULL, last ? next_len : 0);
+			    last ? next : NULL, last ? next_len : 0, tag);
 	}
 	t->npend = 0;
 }
@@ -463,13 +508,16 @@ static void decode_packet(struct vp_track *t, const struct vp_jb_item *it)
 		c.plc = 1;
 		t->st.plc++;
 	}
-	send_level(t, it, (uint32_t)frames);
-	emit(t, t->pcm, (uint32_t)frames, it->ts, &c);
+	if (tag_live(t, it->tag)) /* no level of audio the gate drops */
+		send_level(t, it, (uint32_t)frames);
+	emit(t, t->pcm, (uint32_t)frames, it->ts, &c, it->tag);
 }
 
 static void on_packet(struct vp_track *t, const struct vp_jb_item *it)
 {
-	uint64_t fill;
+	/* a fill or a concealment between two packets goes on only if both
+	 * arrived in the same open epoch: the gate stayed open in between */
+	uint64_t fill, gap_tag = it->tag == t->last_tag ? it->tag : 0;
 
 	if (it->arrival_ns > t->now_ns)
 		t->now_ns = it->arrival_ns;
@@ -487,10 +535,11 @@ static void on_packet(struct vp_track *t, const struct vp_jb_item *it)
 		}
 		anchor(t, it);
 	} else if (it->dtx_gap) {
-		emit_dtx(t, it->ts - it->dtx_gap, it->dtx_gap);
+		emit_dtx(t, it->ts - it->dtx_gap, it->dtx_gap, gap_tag);
 	}
 	t->reposition = false;
-	conceal_pending(t, it->payload, it->len);
+	conceal_pending(t, it->payload, it->len, gap_tag);
+	t->last_tag = it->tag;
 	decode_packet(t, it);
 }
 
@@ -502,7 +551,7 @@ static void release_h(const struct vp_jb_item *it, void *arg)
 		if (!t->st.started)
 			return;
 		if (t->npend == MAX_PENDING)
-			conceal_pending(t, NULL, 0);
+			conceal_pending(t, NULL, 0, t->last_tag);
 		t->pend[t->npend].ts = it->ts;
 		t->pend[t->npend].dur = it->duration;
 		t->npend++;
@@ -511,8 +560,9 @@ static void release_h(const struct vp_jb_item *it, void *arg)
 	on_packet(t, it);
 }
 
-void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq, uint32_t ts,
-		  const uint8_t *payload, size_t len, uint64_t arrival_utc_ns)
+static void rtp_in(struct vp_track *t, uint32_t ssrc, uint16_t seq, uint32_t ts,
+		   const uint8_t *payload, size_t len, uint64_t arrival_utc_ns,
+		   bool present)
 {
 	struct vp_jb_in in;
 	int dur;
@@ -528,7 +578,7 @@ void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq, uint32_t ts,
 		 * the old sequence space, start a fresh one */
 		if (t->st.ssrcs) {
 			vp_jb_flush(t->jb);
-			conceal_pending(t, NULL, 0);
+			conceal_pending(t, NULL, 0, t->last_tag);
 			t->old_dups += vp_jb_stats(t->jb)->duplicates;
 			t->old_late += vp_jb_stats(t->jb)->late;
 			if (new_jb(t))
@@ -554,8 +604,24 @@ void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq, uint32_t ts,
 			       .arrival_ns = arrival_utc_ns,
 			       .duration = (uint32_t)dur,
 			       .payload = payload,
-			       .len = len};
+			       .len = len,
+			       /* the gate as the packet arrives: audio that
+				* arrived while closed never reaches disk */
+			       .tag = present ? gate_epoch(t, NULL) : 0};
 	vp_jb_put(t->jb, &in);
+}
+
+void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq, uint32_t ts,
+		  const uint8_t *payload, size_t len, uint64_t arrival_utc_ns)
+{
+	rtp_in(t, ssrc, seq, ts, payload, len, arrival_utc_ns, true);
+}
+
+void vp_track_rtp_absent(struct vp_track *t, uint32_t ssrc, uint16_t seq,
+			 uint32_t ts, const uint8_t *payload, size_t len,
+			 uint64_t arrival_utc_ns)
+{
+	rtp_in(t, ssrc, seq, ts, payload, len, arrival_utc_ns, false);
 }
 
 void vp_track_sr(struct vp_track *t, uint32_t ssrc, uint32_t ntp_sec,
@@ -581,7 +647,7 @@ void vp_track_flush(struct vp_track *t)
 	if (!t || !t->jb)
 		return;
 	vp_jb_flush(t->jb);
-	conceal_pending(t, NULL, 0);
+	conceal_pending(t, NULL, 0, t->last_tag);
 	if (t->hold)
 		hold_release(t, true);
 }

@@ -9,11 +9,15 @@
  * sample_at(latest arrival or poll time) + VP_TRACK_LEAD_MS. A DTX gap or a
  * lost span whose fill would run past that is not filled: the stream
  * restarts at the packet's arrival time (as for a new SSRC), so a forged
- * timestamp jump costs nothing on disk. With a gate that can close, PCM that
- * arrives while the gate is closed is dropped at once; PCM that arrives
- * while it is open is held until the clock has passed its timeline
- * position, so a gate closing at sample S keeps every sample placed at or
- * after S off the disk.
+ * timestamp jump costs nothing on disk. With a gate that can close, each
+ * packet is tagged with the gate's open epoch as it arrives: PCM whose
+ * packet arrived while the gate was closed, or in an earlier epoch (held
+ * in the jitter buffer across a close and reopen), is dropped when it
+ * leaves the jitter buffer, as is a fill or concealment between two packets
+ * of different epochs; PCM that arrived while open is held until the clock
+ * has passed its timeline position, so a gate closing at sample S keeps
+ * every sample placed at or after S off the disk. The first block written
+ * in a new epoch starts a new chunk, so no chunk spans a closure.
  */
 #ifndef VP_BOT_TRACK_H
 #define VP_BOT_TRACK_H
@@ -33,14 +37,21 @@ struct vp_rtp_pkt;
  *  until the clock catches up. */
 #define VP_TRACK_LEAD_MS 1000
 
+/** A stream that restarts further than this beyond the end of what it
+ *  last wrote starts a new chunk there: the chunk writer does not fill a
+ *  long absence with zeros (in one call, on the io thread). */
+#define VP_TRACK_GAP_BREAK_MS 5000
+
 /**
- * Gate check, per frame: false drops the frame (counted, never buffered).
- * When open, *open_since is the timeline sample where it last opened:
- * audio placed before it (held back by the jitter buffer, or the silence
- * of a DTX gap that spans the closure) was captured while the gate was
- * shut and is dropped too.
+ * Gate check, asked as each packet arrives and for every frame: false
+ * drops the frame (counted, never buffered). When open, *open_since is
+ * the timeline sample where it last opened: audio placed before it (the
+ * silence of a DTX gap that spans the closure) is dropped too; and *epoch
+ * is how many times it has opened (1 from the first opening, so never 0
+ * while open): a frame is written only in the epoch its packet arrived
+ * in, and the first frame of a new epoch starts a new chunk.
  */
-typedef bool(vp_track_gate_h)(void *arg, uint64_t *open_since);
+typedef bool(vp_track_gate_h)(void *arg, uint64_t *open_since, uint64_t *epoch);
 
 struct vp_track_cfg {
 	const char *id;	   /* stream id, e.g. "s1" */
@@ -61,7 +72,8 @@ struct vp_track_stats {
 	uint64_t lost, fec, plc, dtx, dtx_samples;
 	uint64_t duplicates, late, bad_payload, decode_errors;
 	uint64_t samples;	   /* written (or queued) to disk */
-	uint64_t gated_samples;	   /* dropped because the gate was closed */
+	uint64_t gated_samples;	   /* dropped because the gate was closed
+				    * (when their packet arrived, or now) */
 	uint64_t io_overflow;	   /* dropped because the io ring was full */
 	uint64_t restarts;	   /* re-anchored on arrival time (see below) */
 	uint64_t unfilled_samples; /* DTX/loss spans beyond the arrival clock:
@@ -82,6 +94,15 @@ int vp_track_alloc(struct vp_track **tp, const struct vp_track_cfg *cfg,
 /** One RTP packet of this stream (already parsed, payload borrowed). */
 void vp_track_rtp(struct vp_track *t, uint32_t ssrc, uint16_t seq, uint32_t ts,
 		  const uint8_t *payload, size_t len, uint64_t arrival_utc_ns);
+/**
+ * vp_track_rtp() for a packet whose sender is not present (has left):
+ * it keeps the stream's sequence, so no loss is concealed over the
+ * absence, but none of it reaches disk: its PCM, and any fill or
+ * concealment next to it, is dropped as if the gate were closed.
+ */
+void vp_track_rtp_absent(struct vp_track *t, uint32_t ssrc, uint16_t seq,
+			 uint32_t ts, const uint8_t *payload, size_t len,
+			 uint64_t arrival_utc_ns);
 /**
  * Before vp_track_rtp(): the packet's RFC 6464 audio level (extmap id
  * @p ext_id), if it carries one; it follows the packet's PCM to the io

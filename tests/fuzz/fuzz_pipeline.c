@@ -39,7 +39,10 @@ static struct {
 	bool live, flushing;
 	uint64_t now; /* latest arrival or poll time given */
 	bool gate_open;
-	uint64_t open_since; /* sample where the gate last opened */
+	uint64_t open_since;  /* sample where the gate last opened */
+	uint64_t epoch;	      /* openings so far */
+	uint64_t wrote_epoch; /* the epoch of the last block written */
+	bool broke;	      /* a new chunk since the last block */
 	struct vp_timeline tl;
 	bool started;
 	uint64_t end; /* end of the last block */
@@ -64,8 +67,7 @@ int vp_io_stream_break(struct vp_io *io, unsigned idx)
 {
 	(void)io;
 	(void)idx;
-	if (!o.live)
-		abort(); /* only a gate reopening breaks a stream */
+	o.broke = true; /* a reopening, or a long absence */
 	return 0;
 }
 
@@ -102,7 +104,11 @@ int vp_io_pcm(struct vp_io *io, unsigned idx, uint64_t start_sample,
 			abort(); /* gate closed, or placed before it opened */
 		if (!o.flushing && start_sample + frames > at_now())
 			abort(); /* ahead of the clock: a close could miss it */
+		if (o.started && o.wrote_epoch != o.epoch && !o.broke)
+			abort(); /* a chunk would span a closure */
 	}
+	o.wrote_epoch = o.epoch;
+	o.broke = false;
 	o.started = true;
 	o.end = start_sample + frames;
 	o.samples += frames;
@@ -110,18 +116,20 @@ int vp_io_pcm(struct vp_io *io, unsigned idx, uint64_t start_sample,
 	return 0;
 }
 
-static bool gate_h(void *arg, uint64_t *open_since)
+static bool gate_h(void *arg, uint64_t *open_since, uint64_t *epoch)
 {
 	(void)arg;
 	*open_since = o.open_since;
+	*epoch = o.epoch;
 	return o.gate_open;
 }
 
 /* replay's gate: it cannot close */
-static bool gate_none(void *arg, uint64_t *open_since)
+static bool gate_none(void *arg, uint64_t *open_since, uint64_t *epoch)
 {
 	(void)arg;
 	*open_since = 0;
+	*epoch = 1;
 	return true;
 }
 
@@ -145,8 +153,10 @@ static void step(struct vp_track *t, const uint8_t *r, const uint8_t *pl,
 		break;
 	case 6:
 		o.gate_open = !o.gate_open;
-		if (o.gate_open)
+		if (o.gate_open) {
 			o.open_since = at_now();
+			o.epoch++;
+		}
 		break;
 	case 7:
 		vp_track_sr(t, ssrcs[r[9] % 4], ts, (uint32_t)seq << 16, ts);
@@ -177,6 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	memset(&o, 0, sizeof(o));
 	o.live = d[0] & 1;
 	o.gate_open = true;
+	o.epoch = 1;
 	o.now = ORIGIN;
 	vp_timeline_init(&o.tl, RATE, ORIGIN);
 	tc.gateh = o.live ? gate_h : gate_none;

@@ -139,10 +139,11 @@ VTEST(bot_io_overflow_counted_meta_enospc)
 	VT_EQ(ok * VP_IO_MAX_SAMPLES, manifest_samples(dir, NULL));
 }
 
-static bool open_gate(void *arg, uint64_t *since)
+static bool open_gate(void *arg, uint64_t *since, uint64_t *epoch)
 {
 	(void)arg;
 	*since = 0;
+	*epoch = 1;
 	return true;
 }
 
@@ -292,10 +293,11 @@ VTEST(bot_meeting_rerun_over_corrupt_meeting_json)
 
 static unsigned gate_calls;
 
-static bool counting_gate(void *arg, uint64_t *since)
+static bool counting_gate(void *arg, uint64_t *since, uint64_t *epoch)
 {
 	(void)arg;
 	*since = 0;
+	*epoch = 1;
 	gate_calls++;
 	return true;
 }
