@@ -62,48 +62,15 @@ static void on_joined(const struct vp_sig_joined *j, void *arg)
 static void on_part_joined(const char *id, const char *display,
 			   const char *identity, bool consented, void *arg)
 {
-	struct bot *b = arg;
-	struct bot_participant *p;
-
-	vp_bot__media_drain(b); /* what came before the join goes first */
-	p = vp_bot__part(b, id, true);
-	if (!p) { /* untracked is unknown to the gate: it must not stay open */
-		vp_bot__gate_error(b, ENOSPC, "participant table full", id);
-		return;
-	}
-	if (p->present)
-		return; /* already known: a repeated notice */
-	p->present = true;
-	p->joined_ns = vp_clock_utc_ns();
-	p->left_ns = 0;
-	identity = vp_bot__identity(b, id, identity);
-	snprintf(p->display, sizeof(p->display), "%s", display ? display : "");
-	snprintf(p->identity, sizeof(p->identity), "%s",
-		 identity ? identity : "");
-	vp_log_info("participant joined id=%s", id);
-	vp_bot__gate_join(b, id, identity, consented);
-	vp_events_emit(b->ev, "participant_joined",
-		       json_pack("{s:s, s:s?, s:s?, s:b}", "id", id, "display",
-				 display, "identity", identity, "consented",
-				 consented));
-	vp_bot__save(b, "recording");
+	vp_bot__media_drain(arg); /* what came before the join goes first */
+	vp_bot__roster_join(arg, id, display, identity, consented);
 }
 
 static void on_part_left(const char *id, void *arg)
 {
-	struct bot *b = arg;
-	struct bot_participant *p;
-
-	vp_bot__media_drain(b); /* their last packets meet the gate as it was */
-	p = vp_bot__part(b, id, false);
-	if (!p || !p->present)
-		return; /* "unpublished" then "leaving": idempotent */
-	p->present = false;
-	p->left_ns = vp_clock_utc_ns();
-	vp_log_info("participant left id=%s", id);
-	vp_bot__gate_leave(b, id);
-	vp_events_emit(b->ev, "participant_left", json_pack("{s:s}", "id", id));
-	vp_bot__save(b, "recording");
+	/* their last packets meet the gate as it was */
+	vp_bot__media_drain(arg);
+	vp_bot__roster_leave(arg, id);
 }
 
 /* Someone is present whom the dialect could not track: the gate no
@@ -389,6 +356,7 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 	vp_bot__gate_close(b);
 	vp_bot__save(b, NULL);
 	vp_bot__gate_free(b);
+	vp_bot__parts_free(b);
 	vp_events_emit(b->ev, b->code == VP_EXIT_OK ? "left" : "error",
 		       json_pack("{s:i, s:s?}", "exit_code", b->code, "reason",
 				 b->reason[0] ? b->reason : NULL));

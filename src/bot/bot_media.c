@@ -63,7 +63,7 @@ bool vp_bot__may_track(struct bot *b, const struct bot_mid *m)
 	if (!b->rtp_unannounced++)
 		vp_log_warn("audio for participant=%.64s, whom the roster "
 			    "never announced: dropped",
-			    m->participant);
+			    m->participant ? m->participant : "-");
 	return false;
 }
 
@@ -75,9 +75,15 @@ static bool sender_present(struct bot *b, struct bot_mid *m)
 {
 	if (m->mixed)
 		return true;
-	if (!m->part)
-		m->part = vp_bot__part(b, m->participant, false);
-	return m->part && m->part->present;
+	if (!m->part1) {
+		const struct bot_participant *p =
+			vp_bot__part(b, m->participant, false);
+
+		if (!p)
+			return false;
+		m->part1 = (unsigned)(p - b->parts) + 1;
+	}
+	return b->parts[m->part1 - 1].present;
 }
 
 /* The participant's stream, made on its first packet once the timeline
@@ -148,7 +154,7 @@ struct bot_mid *vp_bot__route_rtp(struct bot *b, const struct vp_rtp_pkt *p)
 			m = mid_by_name(b, (const char *)v, vl);
 		by_ext = m != NULL;
 	}
-	if (!m || !m->participant[0]) {
+	if (!m || !m->participant || !m->participant[0]) {
 		b->rtp_unknown++;
 		return NULL;
 	}
@@ -337,20 +343,28 @@ static void send_answer(struct bot *b)
 	vp_mem_deref(sdp);
 }
 
+static void mids_free(struct bot *b)
+{
+	for (unsigned i = 0; i < b->nmids; i++)
+		b->mids[i].participant = vp_mem_deref(b->mids[i].participant);
+	b->nmids = 0;
+}
+
 /* Whose audio is on which m-line: the dialect's map, plus the SSRCs the
- * offer announces for each mid. */
+ * offer announces for each mid. The participant id is kept whole: a cut
+ * one could match someone else's (docs/design.md §6); without memory for
+ * it the m-line is nobody's, and its audio is dropped (rtp_unknown). */
 static void update_mids(struct bot *b, const struct vp_sig_offer *o,
 			const struct vp_sdp_session *s)
 {
-	b->nmids = 0;
+	mids_free(b);
 	for (size_t i = 0; i < o->nstreams && b->nmids < BOT_MAX_MIDS; i++) {
 		struct bot_mid *m = &b->mids[b->nmids++];
+		const char *pid = o->streams[i].participant;
 
 		memset(m, 0, sizeof(*m));
 		snprintf(m->mid, sizeof(m->mid), "%s", o->streams[i].mid);
-		snprintf(m->participant, sizeof(m->participant), "%s",
-			 o->streams[i].participant ? o->streams[i].participant
-						   : "");
+		m->participant = pid && *pid ? vp_mem_strdup(pid) : NULL;
 		m->active = o->streams[i].active;
 		m->mixed = o->streams[i].mixed;
 		m->pt = -1;
@@ -526,4 +540,5 @@ void vp_bot__media_close(struct bot *b)
 	b->rr = vp_mem_deref(b->rr);
 	b->pc = vp_mem_deref(b->pc);
 	b->offer = vp_mem_deref(b->offer);
+	mids_free(b);
 }

@@ -14,9 +14,16 @@
 
 #include <glib.h>
 
-#define BOT_MAX_PART 128
-#define BOT_MAX_MIDS 64
-#define BOT_MAX_SSRC 8
+/* Participants present at once: one more is a roster the bot cannot
+ * track, which closes the gate for the rest of the meeting (docs/design.md
+ * §6). Who left keeps an entry (meeting.json lists everyone), so the table
+ * grows in steps of BOT_PART_STEP up to BOT_MAX_PART_SEEN distinct ids in
+ * one meeting (Janus gives a rejoining publisher a fresh id). */
+#define BOT_MAX_PART	  128
+#define BOT_PART_STEP	  64
+#define BOT_MAX_PART_SEEN 8192
+#define BOT_MAX_MIDS	  64
+#define BOT_MAX_SSRC	  8
 
 struct vp_pc;
 struct vp_rtcp_rr;
@@ -27,7 +34,7 @@ struct vp_meeting_facts;
 struct vp_live;
 
 struct bot_participant {
-	char id[64];
+	char *id; /* whole, as the dialect gave it (vp_mem): never cut */
 	char display[128];
 	char identity[128];
 	uint64_t joined_ns, left_ns;
@@ -38,7 +45,7 @@ struct bot_participant {
 /* one m-line of the current offer: whose audio arrives on it */
 struct bot_mid {
 	char mid[32];
-	char participant[64];
+	char *participant; /* whole (vp_mem); NULL: nobody's (or no memory) */
 	bool active;
 	bool mixed; /* the server's mix of the roster (AudioBridge) */
 	int pt;	    /* its negotiated Opus PT; -1: none */
@@ -47,9 +54,9 @@ struct bot_mid {
 	unsigned nsdp;	 /* how many of them the offer listed */
 	unsigned nlearn; /* learned so far (ring over the rest) */
 	int stream;	 /* its participant's recorder stream, -1: not yet */
-	/* its participant's roster entry once found (entries are never
-	 * removed), NULL: not yet */
-	const struct bot_participant *part;
+	/* 1 + its participant's index in b->parts once found (entries stay
+	 * and keep their index; the table moves as it grows), 0: not yet */
+	unsigned part1;
 };
 
 struct bot {
@@ -89,8 +96,8 @@ struct bot {
 	uint64_t sdp_shared_ssrc; /* a=ssrc ids on two m= lines: not used */
 	struct vp_rtcp_rr *rr;	  /* receiver reports (rtcp_rr.c) */
 
-	struct bot_participant parts[BOT_MAX_PART];
-	unsigned nparts;
+	struct bot_participant *parts; /* vp_malloc'd, grown in steps */
+	unsigned nparts, capparts;
 
 	/* lifecycle */
 	uint64_t start_ns, joined_ns, first_pcm_ns;
@@ -158,7 +165,18 @@ uint64_t vp_bot__at(const struct bot *b);
 struct vp_rec_gate vp_bot__rec_gate(struct bot *b);
 
 /* bot_report.c */
+/** The entry of participant ID (whole-id match), or with ADD a new one;
+ *  NULL if unknown, or for ADD with no memory or BOT_MAX_PART_SEEN ids. */
 struct bot_participant *vp_bot__part(struct bot *b, const char *id, bool add);
+/** How many participants are present now. */
+unsigned vp_bot__npresent(const struct bot *b);
+/** The roster: a join (fails closed: the gate latches when the bot cannot
+ *  track ID) and a leave, each to the gate, the events and meeting.json. */
+void vp_bot__roster_join(struct bot *b, const char *id, const char *display,
+			 const char *identity, bool consented);
+void vp_bot__roster_leave(struct bot *b, const char *id);
+/** Free the participant table (after the final save). */
+void vp_bot__parts_free(struct bot *b);
 void vp_bot__save(struct bot *b, const char *state);
 
 /* webhook_bot.c: the status webhook's start and final record */

@@ -10,27 +10,119 @@
 #include "src/core/log.h"
 #include "src/core/mem.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 /* --- Runs on: net thread --- */
 
+/* Every lookup compares the whole id: an id is never cut, so two ids that
+ * share a prefix are two participants (docs/design.md §6). */
 struct bot_participant *vp_bot__part(struct bot *b, const char *id, bool add)
 {
 	struct bot_participant *p;
+	char *copy;
 
+	if (!id)
+		return NULL;
 	for (unsigned i = 0; i < b->nparts; i++)
 		if (!strcmp(b->parts[i].id, id))
 			return &b->parts[i];
-	if (!add || b->nparts == BOT_MAX_PART)
+	if (!add || b->nparts == BOT_MAX_PART_SEEN)
+		return NULL;
+	if (b->nparts == b->capparts) {
+		unsigned cap = b->capparts + BOT_PART_STEP;
+
+		p = vp_realloc(b->parts, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		b->parts = p;
+		b->capparts = cap;
+	}
+	copy = vp_mem_strdup(id);
+	if (!copy)
 		return NULL;
 	p = &b->parts[b->nparts++];
 	memset(p, 0, sizeof(*p));
-	snprintf(p->id, sizeof(p->id), "%s", id);
+	p->id = copy;
 	p->stream = -1;
 	return p;
+}
+
+unsigned vp_bot__npresent(const struct bot *b)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < b->nparts; i++)
+		n += b->parts[i].present;
+	return n;
+}
+
+void vp_bot__parts_free(struct bot *b)
+{
+	for (unsigned i = 0; i < b->nparts; i++)
+		vp_mem_deref(b->parts[i].id);
+	free(b->parts);
+	b->parts = NULL;
+	b->nparts = b->capparts = 0;
+}
+
+/* The cap is on who is present at once, never on how many came and went:
+ * a participant the bot cannot track is unknown to the gate, which must
+ * not stay open (docs/design.md §6). */
+void vp_bot__roster_join(struct bot *b, const char *id, const char *display,
+			 const char *identity, bool consented)
+{
+	struct bot_participant *p = vp_bot__part(b, id, false);
+
+	if (p && p->present)
+		return; /* already known: a repeated notice */
+	if (vp_bot__npresent(b) >= BOT_MAX_PART) {
+		vp_bot__gate_error(b, ENOSPC,
+				   "more participants present at once than "
+				   "the bot tracks",
+				   id);
+		return;
+	}
+	if (!p)
+		p = vp_bot__part(b, id, true);
+	if (!p) {
+		vp_bot__gate_error(
+			b, b->nparts == BOT_MAX_PART_SEEN ? ENOSPC : ENOMEM,
+			"participant table full", id);
+		return;
+	}
+	p->present = true;
+	p->joined_ns = vp_clock_utc_ns();
+	p->left_ns = 0;
+	identity = vp_bot__identity(b, id, identity);
+	snprintf(p->display, sizeof(p->display), "%s", display ? display : "");
+	snprintf(p->identity, sizeof(p->identity), "%s",
+		 identity ? identity : "");
+	vp_log_info("participant joined id=%s", id);
+	vp_bot__gate_join(b, id, identity, consented);
+	vp_events_emit(b->ev, "participant_joined",
+		       json_pack("{s:s, s:s?, s:s?, s:b}", "id", id, "display",
+				 display, "identity", identity, "consented",
+				 consented));
+	vp_bot__save(b, "recording");
+}
+
+void vp_bot__roster_leave(struct bot *b, const char *id)
+{
+	struct bot_participant *p = vp_bot__part(b, id, false);
+
+	if (!p || !p->present)
+		return; /* "unpublished" then "leaving": idempotent */
+	p->present = false;
+	p->left_ns = vp_clock_utc_ns();
+	vp_log_info("participant left id=%s", id);
+	vp_bot__gate_leave(b, id);
+	vp_events_emit(b->ev, "participant_left", json_pack("{s:s}", "id", id));
+	vp_bot__save(b, "recording");
 }
 
 static json_t *utc_json(uint64_t ns)
@@ -120,10 +212,8 @@ void vp_bot__save(struct bot *b, const char *state)
 void vp_bot__status_line(struct bot *b, bool final)
 {
 	uint64_t samples = b->rec ? vp_rec_samples(b->rec) : 0;
-	unsigned present = 0;
+	unsigned present = vp_bot__npresent(b);
 
-	for (unsigned i = 0; i < b->nparts; i++)
-		present += b->parts[i].present;
 	fprintf(stderr,
 		"\r\033[K%s: %u in the room, %u stream(s), %.1f s "
 		"recorded%s",

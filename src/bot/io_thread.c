@@ -20,7 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define IO_MAX_STREAMS 256
+#define IO_MAX_STREAMS VP_IO_MAX_STREAMS
+_Static_assert(VP_SPEECH_REC_MAX >= IO_MAX_STREAMS,
+	       "speech.jsonl must take every io stream index");
 #define IO_RING                                                                \
 	1024 /* slots, ~2 MB: 10 s of one stream, rides out a disk stall */
 enum io_op {

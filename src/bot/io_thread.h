@@ -17,6 +17,10 @@
  *  stereo), so a slot is ~2 KB and the ring holds seconds, not moments. */
 #define VP_IO_MAX_SAMPLES 960
 
+/** Stream indexes one io thread (and speech.jsonl, live out) takes: the
+ *  bound of a meeting's streams (recorder.h, VP_REC_MAX_STREAMS). */
+#define VP_IO_MAX_STREAMS 1024
+
 struct vp_io;
 
 struct vp_io_stats {

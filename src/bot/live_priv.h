@@ -6,12 +6,13 @@
 #define VP_BOT_LIVE_PRIV_H
 
 #include "media/pcm/pcm.h"
+#include "src/bot/io_thread.h"
 #include "src/bot/live.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 
-#define LIVE_STREAMS	256
+#define LIVE_STREAMS	VP_IO_MAX_STREAMS
 #define LIVE_PART_MAX	128
 #define LIVE_MSG_BLOCKS 64 /* blocks packed into one message at most */
 

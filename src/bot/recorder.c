@@ -13,11 +13,14 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* SSRCs listed per stream in meeting.json (a sender that rotates them
  * must not grow it without bound; the track counts them all) */
 #define MAX_SSRCS 64
+/* the stream table grows by this many (a meeting pays for what it used) */
+#define ST_STEP 32
 
 /* meeting.json keys the recorder (or meeting.c, for it) writes */
 static const char *const owned[] = {
@@ -39,8 +42,7 @@ static const char *const owned[] = {
 
 struct rec_stream {
 	struct vp_track *t;
-	char participant[64];
-	bool has_participant;
+	char *participant; /* whole (vp_mem); NULL: none (replay) */
 	uint32_t ssrc[MAX_SSRCS];
 	unsigned nssrc;
 };
@@ -52,8 +54,9 @@ struct vp_rec {
 	struct vp_io_stats ios;
 	struct vp_timeline tl;
 	bool tl_started, stopped;
-	struct rec_stream st[VP_REC_MAX_STREAMS];
-	unsigned nst;
+	struct rec_stream *st; /* vp_malloc'd, grown in steps of ST_STEP */
+	unsigned nst, capst;
+	bool st_full_warned;
 	json_t *warnings;
 	json_t *status_extra; /* vp_rec_status_count: other parts' counters */
 	bool status_lost;     /* a warning or counter was lost (no memory) */
@@ -99,8 +102,11 @@ static void rec_destroy(void *arg)
 	struct vp_rec *r = arg;
 
 	vp_rec_stop(r);
-	for (unsigned i = 0; i < r->nst; i++)
+	for (unsigned i = 0; i < r->nst; i++) {
 		r->st[i].t = vp_mem_deref(r->st[i].t);
+		r->st[i].participant = vp_mem_deref(r->st[i].participant);
+	}
+	free(r->st);
 	json_decref(r->warnings);
 	json_decref(r->status_extra);
 	vp_meeting_close(&r->m);
@@ -233,13 +239,35 @@ int vp_rec_stream_open(struct vp_rec *r, const char *participant, unsigned *idx)
 {
 	struct rec_stream *s;
 	struct vp_track_cfg tc;
-	char id[16];
+	char id[16], w[96];
+	char *pcopy;
 	int err;
 
 	if (!r->tl_started || !r->io || r->stopped)
 		return EAGAIN;
-	if (r->nst == VP_REC_MAX_STREAMS)
+	if (r->nst == VP_REC_MAX_STREAMS) {
+		if (!r->st_full_warned) { /* lost audio is said, never hidden */
+			r->st_full_warned = true;
+			snprintf(w, sizeof(w),
+				 "stream limit (%u) reached: later streams "
+				 "are not recorded",
+				 VP_REC_MAX_STREAMS);
+			vp_rec_warn(r, w);
+		}
 		return ENOSPC;
+	}
+	if (r->nst == r->capst) {
+		unsigned cap = r->capst + ST_STEP;
+
+		s = vp_realloc(r->st, cap * sizeof(*s));
+		if (!s)
+			return ENOMEM;
+		r->st = s;
+		r->capst = cap;
+	}
+	pcopy = participant ? vp_mem_strdup(participant) : NULL;
+	if (participant && !pcopy)
+		return ENOMEM;
 	s = &r->st[r->nst];
 	vp_meeting_stream_id(&r->m, id, sizeof(id));
 	tc = (struct vp_track_cfg){
@@ -254,13 +282,11 @@ int vp_rec_stream_open(struct vp_rec *r, const char *participant, unsigned *idx)
 		.gate_always_open = r->cfg.gate.always_open,
 	};
 	err = vp_track_alloc(&s->t, &tc, &r->tl, r->io);
-	if (err)
+	if (err) {
+		vp_mem_deref(pcopy);
 		return err;
-	memset(s->participant, 0, sizeof(s->participant));
-	s->has_participant = participant != NULL;
-	if (participant)
-		snprintf(s->participant, sizeof(s->participant), "%s",
-			 participant);
+	}
+	s->participant = pcopy;
 	s->nssrc = 0;
 	*idx = r->nst++;
 	return 0;
@@ -268,8 +294,8 @@ int vp_rec_stream_open(struct vp_rec *r, const char *participant, unsigned *idx)
 
 int vp_rec_stream_find(const struct vp_rec *r, const char *participant)
 {
-	for (unsigned i = 0; i < r->nst; i++)
-		if (r->st[i].has_participant &&
+	for (unsigned i = 0; participant && i < r->nst; i++)
+		if (r->st[i].participant &&
 		    !strcmp(r->st[i].participant, participant))
 			return (int)i;
 	return -1;
@@ -399,9 +425,8 @@ static json_t *streams_json(const struct vp_rec *r)
 			json_array_append_new(ssrcs, json_integer(s->ssrc[k]));
 		json_object_set_new(o, "ssrcs", ssrcs);
 		json_object_set_new(o, "participant",
-				    s->has_participant
-					    ? json_string(s->participant)
-					    : json_null());
+				    s->participant ? json_string(s->participant)
+						   : json_null());
 		json_array_append_new(a, o);
 	}
 	return a;

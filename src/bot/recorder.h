@@ -25,9 +25,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/** Streams one recorder holds (participants of a live meeting, or the
- *  Opus streams of a capture). */
-#define VP_REC_MAX_STREAMS 128
+/** Streams one recording holds, cumulative (participants of a live
+ *  meeting, everyone who ever sent audio, or the Opus streams of a
+ *  capture). Janus gives a rejoining publisher a fresh id, and so a new
+ *  stream: the table grows in steps as streams open, and each stream keeps
+ *  its decoder and buffers (about 100 KB) until the meeting ends, so the
+ *  bound caps a churning meeting near 100 MB. Audio of a stream past it is
+ *  dropped and said in status.warnings (docs/design.md §5). */
+#define VP_REC_MAX_STREAMS VP_IO_MAX_STREAMS
 
 struct vp_rec;
 
@@ -96,14 +101,15 @@ uint64_t vp_rec_sample_at(const struct vp_rec *r, uint64_t utc_ns);
 
 /**
  * A new stream (next id in the folder: s1, s2…), for PARTICIPANT (NULL:
- * none, as in a replay).
+ * none, as in a replay), whose id is kept whole.
  * @param idx  out: its index, 0..VP_REC_MAX_STREAMS-1, in order of opening
- * @return 0, EAGAIN (no timeline yet), ENOSPC (VP_REC_MAX_STREAMS), or an
- *         errno from vp_track_alloc
+ * @return 0, EAGAIN (no timeline yet), ENOSPC (VP_REC_MAX_STREAMS; the
+ *         first one is a status warning), ENOMEM, or an errno from
+ *         vp_track_alloc
  */
 int vp_rec_stream_open(struct vp_rec *r, const char *participant,
 		       unsigned *idx);
-/** The stream of PARTICIPANT, or -1. */
+/** The stream of PARTICIPANT (the whole id), or -1 (also for NULL). */
 int vp_rec_stream_find(const struct vp_rec *r, const char *participant);
 const char *vp_rec_stream_id(const struct vp_rec *r, unsigned idx);
 unsigned vp_rec_nstreams(const struct vp_rec *r);

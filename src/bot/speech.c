@@ -178,7 +178,9 @@ void vp_speech_feed(struct vp_speech *s, uint64_t start, const int16_t *pcm,
 
 /* --- The meeting's recorder; runs on: io thread --- */
 
-#define REC_MAX 256
+/* a slot is allocated for a stream that has one, so a meeting pays only
+ * for the streams it opened */
+#define REC_MAX VP_SPEECH_REC_MAX
 #define LVQ	128 /* levels waiting for their PCM: 2.5 s of 20 ms */
 
 struct rec_lv {
@@ -193,7 +195,7 @@ struct rec_slot {
 	struct rec_lv q[LVQ];	 /* ring of levels ahead of their PCM */
 	unsigned qh, qn;
 	char id[65];
-	char part[128];
+	char *part; /* whole (vp_mem), NULL until meeting.json names it */
 	uint32_t rate;
 };
 
@@ -209,20 +211,41 @@ struct rec_put {
 
 struct vp_speech_rec {
 	int fd;
-	struct vp_spsc *put; /* rec_put: producer thread -> io thread */
-	struct rec_slot s[REC_MAX];
+	struct vp_spsc *put;	     /* rec_put: producer thread -> io thread */
+	struct rec_slot *s[REC_MAX]; /* vp_mem, on first use */
 };
+
+static void slot_destroy(void *data)
+{
+	struct rec_slot *sl = data;
+
+	vp_speech_flush(sl->det);
+	vp_mem_deref(sl->det);
+	vp_speech_lv_flush(sl->lv);
+	vp_mem_deref(sl->lv);
+	vp_mem_deref(sl->part);
+}
+
+/* Slot IDX, made if CREATE; NULL if out of range or out of memory. */
+static struct rec_slot *slot(struct vp_speech_rec *r, unsigned idx, bool create)
+{
+	if (idx >= REC_MAX)
+		return NULL;
+	if (!r->s[idx] && create) {
+		r->s[idx] =
+			vp_mem_zalloc(sizeof(struct rec_slot), slot_destroy);
+		if (r->s[idx])
+			r->s[idx]->r = r;
+	}
+	return r->s[idx];
+}
 
 static void rec_destroy(void *data)
 {
 	struct vp_speech_rec *r = data;
 
-	for (unsigned i = 0; i < REC_MAX; i++) {
-		vp_speech_flush(r->s[i].det);
-		vp_mem_deref(r->s[i].det);
-		vp_speech_lv_flush(r->s[i].lv);
-		vp_mem_deref(r->s[i].lv);
-	}
+	for (unsigned i = 0; i < REC_MAX; i++)
+		vp_mem_deref(r->s[i]);
 	if (r->fd >= 0)
 		close(r->fd);
 	vp_mem_deref(r->put);
@@ -262,8 +285,7 @@ static void write_seg(struct rec_slot *sl, uint64_t start, uint64_t end,
 		      const char *source)
 {
 	json_t *o = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:s}", "stream",
-			      sl->id, "participant",
-			      sl->part[0] ? sl->part : NULL, "start_sample",
+			      sl->id, "participant", sl->part, "start_sample",
 			      (json_int_t)start, "end_sample", (json_int_t)end,
 			      "rate", (json_int_t)sl->rate, "source", source);
 	char *line = o ? vp_json_dumps(o, JSON_COMPACT) : NULL;
@@ -293,9 +315,13 @@ void vp_speech_rec_stream(struct vp_speech_rec *r, unsigned idx, const char *id,
 {
 	struct rec_slot *sl;
 
-	if (!r || idx >= REC_MAX || !id)
+	if (!r || !id)
 		return;
-	sl = &r->s[idx];
+	sl = slot(r, idx, true);
+	if (!sl) {
+		vp_log_warn("stream=%s: no speech detection", id);
+		return;
+	}
 	vp_speech_flush(sl->det);
 	sl->det = vp_mem_deref(sl->det);
 	/* a new stream forgets the levels; the same one reopened after the
@@ -328,9 +354,9 @@ static void rec_level(struct vp_speech_rec *r, unsigned idx, uint64_t start,
 {
 	struct rec_slot *sl;
 
-	if (idx >= REC_MAX || !frames)
+	sl = frames ? slot(r, idx, true) : NULL;
+	if (!sl)
 		return;
-	sl = &r->s[idx];
 	if (sl->qn == LVQ) { /* the oldest never reached disk */
 		sl->qh = (sl->qh + 1) % LVQ;
 		sl->qn--;
@@ -394,18 +420,23 @@ static bool levels_pcm(struct rec_slot *sl, uint64_t a, uint64_t b)
 void vp_speech_rec_pcm(struct vp_speech_rec *r, unsigned idx, uint64_t start,
 		       const int16_t *pcm, size_t frames)
 {
-	if (!r || idx >= REC_MAX || !frames)
+	struct rec_slot *sl;
+
+	if (!r || !frames)
 		return;
 	vp_speech_rec_levels(r); /* queued before this PCM */
-	if (!levels_pcm(&r->s[idx], start, start + frames))
-		vp_speech_feed(r->s[idx].det, start, pcm, frames);
+	sl = slot(r, idx, false);
+	if (sl && !levels_pcm(sl, start, start + frames))
+		vp_speech_feed(sl->det, start, pcm, frames);
 }
 
 void vp_speech_rec_pause(struct vp_speech_rec *r, unsigned idx)
 {
-	if (r && idx < REC_MAX) {
-		vp_speech_flush(r->s[idx].det);
-		vp_speech_lv_flush(r->s[idx].lv);
+	struct rec_slot *sl = r ? slot(r, idx, false) : NULL;
+
+	if (sl) {
+		vp_speech_flush(sl->det);
+		vp_speech_lv_flush(sl->lv);
 	}
 }
 
@@ -424,10 +455,16 @@ void vp_speech_rec_meta(struct vp_speech_rec *r, const char *meeting_json)
 		const char *p =
 			json_string_value(json_object_get(st, "participant"));
 
-		for (unsigned k = 0; id && p && k < REC_MAX; k++)
-			if (r->s[k].det && !strcmp(r->s[k].id, id))
-				snprintf(r->s[k].part, sizeof(r->s[k].part),
-					 "%s", p);
+		for (unsigned k = 0; id && p && k < REC_MAX; k++) {
+			struct rec_slot *sl = r->s[k];
+
+			if (!sl || !sl->det || strcmp(sl->id, id) ||
+			    (sl->part && !strcmp(sl->part, p)))
+				continue;
+			/* whole: a cut id could be someone else's */
+			vp_mem_deref(sl->part);
+			sl->part = vp_mem_strdup(p);
+		}
 	}
 	json_decref(doc);
 }

@@ -72,6 +72,10 @@ void vp_speech_lv_flush(struct vp_speech_lv *s);
  * others from the energy detector ("source": "energy"). */
 struct vp_speech_rec;
 
+/** io stream indexes it takes: at least VP_IO_MAX_STREAMS (io_thread.c
+ *  checks it) */
+#define VP_SPEECH_REC_MAX 1024
+
 /**
  * Open (append to) MDIR/speech.jsonl.
  * @return 0, EINVAL, ENOMEM or the errno of open

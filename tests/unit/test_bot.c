@@ -175,6 +175,7 @@ static void mk_rtp(struct vp_rtp_pkt *p, uint8_t *b, uint8_t pt, bool with_mid)
 VTEST(bot_route_rtp_pt_and_mid_learning)
 {
 	struct bot *b = calloc(1, sizeof(*b));
+	char p1[] = "p1";
 	struct vp_rtp_pkt p;
 	uint8_t buf[64];
 
@@ -182,7 +183,7 @@ VTEST(bot_route_rtp_pt_and_mid_learning)
 	b->nmids = 1;
 	b->ext_mid = 3;
 	snprintf(b->mids[0].mid, sizeof(b->mids[0].mid), "a");
-	snprintf(b->mids[0].participant, sizeof(b->mids[0].participant), "p1");
+	b->mids[0].participant = p1;
 	b->mids[0].active = true;
 	b->mids[0].pt = 111;
 
@@ -347,7 +348,8 @@ VTEST(bot_stream_only_for_announced_participants)
 {
 	struct bot *b = calloc(1, sizeof(*b));
 	struct bot_participant *p;
-	struct bot_mid m = {.participant = "p1", .active = true, .pt = 111};
+	char p1[] = "p1", mix[] = "mix";
+	struct bot_mid m = {.participant = p1, .active = true, .pt = 111};
 
 	VT_TRUE(b != NULL);
 	VT_TRUE(!vp_bot__may_track(b, &m)); /* never announced */
@@ -360,11 +362,12 @@ VTEST(bot_stream_only_for_announced_participants)
 	VT_TRUE(vp_bot__may_track(b, &m));
 	VT_EQ(3, b->rtp_unannounced);
 	/* "mix" as a participant id is not the mix: only the flag is */
-	snprintf(m.participant, sizeof(m.participant), "mix");
+	m.participant = mix;
 	VT_TRUE(!vp_bot__may_track(b, &m));
 	m.mixed = true;
 	VT_TRUE(vp_bot__may_track(b, &m));
 	VT_EQ(4, b->rtp_unannounced);
+	vp_bot__parts_free(b);
 	free(b);
 }
 

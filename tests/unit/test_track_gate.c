@@ -319,7 +319,7 @@ VTEST(track_gate_departed_participant_not_written)
 	vp_rec_timeline_start(b->rec, G_T0);
 	b->nmids = 1;
 	snprintf(b->mids[0].mid, sizeof(b->mids[0].mid), "a");
-	snprintf(b->mids[0].participant, sizeof(b->mids[0].participant), "p1");
+	b->mids[0].participant = vp_mem_strdup("p1");
 	b->mids[0].active = true;
 	b->mids[0].pt = 111;
 	b->mids[0].stream = -1;
@@ -349,5 +349,7 @@ VTEST(track_gate_departed_participant_not_written)
 	VT_EQ(9600, l[1].samples);
 	VT_EQ(0, l[0].gap + l[1].gap);
 	vp_rec_close(b->rec);
+	vp_mem_deref(b->mids[0].participant);
+	vp_bot__parts_free(b);
 	free(b);
 }
