@@ -184,15 +184,53 @@ static gboolean on_status(gpointer arg)
 	return G_SOURCE_CONTINUE;
 }
 
-/* "room 1234 on janus" -> meeting id "janus-1234" unless --meeting says */
-static void meeting_id(const struct bot *b, char *id, size_t sz)
+/* [a-z0-9.-]+ (after lower-casing a host name): no '_' */
+static bool plain(const char *s)
 {
-	if (b->cfg->meeting) {
-		snprintf(id, sz, "%s", b->cfg->meeting);
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '-'))
+			return false;
+	return true;
+}
+
+/*
+ * The default meeting id names the server as well as the room: room 1234
+ * is Janus's default on every server, and two meetings must never share a
+ * folder (a second one would be taken for a rerun of the first). The same
+ * invite always maps to the same id, so a rerun finds its folder.
+ * "DIALECT-HOST[_PORT]_ROOM" (port only if not the scheme's default) when
+ * that is a valid id made of plain parts, which keeps it one-to-one (no
+ * host or room holds a '_'); else its sanitized start and a hash of it all.
+ */
+void vp_bot__meeting_id(const struct vp_invite *inv, const char *given,
+			char *id, size_t sz)
+{
+	char host[VP_INVITE_HOST_MAX], port[8] = "", raw[600];
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a, 64 bits */
+
+	if (given) {
+		snprintf(id, sz, "%s", given);
 		return;
 	}
-	snprintf(id, sz, "%s-%s", vp_invite_dialect_name(b->inv.dialect),
-		 b->inv.room);
+	snprintf(host, sizeof(host), "%s", inv->host);
+	for (char *c = host; *c; c++) /* DNS names ignore case */
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	if (inv->port != (inv->tls ? 443 : 80))
+		snprintf(port, sizeof(port), "_%u", inv->port);
+	snprintf(raw, sizeof(raw), "%s-%s%s_%s",
+		 vp_invite_dialect_name(inv->dialect), host, port, inv->room);
+	if (plain(host) && plain(inv->room) && !vp_meeting_id_check(raw)) {
+		snprintf(id, sz, "%s", raw);
+		return;
+	}
+	for (const char *c = raw; *c; c++)
+		h = (h ^ (uint8_t)*c) * 1099511628211ULL;
+	snprintf(id, sz, "%.80s-%012llx", raw,
+		 (unsigned long long)(h & 0xffffffffffffULL));
 	vp_meeting_id_sanitize(id);
 }
 
@@ -218,7 +256,7 @@ static int start(struct bot *b)
 	char id[320], red[512];
 	int err;
 
-	meeting_id(b, id, sizeof(id));
+	vp_bot__meeting_id(&b->inv, c->meeting, id, sizeof(id));
 	vp_log_set_bot(id);
 	err = vp_rec_open(
 		&b->rec, &(struct vp_rec_cfg){.out = c->out,

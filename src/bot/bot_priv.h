@@ -116,6 +116,11 @@ struct bot {
 };
 
 /* bot.c */
+/** The meeting id: GIVEN (--meeting, the job's) if not NULL, else one made
+ *  of the invite's dialect, server (host, port) and room, the same for the
+ *  same invite and different for another server (docs/design.md §5). */
+void vp_bot__meeting_id(const struct vp_invite *inv, const char *given,
+			char *id, size_t sz);
 /** --join-timeout: each joining step (signaling, media) */
 uint64_t vp_bot__join_timeout_ns(const struct bot *b);
 

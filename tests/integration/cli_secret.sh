@@ -101,9 +101,11 @@ echo "== exits: file $RC_FILE, env $RC_ENV, wrong token $RC_WRONG"
 [ "$RC_WRONG" = 69 ] || bad "wrong token: exit $RC_WRONG, expected 69"
 grep -q 'bad_token' "$T/wrong.log" || bad "wrong token: no bad_token in its log"
 for m in viafile viaenv; do
-	jq -e '.status.state == "finished"' "$T/out/sim-$m/meeting.json" >/dev/null ||
-		bad "$m: meeting.json status $(jq -c .status "$T/out/sim-$m/meeting.json" 2>&1)"
-	[ "$(jq -s 'map(.samples) | add // 0' "$T/out/sim-$m/manifest.jsonl" 2>/dev/null)" -gt 48000 ] ||
+	# the default folder names the server: sim-HOST_PORT_ROOM (README)
+	D="$T/out/sim-127.0.0.1_$(cat "$T/port")_$m"
+	jq -e '.status.state == "finished"' "$D/meeting.json" >/dev/null ||
+		bad "$m: meeting.json status $(jq -c .status "$D/meeting.json" 2>&1)"
+	[ "$(jq -s 'map(.samples) | add // 0' "$D/manifest.jsonl" 2>/dev/null)" -gt 48000 ] ||
 		bad "$m: less than 1 s recorded"
 done
 # and the token is nowhere on disk or in a log

@@ -22,7 +22,7 @@ import sys
 import wave
 
 import numpy as np
-from vcheck import check, failed, jsonl
+from vcheck import check, failed, jsonl, sim_meeting_dir
 
 RATE = 48000
 FRAME = RATE // 50
@@ -52,7 +52,7 @@ class Run:
         self.log = [e for e in jsonl(tmp + "/send.jsonl")
                     if e.get("meeting") == mid]
         self.events = jsonl(tmp + "/events.jsonl")
-        self.dir = tmp + "/out/sim-" + mid
+        self.dir = sim_meeting_dir(tmp + "/out", mid)
         mj = self.dir + "/meeting.json"
         self.meeting = json.load(open(mj)) if os.path.exists(mj) else {}
         self.manifest = jsonl(self.dir + "/manifest.jsonl")

@@ -12,7 +12,7 @@ import collections
 import json
 import os
 import sys
-from vcheck import check, failed
+from vcheck import check, failed, sim_meeting_dir
 
 
 def main(tmp, n):
@@ -34,7 +34,7 @@ def main(tmp, n):
     late = 0
     for k in range(1, n + 1):
         mid = "load-100-%d" % k
-        p = "%s/out/sim-%s/meeting.json" % (tmp, mid)
+        p = sim_meeting_dir(tmp + "/out", mid) + "/meeting.json"
         if not os.path.exists(p):
             bad.append("%s: no meeting.json" % mid)
             continue

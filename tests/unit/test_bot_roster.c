@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /** @file test_bot_roster.c  The bot's roster against the gate: a cap on
- * who is present at once (not on who ever came), ids kept whole, and the
- * streams a churning meeting opens. */
+ * who is present at once (not on who ever came), ids kept whole, the
+ * streams a churning meeting opens, and the default meeting id that names
+ * the server. */
 #include "protocols/sig/invite.h"
 #include "src/bot/bot_priv.h"
 #include "src/bot/meeting.h"
@@ -210,6 +211,55 @@ VTEST(bot_roster_long_id_no_prefix_match)
 	VT_TRUE(vp_bot__may_track(b, &m));
 	vp_bot__parts_free(b);
 	free(b);
+}
+
+static void mid_of(const char *url, char *id, size_t sz)
+{
+	struct vp_invite inv;
+	char err[200];
+
+	VT_EQ(0, vp_invite_parse(&inv, url, err, sizeof(err)));
+	vp_bot__meeting_id(&inv, NULL, id, sz);
+	VT_EQ(0, vp_meeting_id_check(id));
+}
+
+/* The same room on two servers is two meetings, two folders; the same
+ * invite again (a rerun) is the same folder. */
+VTEST(bot_meeting_id_names_the_server)
+{
+	char a[320], a2[320], b[320], c[320], d[320], e[320];
+
+	mid_of("janus+ws://a.example.com/1234", a, sizeof(a));
+	mid_of("janus+ws://b.example.com/1234", b, sizeof(b));
+	mid_of("janus+ws://a.example.com/1234?pin=x", a2, sizeof(a2));
+	VT_TRUE(strcmp(a, b) != 0);
+	VT_STR_EQ(a, a2);
+	VT_STR_EQ("janus-a.example.com_1234", a);
+	/* the port when it is not the scheme's default; case of the host */
+	mid_of("janus+ws://A.Example.com:80/1234", c, sizeof(c));
+	VT_STR_EQ(a, c);
+	mid_of("janus+ws://a.example.com:8188/1234", c, sizeof(c));
+	VT_STR_EQ("janus-a.example.com_8188_1234", c);
+	mid_of("janus+wss://a.example.com/1234", d, sizeof(d));
+	VT_STR_EQ(a, d); /* 443 over TLS is the default too */
+	/* host and room split unambiguously: a-b + c is not a + b-c */
+	mid_of("sim+ws://a-b:9000/c", d, sizeof(d));
+	mid_of("sim+ws://a:9000/b-c", e, sizeof(e));
+	VT_TRUE(strcmp(d, e) != 0);
+	/* not plain (an IPv6 literal, a room with '_'): a stable hash */
+	mid_of("sim+ws://[::1]:9000/m1", d, sizeof(d));
+	mid_of("sim+ws://[::2]:9000/m1", e, sizeof(e));
+	VT_TRUE(strcmp(d, e) != 0);
+	mid_of("sim+ws://[::1]:9000/m1", e, sizeof(e));
+	VT_STR_EQ(d, e);
+	/* --meeting wins */
+	{
+		struct vp_invite inv;
+
+		VT_EQ(0, vp_invite_parse(&inv, "janus+ws://a/1", NULL, 0));
+		vp_bot__meeting_id(&inv, "weekly", d, sizeof(d));
+		VT_STR_EQ("weekly", d);
+	}
 }
 
 /* Walked by the oom suite: a never-record member with a long id joins

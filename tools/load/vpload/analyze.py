@@ -8,6 +8,7 @@ timeline error (where each frame landed vs where its send instant puts it)
 and send->durable latency (a chunk file's mtime minus the send instant of
 its last frame)."""
 import datetime
+import glob
 import json
 import os
 import wave
@@ -193,10 +194,18 @@ def one_stream(ctx, st, part, sent):
     return res
 
 
+def meeting_dir(out_dir, mid):
+    """The folder of sim meeting MID (joined without --meeting): the bot
+    names it sim-HOST_PORT_MID (README "Commands"), one simconf per run."""
+    found = sorted(glob.glob(os.path.join(glob.escape(out_dir),
+                                          "sim-*_" + glob.escape(mid))))
+    return found[0] if found else os.path.join(out_dir, "sim-?_" + mid)
+
+
 def bot(run_dir, out_dir, bot_info, sends, rate):
     """Analysis of one bot's meeting; bot_info: meeting, spawn_utc_ns, rc."""
     mid = bot_info["meeting"]
-    mdir = os.path.join(out_dir, f"sim-{mid}")
+    mdir = meeting_dir(out_dir, mid)
     ev = read_jsonl(os.path.join(run_dir, "events", f"{mid}.jsonl"))
     r = {"meeting": mid, "rc": bot_info["rc"], "streams": [],
          "udp_rcvbuf_drops": bot_info.get("udp_drops", 0)}

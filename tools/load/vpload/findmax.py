@@ -83,7 +83,7 @@ class SimconfSteps:
             base = (t0 - origin) * rate / 1e9
             k_last = math.floor((end_sample - base) / f) - 1
             return t0 + (k_last + 1) * analyze.FRAME_NS
-        return chunk_latencies(os.path.join(self.r.out, f"sim-{c.meeting}"), rate,
+        return chunk_latencies(analyze.meeting_dir(self.r.out, c.meeting), rate,
                                send_ns_of, since_ns)
 
     def figures(self, st, t0, t1):
