@@ -12,6 +12,7 @@
 #define VP_LOG_MODULE "speech"
 #include "src/bot/speech.h"
 
+#include "src/core/fs.h"
 #include "src/core/json.h"
 #include "src/core/log.h"
 #include "src/core/mem.h"
@@ -271,9 +272,11 @@ int vp_speech_rec_open(struct vp_speech_rec **rp, const char *mdir)
 	/* taken when PCM comes or the io thread idles: never woken */
 	vp_spsc_set_wake(r->put, PUT_RING + 1);
 	snprintf(path, sizeof(path), "%s/speech.jsonl", mdir);
-	r->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (r->fd < 0) {
-		err = errno;
+	/* as every output (docs/design.md §5): a link planted as
+	 * speech.jsonl is refused, never appended through */
+	err = vp_fs_open_below(&r->fd, mdir, path,
+			       O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (err) {
 		vp_mem_deref(r);
 		return err;
 	}

@@ -77,8 +77,9 @@ struct vp_speech_rec;
 #define VP_SPEECH_REC_MAX 1024
 
 /**
- * Open (append to) MDIR/speech.jsonl.
- * @return 0, EINVAL, ENOMEM or the errno of open
+ * Open (append to) MDIR/speech.jsonl, as vp_fs_open_below() does: a
+ * link planted in its place is refused.
+ * @return 0, EINVAL, ENOMEM, ELOOP, EMLINK, EPERM or the errno of open
  */
 int vp_speech_rec_open(struct vp_speech_rec **rp, const char *mdir);
 

@@ -309,6 +309,44 @@ VTEST(speech_rec_levels_follow_disk)
 	VT_TRUE(strchr(buf, '\n') == strrchr(buf, '\n')); /* one line */
 }
 
+/* docs/design.md §5: a link planted as MDIR/speech.jsonl is refused, and
+ * the file it points at stays as it was. */
+VTEST(speech_rec_refuses_a_planted_link)
+{
+	char dir[] = "/tmp/vp_speech_ln_XXXXXX", path[64], target[64];
+	char buf[256];
+	struct vp_speech_rec *r = NULL;
+	static int16_t pcm[RATE / 50];
+	FILE *f;
+	int err;
+
+	VT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(target, sizeof(target), "%s/victim", dir);
+	snprintf(path, sizeof(path), "%s/speech.jsonl", dir);
+	f = fopen(target, "w");
+	VT_TRUE(f != NULL);
+	fputs("untouched\n", f);
+	fclose(f);
+	VT_EQ(0, symlink(target, path));
+	err = vp_speech_rec_open(&r, dir);
+	if (!err) { /* the old code: write through the link */
+		vp_speech_rec_stream(r, 0, "s1", RATE, 1);
+		for (uint64_t i = 0; i < RATE; i += RATE / 50) {
+			vp_speech_rec_level_put(r, 0, i, RATE / 50, 0x80 | 30);
+			vp_speech_rec_pcm(r, 0, i, pcm, RATE / 50);
+		}
+		vp_speech_rec_pause(r, 0);
+		r = vp_mem_deref(r);
+	}
+	read_all(target, buf, sizeof(buf));
+	unlink(path);
+	unlink(target);
+	rmdir(dir);
+	VT_STR_EQ("untouched\n", buf);
+	VT_TRUE(err == ELOOP || err == ENOMEM); /* ENOMEM: --oom */
+	VT_TRUE(r == NULL);
+}
+
 /* live.h wire format: the io thread's tap and the packing, without the
  * thread: what is written is what is sent, trimmed and grouped as the
  * chunk writer places it, and a drop marks the next segment. */
