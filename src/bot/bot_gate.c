@@ -163,7 +163,7 @@ int vp_bot__policy(struct bot *b)
 	struct vp_policy_decision d;
 	char err[256] = "", ferr[256] = "";
 	const char *src = b->cfg->settings_src;
-	bool url = src && !strncmp(src, "https://", 8);
+	bool url = vp_settings_src_is_url(src); /* HTTPS:// too */
 	int e, code = 0;
 
 	/* both are loaded even if the first fails, so the decision names

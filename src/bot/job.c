@@ -9,6 +9,7 @@
 #include "src/core/json.h"
 #include "src/core/mem.h"
 #include "src/core/secret.h"
+#include "src/gate/settings.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -89,6 +90,13 @@ static int settings_part(struct vp_job *j, char *err, size_t errsz)
 			   "job: %s: give only one of settings, "
 			   "settings_url, settings_file",
 			   "settings");
+	/* a settings URL is never read as a file: the errors of a file name
+	 * it, and a mistyped URL may carry a token (docs/design.md §8) */
+	if (url && !vp_settings_src_is_url(url))
+		return bad(err, errsz,
+			   "job: %s must be an https:// URL (the value is not "
+			   "shown: it may carry a token)",
+			   "settings_url");
 	if (inl && !json_is_object(inl))
 		return bad(err, errsz, "job: %s must be an object", "settings");
 	if (inl) {

@@ -95,8 +95,12 @@ int vp_settings_parse(struct vp_settings **sp, const char *json, size_t len,
  * Load company settings from a file path or an https:// URL (libcurl,
  * 10 s timeout, TLS peer and host verified, no redirects, 1 MiB cap).
  * Any failure is an error: the caller fails closed. The URL is never
- * written to err or the log (it may carry a token).
- * @return 0, EINVAL (NULL argument or a URL scheme other than https),
+ * written to err or the log (it may carry a token), nor is a source that
+ * is neither a URL nor a plain path: one with a scheme-like first word,
+ * ":/", a query or fragment, a blank at either end or a control character
+ * is refused unopened (EINVAL). A plain path is named in err.
+ * @return 0, EINVAL (NULL argument, a URL scheme other than https or a
+ *         source that is no plain path),
  *         ENOENT (no such file, HTTP 404), EACCES (file permission,
  *         HTTP 401/403), ETIMEDOUT (the server did not answer: refused,
  *         unresolvable or timed out), EPROTO (TLS failure, other HTTP
@@ -104,6 +108,10 @@ int vp_settings_parse(struct vp_settings **sp, const char *json, size_t len,
  */
 int vp_settings_load(struct vp_settings **sp, const char *path_or_https_url,
 		     char *err, size_t errsz);
+
+/** Whether vp_settings_load() fetches SRC: it starts with https://, in
+ *  any case. */
+bool vp_settings_src_is_url(const char *src);
 
 /**
  * Parse meeting facts JSON. Same conventions as vp_settings_parse().

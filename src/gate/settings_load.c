@@ -5,6 +5,7 @@
  * error; the caller keeps the gate closed (docs/design.md §6, fail closed).
  */
 #define VP_LOG_MODULE "gate"
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <string.h>
@@ -127,18 +128,35 @@ out:
 	return e;
 }
 
-static bool has_scheme(const char *s)
+bool vp_settings_src_is_url(const char *src)
 {
-	const char *p = strstr(s, "://");
+	return src && strncasecmp(src, "https://", 8) == 0;
+}
 
-	if (!p)
-		return false;
-	for (const char *q = s; q < p; q++) {
-		if (!(*q >= 'a' && *q <= 'z') && !(*q >= 'A' && *q <= 'Z') &&
-		    *q != '+')
-			return false;
+/* A source that is no plain file path: a scheme-like first word
+ * ("https:", "host:443"), ":/" anywhere ("https:/h", "x://h"), a query or
+ * fragment, a blank at either end or a control character. Most likely a
+ * mistyped URL, and it may carry a token: it is neither opened as a path
+ * (whose errors name it) nor written anywhere. */
+static bool url_like(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	while (isalnum(*p) || *p == '+' || *p == '-' || *p == '.')
+		p++;
+	if (*p == ':' && p > (const unsigned char *)s)
+		return true;
+	if (strstr(s, ":/") || strpbrk(s, "?#"))
+		return true;
+	if (!n || isspace((unsigned char)s[0]) ||
+	    isspace((unsigned char)s[n - 1]))
+		return true;
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
 	}
-	return p > s;
+	return false;
 }
 
 int vp_settings_load(struct vp_settings **sp, const char *src, char *err,
@@ -151,16 +169,18 @@ int vp_settings_load(struct vp_settings **sp, const char *src, char *err,
 		vp_gate__errf(err, errsz, "settings: none given");
 		return EINVAL;
 	}
-	if (!has_scheme(src)) {
+	if (!vp_settings_src_is_url(src) && url_like(src)) {
+		vp_gate__errf(err, errsz,
+			      "settings: only https:// URLs (TLS verified) or "
+			      "plain file paths are accepted (the value is not "
+			      "shown: it may carry a token)");
+		e = EINVAL;
+		goto parse;
+	}
+	if (!vp_settings_src_is_url(src)) {
 		e = vp_gate__read_file(&b.buf, &b.len, src, "settings", err,
 				       errsz);
 		goto parse;
-	}
-	if (strncasecmp(src, "https://", 8) != 0) {
-		vp_gate__errf(err, errsz,
-			      "settings: only https:// URLs "
-			      "(TLS verified) or file paths are accepted");
-		return EINVAL;
 	}
 	b.buf = vp_mem_zalloc(VP_GATE__MAX_INPUT + 1, NULL);
 	if (!b.buf)

@@ -13,6 +13,7 @@
 
 #include "src/core/json.h"
 #include "src/core/mem.h"
+#include "src/gate/settings.h"
 #include "src/sched/redis.h"
 
 static const char *const keys[] = {"calendars",
@@ -165,6 +166,7 @@ static int settings(struct vp_sched_cfg *c, json_t *doc, const char *dir,
 	json_t *inl = json_object_get(doc, "settings");
 	int n = !!inl + !!json_object_get(doc, "settings_file") +
 		!!json_object_get(doc, "settings_url");
+	int e;
 
 	if (n != 1)
 		return bad(err, errsz, "config: exactly one of %s is required",
@@ -178,7 +180,17 @@ static int settings(struct vp_sched_cfg *c, json_t *doc, const char *dir,
 	}
 	if (str(doc, "settings_file", dir, &c->settings_src, err, errsz))
 		return EBADMSG;
-	return str(doc, "settings_url", NULL, &c->settings_src, err, errsz);
+	e = str(doc, "settings_url", NULL, &c->settings_src, err, errsz);
+	if (e)
+		return e;
+	/* never read as a file, never echoed: it may carry a token */
+	if (json_object_get(doc, "settings_url") &&
+	    !vp_settings_src_is_url(c->settings_src))
+		return bad(err, errsz,
+			   "config: %s must be an https:// URL (the value is "
+			   "not shown: it may carry a token)",
+			   "settings_url");
+	return 0;
 }
 
 static int job_extra(struct vp_sched_cfg *c, json_t *doc, char *err,

@@ -217,9 +217,9 @@ static json_t *job_doc(struct loop *l, const struct vp_sched_meeting *m)
 				    vp_json_loads(c->settings_json, 0, NULL));
 	else
 		json_object_set_new(j,
-				    strncmp(c->settings_src, "https://", 8)
-					    ? "settings_file"
-					    : "settings_url",
+				    vp_settings_src_is_url(c->settings_src)
+					    ? "settings_url"
+					    : "settings_file",
 				    json_string(c->settings_src));
 	if (c->job_extra)
 		json_object_update(j, c->job_extra);

@@ -155,6 +155,103 @@ VTEST(bot_job_join_timeouts)
 	VT_TRUE(strstr(err, "join_timeout_s") != NULL);
 }
 
+/* A job's settings_url is a URL: any other value is refused, unechoed */
+VTEST(bot_job_settings_url_must_be_https)
+{
+	static const char *const bad[] = {
+		"{\"invite\": \"sim+ws://h:1/m\", \"out\": \"/o\", "
+		"\"settings_url\": \" https://h/s?token=SECRET\"}",
+		"{\"invite\": \"sim+ws://h:1/m\", \"out\": \"/o\", "
+		"\"settings_url\": \"h/s?token=SECRET\"}",
+		"{\"invite\": \"sim+ws://h:1/m\", \"out\": \"/o\", "
+		"\"settings_url\": \"/etc/SECRET\"}",
+	};
+	static const char ok[] = "{\"invite\": \"sim+ws://h:1/m\", \"out\": "
+				 "\"/o\", \"settings_url\": \"HTTPS://h/s\"}";
+	struct vp_job j;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		VT_EQ(EBADMSG, vp_job_parse(&j, bad[i], strlen(bad[i]), err,
+					    sizeof(err)));
+		VT_TRUE(strstr(err, "settings_url") != NULL);
+		VT_TRUE(strstr(err, "SECRET") == NULL);
+	}
+	VT_EQ(0, vp_job_parse(&j, ok, sizeof(ok) - 1, err, sizeof(err)));
+	vp_job_free(&j);
+}
+
+/* The policy step (bot_gate.c) with a settings source that is no clean
+ * URL: its token reaches neither meeting.json nor the status reason
+ * (which also goes to the events, the webhook, stderr and the log); and
+ * the URL test is case-blind, so HTTPS:// fails as https:// does. */
+static int policy_with(const char *src, const char *id, char *reason,
+		       size_t rsz, char *mj, size_t mjsz)
+{
+	struct vp_bot_cfg cfg = {.rate = 48000,
+				 .settings_src = src,
+				 .facts_json = "{\"invitees\":[],\"private\":"
+					       "false}",
+				 .require_settings = true};
+	struct vp_rec_cfg rc = {.out = vtest_tmpdir(),
+				.id = id,
+				.rate = 48000,
+				.channels = 1,
+				.chunk_seconds = 10};
+	struct bot *b = calloc(1, sizeof(*b));
+	char path[512];
+	FILE *f;
+	size_t n;
+	int code;
+
+	if (!b)
+		return -1;
+	b->cfg = &cfg;
+	rc.gate = vp_bot__rec_gate(b);
+	if (vp_rec_open(&b->rec, &rc)) {
+		free(b);
+		return -1;
+	}
+	code = vp_bot__policy(b);
+	snprintf(reason, rsz, "%s", b->reason);
+	vp_rec_finish(b->rec, code, b->reason); /* as the bot ends */
+	vp_rec_close(b->rec);
+	vp_bot__gate_free(b);
+	free(b);
+	snprintf(path, sizeof(path), "%s/%s/meeting.json", vtest_tmpdir(), id);
+	f = fopen(path, "r");
+	n = f ? fread(mj, 1, mjsz - 1, f) : 0;
+	mj[n] = '\0';
+	if (f)
+		fclose(f);
+	return code;
+}
+
+VTEST(bot_policy_settings_src_not_echoed)
+{
+	static const char *const bad[] = {
+		" https://h.test/s?token=SECRET",
+		"https:/h.test/s?token=SECRET",
+		"h.test/s?token=SECRET",
+	};
+	char reason[512], mj[16384], id[16];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(id, sizeof(id), "malformed%zu", i);
+		VT_EQ(65, policy_with(bad[i], id, reason, sizeof(reason), mj,
+				      sizeof(mj)));
+		VT_TRUE(strstr(mj, "SECRET") == NULL);
+		VT_TRUE(strstr(reason, "SECRET") == NULL);
+		VT_TRUE(strstr(mj, "load_error") != NULL);
+		VT_TRUE(strstr(mj, "only https://") != NULL); /* the reason */
+	}
+	/* a URL libcurl refuses (bad port): "not recorded", in either case */
+	VT_EQ(77, policy_with("https://127.0.0.1:1:2/s", "lower", reason,
+			      sizeof(reason), mj, sizeof(mj)));
+	VT_EQ(77, policy_with("HTTPS://127.0.0.1:1:2/s", "upper", reason,
+			      sizeof(reason), mj, sizeof(mj)));
+}
+
 /* A packet of SSRC 0x11223344, PT pt, with the sdes:mid extension (id 3)
  * saying "a" when with_mid. */
 static void mk_rtp(struct vp_rtp_pkt *p, uint8_t *b, uint8_t pt, bool with_mid)

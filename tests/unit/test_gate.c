@@ -465,6 +465,44 @@ VTEST(gate_load_bad_files)
 	VT_TRUE(s == NULL && f == NULL);
 }
 
+/* A source that is neither an https:// URL nor a plain path (a mistyped
+ * URL) is refused unopened, and its token is in no error: err goes to
+ * meeting.json, the status, the events, stderr and the log. */
+VTEST(gate_load_malformed_url_not_echoed)
+{
+	static const char *const bad[] = {
+		" https://h.test/s?token=SECRET",
+		"https:/h.test/s?token=SECRET",
+		"h.test/s?token=SECRET",
+		"HTTPS:/h/SECRET",
+		"https:h.test/SECRET",
+		"u:SECRET@h.test/s",
+		"/tmp/SECRET#x",
+		"/tmp/SECRET ",
+		"ftp://h/SECRET",
+		"\thttps://h/SECRET",
+	};
+	char err[256];
+	struct vp_settings *s = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		VT_EQ(EINVAL, vp_settings_load(&s, bad[i], err, sizeof(err)));
+		VT_TRUE(s == NULL);
+		VT_TRUE(err[0] != '\0');
+		VT_TRUE(strstr(err, "SECRET") == NULL);
+		VT_TRUE(strstr(err, "https://") != NULL); /* what is wanted */
+	}
+	VT_TRUE(vp_settings_src_is_url("HTTPS://h/s"));
+	VT_TRUE(vp_settings_src_is_url("https://h/s"));
+	VT_TRUE(!vp_settings_src_is_url(" https://h/s"));
+	VT_TRUE(!vp_settings_src_is_url("https:/h/s"));
+	/* a plain path is still a path, named in the error */
+	VT_EQ(ENOENT, vp_settings_load(&s, VP_GATE_DATA_DIR "/no pe.json", err,
+				       sizeof(err)));
+	VT_TRUE(strstr(err, "no pe.json") != NULL);
+}
+
 VTEST(gate_load_url_unreachable_fails_closed)
 {
 	char err[256] = "";

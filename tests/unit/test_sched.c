@@ -13,6 +13,7 @@
 #include "src/bot/meeting_lock.h"
 #include "src/core/mem.h"
 #include "src/gate/settings.h"
+#include "src/sched/config.h"
 #include "src/sched/decide.h"
 #include "src/sched/sched.h"
 #include "src/sched/state.h"
@@ -557,4 +558,41 @@ VTEST(sched_own_time_zone_bounded)
 			     "50000 offset changes in the calendar's zones; "
 			     "the calendar is refused"));
 	vp_sched_list_clear(&l);
+}
+
+/* The config's settings_url is a URL: any other value is refused before
+ * anything reads it as a file, and the error does not echo it. */
+static int cfg_with_url(const char *url, char *err, size_t errsz)
+{
+	char path[512];
+	struct vp_sched_cfg c;
+	FILE *f;
+	int e;
+
+	snprintf(path, sizeof(path), "%s/sched_url.json", vtest_tmpdir());
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f,
+		"{\"calendars\": [{\"owner\": \"a@example.com\", "
+		"\"file\": \"a.ics\"}], \"settings_url\": \"%s\"}",
+		url);
+	fclose(f);
+	memset(&c, 0, sizeof(c));
+	e = vp_sched_cfg_load(&c, path, err, errsz);
+	vp_sched_cfg_free(&c);
+	return e;
+}
+
+VTEST(sched_cfg_settings_url_must_be_https)
+{
+	char err[256];
+
+	VT_EQ(EBADMSG,
+	      cfg_with_url(" https://h/s?token=SECRET", err, sizeof(err)));
+	VT_TRUE(strstr(err, "settings_url") != NULL);
+	VT_TRUE(strstr(err, "SECRET") == NULL);
+	VT_EQ(EBADMSG, cfg_with_url("h/s?token=SECRET", err, sizeof(err)));
+	VT_TRUE(strstr(err, "SECRET") == NULL);
+	VT_EQ(0, cfg_with_url("HTTPS://h/s?token=SECRET", err, sizeof(err)));
 }
