@@ -91,6 +91,64 @@ static void manifest_destroy(void *data)
 	vp_mem_deref(m->mdir);
 }
 
+/* The most of the file's end a torn line is looked for in: a line is
+ * well under 1 KiB plus its file name. */
+#define TAIL_MAX (PATH_MAX + 4096)
+
+/*
+ * Make the manifest end on a whole line, so that the next append starts
+ * one of its own instead of being glued onto a fragment (and lost with
+ * it). A tail without its '\n' is what a full disk (vp_fs_write_all wrote
+ * part of a line, then failed) or a crash mid-append leaves. A tail that
+ * parses lacks only its newline and gets it: mlist_line read it, so its
+ * chunk counts as listed. Any other is cut: mlist_line skipped it, and
+ * its chunk, durable as a .wav before its line was written (writer.c),
+ * gets a line from vp_pcm_recover. Every whole line is kept.
+ */
+static int tail_fix(struct vp_pcm_manifest *m)
+{
+	char buf[TAIL_MAX];
+	const char *nl;
+	struct stat st;
+	off_t from, cut;
+	ssize_t n;
+	json_t *o;
+	int err;
+
+	if (fstat(m->fd, &st))
+		return errno;
+	if (st.st_size == 0)
+		return 0;
+	from = st.st_size > TAIL_MAX ? st.st_size - TAIL_MAX : 0;
+	n = pread(m->fd, buf, (size_t)(st.st_size - from), from);
+	if (n != st.st_size - from)
+		return n < 0 ? errno : EIO;
+	if (buf[n - 1] == '\n')
+		return 0;
+	nl = memrchr(buf, '\n', (size_t)n);
+	cut = nl ? from + (nl + 1 - buf) : from;
+	o = vp_json_loadb(buf + (cut - from), (size_t)(st.st_size - cut), 0,
+			  NULL, &err);
+	if (err == ENOMEM)
+		return ENOMEM;
+	if (json_is_object(o) || (!nl && from > 0)) {
+		/* whole, or longer than any line we write: kept */
+		err = vp_fs_write_all(m->fd, "\n", 1);
+		vp_log_warn("manifest %s/" MANIFEST ": its last line had no "
+			    "newline; ended it",
+			    m->mdir);
+	} else {
+		err = ftruncate(m->fd, cut) ? errno : 0;
+		vp_log_warn("manifest %s/" MANIFEST ": a torn last line "
+			    "(%lld bytes) cut off",
+			    m->mdir, (long long)(st.st_size - cut));
+	}
+	json_decref(o);
+	if (!err && fsync(m->fd))
+		err = errno;
+	return err;
+}
+
 int vp_pcm_manifest_open(struct vp_pcm_manifest **mp, const char *mdir)
 {
 	struct vp_pcm_manifest *m;
@@ -109,16 +167,19 @@ int vp_pcm_manifest_open(struct vp_pcm_manifest **mp, const char *mdir)
 		goto out;
 	}
 	/* O_EXCL first, to know whether the folder entry is new; a link
-	 * planted as manifest.jsonl is refused, never appended through */
+	 * planted as manifest.jsonl is refused, never appended through.
+	 * O_RDWR: tail_fix reads the end. */
 	err = vp_fs_open_below(&m->fd, mdir, path,
-			       O_WRONLY | O_APPEND | O_CREAT | O_EXCL, 0644);
+			       O_RDWR | O_APPEND | O_CREAT | O_EXCL, 0644);
 	if (!err) {
 		err = vp_fs_fsync_dir(mdir);
 		goto out;
 	}
 	if (err != EEXIST)
 		goto out;
-	err = vp_fs_open_below(&m->fd, mdir, path, O_WRONLY | O_APPEND, 0);
+	err = vp_fs_open_below(&m->fd, mdir, path, O_RDWR | O_APPEND, 0);
+	if (!err)
+		err = tail_fix(m);
 out:
 	if (err)
 		vp_mem_deref(m);
@@ -158,6 +219,7 @@ int vp_pcm__manifest_append(struct vp_pcm_manifest *m,
 	char rel[PATH_MAX], *s = NULL, *line = NULL;
 	unsigned long fails;
 	json_t *o = NULL;
+	struct stat st;
 	size_t n;
 	int err;
 
@@ -178,8 +240,21 @@ int vp_pcm__manifest_append(struct vp_pcm_manifest *m,
 	}
 	memcpy(line, s, n);
 	line[n] = '\n';
+	/* an earlier append's part that could not be cut: cut it now */
+	err = m->torn ? tail_fix(m) : 0;
+	m->torn = m->torn && err;
+	if (!err && fstat(m->fd, &st))
+		err = errno;
 	/* one write() per line: O_APPEND keeps lines whole and in order */
-	err = vp_fs_write_all(m->fd, line, n + 1);
+	if (!err) {
+		err = vp_fs_write_all(m->fd, line, n + 1);
+		/* a full disk may have let part of the line out: cut it, so
+		 * the next append starts a line (the io thread is the only
+		 * writer); the chunk, durable already, is left for
+		 * vp_pcm_recover to list */
+		if (err && ftruncate(m->fd, st.st_size))
+			m->torn = true;
+	}
 	if (!err && fsync(m->fd))
 		err = errno;
 	if (err)

@@ -67,7 +67,9 @@ struct vp_pcm_writer_cfg {
 
 /**
  * Open (create if missing) MDIR/manifest.jsonl for appending. A new file's
- * folder entry is fsync'd.
+ * folder entry is fsync'd. An existing file that does not end in a
+ * newline (a line torn by a full disk or a crash) is mended first: the
+ * torn part is cut off, or, if it parses as a whole line, ended.
  * @param mp    out: the manifest (vp_mem object)
  * @param mdir  the meeting folder; must exist
  * @return 0, EINVAL, ENOMEM, or the errno of open/fsync (ENOENT, EACCES...)

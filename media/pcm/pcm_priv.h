@@ -12,7 +12,8 @@
 /** The meeting's manifest: MDIR and the append-only fd. */
 struct vp_pcm_manifest {
 	char *mdir; /**< vp_mem string */
-	int fd;	    /**< MDIR/manifest.jsonl, O_APPEND */
+	int fd;	    /**< MDIR/manifest.jsonl, O_RDWR | O_APPEND */
+	bool torn;  /**< a failed append's part could not be cut off */
 };
 
 /** What a chunk is: in its vpbt chunk and in its manifest line. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /** @file test_pcm.c  Chunk writer, manifest, rerun and crash recovery. */
 #include "media/pcm/pcm.h"
+#include "media/pcm/pcm_priv.h"
 #include "src/core/clock.h"
 #include "src/core/mem.h"
 #include "tests/harness/vtest.h"
@@ -8,7 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -566,6 +569,92 @@ VTEST(pcm_manifest_open_needs_folder)
 	VT_EQ(ENOENT, vp_pcm_manifest_open(&m, pathf("nope")));
 	VT_TRUE(m == NULL);
 	VT_EQ(EINVAL, vp_pcm_manifest_open(&m, NULL));
+}
+
+/* A full disk or a crash tore the last manifest line (part of it, no
+ * newline). Recovery cuts the fragment and lists its chunk, durable
+ * already as a .wav, anew; a line that lost only its newline is kept and
+ * ended. Either way the next append starts a line of its own. */
+VTEST(pcm_recover_mends_a_torn_manifest_tail)
+{
+	struct vp_pcm_manifest *m = NULL;
+	struct vp_pcm_writer *w = mk_writer(&m, "t", 8000, 1, 8000, 0);
+	unsigned n = 99;
+	size_t len, one;
+	json_t *l[4];
+	uint8_t *b;
+
+	write_span(w, 8000, 1, 0, 0, 2 * 8000, NULL);
+	VT_EQ(0, vp_pcm_writer_close(w));
+	w = vp_mem_deref(w);
+	m = vp_mem_deref(m);
+	b = slurp("manifest.jsonl", &len);
+	one = (size_t)((uint8_t *)memchr(b, '\n', len) - b) + 1;
+	free(b);
+	/* half of the second line */
+	VT_EQ(0, truncate(pathf("manifest.jsonl"),
+			  (off_t)(one + (len - one) / 2)));
+	VT_EQ(0, vp_pcm_recover(vtest_tmpdir(), &n));
+	VT_EQ(1, n);
+	VT_EQ(2, manifest(l, 4));
+	VT_STR_EQ("streams/t/000001.wav", sval(l[1], "file"));
+	VT_TRUE(json_is_true(json_object_get(l[1], "recovered")));
+	json_decref(l[0]);
+	json_decref(l[1]);
+	/* a line that lost only its newline: kept, and ended */
+	len = (size_t)fsize("manifest.jsonl");
+	VT_EQ(0, truncate(pathf("manifest.jsonl"), (off_t)len - 1));
+	VT_EQ(0, vp_pcm_recover(vtest_tmpdir(), &n));
+	VT_EQ(0, n);
+	VT_EQ((long)len, fsize("manifest.jsonl"));
+	/* the next chunk's line is a line of its own */
+	w = mk_writer(&m, "t", 8000, 1, 8000, 2);
+	write_span(w, 8000, 1, 0, 2 * 8000, 3 * 8000, NULL);
+	VT_EQ(0, vp_pcm_writer_close(w));
+	vp_mem_deref(w);
+	vp_mem_deref(m);
+	VT_EQ(3, manifest(l, 4));
+	VT_STR_EQ("streams/t/000002.wav", sval(l[2], "file"));
+	for (int i = 0; i < 3; i++)
+		json_decref(l[i]);
+}
+
+/* The disk fills in the middle of an append: the first write() takes
+ * part of the line, the next fails (RLIMIT_FSIZE: EFBIG, as ENOSPC on a
+ * full disk). The part is cut off, and the first append once there is
+ * room again is a whole, readable line. */
+VTEST(pcm_manifest_failed_append_leaves_no_fragment)
+{
+	struct vp_pcm_manifest *m = NULL;
+	struct vp_pcm__line ln = {.meta = {.stream = "f",
+					   .rate = 8000,
+					   .channels = 1,
+					   .start_utc_ns = U0},
+				  .samples = 8000};
+	struct rlimit old, lim;
+	json_t *l[4];
+	long before;
+
+	VT_EQ(0, vp_pcm_manifest_open(&m, vtest_tmpdir()));
+	VT_EQ(0, vp_pcm__manifest_append(m, &ln));
+	before = fsize("manifest.jsonl");
+	signal(SIGXFSZ, SIG_IGN);
+	VT_EQ(0, getrlimit(RLIMIT_FSIZE, &old));
+	lim = old;
+	lim.rlim_cur = (rlim_t)before + 40;
+	VT_EQ(0, setrlimit(RLIMIT_FSIZE, &lim));
+	ln.meta.seq = 1;
+	VT_EQ(EFBIG, vp_pcm__manifest_append(m, &ln));
+	VT_EQ(0, setrlimit(RLIMIT_FSIZE, &old));
+	VT_EQ(before, fsize("manifest.jsonl"));
+	ln.meta.seq = 2;
+	VT_EQ(0, vp_pcm__manifest_append(m, &ln));
+	vp_mem_deref(m);
+	VT_EQ(2, manifest(l, 4));
+	VT_EQ(0, ival(l[0], "seq"));
+	VT_EQ(2, ival(l[1], "seq"));
+	json_decref(l[0]);
+	json_decref(l[1]);
 }
 
 /* Walked by the oom suite: recovery after a crash with each of its
