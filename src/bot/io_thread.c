@@ -45,7 +45,6 @@ struct io_msg {
 	struct vp_pcm_counts cnt;
 	struct vp_pcm_writer_cfg cfg;
 	char id[VP_PCM_ID_MAX + 1];
-	char *text;	      /* IO_META: owned by the message */
 	struct vp_io_tap tap; /* IO_TAP */
 	int16_t pcm[VP_IO_MAX_SAMPLES];
 };
@@ -70,6 +69,9 @@ struct vp_io {
 	uint8_t chans[IO_MAX_STREAMS];	     /* producer only */
 	atomic_ullong overflow, write_errors;
 	atomic_int last_error;
+	/* the newest meeting.json not yet taken by the io thread (malloc'd):
+	 * IO_META writes whatever is newest when its turn comes */
+	_Atomic(char *) meta;
 };
 
 /* --- Runs on: io thread --- */
@@ -155,17 +157,20 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 		stream_close(io, s);
 		break;
 	case IO_META: {
+		char *text = atomic_exchange(&io->meta, NULL);
 		int err;
 
-		vp_speech_rec_meta(io->speech, m->text);
+		if (!text) /* an earlier IO_META took the newest already */
+			break;
+		vp_speech_rec_meta(io->speech, text);
 		if (io->tap.metah)
-			io->tap.metah(m->text, io->tap.arg);
-		err = vp_fs_write_atomic(io->mdir, "meeting.json", m->text);
+			io->tap.metah(text, io->tap.arg);
+		err = vp_fs_write_atomic(io->mdir, "meeting.json", text);
 		if (err) { /* the exit code names it (exitcode.h) */
 			atomic_fetch_add(&io->write_errors, 1);
 			atomic_store(&io->last_error, err);
 		}
-		free(m->text);
+		free(text);
 		break;
 	}
 	case IO_TAP:
@@ -211,6 +216,7 @@ static void io_destroy(void *data)
 	io->man = vp_mem_deref(io->man);
 	io->speech = vp_mem_deref(io->speech);
 	io->ring = vp_mem_deref(io->ring);
+	free(atomic_exchange(&io->meta, NULL));
 }
 
 int vp_io_start(struct vp_io **iop, const char *meeting_dir,
@@ -291,16 +297,24 @@ int vp_io_meta(struct vp_io *io, char *text)
 		free(text);
 		return EINVAL;
 	}
+	/* the newest state wins: a text still waiting is replaced, and one
+	 * IO_META at a time is in the ring. A burst of saves (a participant
+	 * toggling consent by script) costs neither ring slots, which the
+	 * PCM needs, nor a disk write each. */
+	text = atomic_exchange(&io->meta, text);
+	if (text) { /* not taken yet: its IO_META will take ours */
+		free(text);
+		return 0;
+	}
 	/* never wait for it: a later save carries the newer state, and the
 	 * final one is written directly once the io thread has stopped */
 	m = vp_spsc_reserve(io->ring);
 	if (!m) {
-		free(text);
+		free(atomic_exchange(&io->meta, NULL));
 		return ENOSPC;
 	}
 	m->op = IO_META;
 	m->idx = 0;
-	m->text = text;
 	vp_spsc_commit(io->ring);
 	vp_spsc_kick(io->ring);
 	return 0;

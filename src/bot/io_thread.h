@@ -67,8 +67,11 @@ int vp_io_stream_close(struct vp_io *io, unsigned idx);
 
 /**
  * Have the io thread write meeting.json (vp_fs_write_atomic) with TEXT, a
- * malloc'd string it takes and frees. Never waits: with the ring full it
- * is dropped (ENOSPC), as a later save carries newer state anyway.
+ * malloc'd string it takes and frees. The newest wins: a TEXT the io
+ * thread has not taken yet is replaced (freed), so at most one is queued
+ * and a burst of saves makes few writes, the last with the newest state.
+ * Never waits: with the ring full it is dropped (ENOSPC), as a later save
+ * carries newer state anyway.
  */
 int vp_io_meta(struct vp_io *io, char *text);
 

@@ -17,6 +17,12 @@
 
 #define REASON_LEN 160
 #define MARKS_CAP0 16
+/* The most timeline entries kept (a power of two times MARKS_CAP0). A
+ * participant who toggles consent by script would otherwise grow the
+ * record, and the cost of every meeting.json rewrite with it, without
+ * bound. Only the record is bounded: every decision is still made and
+ * logged. */
+#define MARKS_MAX 256
 
 struct part {
 	char *pid;
@@ -44,6 +50,9 @@ struct vp_gate {
 	size_t nparts, capparts;
 	struct mark *marks;
 	size_t nmarks, capmarks;
+	/* past MARKS_MAX: marks[MARKS_MAX - 2] stands for MERGED marks */
+	uint64_t merged, merged_from, merged_to;
+	bool merged_open; /* each merged mark was an open one */
 	uint64_t dropped_frames, dropped_samples;
 	vp_gate_change_h *changeh;
 	void *change_arg;
@@ -202,7 +211,7 @@ static bool evaluate(const struct vp_gate *g, char *why, size_t sz)
 
 static int grow_marks(struct vp_gate *g)
 {
-	size_t cap = g->capmarks * 2;
+	size_t cap = g->capmarks * 2 < MARKS_MAX ? g->capmarks * 2 : MARKS_MAX;
 	struct mark *m = vp_mem_zalloc(cap * sizeof(*m), NULL);
 
 	if (!m)
@@ -214,17 +223,54 @@ static int grow_marks(struct vp_gate *g)
 	return 0;
 }
 
+/*
+ * The timeline is full: its last mark joins the merged span, and the new
+ * mark takes its place. The first MARKS_MAX - 2 marks stay exact, one
+ * entry stands for the span after them (how many, from when to when:
+ * closed unless each merged mark was open, so a reader that looks for
+ * closed spans never misses one), and the last is always the newest.
+ */
+static struct mark *merge_last(struct vp_gate *g)
+{
+	struct mark *sum = &g->marks[MARKS_MAX - 2];
+	struct mark *last = &g->marks[MARKS_MAX - 1];
+
+	if (!g->merged) { /* the summary takes the place of two marks */
+		g->merged = 1;
+		g->merged_from = sum->sample;
+		g->merged_open = sum->open;
+	}
+	g->merged++;
+	g->merged_to = last->sample;
+	g->merged_open = g->merged_open && last->open;
+	sum->sample = g->merged_from;
+	sum->open = g->merged_open;
+	snprintf(sum->reason, sizeof(sum->reason),
+		 "merged: %llu gate changes from sample %llu to %llu, not "
+		 "listed one by one (the timeline keeps %d entries)",
+		 (unsigned long long)g->merged,
+		 (unsigned long long)g->merged_from,
+		 (unsigned long long)g->merged_to, MARKS_MAX);
+	return last;
+}
+
 /* One slot is always kept spare for the mark of an error latch, so the
- * timeline says why the gate shut even when memory ran out. */
+ * timeline says why the gate shut even when memory ran out; a full
+ * timeline needs no memory (merge_last). */
 static int add_mark(struct vp_gate *g, uint64_t at, bool open)
 {
 	struct mark *m;
 
-	if (!g->failed && g->nmarks + 1 >= g->capmarks && grow_marks(g))
-		return ENOMEM;
-	if (g->nmarks == g->capmarks)
-		return ENOMEM;
-	m = &g->marks[g->nmarks++];
+	if (g->nmarks == MARKS_MAX) {
+		m = merge_last(g);
+	} else {
+		if (!g->failed && g->nmarks + 1 >= g->capmarks &&
+		    g->capmarks < MARKS_MAX && grow_marks(g))
+			return ENOMEM;
+		if (g->nmarks == g->capmarks)
+			return ENOMEM;
+		m = &g->marks[g->nmarks++];
+	}
 	m->sample = at;
 	m->open = open;
 	snprintf(m->reason, sizeof(m->reason), "%s", g->reason);
@@ -440,15 +486,22 @@ const char *vp_gate_reason(const struct vp_gate *g)
 
 json_t *vp_gate_timeline_json(const struct vp_gate *g)
 {
-	json_t *a = json_array();
+	json_t *a = json_array(), *o;
 
 	for (size_t i = 0; a && g && i < g->nmarks; i++) {
 		const struct mark *m = &g->marks[i];
 
-		if (json_array_append_new(
-			    a, json_pack("{s:I, s:b, s:s}", "sample",
-					 (json_int_t)m->sample, "open", m->open,
-					 "reason", m->reason))) {
+		o = json_pack("{s:I, s:b, s:s}", "sample",
+			      (json_int_t)m->sample, "open", m->open, "reason",
+			      m->reason);
+		/* the entry that stands for merged marks says how many */
+		if (o && g->merged && i == MARKS_MAX - 2 &&
+		    json_object_set_new(o, "merged",
+					json_integer((json_int_t)g->merged))) {
+			json_decref(o);
+			o = NULL;
+		}
+		if (json_array_append_new(a, o)) {
 			json_decref(a);
 			return NULL;
 		}
@@ -479,10 +532,11 @@ json_t *vp_gate_json(const struct vp_gate *g)
 {
 	if (!g)
 		return NULL;
-	return json_pack("{s:b, s:b, s:s, s:I, s:I, s:o, s:o}", "open",
+	return json_pack("{s:b, s:b, s:s, s:I, s:I, s:o, s:o, s:I}", "open",
 			 vp_gate_is_open(g), "failed", g->failed, "reason",
 			 g->reason, "dropped_frames",
 			 (json_int_t)g->dropped_frames, "dropped_samples",
 			 (json_int_t)g->dropped_samples, "participants",
-			 parts_json(g), "timeline", vp_gate_timeline_json(g));
+			 parts_json(g), "timeline", vp_gate_timeline_json(g),
+			 "timeline_merged", (json_int_t)g->merged);
 }

@@ -495,3 +495,61 @@ VTEST_OOM(gate_live_never_record_join_oom_walk)
 	VT_TRUE(vp_gate_failed(g) || r.open[(r.n - 1) & 15]);
 	vp_mem_deref(g);
 }
+
+/* A participant toggles consent by script (consent enforced): every
+ * decision stays exact, but the timeline kept for meeting.json is
+ * bounded. Its first entries are exact, one entry says how many marks it
+ * stands for (and meeting.json's gate.timeline_merged), and the last is
+ * always the current state. */
+VTEST(gate_live_timeline_bounded_decisions_exact)
+{
+	struct rec r;
+	struct vp_gate *g = live("enforced", &r);
+	json_t *t, *j, *sum, *last;
+	const int n = 10000; /* 10,001 marks */
+	size_t len;
+
+	VT_EQ(0, vp_gate_participant_join(g, "p1", "bob@example.com", 0));
+	VT_EQ(0, vp_gate_start(g, 0)); /* mark 1: closed */
+	for (int i = 1; i <= n; i++) {
+		VT_EQ(0, vp_gate_consent(g, "p1", i % 2, (uint64_t)i * 960));
+		VT_EQ(i % 2, vp_gate_is_open(g)); /* exact, every time */
+	}
+	VT_EQ(n + 1, r.n); /* every change reported */
+	VT_TRUE(!vp_gate_failed(g));
+	t = vp_gate_timeline_json(g);
+	len = json_array_size(t);
+	VT_TRUE(len > 2 && len <= 256);
+	VT_EQ(0, json_integer_value(
+			 json_object_get(json_array_get(t, 0), "sample")));
+	VT_EQ(960, json_integer_value(
+			   json_object_get(json_array_get(t, 1), "sample")));
+	sum = json_array_get(t, len - 2);
+	last = json_array_get(t, len - 1);
+	/* len - 2 exact marks (the first, closed, and 0..len-4 toggles),
+	 * the summary, the newest */
+	VT_EQ(n + 1 - (long long)(len - 2) - 1,
+	      json_integer_value(json_object_get(sum, "merged")));
+	VT_EQ((long long)(len - 2) * 960,
+	      json_integer_value(json_object_get(sum, "sample")));
+	VT_TRUE(json_is_false(json_object_get(sum, "open")));
+	VT_TRUE(strncmp(json_string_value(json_object_get(sum, "reason")),
+			"merged: ", 8) == 0);
+	VT_EQ((long long)n * 960,
+	      json_integer_value(json_object_get(last, "sample")));
+	VT_TRUE(json_is_false(json_object_get(last, "open"))); /* n even */
+	VT_TRUE(!json_object_get(last, "merged"));
+	j = vp_gate_json(g);
+	VT_EQ(json_integer_value(json_object_get(sum, "merged")),
+	      json_integer_value(json_object_get(j, "timeline_merged")));
+	VT_EQ(len, json_array_size(json_object_get(j, "timeline")));
+	json_decref(t);
+	json_decref(j);
+	/* an error latch still gets its mark: the newest entry */
+	VT_EQ(0, vp_gate_fail(g, EIO, "test", (uint64_t)(n + 1) * 960));
+	VT_TRUE(last_mark_is(g, "gate_error:"));
+	t = vp_gate_timeline_json(g);
+	VT_EQ(len, json_array_size(t));
+	json_decref(t);
+	vp_mem_deref(g);
+}
