@@ -133,6 +133,9 @@ int vp_pcm_writer_close(struct vp_pcm_writer *w);
 
 /** @return the timeline sample after the last one written (0 before any) */
 uint64_t vp_pcm_writer_end(const struct vp_pcm_writer *w);
+/** The number the writer's next chunk would take: a new writer for the
+ *  same stream in this run continues from it without reading the folder. */
+uint32_t vp_pcm_writer_next_seq(const struct vp_pcm_writer *w);
 
 /** Called once per stream id found by vp_pcm_manifest_scan(). */
 typedef void(vp_pcm_scan_h)(const char *stream_id, uint32_t next_seq,

@@ -313,3 +313,8 @@ uint64_t vp_pcm_writer_end(const struct vp_pcm_writer *w)
 {
 	return w ? w->end : 0;
 }
+
+uint32_t vp_pcm_writer_next_seq(const struct vp_pcm_writer *w)
+{
+	return w ? w->next_seq : 0;
+}

@@ -88,19 +88,22 @@ static void note_err(struct vp_io *io, struct io_stream *s, int err)
 	atomic_store(&io->last_error, err);
 }
 
+/* @p next: the chunk number to continue from (a break), or NULL to find
+ * it in the folder (the stream's first open in this run: a rerun) */
 static void stream_open(struct vp_io *io, struct io_stream *s,
-			const struct io_msg *m)
+			const struct io_msg *m, const uint32_t *next)
 {
-	uint32_t seq = 0;
-	int err;
+	uint32_t seq = next ? *next : 0;
+	int err = 0;
 
 	s->w = vp_mem_deref(s->w);
 	s->err = 0;
 	s->cfg = m->cfg;
 	snprintf(s->id, sizeof(s->id), "%s", m->id);
 	s->cfg.stream_id = s->id;
-	/* a rerun or a gate break continues the stream's chunk numbers */
-	err = vp_pcm_next_seq(io->mdir, s->id, &seq);
+	/* a rerun continues the stream's chunk numbers from the folder */
+	if (!next)
+		err = vp_pcm_next_seq(io->mdir, s->id, &seq);
 	s->cfg.first_seq = seq;
 	if (!err)
 		err = vp_pcm_writer_alloc(&s->w, io->man, &s->cfg);
@@ -112,14 +115,23 @@ static void stream_open(struct vp_io *io, struct io_stream *s,
 				io->tap.arg);
 }
 
-static void stream_close(struct vp_io *io, struct io_stream *s)
+/* @return whether *next (if not NULL) holds the chunk number after the
+ * stream's last (known only if its writer closed cleanly) */
+static bool stream_close(struct vp_io *io, struct io_stream *s, uint32_t *next)
 {
-	if (s->w && !s->err)
+	bool known = false;
+
+	if (s->w && !s->err) {
 		note_err(io, s, vp_pcm_writer_close(s->w));
+		known = !s->err;
+		if (next)
+			*next = vp_pcm_writer_next_seq(s->w);
+	}
 	s->w = vp_mem_deref(s->w);
 	vp_speech_rec_pause(io->speech, (unsigned)(s - io->st));
 	if (io->tap.pauseh)
 		io->tap.pauseh((unsigned)(s - io->st), io->tap.arg);
+	return known;
 }
 
 static void handle(struct vp_io *io, const struct io_msg *m)
@@ -128,7 +140,7 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 
 	switch (m->op) {
 	case IO_OPEN:
-		stream_open(io, s, m);
+		stream_open(io, s, m, NULL);
 		break;
 	case IO_PCM:
 		if (s->w && !s->err)
@@ -146,15 +158,19 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 		break;
 	case IO_BREAK: {
 		struct io_msg reopen = *m;
+		uint32_t next = 0;
+		/* numbered on from the old writer: reading the manifest and
+		 * the folders again would cost every stream's break a scan of
+		 * the whole meeting, stalling this thread at each reopening */
+		bool known = stream_close(io, s, &next);
 
-		stream_close(io, s);
 		reopen.cfg = s->cfg;
 		snprintf(reopen.id, sizeof(reopen.id), "%s", s->id);
-		stream_open(io, s, &reopen);
+		stream_open(io, s, &reopen, known ? &next : NULL);
 		break;
 	}
 	case IO_CLOSE:
-		stream_close(io, s);
+		(void)stream_close(io, s, NULL);
 		break;
 	case IO_META: {
 		char *text = atomic_exchange(&io->meta, NULL);
@@ -201,7 +217,7 @@ static void *io_main(void *arg)
 			break;
 	}
 	for (unsigned i = 0; i < IO_MAX_STREAMS; i++)
-		stream_close(io, &io->st[i]);
+		(void)stream_close(io, &io->st[i], NULL);
 	return NULL;
 }
 

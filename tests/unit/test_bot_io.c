@@ -194,6 +194,68 @@ VTEST(bot_io_overflow_counted_meta_enospc)
 	VT_EQ(ok * VP_IO_MAX_SAMPLES, manifest_samples(dir, NULL));
 }
 
+/* Lines in DIR/NAME, waiting up to 10 s (only a hang) for at least WANT. */
+static unsigned lines_within(const char *dir, const char *name, unsigned want)
+{
+	char path[600], line[2048];
+	unsigned n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	for (int i = 0; i < 1000; i++) {
+		FILE *f = fopen(path, "r");
+
+		n = 0;
+		while (f && fgets(line, sizeof(line), f))
+			n++;
+		if (f)
+			fclose(f);
+		if (n >= want)
+			break;
+		usleep(10000);
+	}
+	return n;
+}
+
+/* A break (a gate reopening, a long absence) numbers the stream's chunks
+ * on from its old writer: it does not read the meeting's manifest and
+ * folders again, which at a reopening cost every stream a scan of the
+ * whole meeting on the io thread. Shown with a manifest.jsonl path that
+ * cannot be read once the stream is open (the writer appends to the file
+ * it opened, now under another name). */
+VTEST(bot_io_break_numbers_on_without_a_scan)
+{
+	struct vp_pcm_writer_cfg wc = {.stream_id = "s1",
+				       .rate = 48000,
+				       .channels = 1,
+				       .chunk_samples = 960};
+	static int16_t pcm[960];
+	char dir[512], a[600], b[600];
+	struct vp_io *io = NULL;
+	struct vp_io_stats st;
+
+	snprintf(dir, sizeof(dir), "%s/iobrk", vtest_tmpdir());
+	VT_EQ(0, mkdir(dir, 0755));
+	VT_EQ(0, vp_io_start(&io, dir, true));
+	VT_EQ(0, vp_io_stream_open(io, 0, &wc));
+	for (unsigned i = 0; i < 2; i++)
+		VT_EQ(0, vp_io_pcm(io, 0, i * 960, pcm, 960, IO_T0,
+				   VP_PCM_UTC_ARRIVAL, NULL));
+	VT_EQ(2, lines_within(dir, "manifest.jsonl", 2));
+	snprintf(a, sizeof(a), "%s/manifest.jsonl", dir);
+	snprintf(b, sizeof(b), "%s/manifest.open", dir);
+	VT_EQ(0, rename(a, b));
+	VT_EQ(0, mkdir(a, 0755));
+	VT_EQ(0, vp_io_stream_break(io, 0));
+	VT_EQ(0, vp_io_pcm(io, 0, 96000, pcm, 960, IO_T0, VP_PCM_UTC_ARRIVAL,
+			   NULL));
+	VT_EQ(0, vp_io_stream_close(io, 0));
+	vp_io_stop(io, &st);
+	VT_EQ(0, st.write_errors);
+	VT_EQ(3, lines_within(dir, "manifest.open", 3));
+	snprintf(a, sizeof(a), "%s/streams/s1/000002.wav", dir);
+	VT_EQ(0, access(a, F_OK));
+}
+
 static bool open_gate(void *arg, uint64_t *since, uint64_t *epoch)
 {
 	(void)arg;
