@@ -72,6 +72,10 @@ struct vp_io {
 	/* the newest meeting.json not yet taken by the io thread (malloc'd):
 	 * IO_META writes whatever is newest when its turn comes */
 	_Atomic(char *) meta;
+	/* io thread only: the meeting.json it handled last. Being the newest,
+	 * it may name a stream whose open comes later in the ring: an open
+	 * hands it to speech.jsonl and live out again. */
+	char *last_meta;
 };
 
 /* --- Runs on: io thread --- */
@@ -113,6 +117,12 @@ static void stream_open(struct vp_io *io, struct io_stream *s,
 	if (io->tap.streamh && s->w && !s->err)
 		io->tap.streamh(m->idx, s->id, s->cfg.rate, s->cfg.channels,
 				io->tap.arg);
+	/* whose stream it is: meeting.json may have said so already (a
+	 * break keeps what they were told) */
+	if (!next)
+		vp_speech_rec_meta(io->speech, io->last_meta);
+	if (!next && io->tap.metah && io->last_meta && s->w && !s->err)
+		io->tap.metah(io->last_meta, io->tap.arg);
 }
 
 /* @return whether *next (if not NULL) holds the chunk number after the
@@ -186,7 +196,8 @@ static void handle(struct vp_io *io, const struct io_msg *m)
 			atomic_fetch_add(&io->write_errors, 1);
 			atomic_store(&io->last_error, err);
 		}
-		free(text);
+		free(io->last_meta);
+		io->last_meta = text;
 		break;
 	}
 	case IO_TAP:
@@ -233,6 +244,7 @@ static void io_destroy(void *data)
 	io->speech = vp_mem_deref(io->speech);
 	io->ring = vp_mem_deref(io->ring);
 	free(atomic_exchange(&io->meta, NULL));
+	free(io->last_meta);
 }
 
 int vp_io_start(struct vp_io **iop, const char *meeting_dir,
@@ -327,6 +339,7 @@ int vp_io_meta(struct vp_io *io, char *text)
 	m = vp_spsc_reserve(io->ring);
 	if (!m) {
 		free(atomic_exchange(&io->meta, NULL));
+		free(io->last_meta);
 		return ENOSPC;
 	}
 	m->op = IO_META;

@@ -136,6 +136,68 @@ VTEST(bot_io_meta_newest_wins)
 	VT_STR_EQ("{\"n\":5000}\n", buf);
 }
 
+struct tap_log {
+	int fd; /* the first meta waits for a byte on it */
+	int nmeta;
+	char log[256];
+};
+
+static void order_meta_h(const char *text, void *arg)
+{
+	struct tap_log *tl = arg;
+	char c;
+
+	if (__atomic_fetch_add(&tl->nmeta, 1, __ATOMIC_SEQ_CST) == 0)
+		(void)!read(tl->fd, &c, 1);
+	snprintf(tl->log + strlen(tl->log), sizeof(tl->log) - strlen(tl->log),
+		 "m%s;", text);
+}
+
+static void order_stream_h(unsigned idx, const char *id, uint32_t rate,
+			   uint16_t ch, void *arg)
+{
+	struct tap_log *tl = arg;
+
+	snprintf(tl->log + strlen(tl->log), sizeof(tl->log) - strlen(tl->log),
+		 "o%s;", id);
+}
+
+/* The newest meeting.json is handed out where the first waiting save sat
+ * in the ring, so it can name a stream whose open comes after it: the
+ * open hands it out again, or live out and speech.jsonl would never learn
+ * whose the stream is. */
+VTEST(bot_io_meta_newer_than_an_open_reaches_it)
+{
+	struct vp_pcm_writer_cfg wc = {
+		.stream_id = "s1", .rate = 48000, .channels = 1};
+	struct tap_log tl = {0};
+	struct vp_io_tap tap = {
+		.metah = order_meta_h, .streamh = order_stream_h, .arg = &tl};
+	char dir[512];
+	struct vp_io *io = NULL;
+	int p[2];
+
+	snprintf(dir, sizeof(dir), "%s/iometaopen", vtest_tmpdir());
+	VT_EQ(0, mkdir(dir, 0755));
+	VT_EQ(0, pipe(p));
+	tl.fd = p[0];
+	VT_EQ(0, vp_io_start(&io, dir, false));
+	VT_EQ(0, vp_io_set_tap(io, &tap));
+	VT_EQ(0, vp_io_meta(io, strdup("A"))); /* the thread waits in it */
+	for (int i = 0;
+	     i < 1000 && !__atomic_load_n(&tl.nmeta, __ATOMIC_SEQ_CST); i++)
+		usleep(10000);		       /* 10 s: only a hang */
+	VT_EQ(0, vp_io_meta(io, strdup("B"))); /* waits in the ring */
+	VT_EQ(0, vp_io_stream_open(io, 0, &wc));
+	VT_EQ(0, vp_io_meta(io, strdup("C"))); /* takes B's place */
+	VT_EQ(1, write(p[1], "x", 1));
+	VT_EQ(0, vp_io_stream_close(io, 0));
+	vp_io_stop(io, NULL);
+	close(p[0]);
+	close(p[1]);
+	VT_STR_EQ("mA;mC;os1;mC;", tl.log);
+}
+
 /* The io thread is held in a log line (a meta write that fails: a FIFO is
  * where meeting.json.tmp would go): the ring fills, vp_io_pcm says ENOSPC
  * and counts it, vp_io_meta says ENOSPC (and frees its text: the leak
