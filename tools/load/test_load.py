@@ -295,19 +295,25 @@ def check_janus_stream(b, st, pub, hold):
              f"{st['unnamed_after_gap']}")
 
 
-def case_janus(tool, tmp):
+def janus_run(tool, tmp, spec, timeout):
+    """Run the plan SPEC against a Janus rig of its own; fail unless it
+    exits 0. Returns the rig (gone by then) and the run."""
     import janus_rig
     rig = janus_rig.Rig(tmp)
     try:
         rig.up()
-        plan = rig.plan({"target": "janus", "rooms": 1, "publishers": 2,
-                         "subscribers": 10, "ramp": 5, "hold": 15})
-        r = run_plan(tool, tmp, plan, timeout=240)
+        r = run_plan(tool, tmp, rig.plan(spec), timeout=timeout)
     finally:
         rig.down()
     print(r.stdout.strip())
     if r.returncode != 0:
         fail(f"exit {r.returncode}: {r.stderr[-800:]}")
+    return rig, r
+
+
+def case_janus(tool, tmp):
+    rig, r = janus_run(tool, tmp, {"target": "janus", "rooms": 1, "publishers": 2,
+                                   "subscribers": 10, "ramp": 5, "hold": 15}, 240)
     if rig.ns.name in subprocess.run(["ip", "netns", "list"], capture_output=True,
                                      text=True).stdout:
         fail("the rig's netns is left behind")
@@ -350,18 +356,8 @@ def case_janus(tool, tmp):
 
 
 def case_janus_audiobridge(tool, tmp):
-    import janus_rig
-    rig = janus_rig.Rig(tmp)
-    try:
-        rig.up()
-        plan = rig.plan({"target": "janus", "rooms": 1, "publishers": 1, "subscribers": 5,
-                         "ramp": 5, "hold": 12, "janus": {"plugin": "audiobridge"}})
-        r = run_plan(tool, tmp, plan, timeout=200)
-    finally:
-        rig.down()
-    print(r.stdout.strip())
-    if r.returncode != 0:
-        fail(f"exit {r.returncode}: {r.stderr[-800:]}")
+    janus_run(tool, tmp, {"target": "janus", "rooms": 1, "publishers": 1, "subscribers": 5,
+                          "ramp": 5, "hold": 12, "janus": {"plugin": "audiobridge"}}, 200)
     rep = json.load(open(os.path.join(tmp, "run", "report.json")))
     s = rep["summary"]
     if s["bots"] != 5 or s["bots_failed"] or s["janus"].get("cpu_pct") is None:
@@ -521,18 +517,8 @@ def case_janus_findmax(tool, tmp):
 def case_janus_crowd(tool, tmp):
     """One bot in a VideoRoom of 40 publishers: one subscription offer of 40
     m-lines, all in one BUNDLE group; every stream agrees with its sender."""
-    import janus_rig
-    rig = janus_rig.Rig(tmp)
-    try:
-        rig.up()
-        plan = rig.plan({"target": "janus", "rooms": 1, "publishers": 40,
-                         "subscribers": 1, "ramp": 2, "hold": 12})
-        r = run_plan(tool, tmp, plan, timeout=200)
-    finally:
-        rig.down()
-    print(r.stdout.strip())
-    if r.returncode != 0:
-        fail(f"exit {r.returncode}: {r.stderr[-800:]}")
+    janus_run(tool, tmp, {"target": "janus", "rooms": 1, "publishers": 40,
+                          "subscribers": 1, "ramp": 2, "hold": 12}, 200)
     rep = json.load(open(os.path.join(tmp, "run", "report.json")))
     pubs = {p["id"]: p for p in rep["publishers"]}
     s = rep["summary"]
