@@ -81,10 +81,12 @@ static void io_release(int p[2], int saved)
 	close(p[1]);
 }
 
+/* What a tap saw: "mTEXT;" a meeting.json, "oID;" a stream open. */
 struct meta_seen {
-	int fd; /* the first call waits for a byte on it */
-	int n;
+	int fd; /* the first meta waits for a byte on it */
+	int n;	/* metas so far */
 	char last[64];
+	char log[256];
 };
 
 static void meta_seen_h(const char *text, void *arg)
@@ -92,9 +94,11 @@ static void meta_seen_h(const char *text, void *arg)
 	struct meta_seen *ms = arg;
 	char c;
 
-	if (ms->n++ == 0)
+	if (__atomic_fetch_add(&ms->n, 1, __ATOMIC_SEQ_CST) == 0)
 		(void)!read(ms->fd, &c, 1);
 	snprintf(ms->last, sizeof(ms->last), "%s", text);
+	snprintf(ms->log + strlen(ms->log), sizeof(ms->log) - strlen(ms->log),
+		 "m%s;", text);
 }
 
 /* meeting.json saves come faster than the disk takes them (a participant
@@ -136,27 +140,10 @@ VTEST(bot_io_meta_newest_wins)
 	VT_STR_EQ("{\"n\":5000}\n", buf);
 }
 
-struct tap_log {
-	int fd; /* the first meta waits for a byte on it */
-	int nmeta;
-	char log[256];
-};
-
-static void order_meta_h(const char *text, void *arg)
-{
-	struct tap_log *tl = arg;
-	char c;
-
-	if (__atomic_fetch_add(&tl->nmeta, 1, __ATOMIC_SEQ_CST) == 0)
-		(void)!read(tl->fd, &c, 1);
-	snprintf(tl->log + strlen(tl->log), sizeof(tl->log) - strlen(tl->log),
-		 "m%s;", text);
-}
-
 static void order_stream_h(unsigned idx, const char *id, uint32_t rate,
 			   uint16_t ch, void *arg)
 {
-	struct tap_log *tl = arg;
+	struct meta_seen *tl = arg;
 
 	snprintf(tl->log + strlen(tl->log), sizeof(tl->log) - strlen(tl->log),
 		 "o%s;", id);
@@ -170,9 +157,9 @@ VTEST(bot_io_meta_newer_than_an_open_reaches_it)
 {
 	struct vp_pcm_writer_cfg wc = {
 		.stream_id = "s1", .rate = 48000, .channels = 1};
-	struct tap_log tl = {0};
+	struct meta_seen tl = {0};
 	struct vp_io_tap tap = {
-		.metah = order_meta_h, .streamh = order_stream_h, .arg = &tl};
+		.metah = meta_seen_h, .streamh = order_stream_h, .arg = &tl};
 	char dir[512];
 	struct vp_io *io = NULL;
 	int p[2];
@@ -184,8 +171,8 @@ VTEST(bot_io_meta_newer_than_an_open_reaches_it)
 	VT_EQ(0, vp_io_start(&io, dir, false));
 	VT_EQ(0, vp_io_set_tap(io, &tap));
 	VT_EQ(0, vp_io_meta(io, strdup("A"))); /* the thread waits in it */
-	for (int i = 0;
-	     i < 1000 && !__atomic_load_n(&tl.nmeta, __ATOMIC_SEQ_CST); i++)
+	for (int i = 0; i < 1000 && !__atomic_load_n(&tl.n, __ATOMIC_SEQ_CST);
+	     i++)
 		usleep(10000);		       /* 10 s: only a hang */
 	VT_EQ(0, vp_io_meta(io, strdup("B"))); /* waits in the ring */
 	VT_EQ(0, vp_io_stream_open(io, 0, &wc));
