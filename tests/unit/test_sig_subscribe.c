@@ -169,3 +169,39 @@ VTEST(sig_janus_subscriptions_capped_then_resumed)
 	vp_mem_deref(j);
 	cap_clear(c);
 }
+
+/* Janus reuses the m-line of one who left for the next publisher. A long
+ * string id (up to the 127 characters the dialect accepts) must take the
+ * mid over: it was too long for the mid map, which then named the mid's
+ * previous owner, so the newcomer's audio went to the one who left. */
+VTEST(sig_janus_reused_mid_takes_a_long_id)
+{
+	struct cap cs, *c = &cs;
+	struct vp_sig_janus *j = janus_new(c, "janus+ws://h:8188/1234");
+	char id[101], want[160];
+
+	VT_TRUE(j != NULL);
+	memset(id, 'b', 100);
+	id[100] = '\0';
+	vr_joined(j, c, "[" PUB(42, "alice", "0") "]");
+	VT_EQ(0,
+	      feed(j,
+		   "{\"janus\":\"event\",\"sender\":333,\"transaction\":\"%s\","
+		   "\"plugindata\":{\"data\":{\"videoroom\":\"attached\","
+		   "\"streams\":[{\"type\":\"audio\",\"mid\":\"0\","
+		   "\"feed_id\":42}]}},\"jsep\":{\"type\":\"offer\",\"sdp\":"
+		   "\"v=0\\r\\n\"}}",
+		   sent_field(c, 4, "transaction")));
+	c->ev[0] = '\0';
+	VT_EQ(0, feed(j,
+		      "{\"janus\":\"event\",\"sender\":333,\"plugindata\":{"
+		      "\"data\":{\"videoroom\":\"updated\",\"streams\":["
+		      "{\"type\":\"audio\",\"mid\":\"0\",\"feed_id\":\"%s\"}"
+		      "]}},\"jsep\":{\"type\":\"offer\",\"sdp\":"
+		      "\"v=0\\r\\n\"}}",
+		      id));
+	snprintf(want, sizeof(want), " 0=%s:1;", id);
+	VT_TRUE(strstr(c->ev, want) != NULL);
+	vp_mem_deref(j);
+	cap_clear(c);
+}
