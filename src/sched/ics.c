@@ -137,30 +137,43 @@ static bool spend(struct parse *p, unsigned long n, unsigned line,
 #define ZONE_PROBE    64
 #define ZONE_CHANGES  50000
 
-/* One RRULE of an observance from DS: its changes up to ZONE_YEAR_MAX;
- * *dense if it repeats more than ZONE_PER_YEAR times a year. */
+/* One RRULE of an observance from DS: its changes up to ZONE_YEAR_MAX.
+ * BAD says why the zone is refused: a rule that repeats more than
+ * ZONE_PER_YEAR times a year, one libical cannot walk in bounded time,
+ * or one that stops matching (searched to libical's last year, as every
+ * conversion would search it again). */
 static unsigned long rule_changes(struct parse *p, icalproperty *rp,
-				  struct icaltimetype ds, bool *dense)
+				  struct icaltimetype ds, char *bad, size_t bn)
 {
-	icalrecur_iterator *it =
-		icalrecur_iterator_new(icalproperty_get_rrule(rp), ds);
+	struct icalrecurrencetype r = icalproperty_get_rrule(rp);
 	struct icaltimetype t = ds;
-	unsigned long n = 0;
+	struct vp_sched_walk w;
+	unsigned long n = 0, cost;
 	long years;
 
-	while (it && n < ZONE_PROBE) {
-		t = icalrecur_iterator_next(it);
-		if (icaltime_is_null_time(t))
+	if (!vp_sched__rule_why(&r, bad, bn))
+		return 0;
+	spend(p, vp_sched__walk_open(&w, r, ds), 0, "VTIMEZONE");
+	while (!p->err && n < ZONE_PROBE) {
+		struct icaltimetype x = vp_sched__walk_next(&w, &cost);
+
+		if (spend(p, cost, 0, "VTIMEZONE") || icaltime_is_null_time(x))
 			break;
+		t = x;
 		n++;
 	}
-	icalrecur_iterator_free(it);
-	spend(p, n, 0, "VTIMEZONE");
+	vp_sched__walk_close(&w);
+	if (w.capped)
+		snprintf(bad, bn, "%s",
+			 "a rule that stops matching (libical would search "
+			 "it to the year 2582 at every conversion)");
 	if (n < ZONE_PROBE)
 		return n; /* the rule ended */
 	years = t.year - ds.year + 1;
 	if (years < 1 || ZONE_PROBE / years > ZONE_PER_YEAR) {
-		*dense = true;
+		snprintf(bad, bn, "%s",
+			 "a rule that changes the offset more than 4 times "
+			 "a year");
 		return n;
 	}
 	/* ZONE_PROBE a `years` onwards */
@@ -207,13 +220,13 @@ static icalproperty **all_props(struct parse *p, icalcomponent *c,
 
 #define OBS_PROPS 8 /* DTSTARTs or RRULEs an observance may have */
 
-/* An observance's changes up to ZONE_YEAR_MAX; *dense if a rule repeats
- * more than ZONE_PER_YEAR times a year, or it holds more than OBS_PROPS
+/* An observance's changes up to ZONE_YEAR_MAX; BAD says why it is
+ * refused: a rule refused by rule_changes, or more than OBS_PROPS
  * DTSTARTs or RRULEs (a real one has one of each). Every RRULE is probed
  * from every DTSTART: libical takes the last one, and a malformed first
  * one must not hide a rule. */
 static unsigned long zone_changes(struct parse *p, icalcomponent *obs,
-				  bool *dense)
+				  char *bad, size_t bn)
 {
 	icalproperty *dts[OBS_PROPS], *rrs[OBS_PROPS];
 	size_t nd = props(obs, ICAL_DTSTART_PROPERTY, dts, OBS_PROPS);
@@ -221,13 +234,18 @@ static unsigned long zone_changes(struct parse *p, icalcomponent *obs,
 	unsigned long sum = nd + (unsigned long)icalcomponent_count_properties(
 					 obs, ICAL_RDATE_PROPERTY);
 
-	*dense = nd > OBS_PROPS || nr > OBS_PROPS;
-	for (size_t d = 0; d < nd && !*dense; d++) {
+	bad[0] = '\0';
+	if (nd > OBS_PROPS || nr > OBS_PROPS)
+		snprintf(bad, bn,
+			 "an observance with more than %d DTSTARTs "
+			 "or RRULEs",
+			 OBS_PROPS);
+	for (size_t d = 0; d < nd && !bad[0]; d++) {
 		struct icaltimetype ds = icalproperty_get_dtstart(dts[d]);
 
-		for (size_t r = 0; r < nr && !*dense; r++)
+		for (size_t r = 0; r < nr && !bad[0] && !p->err; r++)
 			if (!icaltime_is_null_time(ds))
-				sum += rule_changes(p, rrs[r], ds, dense);
+				sum += rule_changes(p, rrs[r], ds, bad, bn);
 	}
 	return sum;
 }
@@ -253,7 +271,7 @@ static bool zone_ok(struct parse *p, const icaltimezone *zone)
 						   ICAL_XDAYLIGHT_COMPONENT};
 	const char *tzid = icaltimezone_get_tzid((icaltimezone *)zone);
 	icalcomponent *z, *o;
-	bool dense;
+	char bad[160];
 
 	if (zone == icaltimezone_get_utc_timezone() ||
 	    (tzid && icaltimezone_get_builtin_timezone_from_tzid(tzid) == zone))
@@ -268,13 +286,11 @@ static bool zone_ok(struct parse *p, const icaltimezone *zone)
 		for (o = icalcomponent_get_first_component(z, kinds[k]);
 		     o && !p->err;
 		     o = icalcomponent_get_next_component(z, kinds[k])) {
-			p->zone_changes += zone_changes(p, o, &dense);
+			p->zone_changes += zone_changes(p, o, bad, sizeof(bad));
 			if (p->err)
 				break; /* the step budget */
-			if (dense)
-				zone_refuse(p, z,
-					    "a rule that changes the offset "
-					    "more than 4 times a year");
+			if (bad[0])
+				zone_refuse(p, z, bad);
 			else if (p->zone_changes > ZONE_CHANGES)
 				zone_refuse(p, z,
 					    "its rules would make more than "
@@ -375,34 +391,42 @@ static void occurrence(struct parse *p, const struct ev *e, int64_t s,
 
 /* One RRULE (RFC 5545 §3.3.10) from DTSTART, jumping to the window
  * where libical can; bounded by max_instances, so a rule that fires
- * every second costs no more than one that fires weekly. */
+ * every second costs no more than one that fires weekly, and by the
+ * calendar's step budget, charged the periods libical searched. */
 static void rrule(struct parse *p, const struct ev *e, icalproperty *rp,
 		  struct icaltimetype ds, int64_t dur)
 {
 	struct icalrecurrencetype r = icalproperty_get_rrule(rp);
-	icalrecur_iterator *it = icalrecur_iterator_new(r, ds);
 	const icaltimezone *z =
 		ds.zone ? ds.zone : icaltimezone_get_utc_timezone();
+	struct vp_sched_walk w;
 	struct icaltimetype t;
 	int64_t from = p->opt->from - dur - 1;
 	unsigned before = 0; /* occurrences before the window */
+	unsigned long cost;
+	char why[160];
 
-	if (!it)
+	if (!vp_sched__rule_why(&r, why, sizeof(why))) {
+		problem(p->st, e->line, "RRULE: %s; the rule is skipped", why);
 		return;
+	}
+	if (spend(p, vp_sched__walk_open(&w, r, ds), e->line, "RRULE"))
+		goto out;
 	if (!zone_ok(p, z))
 		z = icaltimezone_get_utc_timezone();
-	if (r.count == 0 && from > utc_of(p, ds))
-		icalrecur_iterator_set_start(
-			it,
-			icaltime_from_timet_with_zone((time_t)from, ds.is_date,
-						      (icaltimezone *)z));
+	if (r.count == 0 && from > utc_of(p, ds) &&
+	    spend(p,
+		  vp_sched__walk_from(&w, icaltime_from_timet_with_zone(
+						  (time_t)from, ds.is_date,
+						  (icaltimezone *)z)),
+		  e->line, "RRULE"))
+		goto out;
 	while (!p->err && p->count < p->opt->max_instances) {
 		int64_t s;
 
-		if (spend(p, 1, e->line, "RRULE"))
-			break;
-		t = icalrecur_iterator_next(it);
-		if (icaltime_is_null_time(t))
+		t = vp_sched__walk_next(&w, &cost);
+		if (spend(p, cost, e->line, "RRULE") ||
+		    icaltime_is_null_time(t))
 			break;
 		if (!t.zone && !icaltime_is_utc(t))
 			t.zone = ds.zone;
@@ -422,7 +446,8 @@ static void rrule(struct parse *p, const struct ev *e, icalproperty *rp,
 		p->count++;
 		occurrence(p, e, s, dur);
 	}
-	icalrecur_iterator_free(it);
+out:
+	vp_sched__walk_close(&w);
 }
 
 static void rdates(struct parse *p, const struct ev *e, int64_t dur)

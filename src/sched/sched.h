@@ -83,12 +83,14 @@ struct vp_sched_parse_opt {
 };
 
 /**
- * Recurrence steps one calendar may take in all (every occurrence an
- * RRULE walks, before the window or in it) before the calendar is
- * refused with E2BIG: a feed of series that fire every second from 1970
- * would otherwise cost minutes of CPU a scan (about 1.3 µs a step).
+ * Recurrence steps one calendar may take in all before it is refused with
+ * E2BIG: the FREQ periods libical searches for every occurrence an RRULE
+ * walks, before the window or in it (src/sched/ics_rule.c). A step costs
+ * 1 to 8 µs here (a second of a SECONDLY rule least, a year of a YEARLY
+ * one most), so a hostile calendar costs at most a few seconds of CPU a
+ * scan; an ordinary one spends a few thousand.
  */
-#define VP_SCHED_MAX_STEPS 2000000UL
+#define VP_SCHED_MAX_STEPS 1000000UL
 
 /** What one calendar's parse found. */
 struct vp_sched_parse_stats {
