@@ -28,7 +28,8 @@ struct pending_loss {
  * close). */
 struct held {
 	uint64_t pos, ts48;
-	uint64_t tag; /* the gate epoch its packet arrived in */
+	uint64_t tag;  /* the gate epoch its packet arrived in */
+	uint64_t late; /* the most its packets showed placed late */
 	uint32_t n;
 	bool dtx;
 	struct vp_pcm_counts c;
@@ -57,10 +58,17 @@ struct vp_track {
 	uint64_t old_dups, old_late; /* from jitter buffers replaced */
 	struct pending_loss pend[MAX_PENDING];
 	unsigned npend;
-	uint64_t now_ns;   /* latest arrival or poll time */
-	uint64_t lead;	   /* VP_TRACK_LEAD_MS at the output rate */
-	struct held *hold; /* ring of hold_cap blocks, or NULL for an
-			    * always-open gate */
+	uint64_t now_ns; /* latest arrival or poll time */
+	/* How late the latest packet is placed, at least: its audio was all
+	 * captured before it arrived, so PCM placed past its arrival shows a
+	 * late anchor (the run's first packet came in late). A reopening in
+	 * the run cuts that much more: audio spoken before the reopening is
+	 * never written as if spoken after it. */
+	uint64_t late;
+	uint64_t run_start; /* timeline position the run was anchored at */
+	uint64_t lead;	    /* VP_TRACK_LEAD_MS at the output rate */
+	struct held *hold;  /* ring of hold_cap blocks, or NULL for an
+			     * always-open gate */
 	unsigned hold_cap, hold_head, hold_n;
 	struct vp_pcm_counts carry; /* of blocks the gate dropped */
 	struct vp_track_stats st;
@@ -193,15 +201,19 @@ static void gated(struct vp_track *t, uint32_t n, const struct vp_pcm_counts *c)
  * gate epoch its packet arrived in. */
 static void write_block(struct vp_track *t, uint64_t pos, const int16_t *pcm,
 			uint32_t n, uint64_t ts48, bool dtx,
-			const struct vp_pcm_counts *cnt, uint64_t tag)
+			const struct vp_pcm_counts *cnt, uint64_t tag,
+			uint64_t late)
 {
 	struct vp_pcm_counts c = *cnt;
 	enum vp_timeline_src src;
 	uint64_t since = 0, utc, epoch = gate_epoch(t, &since);
 	bool open = tag && tag == epoch;
 
+	if (since > t->run_start)
+		since += late; /* reopened in this run */
 	if (open && pos < since) {
-		/* placed before the gate reopened: drop that part */
+		/* placed before the gate reopened (spoken before it, if the
+		 * run is placed late): drop that part */
 		uint32_t cut = since - pos < n ? (uint32_t)(since - pos) : n;
 
 		t->st.gated_samples += cut;
@@ -252,7 +264,7 @@ static void hold_release(struct vp_track *t, bool all)
 		if (!all && h->pos + h->n > at)
 			return;
 		write_block(t, h->pos, h->pcm, h->n, h->ts48, h->dtx, &h->c,
-			    h->tag);
+			    h->tag, h->late);
 		t->hold_head = (t->hold_head + 1) % t->hold_cap;
 		t->hold_n--;
 	}
@@ -282,11 +294,14 @@ static void hold_put(struct vp_track *t, uint64_t pos, const int16_t *pcm,
 		h->pos = pos;
 		h->ts48 = ts48;
 		h->tag = tag;
+		h->late = 0;
 		h->n = 0;
 		h->dtx = dtx;
 	}
 	memcpy(h->pcm + (size_t)h->n * ch, pcm, (size_t)n * ch * sizeof(*pcm));
 	h->n += n;
+	if (t->late > h->late)
+		h->late = t->late;
 	counts_add(&h->c, c);
 }
 
@@ -322,7 +337,7 @@ static void emit(struct vp_track *t, const int16_t *pcm, uint32_t frames,
 			hold_put(t, t->next_sample, pcm, n, ts48, dtx, &c, tag);
 		else
 			write_block(t, t->next_sample, pcm, n, ts48, dtx, &c,
-				    tag);
+				    tag, t->late);
 		memset(&c, 0, sizeof(c)); /* counted once */
 		t->next_sample += n;
 		ts48 += (uint64_t)n * 48000 / t->cfg.rate;
@@ -457,6 +472,21 @@ static void anchor(struct vp_track *t, const struct vp_jb_item *it)
 	}
 	vp_timeline_stream_anchor(&t->tls, t->ssrc, it->ts, it->arrival_ns,
 				  t->next_sample);
+	t->late = 0; /* placed by its own arrival */
+	t->run_start = t->next_sample;
+}
+
+/* A packet of FRAMES, to be placed at next_sample, arrived at ARRIVAL_NS:
+ * how late it is placed, at least (a burst or a sender ahead of the
+ * clock shows more; bounded by the lead). Its own, not a run's maximum:
+ * a burst long past must not cut audio spoken after a reopening. */
+static void note_late(struct vp_track *t, uint64_t arrival_ns, size_t frames)
+{
+	uint64_t at = vp_timeline_sample_at(t->tls.tl, arrival_ns);
+	uint64_t end = t->next_sample + frames;
+	uint64_t x = end > at ? end - at : 0;
+
+	t->late = x > t->lead ? t->lead : x;
 }
 
 /* Who spoke when (speech.h): the packet's RFC 6464 level goes to the io
@@ -508,6 +538,7 @@ static void decode_packet(struct vp_track *t, const struct vp_jb_item *it)
 		c.plc = 1;
 		t->st.plc++;
 	}
+	note_late(t, it->arrival_ns, frames);
 	if (tag_live(t, it->tag)) /* no level of audio the gate drops */
 		send_level(t, it, (uint32_t)frames);
 	emit(t, t->pcm, (uint32_t)frames, it->ts, &c, it->tag);

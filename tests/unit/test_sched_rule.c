@@ -188,11 +188,9 @@ VTEST(sched_rule_zone_unbounded_refused)
 	static const char hourly[] =
 		"BEGIN:VCALENDAR\r\n" ZONE("RRULE:FREQ=HOURLY;BYMONTH=3;BYDAY="
 					   "2SU\r\n") "END:VCALENDAR\r\n";
-	static const char
-		none[] =
-			"BEGIN:VCALENDAR\r\n" ZONE(
-				"RRULE:FREQ=YEARLY;BYWEEKNO=20;BYMONTH=1;BYDAY="
-				"MO\r\n") "END:VCALENDAR\r\n";
+	static const char none[] = "BEGIN:VCALENDAR\r\n" ZONE(
+		"RRULE:FREQ=YEARLY;BYWEEKNO=20;BYMONTH=1;BYDAY="
+		"MO\r\n") "END:VCALENDAR\r\n";
 	static const char ok[] =
 		"BEGIN:VCALENDAR\r\n" ZONE("RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY="
 					   "2SU\r\n") "END:VCALENDAR\r\n";
