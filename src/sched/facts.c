@@ -242,6 +242,37 @@ int vp_sched__event_fill(struct vp_sched_meeting *m, icalcomponent *ev,
 	return err;
 }
 
+/* a copy of S (NULL stays NULL); *err on a failed copy */
+static char *dup_or_null(const char *s, int *err)
+{
+	char *d = s ? vp_strdup(s) : NULL;
+
+	if (s && !d)
+		*err = ENOMEM;
+	return d;
+}
+
+int vp_sched__facts_copy(struct vp_sched_meeting *d,
+			 const struct vp_sched_meeting *s)
+{
+	int err = 0;
+
+	d->title = dup_or_null(s->title, &err);
+	d->organizer = dup_or_null(s->organizer, &err);
+	d->conference_url = dup_or_null(s->conference_url, &err);
+	d->unsupported = dup_or_null(s->unsupported, &err);
+	for (size_t i = 0; i < s->invitees.n && !err; i++)
+		err = vp_sched_strv_add(&d->invitees, s->invitees.v[i]);
+	for (size_t i = 0; i < s->calendars.n && !err; i++)
+		err = vp_sched_strv_add(&d->calendars, s->calendars.v[i]);
+	d->private_ = s->private_;
+	d->transparent = s->transparent;
+	d->cancelled = s->cancelled;
+	d->declined = s->declined;
+	d->manual_invite = s->manual_invite;
+	return err;
+}
+
 json_t *vp_sched_facts_json(const struct vp_sched_meeting *m)
 {
 	json_t *inv = json_array();

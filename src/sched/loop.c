@@ -68,10 +68,7 @@ const char *vp_sched__initial(const struct vp_sched_meeting *m,
 
 static struct vp_sched_meeting *find(struct loop *l, const char *id)
 {
-	for (size_t i = 0; i < l->cur.n; i++)
-		if (!strcmp(l->cur.v[i]->id, id))
-			return l->cur.v[i];
-	return NULL;
+	return vp_sched_list_find(&l->cur, id);
 }
 
 static struct kid *kid_of(struct loop *l, int64_t handle)

@@ -59,6 +59,8 @@ struct vp_sched_meeting {
 struct vp_sched_list {
 	struct vp_sched_meeting **v;
 	size_t n, cap;
+	struct vp_sched_meeting **ix; /* by id: open addressing, ixcap slots */
+	size_t ixcap;
 };
 
 /* --- strv / list helpers (facts.c) --- */
@@ -67,10 +69,16 @@ bool vp_sched_strv_has(const struct vp_sched_strv *sv, const char *s);
 void vp_sched_strv_clear(struct vp_sched_strv *sv);
 void vp_sched_meeting_free(struct vp_sched_meeting *m);
 void vp_sched_list_clear(struct vp_sched_list *l);
-/** Add m (ownership moves) or merge it into the meeting with its id. */
+/** Add m (ownership moves) or merge it into the meeting with its id
+ * (found by hash: a feed of 100,000 events must not cost n² compares). */
 int vp_sched_list_merge(struct vp_sched_list *l, struct vp_sched_meeting *m);
 /** Sort by start, then id. */
 void vp_sched_list_sort(struct vp_sched_list *l);
+/** The meeting with ID, or NULL. */
+struct vp_sched_meeting *vp_sched_list_find(const struct vp_sched_list *l,
+					    const char *id);
+/** Free the list's arrays, not its meetings (they moved elsewhere). */
+void vp_sched_list_release(struct vp_sched_list *l);
 
 /** Parse options for one calendar's text. */
 struct vp_sched_parse_opt {

@@ -10,6 +10,20 @@
 /** Fill m's facts (not times, not id) from one VEVENT. @return 0/ENOMEM */
 int vp_sched__event_fill(struct vp_sched_meeting *m, icalcomponent *ev,
 			 const struct vp_sched_parse_opt *opt);
+/** Copy the facts event_fill found (not times, not id) from S into D.
+ * @return 0/ENOMEM */
+int vp_sched__facts_copy(struct vp_sched_meeting *d,
+			 const struct vp_sched_meeting *s);
+
+/** Does the text start like an iCalendar (BEGIN:VCALENDAR)? */
+bool vp_sched__starts_like_ics(const char *t, size_t len);
+/** Physical line numbers of each BEGIN:VEVENT, in document order (free()
+ * it; NULL when there is none or memory ran out). */
+unsigned *vp_sched__vevent_lines(const char *t, size_t len, size_t *n);
+/** The first line at or after FROM of TEXT that holds what libical's
+ * message MSG ends with, else FROM. */
+unsigned vp_sched__line_of(const char *text, size_t len, const char *msg,
+			   unsigned from);
 
 /**
  * Is R one libical can walk in bounded time? If not, false and WHY says

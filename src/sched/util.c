@@ -61,12 +61,67 @@ void vp_sched_meeting_free(struct vp_sched_meeting *m)
 	free(m);
 }
 
+void vp_sched_list_release(struct vp_sched_list *l)
+{
+	free(l->v);
+	free(l->ix);
+	memset(l, 0, sizeof(*l));
+}
+
 void vp_sched_list_clear(struct vp_sched_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		vp_sched_meeting_free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	vp_sched_list_release(l);
+}
+
+/* FNV-1a of a meeting id */
+static size_t id_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* The index slot of ID: its meeting's, or the empty one it would take. */
+static struct vp_sched_meeting **id_slot(const struct vp_sched_list *l,
+					 const char *id)
+{
+	size_t i = id_hash(id) & (l->ixcap - 1);
+
+	while (l->ix[i] && strcmp(l->ix[i]->id, id))
+		i = (i + 1) & (l->ixcap - 1);
+	return &l->ix[i];
+}
+
+struct vp_sched_meeting *vp_sched_list_find(const struct vp_sched_list *l,
+					    const char *id)
+{
+	return l->ixcap ? *id_slot(l, id) : NULL;
+}
+
+/* Room in the index for one more, at most half full. */
+static int index_grow(struct vp_sched_list *l)
+{
+	struct vp_sched_meeting **old = l->ix;
+	size_t oldcap = l->ixcap, cap = oldcap ? oldcap : 64;
+
+	while (2 * (l->n + 1) > cap)
+		cap *= 2;
+	if (cap == oldcap)
+		return 0;
+	l->ix = vp_calloc(cap, sizeof(*l->ix));
+	if (!l->ix) {
+		l->ix = old;
+		return ENOMEM;
+	}
+	l->ixcap = cap;
+	for (size_t i = 0; i < l->n; i++)
+		*id_slot(l, l->v[i]->id) = l->v[i];
+	free(old);
+	return 0;
 }
 
 /* The same instance in another member's calendar: one meeting, found in
@@ -85,11 +140,15 @@ static int merge(struct vp_sched_meeting *into, struct vp_sched_meeting *m)
 
 int vp_sched_list_merge(struct vp_sched_list *l, struct vp_sched_meeting *m)
 {
-	struct vp_sched_meeting **v;
+	struct vp_sched_meeting **v, **slot;
 
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i]->id, m->id))
-			return merge(l->v[i], m);
+	if (index_grow(l)) {
+		vp_sched_meeting_free(m);
+		return ENOMEM;
+	}
+	slot = id_slot(l, m->id);
+	if (*slot)
+		return merge(*slot, m);
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 32;
 
@@ -102,6 +161,7 @@ int vp_sched_list_merge(struct vp_sched_list *l, struct vp_sched_meeting *m)
 		l->cap = cap;
 	}
 	l->v[l->n++] = m;
+	*slot = m;
 	return 0;
 }
 
