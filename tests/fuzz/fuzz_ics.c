@@ -2,7 +2,9 @@
 /**
  * @file fuzz_ics.c  ICS -> meetings -> facts -> verdict on arbitrary
  * bytes: libical parsing, recurrence expansion over a year, invite
- * detection, the facts JSON the gate parses, the policy.
+ * detection, the facts JSON the gate parses, the policy. Oracles: every
+ * refusal says why; every meeting lies in the window and is found once
+ * by its id.
  *
  * libical keeps its temporary strings in a per-thread ring that outlives
  * the call (reachable, not leaked). Left there, every run ends with more
@@ -55,6 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		struct vp_policy_decision dec;
 		json_t *j;
 
+		/* what the parse promises: each meeting in the window, once,
+		 * found by its id */
+		if (vp_sched_list_find(&l, l.v[i]->id) != l.v[i] ||
+		    l.v[i]->end < l.v[i]->start || l.v[i]->start >= o.to ||
+		    (l.v[i]->end <= o.from && l.v[i]->start < o.from))
+			abort();
 		vp_sched_decide(&dec, l.v[i], s);
 		j = vp_sched_meeting_json(l.v[i], &dec);
 		json_decref(j);
