@@ -77,6 +77,12 @@ static unsigned long max_steps(const struct parse *p)
 	return p->opt->max_steps ? p->opt->max_steps : VP_SCHED_MAX_STEPS;
 }
 
+static unsigned long max_zone_changes(const struct parse *p)
+{
+	return p->opt->max_zone_changes ? p->opt->max_zone_changes
+					: VP_SCHED_MAX_ZONE_CHANGES;
+}
+
 /* Spends N recurrence steps of the calendar's budget. Past it the
  * calendar is refused, naming WHAT that spent the last (on LINE, if
  * known), and true is returned. */
@@ -107,12 +113,11 @@ static bool spend(struct parse *p, unsigned long n, unsigned line,
  * gigabytes. A real observance repeats once a year, and a zone has a few.
  * ZONE_PROBE steps of each rule tell its rate; refused are a rule that
  * repeats more than ZONE_PER_YEAR times a year and a calendar whose zones
- * would make more than ZONE_CHANGES changes. The probes count against the
+ * would make more than max_zone_changes() changes. The probes count against the
  * calendar's step budget. Checked when a time is first converted in a
  * zone, wherever libical found its VTIMEZONE. */
 #define ZONE_PER_YEAR 4
 #define ZONE_PROBE    64
-#define ZONE_CHANGES  50000
 
 /* One RRULE of an observance from DS: its changes up to ZONE_YEAR_MAX.
  * BAD says why the zone is refused: a rule that repeats more than
@@ -268,11 +273,14 @@ static bool zone_ok(struct parse *p, const icaltimezone *zone)
 				break; /* the step budget */
 			if (bad[0])
 				zone_refuse(p, z, bad);
-			else if (p->zone_changes > ZONE_CHANGES)
-				zone_refuse(p, z,
-					    "its rules would make more than "
-					    "50000 offset changes in the "
-					    "calendar's zones");
+			else if (p->zone_changes > max_zone_changes(p)) {
+				snprintf(bad, sizeof(bad),
+					 "its rules would make more than %lu "
+					 "offset changes in the calendar's "
+					 "zones",
+					 max_zone_changes(p));
+				zone_refuse(p, z, bad);
+			}
 		}
 	if (p->err)
 		return false;

@@ -88,6 +88,8 @@ struct vp_sched_parse_opt {
 	int64_t from, to;   /**< instances that overlap [from, to) */
 	unsigned max_instances;	 /**< per series (bounds a runaway RRULE) */
 	unsigned long max_steps; /**< per calendar; 0: VP_SCHED_MAX_STEPS */
+	unsigned long max_zone_changes; /**< per calendar; 0:
+					 *   VP_SCHED_MAX_ZONE_CHANGES */
 };
 
 /**
@@ -99,6 +101,15 @@ struct vp_sched_parse_opt {
  * scan; an ordinary one spends a few thousand.
  */
 #define VP_SCHED_MAX_STEPS 1000000UL
+
+/**
+ * Offset changes a calendar's own VTIMEZONEs may make up to the year 2200
+ * before it is refused with E2BIG: libical builds them on the first
+ * conversion in a zone, one recurrence step each (src/sched/ics.c). A
+ * real zone makes two a year, from 1601 in an Outlook calendar: about
+ * 1,200 each.
+ */
+#define VP_SCHED_MAX_ZONE_CHANGES 50000UL
 
 /** What one calendar's parse found. */
 struct vp_sched_parse_stats {

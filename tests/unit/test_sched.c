@@ -558,6 +558,21 @@ VTEST(sched_own_time_zone_bounded)
 			     "50000 offset changes in the calendar's zones; "
 			     "the calendar is refused"));
 	vp_sched_list_clear(&l);
+	/* a smaller bound, as fuzz_ics sets one: an Outlook zone from 1601
+	 * makes about 1,330 changes up to 2200 */
+	o.max_zone_changes = 2000;
+	VT_EQ(0, vp_sched_ics_parse(&l, ok, strlen(ok), &o, &st, err,
+				    sizeof(err)));
+	VT_EQ((size_t)1, l.n);
+	vp_sched_list_clear(&l);
+	o.max_zone_changes = 1000;
+	VT_EQ(E2BIG, vp_sched_ics_parse(&l, ok, strlen(ok), &o, &st, err,
+					sizeof(err)));
+	VT_TRUE(!strcmp(err, "VTIMEZONE Office: its rules would make more than "
+			     "1000 offset changes in the calendar's zones; "
+			     "the calendar is refused"));
+	VT_EQ((size_t)0, l.n);
+	vp_sched_list_clear(&l);
 }
 
 /* The config's settings_url is a URL: any other value is refused before
