@@ -6,8 +6,9 @@
  * next ("equal jitter", so a fleet of bots that lost the same receiver does
  * not come back in step). While the bot runs an event gets RUN_TRIES
  * attempts (about a minute) before it is given up, so one bad event cannot
- * hold the queue forever; once the bot stops, what is queued is delivered
- * until the final_timeout_s bound, the final event retried until then.
+ * hold the queue forever; once the bot stops, what is queued is sent on
+ * (with the same attempts) until the final_timeout_s bound, and the final
+ * event is retried until then.
  */
 #define VP_LOG_MODULE "webhook"
 #include "src/bot/webhook.h"
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define QUEUE_MAX    4096 /* events waiting; past it the oldest is dropped */
@@ -125,7 +127,8 @@ static long post_once(struct vp_webhook *wh, const struct item *it,
 {
 	char sig[160], hsig[200], hseq[64];
 	struct curl_slist *h = NULL;
-	long status = 0;
+	long status = 0,
+	     ms = timeout_s * 1000 >= 1 ? (long)(timeout_s * 1000) : 1;
 	CURLcode rc;
 	CURL *c;
 
@@ -158,9 +161,9 @@ static long post_once(struct vp_webhook *wh, const struct item *it,
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)&it->body[0]);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)it->len);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "vpbot-webhook/1");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_s * 1000));
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(timeout_s * 1000));
+	/* at least 1 ms: for curl, 0 means no timeout at all */
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
 	rc = curl_easy_perform(c);
@@ -387,14 +390,18 @@ static void webhook_destroy(void *data)
 	free(wh->ca);
 }
 
-/* https://HOST[:PORT] only: the path and query may carry a token. */
+/* https://HOST[:PORT] only: the path and query may carry a token. The
+ * scheme is checked before anything past it is read: "x" is a URL too. */
 static int origin_of(char *out, size_t sz, const char *url)
 {
-	const char *h = url + strlen("https://");
-	size_t n = strcspn(h, "/?#");
+	const char *h;
+	size_t n;
 
-	if (strncmp(url, "https://", 8) || !n || memchr(h, '@', n) ||
-	    n + 9 > sz)
+	if (strncasecmp(url, "https://", 8))
+		return EINVAL;
+	h = url + 8;
+	n = strcspn(h, "/?#");
+	if (!n || memchr(h, '@', n) || n + 9 > sz)
 		return EINVAL;
 	snprintf(out, sz, "https://%.*s", (int)n, h);
 	return 0;

@@ -155,6 +155,37 @@ VTEST(webhook_refuses_plain_http_and_no_secret)
 	VT_TRUE(wh == NULL);
 }
 
+/* A URL shorter than its scheme is refused without reading past its end
+ * (each on the heap at its own size, where ASan sees one byte more); the
+ * scheme is read in any case and the origin is kept without the path. */
+VTEST(webhook_short_url_and_scheme_case)
+{
+	static const char *const bad[] = {"x", "", "https:/", "https://",
+					  "https:/h/x"};
+	struct vp_webhook_cfg c = {.secret = "s"};
+	struct vp_webhook *wh = NULL;
+	char why[160];
+	json_t *r, *o;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *u = strdup(bad[i]);
+
+		VT_TRUE(u != NULL);
+		c.url = u;
+		why[0] = '\0';
+		VT_EQ(EINVAL, vp_webhook_start(&wh, &c, why, sizeof(why)));
+		VT_TRUE(strstr(why, "https://") != NULL);
+		VT_TRUE(wh == NULL);
+		free(u);
+	}
+	c.url = "HTTPS://hooks.example:8443/in?token=t0p";
+	VT_EQ(0, vp_webhook_start(&wh, &c, why, sizeof(why)));
+	r = vp_webhook_finish(wh);
+	o = json_object_get(r, "origin");
+	VT_STR_EQ("https://hooks.example:8443", json_string_value(o));
+	json_decref(r);
+}
+
 VTEST(pcm_line_parse_strict)
 {
 	static const char good[] =
@@ -220,6 +251,7 @@ VTEST(speech_rfc6464_voiced_rule)
 	VT_TRUE(!vp_speech_level_voiced(45));	    /* no V, -45 dBov */
 	VT_TRUE(vp_speech_level_voiced(40));	    /* loud enough alone */
 	VT_TRUE(vp_speech_level_voiced(0));
+	VT_TRUE(vp_speech_level_voiced(0x80 | 49));  /* V, just louder */
 	VT_TRUE(!vp_speech_level_voiced(0x80 | 50)); /* V on silence */
 	VT_TRUE(!vp_speech_level_voiced(0x80 | 127));
 	VT_TRUE(!vp_speech_level_voiced(127));
