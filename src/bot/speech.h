@@ -51,7 +51,8 @@ void vp_speech_flush(struct vp_speech *s);
 /*
  * From RFC 6464 audio levels (speech_level.c): spans of the timeline,
  * each voiced or not. A packet's level byte (V << 7 | -dBov) is voiced by
- * vp_speech_level_voiced(): -50 dBov or louder, and the V bit set or
+ * vp_speech_level_voiced(): louder than -50 dBov (as the energy detector
+ * asks more than -50 dBFS), and the V bit set or
  * -40 dBov or louder. Segments open after 40 ms voiced (at its start),
  * close 300 ms after the last voiced span (at its end); under 60 ms are
  * dropped; a span that does not follow the previous one ends the segment.

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file speech_level.c  Who spoke when from the sender's own RFC 6464
- * audio levels (speech.h): a packet is voiced when its level is -50 dBov
- * or louder and either its V bit (the sender's voice activity, RFC 6464
+ * audio levels (speech.h): a packet is voiced when its level is louder
+ * than -50 dBov and either its V bit (the sender's voice activity, RFC 6464
  * §3) is set or it is -40 dBov or louder; segments follow the energy
  * detector's rules in time (onset after 40 ms voiced, 300 ms hang, under
  * 60 ms dropped), on spans of the timeline instead of 10 ms frames.
