@@ -56,7 +56,8 @@ static int usage_error(const char *fmt, const char *arg)
 	return VP_EXIT_USAGE;
 }
 
-/* Strict number parsing: the whole argument, within [min, max]. */
+/* Strict number parsing: the whole argument, within [min, max] ("nan"
+ * is in no range). */
 static int parse_num(const char *s, double min, double max, double *out)
 {
 	char *end;
@@ -65,7 +66,7 @@ static int parse_num(const char *s, double min, double max, double *out)
 	if (!s || !*s)
 		return -1;
 	v = strtod(s, &end);
-	if (*end || v < min || v > max)
+	if (*end || !(v >= min && v <= max))
 		return -1;
 	*out = v;
 	return 0;

@@ -33,6 +33,10 @@ expect 64 "plugin" -- join "janus+ws://127.0.0.1:8188/1234?plugin=nope" --out "$
 expect 64 "rate" -- join "janus+ws://127.0.0.1:8188/1" --out "$tmp/o" --rate 44100
 expect 64 "out" -- join "janus+ws://127.0.0.1:8188/1"
 expect 64 "unknown command" -- fly
+# numbers: "nan" and "inf" are in no range (strtod reads both)
+expect 64 "chunk-seconds" -- join "janus+ws://127.0.0.1:8188/1" --out "$tmp/o" --chunk-seconds nan
+expect 64 "duration" -- join "janus+ws://127.0.0.1:8188/1" --out "$tmp/o" --duration NaN
+expect 64 "lobby-timeout" -- join "janus+ws://127.0.0.1:8188/1" --out "$tmp/o" --lobby-timeout inf
 # a pin never shows up in an error
 timeout 5 "$vpbot" join "janus+ws://127.0.0.1:99999/1234?pin=SECRETPIN" \
 	--out "$tmp/o" 2>&1 | grep -q SECRETPIN && { echo "FAIL: pin leaked"; rc=1; }
