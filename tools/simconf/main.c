@@ -264,10 +264,12 @@ static int serve(struct app *a, const struct opts *o)
 
 static void app_free(struct app *a)
 {
+	/* the server first: closing its connections detaches them from
+	 * their meetings, which must still be there */
+	a->srv = vp_mem_deref(a->srv);
 	for (unsigned i = 0; i < a->nmeetings; i++)
 		vp_mem_deref(a->meetings[i]);
 	free(a->meetings);
-	a->srv = vp_mem_deref(a->srv);
 	for (unsigned i = 0; a->scn && i < a->scn->nmeetings; i++) {
 		const struct vp_simconf_mdef *m = &a->scn->meetings[i];
 

@@ -117,16 +117,17 @@ static void on_join(struct conn *c, json_t *msg)
 	const char *id = json_string_value(json_object_get(msg, "meeting"));
 	struct vp_simconf_meeting *m =
 		id ? c->srv->lookup(id, c->srv->arg) : NULL;
+	json_t *e;
 	char *t;
 
 	c->joined = true;
 	if (!m) {
 		vp_log_info("join for an unknown meeting");
-		t = json_dumps(json_pack("{s:s, s:s, s:s, s:b}", "type",
-					 "error", "code", "no_such_meeting",
-					 "reason", "no such meeting",
-					 "permanent", 1),
-			       JSON_COMPACT);
+		e = json_pack("{s:s, s:s, s:s, s:b}", "type", "error", "code",
+			      "no_such_meeting", "reason", "no such meeting",
+			      "permanent", 1);
+		t = e ? json_dumps(e, JSON_COMPACT) : NULL;
+		json_decref(e);
 		if (t)
 			op_send(c, t);
 		free(t);
