@@ -3,9 +3,13 @@
 """test_load.py VPBOT_LOAD CASE — vpbot-load end to end (needs root).
 
   plan     10 bots x 2 streams, 15 s hold: the report agrees with simconf's
-           send log, nothing lost inside vpbot, every figure present, the
-           floor measured in the run and bot_cpu_vs_floor = bot / floor
-  limits   plans the machine cannot start are refused with one clear line
+           send log, nothing lost inside vpbot, no bot died by a signal,
+           every figure present, the floor measured in the run and
+           bot_cpu_vs_floor = bot / floor
+  limits   plans the machine cannot start, or with numbers JSON has no
+           room for, are refused with one clear line; a run that fails
+           itself (no Janus) exits 70 with the report of what ran, which
+           never shows the Janus admin secret
   sigint   SIGINT mid-run: clean stop, the report of what ran is written
   janus    1 room, 2 jpub publishers, 10 subscribers, 15 s hold against a
            real Janus in the test's own netns (janus_rig.py): the report
@@ -22,6 +26,7 @@
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -138,9 +143,13 @@ def case_plan(tool, tmp):
         fail("report.html does not show the floor")
     if s["bots"] != 10:
         fail(f"{s['bots']} bots in the report")
-    crashed = [b["meeting"] for b in rep["bots"] if b["rc"] != 0]
-    if crashed:  # counted, not ours to fix here; the rest must be exact
-        print(f"bots that did not exit 0: {crashed}")
+    crashed = [(b["meeting"], b["rc"]) for b in rep["bots"]
+               if not isinstance(b["rc"], int) or b["rc"] < 0]
+    if crashed or s["bots_crashed_by_signal"]:
+        fail(f"bots that died by a signal: {crashed}")
+    failed = [(b["meeting"], b["rc"]) for b in rep["bots"] if b["rc"] != 0]
+    if failed:  # counted (a busy machine may time a join out); the rest exact
+        print(f"bots that did not exit 0: {failed}")
     logged = sent_in_log(os.path.join(d, "send.jsonl"))
     nstreams = 0
     for b in rep["bots"]:
@@ -194,6 +203,37 @@ def case_limits(tool, tmp):
         if os.path.exists(os.path.join(tmp, "run", "report.json")):
             fail(f"plan {plan}: a refused plan wrote a report")
         print(f"refused: {line}")
+    # numbers JSON has no room for: refused like any other bad value
+    for text, want in (('{"rooms": 1e400}', "rooms must be an integer"),
+                       ('{"rooms": NaN}', "NaN is not a JSON number"),
+                       ('{"hold": -Infinity}', "Infinity is not a JSON number")):
+        with open(os.path.join(tmp, "plan.json"), "w") as f:
+            f.write(text)
+        r = subprocess.run([tool, os.path.join(tmp, "plan.json"), "--out",
+                            os.path.join(tmp, "run"), "--quiet"],
+                           capture_output=True, text=True, timeout=30)
+        line = r.stderr.strip()
+        if r.returncode != 65 or want not in line or "\n" in line:
+            fail(f"plan {text}: exit {r.returncode}, said {line!r}, wanted {want!r}")
+        print(f"refused: {line}")
+    # a run that fails itself exits 70 with the report of what ran, and
+    # the report never shows the Janus admin secret
+    r = run_plan(tool, tmp, {"target": "janus", "rooms": 1,
+                             "janus": {"netns": f"vpt-none-{os.getpid()}",
+                                       "admin_secret": "hunter2-admin"}}, timeout=120)
+    rj = os.path.join(tmp, "run", "report.json")
+    if r.returncode != 70 or "does not exist" not in r.stderr or not os.path.exists(rj):
+        fail(f"a run with no Janus: exit {r.returncode}, said {r.stderr.strip()[-300:]!r}")
+    rep = json.load(open(rj))
+    if rep.get("interrupted") != "error" or rep["plan"]["janus"]["admin_secret"] != "(set)":
+        fail(f"a run with no Janus: interrupted {rep.get('interrupted')!r}, "
+             f"secret shown as {rep['plan']['janus']['admin_secret']!r}")
+    for name in os.listdir(os.path.join(tmp, "run")):
+        path = os.path.join(tmp, "run", name)
+        if os.path.isfile(path) and b"hunter2-admin" in open(path, "rb").read():
+            fail(f"the admin secret is in {name}")
+    shutil.rmtree(os.path.join(tmp, "run"))
+    print("a run with no Janus: exit 70, the report of what ran, no secret in it")
     # --find-max against Janus: refused before anything starts (no Janus
     # needed to refuse it)
     r = run_plan(tool, tmp, {"target": "janus", "janus": {"netns": "none-such"},

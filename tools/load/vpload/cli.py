@@ -66,7 +66,7 @@ def build_report(run, bins, interrupted, extra=None):
         sc["cpu_pct_per_stream"] = (round(sc["cpu_pct"] / nstreams, 5)
                                     if sc["cpu_pct"] is not None and nstreams else None)
         sc["rc"] = run.simconf.describe_rc()
-    rep = {"tool": "vpbot-load", "plan": p, "versions": versions(bins),
+    rep = {"tool": "vpbot-load", "plan": report.shown_plan(p), "versions": versions(bins),
            "machine": machine(), "interrupted": interrupted,
            "phases_s": {k: round(v - run.marks.get("start", v), 3) for k, v in run.marks.items()},
            "run_dir": run.dir}
@@ -76,6 +76,15 @@ def build_report(run, bins, interrupted, extra=None):
         rep.update(extra)
     rep["bots"] = bots
     return rep
+
+
+def exit_code(run):
+    """130 interrupted, 70 the run itself failed (simconf, Janus or the
+    publishers did not start: the report shows what ran), else 0: how
+    the bots did is in the report's figures."""
+    if run.stop_asked in ("SIGINT", "SIGTERM"):
+        return 130
+    return 70 if run.stop_asked == "error" else 0
 
 
 def findmax_line(fm):
@@ -173,7 +182,7 @@ def main(argv=None, bins=None):
               + (f" (interrupted: {run.stop_asked})" if run.stop_asked else ""))
         if extra:
             print(findmax_line(extra["find_max"]))
-        return 130 if run.stop_asked in ("SIGINT", "SIGTERM") else 0
+        return exit_code(run)
     print(f"vpbot-load: {s['bots']} bots ({s['bots_failed']} failed, "
           f"{s['bots_crashed_by_signal']} crashed), {s['streams']} streams, "
           f"{s['frames_on_disk']}/{s['frames_sent']} frames on disk, "
@@ -183,4 +192,4 @@ def main(argv=None, bins=None):
           f"{run_dir}/report.html" + (f" (interrupted: {run.stop_asked})" if run.stop_asked else ""))
     if extra:
         print(findmax_line(extra["find_max"]))
-    return 130 if run.stop_asked in ("SIGINT", "SIGTERM") else 0
+    return exit_code(run)

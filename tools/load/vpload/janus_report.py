@@ -210,7 +210,7 @@ def build(run, versions, machine, interrupted):
                            if pubs and all(x["janus_received"] is not None for x in pubs) else None),
         "cpu_pct": report.dist([x["cost"].get("cpu_pct") for x in pubs]),
         "rss_kb": report.dist([x["cost"].get("rss_kb") for x in pubs])}
-    rep = {"tool": "vpbot-load", "plan": p, "versions": versions, "machine": machine,
+    rep = {"tool": "vpbot-load", "plan": report.shown_plan(p), "versions": versions, "machine": machine,
            "interrupted": interrupted,
            "phases_s": {k: round(v - run.marks.get("start", v), 3) for k, v in run.marks.items()},
            "run_dir": run.dir, "rooms": run.rooms, "summary": s,

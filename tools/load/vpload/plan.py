@@ -5,6 +5,7 @@ Every field is checked; an unknown field or a value out of range is an
 error naming the field. check_machine() refuses a plan the machine cannot
 start (memory, processes, open files, disk) with one clear line."""
 import json
+import math
 import os
 import re
 import resource
@@ -58,7 +59,7 @@ class PlanError(Exception):
 def _num(d, key, lo, hi, where, integer=False):
     v = d[key]
     if isinstance(v, bool) or not isinstance(v, (int, float)) or \
-            (integer and int(v) != v) or not lo <= v <= hi:
+            not math.isfinite(v) or (integer and int(v) != v) or not lo <= v <= hi:
         kind = "an integer" if integer else "a number"
         raise PlanError(f"{where}{key} must be {kind} >= {lo} and <= {hi}")
     return int(v) if integer else float(v)
@@ -75,10 +76,14 @@ def _merge(given, defaults, where):
     return out
 
 
+def _no_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def parse(text):
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as e:
+        raw = json.loads(text, parse_constant=_no_constant)
+    except (json.JSONDecodeError, ValueError) as e:
         raise PlanError(f"not JSON: {e}") from None
     p = _merge(raw, DEFAULTS, "")
     if p["target"] not in ("simconf", "janus"):

@@ -13,6 +13,15 @@ def _q(vals, q):
     return round(float(np.percentile(vals, q)), 3) if vals else None
 
 
+def shown_plan(p):
+    """The plan as report.json shows it: a Janus admin secret only as
+    "(set)" (the report is made to be shared)."""
+    out = dict(p)
+    if isinstance(out.get("janus"), dict) and out["janus"].get("admin_secret") is not None:
+        out["janus"] = dict(out["janus"], admin_secret="(set)")
+    return out
+
+
 def dist(vals):
     vals = [v for v in vals if v is not None]
     return {"n": len(vals), "p50": _q(vals, 50), "p90": _q(vals, 90),
