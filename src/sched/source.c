@@ -8,6 +8,7 @@
  * calendar is named by its label ("owner#N").
  */
 #include "src/core/mem.h"
+#include "src/sched/sched_priv.h"
 #include "src/sched/source.h"
 
 #include <curl/curl.h>
@@ -88,6 +89,23 @@ static int map_status(long st, char *err, size_t errsz)
 	return st >= 500 ? ETIMEDOUT : EPROTO;
 }
 
+/* B (N bytes, ours now on success) becomes f's last good copy, if it is a
+ * calendar: a proxy's or a login page's 200 must not replace the copy a
+ * later failure falls back on. */
+static int keep(struct vp_sched_feed *f, char *b, size_t n, char *err,
+		size_t errsz)
+{
+	if (!b || !vp_sched__starts_like_ics(b, n)) {
+		snprintf(err, errsz, "%s",
+			 "not an iCalendar (BEGIN:VCALENDAR expected)");
+		return EBADMSG;
+	}
+	free(f->body);
+	f->body = b;
+	f->len = n;
+	return 0;
+}
+
 static int fetch(struct vp_sched_feed *f, const struct vp_sched_fetch_opt *o,
 		 char *err, size_t errsz)
 {
@@ -143,9 +161,9 @@ static int fetch(struct vp_sched_feed *f, const struct vp_sched_fetch_opt *o,
 		e = map_status(st, err, errsz);
 		goto out;
 	}
-	free(f->body);
-	f->body = b.b;
-	f->len = b.n;
+	e = keep(f, b.b, b.n, err, errsz);
+	if (e)
+		goto out;
 	b.b = NULL;
 	snprintf(f->etag, sizeof(f->etag), "%s", b.etag);
 out:
@@ -182,14 +200,11 @@ static int read_file(struct vp_sched_feed *f, const char *path, size_t max,
 		snprintf(err, errsz, "cannot read %s", path);
 	}
 	fclose(fp);
-	if (e) {
+	if (!e)
+		e = keep(f, b, n, err, errsz);
+	if (e)
 		free(b);
-		return e;
-	}
-	free(f->body);
-	f->body = b;
-	f->len = n;
-	return 0;
+	return e;
 }
 
 int vp_sched_feed_read(struct vp_sched_feed *f,

@@ -23,11 +23,12 @@ struct vp_sched_fetch_opt {
 };
 
 /**
- * Read the calendar into f (on 304, f keeps its previous body). err never
- * contains the URL.
+ * Read the calendar into f (on 304 or any error, f keeps its previous
+ * body). err never contains the URL.
  * @return 0, ENOENT (no file, HTTP 404/410), EACCES (401/403),
  *         ETIMEDOUT (refused, unresolvable, timed out, 5xx), EFBIG (over
- *         the cap), EPROTO (TLS, other status) or ENOMEM
+ *         the cap), EPROTO (TLS, other status), EBADMSG (not a calendar:
+ *         a login or error page served with 200) or ENOMEM
  */
 int vp_sched_feed_read(struct vp_sched_feed *f,
 		       const struct vp_sched_fetch_opt *o, char *err,

@@ -16,6 +16,7 @@
 #include "src/sched/config.h"
 #include "src/sched/decide.h"
 #include "src/sched/sched.h"
+#include "src/sched/source.h"
 #include "src/sched/state.h"
 #include "tests/harness/vtest.h"
 
@@ -610,4 +611,38 @@ VTEST(sched_cfg_settings_url_must_be_https)
 	VT_EQ(EBADMSG, cfg_with_url("h/s?token=SECRET", err, sizeof(err)));
 	VT_TRUE(strstr(err, "SECRET") == NULL);
 	VT_EQ(0, cfg_with_url("HTTPS://h/s?token=SECRET", err, sizeof(err)));
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	VT_TRUE(f != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A calendar that comes back as something else (a login or error page)
+ * is an error, and the last good copy stays what a scan falls back on. */
+VTEST(sched_feed_keeps_last_good_copy_over_a_page)
+{
+	static const char cal[] = "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n";
+	struct vp_sched_feed f = {0};
+	struct vp_sched_fetch_opt o = {.max_bytes = 4096};
+	char path[512], err[256];
+
+	snprintf(path, sizeof(path), "%s/cal.ics", vtest_tmpdir());
+	o.file = path;
+	write_text(path, cal);
+	VT_EQ(0, vp_sched_feed_read(&f, &o, err, sizeof(err)));
+	VT_EQ(strlen(cal), f.len);
+	write_text(path, "<html><body>Sign in</body></html>\n");
+	VT_EQ(EBADMSG, vp_sched_feed_read(&f, &o, err, sizeof(err)));
+	VT_STR_EQ("not an iCalendar (BEGIN:VCALENDAR expected)", err);
+	VT_EQ(strlen(cal), f.len);
+	VT_TRUE(!memcmp(f.body, cal, f.len));
+	write_text(path, "");
+	VT_EQ(EBADMSG, vp_sched_feed_read(&f, &o, err, sizeof(err)));
+	VT_EQ(strlen(cal), f.len);
+	vp_sched_feed_clear(&f);
 }
