@@ -4,7 +4,7 @@
  * decides what runs and when; a dispatcher only starts, signals and
  * reports the end of bots. One file per dispatcher:
  *   dispatch_local.c  posix_spawn `vpbot run JOB.json` on this machine
- *   (later: a Redis Streams dispatcher, XADD + a result stream)
+ *   redis_dispatch.c  the fleet: claim + XADD, a results stream
  * A handle names one started bot (the local one: its pid, which is also
  * its process group).
  */
@@ -32,6 +32,10 @@ struct vp_sched_dispatch_ops {
 		     void *arg);
 	/** Ask a bot to leave (SIGTERM: it leaves politely, exits 0). */
 	int (*stop)(struct vp_sched_dispatch *d, int64_t handle);
+	/** Optional (may be NULL): ask meeting id's bot to leave, wherever
+	 *  it runs, with no handle of ours (a bot started before a
+	 *  restart); without it the loop signals the pid it recorded. */
+	int (*stop_meeting)(struct vp_sched_dispatch *d, const char *id);
 	/** Optional (may be NULL): the last status event the bot of
 	 *  meeting id reported ("left", "error: …"), for the log. */
 	void (*last_event)(struct vp_sched_dispatch *d, const char *id,
@@ -41,10 +45,11 @@ struct vp_sched_dispatch_ops {
 
 struct vp_sched_dispatch {
 	const struct vp_sched_dispatch_ops *ops;
-	/** the scheduled end (UTC s) of the meeting start() is called for,
-	 *  set by the loop: the fleet's claim instance is derived from it,
-	 *  so every scheduler and every retry names the same instance */
-	int64_t end_utc;
+	/** the scheduled start and end (UTC s) of the meeting start() is
+	 *  called for, set by the loop: the fleet's claim instance is
+	 *  derived from them, so every scheduler and every retry names the
+	 *  same instance, and a moved meeting a new one */
+	int64_t start_utc, end_utc;
 };
 
 /**

@@ -102,6 +102,8 @@ void vp_sched__stop_bot(struct loop *l, const struct vp_sched_row *r,
 	snprintf(dir, sizeof(dir), "%s/%s", l->cfg->out, r->id);
 	if (k)
 		l->disp->ops->stop(l->disp, k->handle);
+	else if (l->disp->ops->stop_meeting)
+		l->disp->ops->stop_meeting(l->disp, r->id); /* adopted */
 	else if (r->pid > 1 && vp_meeting_lock_held(dir))
 		l->disp->ops->stop(l->disp, r->pid); /* an adopted bot */
 	vp_log_info("meeting %s: %s: the running bot is asked to leave "
@@ -229,6 +231,7 @@ static void start_bot(struct loop *l, struct vp_sched_meeting *m)
 	int64_t h = 0;
 	int e;
 
+	l->disp->start_utc = m->start;
 	l->disp->end_utc = m->end;
 	e = job ? l->disp->ops->start(l->disp, m->id, job, &h) : ENOMEM;
 

@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -318,6 +319,8 @@ static int connect_now(struct vp_sched_redis *r)
 		mark_down(r, r->c->errstr);
 		return ECONNRESET;
 	}
+	/* not in the bots a worker spawns: hiredis 0.14 does not ask */
+	(void)fcntl(r->c->fd, F_SETFD, FD_CLOEXEC);
 	redisSetTimeout(r->c, tv);
 	if (!r->addr.unix_)
 		redisEnableKeepAlive(r->c);

@@ -6,11 +6,13 @@
  * heartbeat.
  *
  * A handle is a number of ours (>= 2^40, never a pid). The claim is keyed
- * by meeting id and instance = the meeting's scheduled end, so several
- * schedulers dispatch a meeting once and a moved meeting is a new
+ * by meeting id and instance = the meeting's scheduled start and end, so
+ * several schedulers dispatch a meeting once and a moved meeting is a new
  * instance. A start whose claim was already taken (another scheduler, or
  * this one before a restart) still gets a handle: the job is in the fleet
  * and its result will come; one read before the handle existed is kept.
+ * An instance whose end this process reported, started again (a meeting
+ * cancelled, then restored), takes its claim over: no result would come.
  */
 #define VP_LOG_MODULE "sched"
 #include "src/sched/redis_dispatch.h"
@@ -40,10 +42,15 @@ struct rdisp {
 	json_t *byid;  /* "meeting instance" -> handle, while one is out */
 	json_t *final; /* "meeting instance" -> [code, sig], no handle */
 	json_t *ready; /* [handle, code, sig] to report at the next reap */
+	json_t *ended; /* "meeting instance" -> true: its end reported */
 };
 
 /* The outcome as the loop's exit code (docs/design.md §7); false: not final
- * (the worker requeued it: retry, drained, fenced, requeued). */
+ * (the worker requeued it: retry, drained, fenced, requeued). A final
+ * outcome ends the meeting for the loop too, as a code it does not retry:
+ * the worker already retried within the meeting's window, and the loop's
+ * retry would find the instance claimed, add nothing and wait for a
+ * result that never comes. */
 static bool final_code(json_t *res, int *code, int *sig)
 {
 	const char *o = json_string_value(json_object_get(res, "outcome"));
@@ -53,12 +60,16 @@ static bool final_code(json_t *res, int *code, int *sig)
 	if (!o || !strcmp(o, "retry") || !strcmp(o, "drained") ||
 	    !strcmp(o, "fenced") || !strcmp(o, "requeued"))
 		return false;
-	if (!strcmp(o, "poison"))
-		*code = 65;
-	else if (!strcmp(o, "expired"))
-		*code = 75; /* past the meeting's end: the loop says failed */
-	else if (!strcmp(o, "cancelled"))
+	if (!strcmp(o, "done") || !strcmp(o, "cancelled"))
 		*code = 0;
+	else if (!strcmp(o, "poison"))
+		*code = 65;
+	else if (!strcmp(o, "not_recorded"))
+		*code = 77;
+	else if (!strcmp(o, "duplicate"))
+		*code = 73; /* another bot holds the folder */
+	else if (*code != 64 && *code != 65 && *code != 69 && *code != 73)
+		*code = 69; /* failed (or expired): the worker gave up */
 	return true;
 }
 
@@ -70,7 +81,7 @@ static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 	int64_t now = time(NULL), dur;
 	json_t *inv, *fin;
 	char key[256];
-	bool added = false;
+	bool added = false, again;
 	int e;
 
 	memset(&j, 0, sizeof(j));
@@ -88,7 +99,14 @@ static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 		j.not_after = dur - rd->grace_s >= 60
 				      ? now + dur - rd->grace_s
 				      : now + (dur > 0 ? dur : 3600);
-	snprintf(j.instance, sizeof(j.instance), "end-%" PRId64, j.not_after);
+	if (d->start_utc > 0)
+		snprintf(j.instance, sizeof(j.instance), "%" PRId64 "-%" PRId64,
+			 d->start_utc, j.not_after);
+	else
+		snprintf(j.instance, sizeof(j.instance), "end-%" PRId64,
+			 j.not_after);
+	snprintf(key, sizeof(key), "%s %s", id, j.instance);
+	again = json_object_get(rd->ended, key) != NULL;
 	inv = json_object_get(json_object_get(job, "meeting"), "invitees");
 	j.load = json_array_size(inv) ? (unsigned)json_array_size(inv) : 1;
 	j.attempt = 1;
@@ -105,12 +123,13 @@ static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 	e = vp_sched_fleet_ensure_group(rd->r, rd->prefix);
 	if (!e)
 		e = vp_sched_fleet_dispatch(rd->r, rd->prefix, &j, rd->name,
-					    j.not_after - now + 86400, &added);
+					    j.not_after - now + 86400, again,
+					    &added);
 	free(j.job);
 	if (e)
 		return e == EPROTO ? EIO : e;
 	*handle = rd->next_handle++;
-	snprintf(key, sizeof(key), "%s %s", id, j.instance);
+	json_object_del(rd->ended, key);
 	vp_log_info("meeting %s: %s the fleet's queue (instance %s, load %u)",
 		    id, added ? "added to" : "already in", j.instance, j.load);
 	fin = json_object_get(rd->final, key);
@@ -121,6 +140,7 @@ static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 					     json_array_get(fin, 0),
 					     json_array_get(fin, 1)));
 		json_object_del(rd->final, key);
+		json_object_set_new(rd->ended, key, json_true());
 		return 0;
 	}
 	json_object_set_new(rd->byid, key, json_integer(*handle));
@@ -179,6 +199,7 @@ static int read_results(struct rdisp *rd, vp_sched_exit_h *h, void *arg)
 		int64_t hd = json_integer_value(hv);
 
 		json_object_del(rd->byid, key);
+		json_object_set_new(rd->ended, key, json_true());
 		h(hd, code, sig, arg);
 	}
 	json_decref(arr);
@@ -215,6 +236,14 @@ static int d_stop(struct vp_sched_dispatch *d, int64_t handle)
 	return ESRCH;
 }
 
+/* A bot of ours from before a restart has no handle: stop by meeting. */
+static int d_stop_meeting(struct vp_sched_dispatch *d, const char *id)
+{
+	struct rdisp *rd = (struct rdisp *)d;
+
+	return vp_sched_fleet_request_stop(rd->r, rd->prefix, id);
+}
+
 static void d_destroy(struct vp_sched_dispatch *d)
 {
 	struct rdisp *rd = (struct rdisp *)d;
@@ -225,6 +254,7 @@ static void d_destroy(struct vp_sched_dispatch *d)
 	json_decref(rd->byid);
 	json_decref(rd->final);
 	json_decref(rd->ready);
+	json_decref(rd->ended);
 	free(rd);
 }
 
@@ -233,6 +263,7 @@ static const struct vp_sched_dispatch_ops redis_ops = {
 	.start = d_start,
 	.reap = d_reap,
 	.stop = d_stop,
+	.stop_meeting = d_stop_meeting,
 	.destroy = d_destroy,
 };
 
@@ -255,10 +286,11 @@ int vp_sched_dispatch_redis(struct vp_sched_dispatch **dp, const char *url,
 	rd->byid = json_object();
 	rd->final = json_object();
 	rd->ready = json_array();
+	rd->ended = json_object();
 	e = vp_sched_redis_alloc(&rd->r, url, err, sizeof(err));
 	if (e)
 		vp_log_err("dispatch: %s", err);
-	if (!e && (!rd->byid || !rd->final || !rd->ready))
+	if (!e && (!rd->byid || !rd->final || !rd->ready || !rd->ended))
 		e = ENOMEM;
 	if (e) {
 		d_destroy(&rd->base);

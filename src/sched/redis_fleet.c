@@ -14,12 +14,17 @@
 
 #define MAXARGS 64
 
-/* Claim once, then add (KEYS: claim, jobs; ARGV: owner, ttl_s, fields…).
- * SET NX fails -> nil: another scheduler (or an earlier pass) did it. */
+/* Claim once, then add (KEYS: claim, jobs, the meeting's stop request;
+ * ARGV: owner, ttl_s, again, fields…). SET NX fails -> nil: another
+ * scheduler (or an earlier pass) did it. again = 1 takes the claim over
+ * (an instance that ended and is started anew). A job added clears the
+ * meeting's stop request, which was meant for a bot before it. */
 static const char LUA_DISPATCH[] =
+	"if ARGV[3] == '1' then redis.call('DEL', KEYS[1]) end "
 	"if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) "
 	"then return false end "
-	"local f = {} for i = 3, #ARGV do f[#f + 1] = ARGV[i] end "
+	"redis.call('DEL', KEYS[3]) "
+	"local f = {} for i = 4, #ARGV do f[#f + 1] = ARGV[i] end "
 	"return redis.call('XADD', KEYS[2], '*', unpack(f))";
 
 /* Refresh our pending entries (KEYS: jobs, n run keys, n stop keys;
@@ -256,7 +261,7 @@ static void job_fields(struct argv *a, const struct vp_sched_fleet_job *j,
 int vp_sched_fleet_dispatch(struct vp_sched_redis *r, const char *pfx,
 			    const struct vp_sched_fleet_job *j,
 			    const char *scheduler, int64_t claim_ttl_s,
-			    bool *added)
+			    bool again, bool *added)
 {
 	struct argv a = {.n = 0};
 	redisReply *rep = NULL;
@@ -269,11 +274,13 @@ int vp_sched_fleet_dispatch(struct vp_sched_redis *r, const char *pfx,
 		 j->instance);
 	arg(&a, "EVAL");
 	arg(&a, LUA_DISPATCH);
-	arg(&a, "2");
+	arg(&a, "3");
 	arg(&a, claim);
 	argf(&a, "%s:jobs", pfx);
+	argf(&a, "%s:stop:%s", pfx, j->meeting);
 	arg(&a, scheduler);
 	argf(&a, "%" PRId64, claim_ttl_s > 0 ? claim_ttl_s : 1);
+	arg(&a, again ? "1" : "0");
 	job_fields(&a, j, j->attempt ? j->attempt : 1);
 	e = run(r, &rep, &a);
 	if (!e)

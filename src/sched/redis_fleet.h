@@ -64,8 +64,11 @@ int vp_sched_fleet_job_decode(struct vp_sched_fleet_job *j,
 int vp_sched_fleet_ensure_group(struct vp_sched_redis *r, const char *pfx);
 
 /**
- * Claim j->meeting/j->instance and add the job, atomically.
+ * Claim j->meeting/j->instance and add the job, atomically; a job added
+ * clears the meeting's stop request (it was for an earlier bot).
  * @param claim_ttl_s  how long the claim lives (past the meeting's end)
+ * @param again        take the claim over: this instance ended and is
+ *                     started anew (a meeting cancelled, then restored)
  * @param added        true if this call added it; false if it was
  *                     claimed before (by us or another scheduler)
  * @return 0 or ECONNRESET/EPROTO/ENOMEM
@@ -73,7 +76,7 @@ int vp_sched_fleet_ensure_group(struct vp_sched_redis *r, const char *pfx);
 int vp_sched_fleet_dispatch(struct vp_sched_redis *r, const char *pfx,
 			    const struct vp_sched_fleet_job *j,
 			    const char *scheduler, int64_t claim_ttl_s,
-			    bool *added);
+			    bool again, bool *added);
 
 /**
  * Take one job: new ones (XREADGROUP) when reclaim is false, else one that

@@ -26,6 +26,7 @@
 
 #include "src/core/json.h"
 #include "src/core/fs.h"
+#include "src/core/mem.h"
 #include "src/sched/worker_priv.h"
 
 extern char **environ;
@@ -114,6 +115,23 @@ static int spawn_attrs(posix_spawnattr_t *at, posix_spawn_file_actions_t *fa,
 	return 0;
 }
 
+char **vp_worker__bot_env(char *const *env)
+{
+	static const char pw[] = "VPBOT_REDIS_PASSWORD=";
+	size_t n = 0, k = 0;
+	char **v;
+
+	while (env[n])
+		n++;
+	v = vp_calloc(n + 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(env[i], pw, sizeof(pw) - 1))
+			v[k++] = env[i];
+	return v;
+}
+
 int vp_worker__spawn(struct vp_worker *w, struct vp_worker_slot *s)
 {
 	posix_spawn_file_actions_t fa;
@@ -122,18 +140,25 @@ int vp_worker__spawn(struct vp_worker *w, struct vp_worker_slot *s)
 	char *argv[] = {(char *)w->cfg->self,  "exec-bot", ppid,
 			(char *)w->cfg->vpbot, "run",	   s->job_path,
 			"--log-level",	       "info",	   NULL};
+	char **env;
 	int e;
 
 	e = write_job(w, s);
 	if (e)
 		return e;
 	snprintf(ppid, sizeof(ppid), "%d", (int)getpid());
+	env = vp_worker__bot_env(environ);
+	if (!env)
+		return ENOMEM;
 	e = spawn_attrs(&at, &fa, s->log_path);
-	if (e)
+	if (e) {
+		free(env);
 		return e;
-	e = posix_spawn(&s->pid, w->cfg->self, &fa, &at, argv, environ);
+	}
+	e = posix_spawn(&s->pid, w->cfg->self, &fa, &at, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
+	free(env);
 	if (e)
 		return e;
 	s->state = VP_SLOT_RUNNING;

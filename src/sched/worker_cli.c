@@ -170,7 +170,7 @@ static int submit(const char *url, const char *pfx,
 	e = vp_sched_fleet_ensure_group(r, pfx);
 	if (!e)
 		e = vp_sched_fleet_dispatch(r, pfx, j, me, window + 86400,
-					    &added);
+					    false, &added);
 	vp_mem_deref(r);
 	if (e) {
 		fprintf(stderr, "vpbot-sched: submit: redis: %s\n",

@@ -59,6 +59,10 @@ struct vp_worker {
 
 /* worker_child.c */
 int vp_worker__spawn(struct vp_worker *w, struct vp_worker_slot *s);
+/** A bot's environment: ENV without VPBOT_REDIS_PASSWORD (a bot reads
+ *  untrusted network input and needs no Redis). Points into ENV's
+ *  strings; free() the array. NULL: out of memory */
+char **vp_worker__bot_env(char *const *env);
 void vp_worker__reap(struct vp_worker *w);
 void vp_worker__decide(struct vp_worker *w, struct vp_worker_slot *s);
 void vp_worker__stop(struct vp_worker_slot *s, enum vp_worker_stop why);

@@ -6,10 +6,12 @@
  * refresh nor acknowledge it, leases, requeue, status hides job bodies.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +44,16 @@ static struct vp_sched_redis *server(void)
 	snprintf(url, sizeof(url), "unix:%s", sock);
 	srv = fork();
 	if (srv == 0) {
+		/* gone with the test that failed an assertion, and not
+		 * holding its output open (a failure must not look like a
+		 * hang) */
+		int null = open("/dev/null", O_WRONLY);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
 		execlp("redis-server", "redis-server", "--port", "0",
 		       "--unixsocket", sock, "--save", "", "--appendonly", "no",
 		       "--dir", vtest_tmpdir(), "--logfile", "/dev/null",
@@ -72,6 +84,28 @@ static void job(struct vp_sched_fleet_job *j, const char *m, const char *inst)
 	j->job = strdup("{\"settings_url\":\"https://x/?token=SECRET\"}");
 }
 
+/* Every socket of this process is close-on-exec: a worker's Redis
+ * connection is not inherited by the bots it spawns. */
+static void sockets_cloexec(void)
+{
+	char path[64], link[64];
+	unsigned n = 0;
+
+	for (int fd = 3; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		ssize_t k = readlink(path, link, sizeof(link) - 1);
+
+		if (k <= 0)
+			continue;
+		link[k] = '\0';
+		if (strncmp(link, "socket:", 7))
+			continue;
+		n++;
+		VT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	}
+	VT_TRUE(n >= 1); /* the connection was looked at */
+}
+
 VTEST(fleet_redis_claim_dispatches_once)
 {
 	struct vp_sched_redis *r = server();
@@ -80,11 +114,12 @@ VTEST(fleet_redis_claim_dispatches_once)
 
 	job(&j, "m1", "20261207T100000Z");
 	VT_EQ(0, vp_sched_fleet_ensure_group(r, "t"));
+	sockets_cloexec();
 	VT_EQ(0, vp_sched_fleet_ensure_group(r, "t")); /* BUSYGROUP is fine */
-	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s1", 60, &added));
+	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s1", 60, false, &added));
 	VT_TRUE(added);
 	/* a second scheduler making the same decision */
-	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s2", 60, &added));
+	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s2", 60, false, &added));
 	VT_TRUE(!added);
 	memset(&t, 0, sizeof(t));
 	VT_EQ(0, vp_sched_fleet_take(r, "t", "w1", false, 10, &t, &got));
@@ -117,7 +152,7 @@ VTEST(fleet_redis_reclaimed_job_is_not_the_old_owners)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	VT_EQ(0, vp_sched_fleet_ensure_group(r, "t"));
-	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s", 60, &added));
+	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s", 60, false, &added));
 	VT_EQ(0, vp_sched_fleet_take(r, "t", "w1", false, 10, &a, &got));
 	VT_TRUE(got);
 	ids[0] = a.id;
@@ -182,7 +217,7 @@ VTEST(fleet_redis_lease_and_requeue)
 	job(&j, "m4", "i");
 	memset(&a, 0, sizeof(a));
 	VT_EQ(0, vp_sched_fleet_ensure_group(r, "t"));
-	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s", 60, &added));
+	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s", 60, false, &added));
 	VT_EQ(0, vp_sched_fleet_take(r, "t", "w1", false, 10, &a, &got));
 	VT_EQ(0, vp_sched_fleet_finish(r, "t", &a, "w1", &res, 2, &done));
 	VT_TRUE(done);
@@ -207,7 +242,7 @@ VTEST(fleet_redis_status_shows_workers_and_queue_not_secrets)
 
 	job(&j, "m5", "i");
 	VT_EQ(0, vp_sched_fleet_ensure_group(r, "t"));
-	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s", 60, &added));
+	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s", 60, false, &added));
 	VT_EQ(0, vp_sched_fleet_heartbeat(r, "t", "w1", 4, 3,
 					  "[{\"meeting\":\"m0\"}]", 5000));
 	VT_EQ(0, vp_sched_fleet_status(r, "t", &st));
@@ -294,6 +329,139 @@ VTEST(fleet_redis_dispatcher_finds_results_after_a_restart)
 	VT_EQ(0, got_code);
 	VT_EQ(0, vp_sched_fleet_take(r, "vpbot", "w2", false, 10, &t, &got));
 	VT_TRUE(!got); /* dispatched once */
+	d->ops->destroy(d);
+	vp_sched_fleet_job_clear(&t);
+	json_decref(job);
+	vp_mem_deref(r);
+	stop_server();
+}
+
+/* A job added clears the meeting's stop request (it was for the bot
+ * before); again = true takes over a claim whose instance ended. */
+VTEST(fleet_redis_dispatch_clears_stop_and_takes_over)
+{
+	struct vp_sched_redis *r = server();
+	struct vp_sched_fleet_job j, a, b;
+	struct vp_sched_fleet_result res = {.worker = "w1",
+					    .outcome = "cancelled",
+					    .reason = "",
+					    .out = "",
+					    .log = ""};
+	const char *ids[1], *ms[1] = {"m3"};
+	bool added, got, done;
+	uint64_t lost, stop;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	VT_EQ(0, vp_sched_fleet_ensure_group(r, "t"));
+	job(&j, "m3", "100-200");
+	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s", 60, false, &added));
+	VT_TRUE(added);
+	VT_EQ(0, vp_sched_fleet_take(r, "t", "w1", false, 10, &a, &got));
+	VT_TRUE(got);
+	VT_EQ(0, vp_sched_fleet_request_stop(r, "t", "m3")); /* moved */
+	ids[0] = a.id;
+	VT_EQ(0, vp_sched_fleet_touch(r, "t", "w1", ids, ms, 1, 1000, &lost,
+				      &stop));
+	VT_EQ(1, stop);
+	VT_EQ(0, vp_sched_fleet_finish(r, "t", &a, "w1", &res, 0, &done));
+	VT_TRUE(done);
+	/* its new time: a new instance, and its bot is not stopped */
+	vp_sched_fleet_job_clear(&j);
+	job(&j, "m3", "300-400");
+	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s", 60, false, &added));
+	VT_TRUE(added);
+	VT_EQ(0, vp_sched_fleet_take(r, "t", "w1", false, 10, &b, &got));
+	VT_TRUE(got);
+	VT_STR_EQ("300-400", b.instance);
+	ids[0] = b.id;
+	VT_EQ(0, vp_sched_fleet_touch(r, "t", "w1", ids, ms, 1, 1000, &lost,
+				      &stop));
+	VT_EQ(0, stop);
+	VT_EQ(0, lost);
+	/* the claim holds against the same decision, not against again */
+	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s", 60, false, &added));
+	VT_TRUE(!added);
+	VT_EQ(0, vp_sched_fleet_dispatch(r, "t", &j, "s", 60, true, &added));
+	VT_TRUE(added);
+	vp_sched_fleet_job_clear(&j);
+	vp_sched_fleet_job_clear(&a);
+	vp_sched_fleet_job_clear(&b);
+	vp_mem_deref(r);
+	stop_server();
+}
+
+static void worker_ends(struct vp_sched_redis *r, const char *outcome, int code,
+			struct vp_sched_fleet_job *t)
+{
+	struct vp_sched_fleet_result res = {.worker = "w1",
+					    .outcome = outcome,
+					    .exit_code = code,
+					    .reason = "",
+					    .out = "",
+					    .log = ""};
+	bool got = false, done = false;
+
+	VT_EQ(0, vp_sched_fleet_take(r, "vpbot", "w1", false, 10, t, &got));
+	VT_TRUE(got);
+	VT_EQ(0, vp_sched_fleet_finish(r, "vpbot", t, "w1", &res, 0, &done));
+	VT_TRUE(done);
+}
+
+/* A final outcome ends the meeting for the scheduler with a code its loop
+ * does not retry (a retry would find the instance claimed and wait for a
+ * result that never comes); the instance names start and end; the same
+ * instance started again after its end is dispatched again; a bot with
+ * no handle of ours is stopped by meeting id. */
+VTEST(fleet_redis_dispatcher_final_outcomes_and_restarts)
+{
+	static const struct {
+		const char *outcome;
+		int exit_code, want;
+	} cases[] = {{"failed", 70, 69},       {"failed", 65, 65},
+		     {"expired", 0, 69},       {"done", 0, 0},
+		     {"not_recorded", 77, 77}, {"duplicate", 73, 73},
+		     {"cancelled", 0, 0}};
+	struct vp_sched_redis *r = server();
+	struct vp_sched_dispatch *d = NULL;
+	struct vp_sched_fleet_job t;
+	json_t *job =
+		json_pack("{s:s, s:i}", "invite", "sim+ws://127.0.0.1:1/m",
+			  "max_duration_s", 3600 + 120);
+	const char *ids[1], *ms[1] = {"my"};
+	uint64_t lost, stop;
+	bool got;
+	int64_t h = 0;
+
+	memset(&t, 0, sizeof(t));
+	VT_EQ(0, vp_sched_dispatch_redis(&d, url, 120, "s1"));
+	d->start_utc = time(NULL) + 60;
+	d->end_utc = d->start_utc + 3600;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		VT_EQ(0, d->ops->start(d, "my", job, &h));
+		worker_ends(r, cases[i].outcome, cases[i].exit_code, &t);
+		VT_TRUE(strchr(t.instance, '-') != NULL);
+		VT_EQ(d->end_utc,
+		      strtoll(strchr(t.instance, '-') + 1, NULL, 10));
+		VT_EQ(d->start_utc, strtoll(t.instance, NULL, 10));
+		vp_sched_fleet_job_clear(&t);
+		got_handle = -1;
+		got_code = -100;
+		d->ops->reap(d, on_exit_cb, NULL);
+		VT_EQ(h, got_handle);
+		VT_EQ(cases[i].want, got_code);
+	}
+	/* a bot of ours from before a restart: stopped by meeting id */
+	VT_EQ(0, d->ops->start(d, "my", job, &h));
+	VT_EQ(0, vp_sched_fleet_take(r, "vpbot", "w1", false, 10, &t, &got));
+	VT_TRUE(got);
+	d->ops->destroy(d);
+	VT_EQ(0, vp_sched_dispatch_redis(&d, url, 120, "s1"));
+	VT_EQ(0, d->ops->stop_meeting(d, "my"));
+	ids[0] = t.id;
+	VT_EQ(0, vp_sched_fleet_touch(r, "vpbot", "w1", ids, ms, 1, 1000, &lost,
+				      &stop));
+	VT_EQ(1, stop);
 	d->ops->destroy(d);
 	vp_sched_fleet_job_clear(&t);
 	json_decref(job);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/** @file test_fleet.c  Redis addresses and job entries (no server). */
+/** @file test_fleet.c  Redis addresses, job entries, a bot's environment
+ *  (no server). */
 #include "src/sched/redis.h"
 #include "src/sched/redis_fleet.h"
+#include "src/sched/worker_priv.h"
 #include "tests/harness/vtest.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 VTEST(fleet_url_tcp_defaults_and_db)
 {
@@ -112,4 +115,19 @@ VTEST(fleet_job_decode_rejects_bad_entries)
 	VT_EQ(0, vp_sched_fleet_job_decode(&j, noload, 6));
 	VT_EQ(1, j.load); /* an old scheduler's job costs one unit */
 	vp_sched_fleet_job_clear(&j);
+}
+
+/* The worker's Redis password never reaches a bot; the rest does. */
+VTEST(fleet_bot_env_has_no_redis_password)
+{
+	char *env[] = {"PATH=/usr/bin", "VPBOT_REDIS_PASSWORD=s3cret",
+		       "VPBOT_REDIS_PASSWORD_FILE=/keep", "HOME=/root", NULL};
+	char **v = vp_worker__bot_env(env);
+
+	VT_TRUE(v != NULL);
+	VT_STR_EQ("PATH=/usr/bin", v[0]);
+	VT_STR_EQ("VPBOT_REDIS_PASSWORD_FILE=/keep", v[1]);
+	VT_STR_EQ("HOME=/root", v[2]);
+	VT_TRUE(v[3] == NULL);
+	free(v);
 }
