@@ -113,9 +113,9 @@ static bool spend(struct parse *p, unsigned long n, unsigned line,
  * gigabytes. A real observance repeats once a year, and a zone has a few.
  * ZONE_PROBE steps of each rule tell its rate; refused are a rule that
  * repeats more than ZONE_PER_YEAR times a year and a calendar whose zones
- * would make more than max_zone_changes() changes. The probes count against the
- * calendar's step budget. Checked when a time is first converted in a
- * zone, wherever libical found its VTIMEZONE. */
+ * would make more than max_zone_changes() changes. The probes count
+ * against the calendar's step budget. Checked when a time is first
+ * converted in a zone, wherever libical found its VTIMEZONE. */
 #define ZONE_PER_YEAR 4
 #define ZONE_PROBE    64
 

@@ -106,8 +106,8 @@ struct vp_sched_parse_opt {
  * Offset changes a calendar's own VTIMEZONEs may make up to the year 2200
  * before it is refused with E2BIG: libical builds them on the first
  * conversion in a zone, one recurrence step each (src/sched/ics.c). A
- * real zone makes two a year, from 1601 in an Outlook calendar: about
- * 1,200 each.
+ * real zone makes two a year: one from 1601, as Outlook writes them,
+ * about 1,330 up to 2200.
  */
 #define VP_SCHED_MAX_ZONE_CHANGES 50000UL
 
