@@ -113,21 +113,26 @@ static struct jpart *part_join(struct vp_sig_janus *j, const char *id,
 	return p;
 }
 
-/* Idempotent: "unpublished" may come twice, then "leaving" (§5.1 step 6) */
+/* Idempotent: "unpublished" may come twice, then "leaving" (§5.1 step 6).
+ * The entry goes with its participant: Janus gives one who comes back a
+ * new id, so a long meeting's churn must not fill JANUS_MAX_PARTS (the
+ * bot keeps who left). Its subscription, if any, is settled by then or
+ * ignored: a settling transaction only looks at who is still here. */
 static void part_left(struct vp_sig_janus *j, const char *id)
 {
-	struct jpart *p = part_find(j, id);
+	struct jpart **pp, *p;
 
+	for (pp = &j->parts; *pp && strcmp((*pp)->id, id); pp = &(*pp)->next)
+		;
+	p = *pp;
 	if (!p || !p->present)
 		return;
-	p->present = false;
-	p->want_sub = false;
-	p->subscribed = false;
-	p->capped = false;
-	p->sub_tx = 0;
+	*pp = p->next;
+	j->nparts--;
 	vp_log_info("participant left id=%s", id);
 	if (j->h.participant_left)
 		j->h.participant_left(id, j->harg);
+	vp_mem_deref(p);
 }
 
 /* --- VideoRoom subscriptions (§5.1 step 4, §5.3) --- */

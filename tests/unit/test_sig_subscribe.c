@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /** @file test_sig_subscribe.c  protocols/sig: the Janus VideoRoom
- *  subscriptions past the stream table, refused, and capped. */
+ *  subscriptions past the stream table, refused, and capped; participant
+ *  churn past the participant table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,42 @@ VTEST(sig_janus_reused_mid_takes_a_long_id)
 		      id));
 	snprintf(want, sizeof(want), " 0=%s:1;", id);
 	VT_TRUE(strstr(c->ev, want) != NULL);
+	vp_mem_deref(j);
+	cap_clear(c);
+}
+
+/* Janus gives a publisher who comes back a new id: 1,200 come and go, one
+ * at a time, and every one is tracked (the dialect forgets who left; the
+ * 1,025th used to be refused, which closes the bot's gate). */
+VTEST(sig_janus_churn_past_the_participant_table)
+{
+	struct cap cs, *c = &cs;
+	struct vp_sig_janus *j = janus_new(c, "janus+ws://h:8188/1234");
+
+	VT_TRUE(j != NULL);
+	vr_joined(j, c, "[]");
+	for (int i = 0; i < 1200; i++) {
+		c->ev[0] = '\0'; /* the log of one round */
+		VT_EQ(0, feed(j,
+			      "{\"janus\":\"event\",\"sender\":222,"
+			      "\"plugindata\":{\"data\":{\"videoroom\":"
+			      "\"event\",\"publishers\":[{\"id\":%d,"
+			      "\"display\":\"p\",\"streams\":[]}]}}}",
+			      5000 + i));
+		VT_EQ(0, feed(j,
+			      "{\"janus\":\"event\",\"sender\":222,"
+			      "\"plugindata\":{\"data\":{\"videoroom\":"
+			      "\"event\",\"leaving\":%d}}}",
+			      5000 + i));
+	}
+	VT_EQ(1200, c->npj);
+	VT_EQ(0, c->nrerr);
+	VT_TRUE(strstr(c->ev, "pj 6199 p;pl 6199;") != NULL);
+	/* a second leave of the same id is still nothing */
+	VT_EQ(0, feed(j, "{\"janus\":\"event\",\"sender\":222,\"plugindata\":"
+			 "{\"data\":{\"videoroom\":\"event\",\"leaving\":"
+			 "6199}}}"));
+	VT_TRUE(strstr(c->ev, "pl 6199;pl 6199;") == NULL);
 	vp_mem_deref(j);
 	cap_clear(c);
 }
