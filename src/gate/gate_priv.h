@@ -14,6 +14,12 @@
 /** Inputs larger than this are rejected (settings and facts are small). */
 #define VP_GATE__MAX_INPUT (1024 * 1024)
 
+/** A settings URL's HTTP status as an errno (settings_load.c): 0 for 200,
+ *  ENOENT 404/410, EACCES 401/403, ETIMEDOUT for a server that cannot
+ *  answer now (408, 429, 5xx: the bot exits 75, retry later), EPROTO for
+ *  the rest. */
+int vp_gate__http_err(long status);
+
 /** snprintf into err if err is not NULL. */
 void vp_gate__errf(char *err, size_t errsz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

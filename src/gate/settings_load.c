@@ -61,7 +61,7 @@ static int map_curl(CURLcode rc)
 	}
 }
 
-static int map_http(long status)
+int vp_gate__http_err(long status)
 {
 	if (status == 200)
 		return 0;
@@ -69,6 +69,8 @@ static int map_http(long status)
 		return ENOENT;
 	if (status == 401 || status == 403)
 		return EACCES;
+	if (status == 429 || status == 408 || (status >= 500 && status < 600))
+		return ETIMEDOUT; /* the server's trouble, for now */
 	return EPROTO;
 }
 
@@ -119,7 +121,7 @@ static int fetch(struct body *b, const char *url, char *err, size_t errsz)
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	e = map_http(status);
+	e = vp_gate__http_err(status);
 	if (e)
 		vp_gate__errf(err, errsz, "settings: URL answered HTTP %ld",
 			      status);

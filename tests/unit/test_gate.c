@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "src/core/clock.h"
+#include "src/gate/gate_priv.h"
 #include "tests/unit/test_gate.h"
 
 #ifndef VP_GATE_DATA_DIR
@@ -520,6 +521,25 @@ VTEST(gate_load_url_unreachable_fails_closed)
 	VT_TRUE(err[0] != '\0');
 	vp_policy_decide(&d, s, NULL); /* the caller fails closed */
 	VT_EQ(VP_POLICY_DENY, d.verdict);
+}
+
+/* A settings server that cannot answer now (busy, failing, rate limited)
+ * is a temporary failure (exit 75, retried); one that refuses the bot is
+ * not (exit 77). */
+VTEST(gate_load_url_http_status)
+{
+	VT_EQ(0, vp_gate__http_err(200));
+	VT_EQ(ENOENT, vp_gate__http_err(404));
+	VT_EQ(ENOENT, vp_gate__http_err(410));
+	VT_EQ(EACCES, vp_gate__http_err(401));
+	VT_EQ(EACCES, vp_gate__http_err(403));
+	VT_EQ(ETIMEDOUT, vp_gate__http_err(503));
+	VT_EQ(ETIMEDOUT, vp_gate__http_err(500));
+	VT_EQ(ETIMEDOUT, vp_gate__http_err(429));
+	VT_EQ(ETIMEDOUT, vp_gate__http_err(408));
+	VT_EQ(EPROTO, vp_gate__http_err(400));
+	VT_EQ(EPROTO, vp_gate__http_err(302));
+	VT_EQ(EPROTO, vp_gate__http_err(600));
 }
 
 /* A self-signed server on loopback: the peer check must refuse it. */
