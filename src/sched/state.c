@@ -269,9 +269,11 @@ int vp_sched_state_claim(struct vp_sched_state *s, const char *id, int64_t now,
 	if (!e && !claimable(s, id, now))
 		e = EALREADY;
 	if (!e && n >= max_running) {
+		/* a retry whose backoff passed waits like a new one (and is
+		 * logged once, not at every tick) */
 		e = exec(s, &ch,
 			 "UPDATE meetings SET state='waiting' WHERE "
-			 "id=?1 AND state='upcoming'",
+			 "id=?1 AND state IN ('upcoming','retry')",
 			 "s", id);
 		e = e ? e : EBUSY;
 	} else if (!e) {

@@ -295,6 +295,7 @@ VTEST(sched_parse_time)
 VTEST(sched_state_claims_once_across_two_schedulers)
 {
 	struct vp_sched_state *a = NULL, *b = NULL;
+	struct vp_sched_row r;
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/state.db", vtest_tmpdir());
@@ -312,6 +313,17 @@ VTEST(sched_state_claims_once_across_two_schedulers)
 	VT_EQ(0, vp_sched_state_seen(b, "m1", "u1", 100, 200, "t", "record",
 				     "upcoming", 60));
 	VT_EQ(EALREADY, vp_sched_state_claim(a, "m1", 95, 9));
+	/* a retry due while the cap is reached waits, as a new one does
+	 * (the loop warns once, when a row turns waiting) */
+	VT_EQ(0, vp_sched_state_seen(a, "m3", "u3", 100, 200, "t", "record",
+				     "upcoming", 50));
+	VT_EQ(0, vp_sched_state_set(a, "m3", "retry", 90, 75));
+	VT_EQ(EBUSY, vp_sched_state_claim(a, "m3", 95, 2));
+	VT_EQ(0, vp_sched_state_get(a, "m3", &r));
+	VT_STR_EQ("waiting", r.state);
+	VT_EQ(0, vp_sched_state_claim(a, "m3", 95, 3));
+	VT_EQ(0, vp_sched_state_get(a, "m3", &r));
+	VT_STR_EQ("running", r.state);
 	vp_sched_state_close(a);
 	vp_sched_state_close(b);
 }
