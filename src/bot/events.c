@@ -118,7 +118,7 @@ void vp_events__emit(struct vp_events *ev, const char *event, json_t *fields)
 	}
 	size_t n = strlen(line);
 	/* the webhook thread copies the body: nothing waits on the network */
-	vp_webhook_post(ev->wh, line, n,
+	vp_webhook_post(ev->wh, ev->seq, line, n,
 			!strcmp(event, "left") || !strcmp(event, "error"));
 	line[n] = '\n'; /* json_dumps' NUL becomes the newline */
 	if (ev->fd >= 0 && write(ev->fd, line, n + 1) != (ssize_t)(n + 1))

@@ -57,7 +57,7 @@ struct vp_webhook {
 	unsigned queued;
 	bool stopping;
 	uint64_t deadline_ns; /* mono, set when stopping */
-	unsigned long seq, delivered, failed, dropped;
+	unsigned long events, delivered, failed, dropped; /* events: offered */
 	/* the final event's delivery, written by the thread */
 	unsigned long final_seq;
 	bool final_ok;
@@ -292,8 +292,8 @@ static void *run(void *arg)
 
 /* --- Runs on: the net thread --- */
 
-void vp_webhook_post(struct vp_webhook *wh, const char *body, size_t len,
-		     bool final)
+void vp_webhook_post(struct vp_webhook *wh, unsigned long seq, const char *body,
+		     size_t len, bool final)
 {
 	struct item *it, *old = NULL;
 
@@ -301,7 +301,7 @@ void vp_webhook_post(struct vp_webhook *wh, const char *body, size_t len,
 		return;
 	it = vp_malloc(sizeof(*it) + len + 1);
 	pthread_mutex_lock(&wh->lock);
-	wh->seq++;
+	wh->events++;
 	if (!it || wh->stopping) {
 		wh->dropped++;
 		pthread_mutex_unlock(&wh->lock);
@@ -309,7 +309,7 @@ void vp_webhook_post(struct vp_webhook *wh, const char *body, size_t len,
 		return;
 	}
 	it->next = NULL;
-	it->seq = wh->seq;
+	it->seq = seq; /* the body's: a skipped event leaves a gap in both */
 	it->final = final;
 	it->len = len;
 	memcpy(it->body, body, len);
@@ -362,8 +362,8 @@ json_t *vp_webhook_finish(struct vp_webhook *wh)
 				"error",
 				wh->final_error[0] ? wh->final_error : NULL);
 	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:s?}", "origin",
-			 wh->origin, "events", (json_int_t)wh->seq, "delivered",
-			 (json_int_t)wh->delivered, "failed",
+			 wh->origin, "events", (json_int_t)wh->events,
+			 "delivered", (json_int_t)wh->delivered, "failed",
 			 (json_int_t)wh->failed, "dropped",
 			 (json_int_t)wh->dropped, "final", fin, "last_error",
 			 wh->last_error[0] ? wh->last_error : NULL);

@@ -43,11 +43,12 @@ int vp_webhook_start(struct vp_webhook **whp, const struct vp_webhook_cfg *cfg,
 
 /**
  * Queue one event body (copied) for delivery; never waits on the network.
+ * @param seq    the body's "seq", sent as the Vpbot-Event-Seq header
  * @param final  the last event (`left` or `error`): after it, nothing more
  *               is queued and its delivery is what finish() reports
  */
-void vp_webhook_post(struct vp_webhook *wh, const char *body, size_t len,
-		     bool final);
+void vp_webhook_post(struct vp_webhook *wh, unsigned long seq, const char *body,
+		     size_t len, bool final);
 
 /**
  * Stop: deliver what is queued (retrying) until it is acknowledged or the
