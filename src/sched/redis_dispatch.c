@@ -30,6 +30,10 @@
 #include "src/sched/redis_fleet.h"
 
 #define HANDLE_BASE ((int64_t)1 << 40)
+/* An instance's claim lives until a day past its end (d_start); what we
+ * remember of it is of no use after that, and is forgotten, hourly. */
+#define FORGET_AFTER_S 86400
+#define PRUNE_EVERY_S  3600
 
 struct rdisp {
 	struct vp_sched_dispatch base;
@@ -43,6 +47,7 @@ struct rdisp {
 	json_t *final; /* "meeting instance" -> [code, sig], no handle */
 	json_t *ready; /* [handle, code, sig] to report at the next reap */
 	json_t *ended; /* "meeting instance" -> true: its end reported */
+	int64_t next_prune;
 };
 
 /* The outcome as the loop's exit code (docs/design.md §7); false: not final
@@ -206,12 +211,62 @@ static int read_results(struct rdisp *rd, vp_sched_exit_h *h, void *arg)
 	return n;
 }
 
+/* The end of a "meeting instance" key's instance ("START-END" or
+ * "end-END"); 0 if it names none (not one of ours: forget it too). */
+static int64_t key_end(const char *key)
+{
+	const char *sp = strrchr(key, ' '), *dash;
+
+	dash = sp ? strrchr(sp, '-') : NULL;
+	return dash ? strtoll(dash + 1, NULL, 10) : 0;
+}
+
+static size_t forget_before(json_t *map, int64_t t)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+	size_t n = 0;
+
+	json_object_foreach_safe(map, tmp, key, v)
+	{
+		if (key_end(key) >= t)
+			continue;
+		json_object_del(map, key);
+		n++;
+	}
+	return n;
+}
+
+/* Forget the outcomes and ends of instances whose claims have expired, so
+ * a scheduler that runs for months does not grow by every meeting. */
+static void prune(struct rdisp *rd, int64_t now)
+{
+	size_t n;
+
+	if (now < rd->next_prune)
+		return;
+	rd->next_prune = now + PRUNE_EVERY_S;
+	n = forget_before(rd->final, now - FORGET_AFTER_S);
+	n += forget_before(rd->ended, now - FORGET_AFTER_S);
+	if (n)
+		vp_log_debug("forgot %zu instance(s) past their claims", n);
+}
+
 static void d_reap(struct vp_sched_dispatch *d, vp_sched_exit_h *h, void *arg)
 {
 	struct rdisp *rd = (struct rdisp *)d;
 
 	report_ready(rd, h, arg);
 	(void)read_results(rd, h, arg);
+	prune(rd, time(NULL));
+}
+
+size_t vp_sched_dispatch_redis_remembered(const struct vp_sched_dispatch *d)
+{
+	const struct rdisp *rd = (const struct rdisp *)d;
+
+	return json_object_size(rd->final) + json_object_size(rd->ended);
 }
 
 static int d_stop(struct vp_sched_dispatch *d, int64_t handle)
@@ -301,6 +356,7 @@ int vp_sched_dispatch_redis(struct vp_sched_dispatch **dp, const char *url,
 	 * it is already in the fleet). Redis away: read them later. */
 	while (read_results(rd, NULL, NULL) > 0)
 		;
+	prune(rd, time(NULL));
 	*dp = &rd->base;
 	return 0;
 }

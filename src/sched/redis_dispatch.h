@@ -3,6 +3,7 @@
 #ifndef VP_SCHED_REDIS_DISPATCH_H
 #define VP_SCHED_REDIS_DISPATCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "src/sched/dispatch.h"
@@ -18,5 +19,12 @@
  */
 int vp_sched_dispatch_redis(struct vp_sched_dispatch **dp, const char *url,
 			    int64_t grace_s, const char *scheduler);
+
+/**
+ * How many instances the dispatcher remembers without a handle (outcomes
+ * read ahead of a start, ends reported); those a day past their end are
+ * forgotten at start-up and then hourly.
+ */
+size_t vp_sched_dispatch_redis_remembered(const struct vp_sched_dispatch *d);
 
 #endif

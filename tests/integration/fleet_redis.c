@@ -468,3 +468,46 @@ VTEST(fleet_redis_dispatcher_final_outcomes_and_restarts)
 	vp_mem_deref(r);
 	stop_server();
 }
+
+/* Outcomes read at start-up and ends reported are remembered only while
+ * the instance's claim can hold (a day past its end): a scheduler that
+ * runs for months does not grow by every meeting. */
+VTEST(fleet_redis_dispatcher_forgets_instances_past_their_claims)
+{
+	struct vp_sched_redis *r = server();
+	struct vp_sched_dispatch *d = NULL;
+	struct vp_sched_fleet_job j, t;
+	struct vp_sched_fleet_result res = {.worker = "w1",
+					    .outcome = "done",
+					    .reason = "",
+					    .out = "",
+					    .log = ""};
+	int64_t now = time(NULL);
+	char fresh[64];
+	bool added, got, done;
+
+	memset(&t, 0, sizeof(t));
+	snprintf(fresh, sizeof(fresh), "%lld-%lld", (long long)now,
+		 (long long)now + 3600);
+	const char *const inst[] = {"100-200", "end-300", fresh};
+	VT_EQ(0, vp_sched_fleet_ensure_group(r, "vpbot"));
+	for (size_t i = 0; i < 3; i++) {
+		job(&j, i < 2 ? "old" : "new", inst[i]);
+		VT_EQ(0, vp_sched_fleet_dispatch(r, "vpbot", &j, "s", 60, false,
+						 &added));
+		VT_TRUE(added);
+		VT_EQ(0, vp_sched_fleet_take(r, "vpbot", "w1", false, 10, &t,
+					     &got));
+		VT_TRUE(got);
+		VT_EQ(0, vp_sched_fleet_finish(r, "vpbot", &t, "w1", &res, 0,
+					       &done));
+		VT_TRUE(done);
+		vp_sched_fleet_job_clear(&j);
+		vp_sched_fleet_job_clear(&t);
+	}
+	VT_EQ(0, vp_sched_dispatch_redis(&d, url, 120, "s1"));
+	VT_EQ(1, vp_sched_dispatch_redis_remembered(d)); /* "new" only */
+	d->ops->destroy(d);
+	vp_mem_deref(r);
+	stop_server();
+}
