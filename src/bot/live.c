@@ -110,10 +110,15 @@ static void tap_meta(const char *meeting_json, void *arg)
 		const char *p =
 			json_string_value(json_object_get(st, "participant"));
 
+		/* an id too long to carry whole goes as null, never cut
+		 * (a cut may split a UTF-8 sequence): meeting.json has it */
 		for (unsigned k = 0; id && p && k < LIVE_STREAMS; k++)
 			if (l->st[k].id[0] && !strcmp(l->st[k].id, id))
 				snprintf(l->st[k].part, sizeof(l->st[k].part),
-					 "%s", p);
+					 "%s",
+					 strlen(p) < sizeof(l->st[k].part)
+						 ? p
+						 : "");
 	}
 	json_decref(doc);
 }
@@ -192,23 +197,34 @@ static unsigned group(struct vp_live *l, unsigned n, struct seg *sg,
 static json_t *header(struct vp_live *l, const struct seg *sg, unsigned ns,
 		      const unsigned *of)
 {
-	json_t *a = json_array();
+	json_t *a = json_array(), *h;
 
+	if (!a)
+		return NULL;
 	for (unsigned k = 0; k < ns; k++) {
 		const struct live_blk *b = &l->blk[of[k]];
 
-		json_array_append_new(
-			a,
-			json_pack("{s:s, s:s?, s:I, s:i, s:i, s:I, s:I}",
-				  "stream", b->id, "participant",
-				  b->part[0] ? b->part : NULL, "start_sample",
-				  (json_int_t)sg[k].start, "rate", (int)b->rate,
-				  "channels", (int)b->ch, "samples",
-				  (json_int_t)(sg[k].end - sg[k].start),
-				  "dropped", (json_int_t)sg[k].dropped));
+		/* a segment left out of the header would shift every later
+		 * one's PCM: no header at all (the blocks are counted lost) */
+		if (json_array_append_new(
+			    a,
+			    json_pack("{s:s, s:s?, s:I, s:i, s:i, s:I, s:I}",
+				      "stream", b->id, "participant",
+				      b->part[0] ? b->part : NULL,
+				      "start_sample", (json_int_t)sg[k].start,
+				      "rate", (int)b->rate, "channels",
+				      (int)b->ch, "samples",
+				      (json_int_t)(sg[k].end - sg[k].start),
+				      "dropped", (json_int_t)sg[k].dropped))) {
+			json_decref(a);
+			return NULL;
+		}
 	}
-	return json_pack("{s:I, s:o}", "seq", (json_int_t)++l->msg_seq,
-			 "segments", a);
+	h = json_pack("{s:I, s:o}", "seq", (json_int_t)l->msg_seq + 1,
+		      "segments", a);
+	if (h)
+		l->msg_seq++;
+	return h;
 }
 
 static int grow(struct vp_live *l, size_t need)

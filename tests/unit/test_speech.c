@@ -473,3 +473,48 @@ VTEST(live_pack_matches_the_writer)
 	VT_EQ(0, vp_live__pack(l)); /* empty */
 	live_free(l);
 }
+
+/* A participant id too long for a block goes as null, not cut: a cut in
+ * the middle of a UTF-8 sequence made the segment unpackable, and the
+ * header went out without it while its PCM still followed, shifting the
+ * audio of every later segment. */
+VTEST(live_long_participant_is_null_not_cut)
+{
+	static int16_t a[320];
+	struct vp_live *l = live_bare(4);
+	struct vp_io_tap tap;
+	char meta[400], pid[200];
+	json_t *h, *sg;
+	const uint8_t *m;
+	size_t len, hl;
+
+	VT_TRUE(l != NULL);
+	/* 126 ASCII bytes, then a two-byte é across the 128-byte buffer */
+	memset(pid, 'p', 126);
+	snprintf(pid + 126, sizeof(pid) - 126, "\xc3\xa9tail");
+	snprintf(meta, sizeof(meta),
+		 "{\"streams\":[{\"id\":\"s1\",\"participant\":\"%s\"},"
+		 "{\"id\":\"s2\",\"participant\":\"bob\"}]}",
+		 pid);
+	vp_live_tap(l, &tap);
+	tap.streamh(0, "s1", RATE, 1, tap.arg);
+	tap.streamh(1, "s2", RATE, 1, tap.arg);
+	tap.metah(meta, tap.arg);
+	tap.pcmh(0, 0, a, 320, tap.arg);
+	tap.pcmh(1, 0, a, 320, tap.arg);
+	len = vp_live__pack(l);
+	VT_TRUE(len > 4);
+	m = l->msg;
+	hl = (size_t)m[0] << 24 | m[1] << 16 | m[2] << 8 | m[3];
+	h = json_loadb((const char *)m + 4, hl, 0, NULL);
+	VT_TRUE(h != NULL);
+	sg = json_object_get(h, "segments");
+	VT_EQ(2, json_array_size(sg));
+	VT_TRUE(json_is_null(
+		json_object_get(json_array_get(sg, 0), "participant")));
+	VT_STR_EQ("bob", json_string_value(json_object_get(
+				 json_array_get(sg, 1), "participant")));
+	VT_EQ(4 + hl + 2 * 320 * 2, len);
+	json_decref(h);
+	live_free(l);
+}
