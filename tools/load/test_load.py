@@ -194,15 +194,29 @@ def case_limits(tool, tmp):
              ({"rooms": 10, "subscribers": 3}, "subscribers must be 1"),
              ({"target": "janus", "rooms": 1}, "janus.netns must name"),
              ({"target": "janus", "janus": {"netns": "x", "url": "janus+ws://10.0.0.1:8188"}},
-              "janus.url must be")]
+              "janus.url must be"),
+             ({"rooms": 10, "chunk_seconds": 10, "find_max": {"step_hold": 5}},
+              "find_max.step_hold must be at least chunk_seconds (10)")]
+    find_max_only = {cases[-1][1]}
     for plan, want in cases:
-        r = run_plan(tool, tmp, plan, timeout=30)
+        r = run_plan(tool, tmp, plan, ["--find-max"] if want in find_max_only else [],
+                     timeout=30)
         line = r.stderr.strip()
         if r.returncode not in (65, 69) or want not in line or "\n" in line:
             fail(f"plan {plan}: exit {r.returncode}, said {line!r}, wanted {want!r}")
         if os.path.exists(os.path.join(tmp, "run", "report.json")):
             fail(f"plan {plan}: a refused plan wrote a report")
         print(f"refused: {line}")
+    # a find-max step in which no chunk was written does not pass on an
+    # unknown latency
+    from vpload import findmax
+    fm = {"max_inside_loss": 0, "max_cpu_pct": None, "max_latency_p99_ms": 1000}
+    st = {"inside_loss": 0, "bots_failed": 0, "machine_cpu_pct": 5, "latency_p99_ms": None}
+    why = findmax._verdict(fm, st, 0)
+    if why != ["no chunk written in the step: latency unknown"]:
+        fail(f"a step with no chunk written: {why}")
+    if findmax._verdict(fm, dict(st, latency_p99_ms=900.0), 0):
+        fail("a step within every bound failed")
     # numbers JSON has no room for: refused like any other bad value
     for text, want in (('{"rooms": 1e400}', "rooms must be an integer"),
                        ('{"rooms": NaN}', "NaN is not a JSON number"),
@@ -489,7 +503,8 @@ def check_steps(fm, top):
             fail(f"step {i + 1}: Janus forwarded only {st['janus_forwarded']} packets")
         bad = (st["inside_loss"] > c["max_inside_loss"] or
                (c["max_cpu_pct"] is not None and st["machine_cpu_pct"] >= c["max_cpu_pct"]) or
-               (st["latency_p99_ms"] or 0) > c["max_latency_p99_ms"] or
+               st["latency_p99_ms"] is None or
+               st["latency_p99_ms"] > c["max_latency_p99_ms"] or
                st["received_pct_min"] < c["min_received_pct"] or
                st["bots_failed"] > (steps[i - 1]["bots_failed"] if i else 0))
         if st["passed"] == bad or st["passed"] != (not st["failed_because"]):

@@ -112,6 +112,8 @@ def main(argv=None, bins=None):
     a = ap.parse_args(argv)
     try:
         plan = P.load(a.plan)
+        if a.find_max:
+            P.check_find_max(plan)
     except P.PlanError as e:
         print(f"vpbot-load: {a.plan}: {e}", file=sys.stderr)
         return 65

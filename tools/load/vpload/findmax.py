@@ -137,7 +137,9 @@ def _verdict(fm, st, failed_before):
     if fm["max_cpu_pct"] is not None and st["machine_cpu_pct"] is not None and \
             st["machine_cpu_pct"] >= fm["max_cpu_pct"]:
         why.append(f"machine CPU {st['machine_cpu_pct']:.0f} %")
-    if st["latency_p99_ms"] is not None and st["latency_p99_ms"] > fm["max_latency_p99_ms"]:
+    if st["latency_p99_ms"] is None:  # step_hold >= chunk_seconds (plan.py)
+        why.append("no chunk written in the step: latency unknown")
+    elif st["latency_p99_ms"] > fm["max_latency_p99_ms"]:
         why.append(f"latency p99 {st['latency_p99_ms']:.0f} ms")
     return why
 

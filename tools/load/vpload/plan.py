@@ -127,6 +127,14 @@ def parse(text):
     return p
 
 
+def check_find_max(p):
+    """What --find-max needs beyond a valid plan: each step sees chunks
+    written (its latency criterion's input)."""
+    if p["find_max"]["step_hold"] < p["chunk_seconds"]:
+        raise PlanError(f"find_max.step_hold must be at least chunk_seconds "
+                        f"({p['chunk_seconds']}): a step must see chunks written")
+
+
 def _janus(given):
     j = _merge(given, JANUS_DEFAULTS, "janus.")
     url = j["url"]
