@@ -14,21 +14,29 @@
  * one meeting therefore all start at the same instant and line up sample
  * for sample.
  *
- * The file is built in place: sized first (a sparse file of zeros is
- * silence), then each chunk is added into its window, in blocks, so memory
- * stays small whatever the meeting's length. A chunk that is missing or
- * does not match its manifest line stops the export (`vpbot verify` says
- * why): a file silently missing a stretch would be worse than none.
+ * The file is built beside FILE under a temporary name and renamed over
+ * it when complete: a failed export leaves FILE as it was. It is sized
+ * first (a sparse file of zeros is silence), then written in windows of
+ * BLOCK frames: each window sums the chunks that overlap it in 32 bits and
+ * saturates once, so the mix does not depend on the order of the streams,
+ * and memory stays small whatever the meeting's length. A chunk that is
+ * missing or does not match its manifest line stops the export (`vpbot
+ * verify` says why): a file silently missing a stretch would be worse than
+ * none. FILE may not lie inside the meeting folder: an export never
+ * touches the recording.
  */
 #include "src/bot/export.h"
 #include "src/bot/export_priv.h"
 #include "src/bot/exitcode.h"
+#include "src/core/mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define EX_NOINPUT   66
@@ -72,7 +80,7 @@ static uint64_t place(const struct export *x, const struct vp_export__chunk *c)
 	return off + c->l.start_sample;
 }
 
-/* Rate, channels, the time base and the length, over the chosen chunks. */
+/* Rate, channels and the length over the chosen chunks; the time base. */
 static int plan(struct export *x)
 {
 	const struct vp_export__chunk *c;
@@ -92,10 +100,15 @@ static int plan(struct export *x)
 		}
 		x->rate = c->l.rate;
 		x->channels = c->l.channels;
-		uint64_t o = vp_export__origin_ns(&x->f, c->run);
+		x->nchunks++;
+	}
+	/* the earliest run of the meeting, not of the chosen stream: a
+	 * rerun's stream exported alone lines up with the mix */
+	for (size_t i = 0; i < x->f.n; i++) {
+		uint64_t o = vp_export__origin_ns(&x->f, x->f.c[i].run);
+
 		if (o && (!x->base_ns || o < x->base_ns))
 			x->base_ns = o;
-		x->nchunks++;
 	}
 	if (!x->nchunks) {
 		fprintf(stderr, "vpbot: %s has no chunk%s%s\n", x->f.mdir,
@@ -154,32 +167,6 @@ static int write_header(struct export *x)
 	return 0;
 }
 
-static int16_t sat_add(int16_t a, int16_t b)
-{
-	int32_t s = (int32_t)a + b;
-
-	return (int16_t)(s > INT16_MAX	 ? INT16_MAX
-			 : s < INT16_MIN ? INT16_MIN
-					 : s);
-}
-
-/* Add n bytes of chunk data at src_off into the output at dst_off. */
-static int mix_block(struct export *x, int in, off_t src_off, off_t dst_off,
-		     size_t n)
-{
-	int16_t a[BLOCK * 2], b[BLOCK * 2];
-	size_t k = n / 2;
-
-	if (pread(in, a, n, src_off) != (ssize_t)n ||
-	    pread(x->fd, b, n, dst_off) != (ssize_t)n)
-		return errno ? errno : EIO;
-	for (size_t i = 0; i < k; i++)
-		b[i] = sat_add(b[i], a[i]);
-	if (pwrite(x->fd, b, n, dst_off) != (ssize_t)n)
-		return errno ? errno : EIO;
-	return 0;
-}
-
 /* The chunk must be what its line says, or the export stops. */
 static int open_chunk(struct export *x, const struct vp_export__chunk *c,
 		      struct vp_pcm_chunk_info *ci)
@@ -208,49 +195,170 @@ static int open_chunk(struct export *x, const struct vp_export__chunk *c,
 	return fd;
 }
 
-static int add_chunk(struct export *x, const struct vp_export__chunk *c)
+/* A chosen chunk's place in the output, and its file while it is read. */
+struct span {
+	const struct vp_export__chunk *c;
+	uint64_t at, end; /* output frames [at, end) */
+	off_t data_off;
+	int fd;
+};
+
+static int by_at(const void *a, const void *b)
 {
-	const size_t fb = (size_t)x->channels * 2, step = BLOCK * 2;
-	struct vp_pcm_chunk_info ci;
-	uint64_t left = c->l.samples * fb, done = 0;
-	off_t dst = (off_t)(WAV_HDR + place(x, c) * fb);
-	int fd = open_chunk(x, c, &ci), err = 0;
+	const struct span *x = a, *y = b;
 
-	if (fd < 0)
-		return EBADMSG;
-	while (!err && left) {
-		size_t n = left < step ? (size_t)left : step;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
 
-		err = mix_block(x, fd, (off_t)(ci.data_off + done),
-				dst + (off_t)done, n);
-		done += n;
-		left -= n;
+/* Add the part of span s inside [w0, w0 + n) into acc. */
+static int add_part(struct export *x, const struct span *s, uint64_t w0,
+		    uint64_t n, int32_t *acc, int16_t *tmp)
+{
+	const size_t ch = x->channels;
+	uint64_t from = s->at > w0 ? s->at : w0;
+	uint64_t to = s->end < w0 + n ? s->end : w0 + n;
+	size_t bytes = (size_t)(to - from) * ch * 2;
+	off_t src = s->data_off + (off_t)((from - s->at) * ch * 2);
+
+	if (pread(s->fd, tmp, bytes, src) != (ssize_t)bytes)
+		return errno ? errno : EIO;
+	for (size_t i = 0, k = (size_t)(from - w0) * ch; i < bytes / 2; i++)
+		acc[k + i] += tmp[i];
+	return 0;
+}
+
+/* Write the output's frames window by window; sp sorted by at. */
+static int mix(struct export *x, struct span *sp, size_t n)
+{
+	const size_t ch = x->channels, fb = ch * 2;
+	int32_t *acc = vp_malloc(BLOCK * ch * sizeof(*acc));
+	int16_t *tmp = vp_malloc(BLOCK * fb), *out = vp_malloc(BLOCK * fb);
+	size_t next = 0, first = 0; /* sp[first, next): opened */
+	int err = acc && tmp && out ? 0 : ENOMEM;
+
+	for (uint64_t w0 = 0; !err && w0 < x->frames; w0 += BLOCK) {
+		uint64_t wn = x->frames - w0 < BLOCK ? x->frames - w0 : BLOCK;
+		bool any = false;
+
+		for (; next < n && sp[next].at < w0 + wn; next++) {
+			struct vp_pcm_chunk_info ci;
+
+			sp[next].fd = open_chunk(x, sp[next].c, &ci);
+			if (sp[next].fd < 0) {
+				err = EBADMSG;
+				break;
+			}
+			sp[next].data_off = (off_t)ci.data_off;
+		}
+		memset(acc, 0, (size_t)wn * ch * sizeof(*acc));
+		for (size_t i = first; !err && i < next; i++) {
+			if (sp[i].fd < 0 || sp[i].end <= w0)
+				continue;
+			err = add_part(x, &sp[i], w0, wn, acc, tmp);
+			any = true;
+		}
+		if (!err && any) { /* else: the sparse zeros stay */
+			for (size_t i = 0; i < (size_t)wn * ch; i++)
+				out[i] =
+					(int16_t)(acc[i] > INT16_MAX ? INT16_MAX
+						  : acc[i] < INT16_MIN
+							  ? INT16_MIN
+							  : acc[i]);
+			if (pwrite(x->fd, out, (size_t)wn * fb,
+				   (off_t)(WAV_HDR + w0 * fb)) !=
+			    (ssize_t)(wn * fb))
+				err = errno ? errno : EIO;
+		}
+		for (size_t i = first; i < next; i++)
+			if (sp[i].fd >= 0 && sp[i].end <= w0 + wn) {
+				close(sp[i].fd);
+				sp[i].fd = -1;
+			}
+		while (first < next && sp[first].fd < 0)
+			first++;
 	}
-	close(fd);
-	if (err)
-		fprintf(stderr, "vpbot: %s: %s\n", x->out, strerror(err));
+	for (size_t i = first; i < next; i++)
+		if (sp[i].fd >= 0)
+			close(sp[i].fd);
+	free(acc);
+	free(tmp);
+	free(out);
 	return err;
+}
+
+/* FILE inside the meeting folder could replace a chunk or its manifest. */
+static bool inside_folder(const char *mdir, const char *out)
+{
+	char md[PATH_MAX], od[PATH_MAX], *dup = vp_strdup(out);
+	size_t n;
+	bool in;
+
+	if (!dup || !realpath(mdir, md) || !realpath(dirname(dup), od)) {
+		free(dup);
+		return false; /* open/rename will say what is wrong */
+	}
+	free(dup);
+	n = strlen(md);
+	in = !strncmp(od, md, n) && (od[n] == '\0' || od[n] == '/');
+	return in;
 }
 
 static int build(struct export *x)
 {
+	char tmpf[PATH_MAX];
+	struct span *sp = vp_calloc(x->nchunks, sizeof(*sp));
+	size_t n = 0;
+	mode_t um;
 	int err;
 
-	x->fd = open(x->out, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (x->fd < 0) {
-		fprintf(stderr, "vpbot: %s: %s\n", x->out, strerror(errno));
+	if (!sp)
+		return VP_EXIT_SOFTWARE;
+	for (size_t i = 0; i < x->f.n; i++)
+		if (wanted(x, &x->f.c[i])) {
+			sp[n] = (struct span){.c = &x->f.c[i],
+					      .at = place(x, &x->f.c[i]),
+					      .fd = -1};
+			sp[n].end = sp[n].at + x->f.c[i].l.samples;
+			n++;
+		}
+	qsort(sp, n, sizeof(*sp), by_at);
+	if (snprintf(tmpf, sizeof(tmpf), "%s.XXXXXX", x->out) >=
+	    (int)sizeof(tmpf)) {
+		free(sp);
+		fprintf(stderr, "vpbot: %s: %s\n", x->out,
+			strerror(ENAMETOOLONG));
 		return EX_CANTCREAT;
 	}
-	err = write_header(x);
+	x->fd = mkostemp(tmpf, O_CLOEXEC);
+	if (x->fd < 0) {
+		fprintf(stderr, "vpbot: %s: %s\n", x->out, strerror(errno));
+		free(sp);
+		return EX_CANTCREAT;
+	}
+	um = umask(0);
+	umask(um);
+	err = fchmod(x->fd, 0644 & ~um) ? errno : 0;
+	if (!err)
+		err = write_header(x);
 	if (err)
 		fprintf(stderr, "vpbot: %s: %s\n", x->out, strerror(err));
-	for (size_t i = 0; !err && i < x->f.n; i++)
-		if (wanted(x, &x->f.c[i]))
-			err = add_chunk(x, &x->f.c[i]);
+	if (!err) {
+		err = mix(x, sp, n);
+		if (err && err != EBADMSG)
+			fprintf(stderr, "vpbot: %s: %s\n", x->out,
+				strerror(err));
+	}
+	free(sp);
+	if (!err && fsync(x->fd))
+		err = errno;
 	if (close(x->fd) && !err)
 		err = errno;
+	if (!err && rename(tmpf, x->out)) {
+		err = errno;
+		fprintf(stderr, "vpbot: %s: %s\n", x->out, strerror(err));
+	}
 	if (err) {
-		unlink(x->out); /* half a meeting is not an export */
+		unlink(tmpf); /* half a meeting is not an export */
 		return err == EBADMSG ? VP_EXIT_DATAERR : EX_CANTCREAT;
 	}
 	return 0;
@@ -294,6 +402,11 @@ int vp_export_main(int argc, char **argv)
 					"manifest.jsonl)"
 				      : strerror(err));
 		return err == ENOENT ? EX_NOINPUT : VP_EXIT_SOFTWARE;
+	}
+	if (inside_folder(x.f.mdir, x.out)) {
+		vp_export__free(&x.f);
+		return usage("--wav FILE must be outside the meeting folder "
+			     "(an export never touches the recording)");
 	}
 	code = x.bad ? VP_EXIT_DATAERR : plan(&x);
 	if (!code)

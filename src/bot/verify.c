@@ -4,7 +4,8 @@
  * incident. It holds the folder to what docs/design.md §5 promises: every
  * manifest line names a complete chunk whose header agrees with the line,
  * a stream's chunks are numbered without holes and follow each other on
- * the timeline (a gap only where the gate was closed), nothing on disk is
+ * the timeline (a gap only where the gate was closed, or one longer than
+ * VP_TRACK_GAP_BREAK_MS: the stream was absent), nothing on disk is
  * left out of the manifest, and meeting.json knows every stream and, for a
  * run that finished, counted the samples the chunks hold. Each fault is
  * one line naming the file or manifest line; nothing is modified.
@@ -12,6 +13,7 @@
 #include "src/bot/export.h"
 #include "src/bot/export_priv.h"
 #include "src/bot/exitcode.h"
+#include "src/bot/track.h"
 #include "src/core/mem.h"
 
 #include <dirent.h>
@@ -152,6 +154,14 @@ static int by_stream_seq(const void *a, const void *b)
 	return x->l.seq < y->l.seq ? -1 : x->l.seq > y->l.seq;
 }
 
+/* A stream that restarts further than this after what it last wrote
+ * starts a new chunk there (track.h): such a gap is an absence, not a
+ * hole. */
+static uint64_t gap_break(uint32_t rate)
+{
+	return (uint64_t)rate * VP_TRACK_GAP_BREAK_MS / 1000;
+}
+
 /* Chunk b follows chunk a of the same stream. */
 static void check_pair(struct verify *v, const struct vp_export__chunk *a,
 		       const struct vp_export__chunk *b)
@@ -184,6 +194,7 @@ static void check_pair(struct verify *v, const struct vp_export__chunk *a,
 			(unsigned long long)b->l.start_sample, a->l.seq,
 			(unsigned long long)end);
 	else if (b->l.start_sample > end &&
+		 b->l.start_sample - end <= gap_break(b->l.rate) &&
 		 !vp_export__closed_within(&v->f, a->run, end,
 					   b->l.start_sample))
 		problem(v,

@@ -24,12 +24,13 @@ verify() {
 	done
 }
 
-# same_pcm WAV DIR STREAM: the export holds exactly the stream's chunks,
-# each at its start_sample, and silence elsewhere
+# same_pcm WAV DIR STREAM [OFFSET]: the export holds exactly the stream's
+# chunks, each at OFFSET (default 0) + its start_sample, and silence elsewhere
 same_pcm() {
 	/usr/bin/python3 - "$@" <<'PY' || fail "export of $3 differs from its chunks"
 import json, os, sys, wave
 out, m, stream = sys.argv[1:4]
+offset = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 w = wave.open(out)
 rate, ch, n = w.getframerate(), w.getnchannels(), w.getnframes()
 got = w.readframes(n)
@@ -41,7 +42,7 @@ for line in open(os.path.join(m, "manifest.jsonl")):
     with wave.open(os.path.join(m, c["file"])) as cw:
         assert cw.getframerate() == rate
         pcm = cw.readframes(cw.getnframes())
-    s = c["start_sample"] * ch * 2
+    s = (offset + c["start_sample"]) * ch * 2
     want[s:s + len(pcm)] = pcm
 if bytes(want) != got:
     sys.exit(f"{out}: {n} frames differ from the chunks")
@@ -63,7 +64,76 @@ cmp -s "$tmp/mix.wav" "$tmp/s1.wav" || fail "a one-stream mix is not the stream"
 [ $? -eq 65 ] || fail "export of an unknown stream did not exit 65"
 "$vpbot" verify "$tmp/nope" >/dev/null 2>&1
 [ $? -eq 66 ] || fail "verify of a missing folder did not exit 66"
+# an export never touches the recording: FILE inside the folder is refused
+cp "$good/streams/s1/000000.wav" "$tmp/chunk0"
+for f in "$good/streams/s1/000000.wav" "$good/manifest.jsonl" "$good/m.wav"; do
+	"$vpbot" export "$good" --wav "$f" 2>"$tmp/err"
+	[ $? -eq 64 ] && grep -q "outside the meeting folder" "$tmp/err" ||
+		fail "export into the folder ($f): $(cat "$tmp/err")"
+done
+cmp -s "$tmp/chunk0" "$good/streams/s1/000000.wav" || fail "export changed a chunk"
+[ ! -e "$good/m.wav" ] || fail "export wrote into the meeting folder"
+verify "$good" 0 "OK, 8 chunk\(s\), 384000 samples"
 echo "good folder: verify OK, exports match"
+
+# --- the mix sums in 32 bits, then saturates: s1 = s2 = +30000 and
+# s3 = -30000 mix to 30000 in any order (saturating each step gave 2767) ---
+d=$tmp/loud; cp -a "$good" "$d"
+/usr/bin/python3 - "$d" <<'PY' || fail "could not make the loud folder"
+import json, os, struct, sys
+d = sys.argv[1]
+first = json.loads(open(os.path.join(d, "manifest.jsonl")).readline())
+raw = open(os.path.join(d, first["file"]), "rb").read()
+data = raw.index(b"data") + 8
+n = (len(raw) - data) // 2
+for sid, v in (("s1", 30000), ("s2", 30000), ("s3", -30000)):
+    os.makedirs(os.path.join(d, "streams", sid), exist_ok=True)
+    hdr = raw[:data].replace(b'"stream":"s1"', b'"stream":"%s"' % sid.encode())
+    name = f"streams/{sid}/000000.wav"
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(hdr + struct.pack("<%dh" % n, *([v] * n)))
+    if sid != "s1":
+        with open(os.path.join(d, "manifest.jsonl"), "a") as f:
+            f.write(json.dumps(dict(first, stream=sid, file=name)) + "\n")
+PY
+"$vpbot" export "$d" --wav "$tmp/loud.wav" || fail "export of the loud folder"
+/usr/bin/python3 - "$tmp/loud.wav" <<'PY' || fail "the mix saturated before the sum"
+import struct, sys, wave
+w = wave.open(sys.argv[1])
+v = set(struct.unpack("<48000h", w.readframes(48000)))
+if v != {30000}:
+    sys.exit(f"the first second mixes to {sorted(v)[:4]}, not 30000")
+PY
+echo "mix: summed, then saturated"
+
+# --- a stream absent for 8 s (no packets: a DTX stretch, then a new SSRC)
+# starts a new chunk after the gap: the folder is sound, the gap silence ---
+"$rtpgen" "$tmp/g" --seconds 14 --dtx-at 3 --dtx-len 8 --ssrc-change-at 11 \
+	>/dev/null || fail rtpgen
+"$vpbot" replay "$tmp/g.pcap" --out "$tmp/out" --chunk-seconds 1 \
+	--log-level err || fail "replay of the absent stream"
+[ "$(jq -s 'map(select(.seq > 0 and .start_sample > 48000 * .seq)) | length' \
+	"$tmp/out/g/manifest.jsonl")" -gt 0 ] || fail "no chunk after a gap: the case is not tested"
+verify "$tmp/out/g" 0 "OK, "
+"$vpbot" export "$tmp/out/g" --wav "$tmp/g.wav" || fail "export of the absent stream"
+same_pcm "$tmp/g.wav" "$tmp/out/g" s1
+echo "absent stream: a gap longer than 5 s is no problem"
+
+# --- a rerun that began 10 s after the first run: its stream, exported
+# alone, is placed as in the mix (10 s x 48000 after the first run's 0) ---
+d=$tmp/later; cp -a "$good" "$d"
+"$rtpgen" "$tmp/b2" --seconds 2 >/dev/null || fail rtpgen
+"$vpbot" replay "$tmp/b2.pcap" --out "$tmp" --meeting later --log-level err ||
+	fail "rerun into the later folder"
+[ "$(jq -r '.previous_runs[0].timeline_origin_utc' "$d/meeting.json")" = \
+	"$(jq -r .timeline_origin_utc "$d/meeting.json")" ] || fail "the runs' origins differ already"
+jq -c '.timeline_origin_utc = (.timeline_origin_utc | sub(":00\\.000000Z$"; ":10.000000Z"))' \
+	"$d/meeting.json" >"$tmp/mj" && mv "$tmp/mj" "$d/meeting.json"
+"$vpbot" export "$d" --stream s2 --wav "$tmp/s2l.wav" || fail "export s2 of the later rerun"
+same_pcm "$tmp/s2l.wav" "$d" s2 480000
+"$vpbot" export "$d" --stream s1 --wav "$tmp/s1l.wav" || fail "export s1 of the later rerun"
+same_pcm "$tmp/s1l.wav" "$d" s1
+echo "rerun: a stream exported alone lines up with the mix"
 
 # --- tampered copies of the good folder ---
 t=0
@@ -74,6 +144,12 @@ verify "$d" 65 "streams/s1/000002.wav: [0-9]+ bytes on disk, manifest line 3 say
 [ $? -eq 65 ] || fail "export of a truncated chunk did not exit 65"
 grep -q "000002.wav does not match manifest line 3" "$tmp/err" || fail "export: $(cat "$tmp/err")"
 [ ! -e "$tmp/bad.wav" ] || fail "export left a partial file"
+ls "$tmp" | grep -q '^bad\.wav\.' && fail "export left its temporary file"
+# a failed export leaves the FILE of an earlier one as it was
+cp "$tmp/mix.wav" "$tmp/keep.wav"
+"$vpbot" export "$d" --wav "$tmp/keep.wav" 2>/dev/null
+[ $? -eq 65 ] || fail "export of a truncated chunk over a file did not exit 65"
+cmp -s "$tmp/mix.wav" "$tmp/keep.wav" || fail "a failed export changed the earlier file"
 tamper; rm "$d/streams/s1/000003.wav"
 verify "$d" 65 "streams/s1/000003.wav: named by manifest line 4 but missing"
 tamper; sed -i '5s/"start_sample":[0-9]*/"start_sample":200000/' "$d/manifest.jsonl"
