@@ -249,6 +249,18 @@ static void start_bot(struct loop *l, struct vp_sched_meeting *m)
 		    (long long)h, l->disp->ops->name);
 }
 
+void vp_sched__write_decision(struct loop *l, const struct vp_sched_meeting *m,
+			      const struct vp_policy_decision *d,
+			      int64_t attempts)
+{
+	char mj[4200];
+
+	snprintf(mj, sizeof(mj), "%s/%s/meeting.json", l->cfg->out, m->id);
+	if (attempts > 0 && !access(mj, F_OK))
+		return; /* a bot's: streams, the gate's record */
+	vp_sched_write_decision(l->cfg->out, m, d);
+}
+
 static void due(const struct vp_sched_row *r, void *arg)
 {
 	struct loop *l = arg;
@@ -274,7 +286,7 @@ static void due(const struct vp_sched_row *r, void *arg)
 			    vp_policy_cause(&d));
 		vp_sched_state_set(l->st, r->id, vp_sched__initial(m, &d), 0,
 				   -1);
-		vp_sched_write_decision(l->cfg->out, m, &d);
+		vp_sched__write_decision(l, m, &d, r->attempts);
 		return;
 	}
 	e = vp_sched_state_claim(l->st, r->id, l->now, l->cfg->max_concurrent);

@@ -33,6 +33,12 @@ struct loop {
 /** The state a meeting starts in for this decision. */
 const char *vp_sched__initial(const struct vp_sched_meeting *m,
 			      const struct vp_policy_decision *d);
+/** meeting.json for a meeting no bot joins (decide.h), unless a bot of
+ *  an earlier attempt wrote one: a later verdict never replaces what
+ *  happened. */
+void vp_sched__write_decision(struct loop *l, const struct vp_sched_meeting *m,
+			      const struct vp_policy_decision *d,
+			      int64_t attempts);
 /** Scan, decide, record; withdraw and reschedule (loop_scan.c). */
 void vp_sched__scan(struct loop *l);
 /** SIGTERM a running meeting's bot and remember why. */

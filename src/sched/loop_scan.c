@@ -2,9 +2,9 @@
 /**
  * @file loop_scan.c  One scan in `run`: read the calendars, decide every
  * meeting, record it, say why (once per change) and write meeting.json
- * for those no bot joins; withdraw what was cancelled or vanished (only
- * when every calendar was read: a feed that fails must not cancel its
- * meetings) and reschedule what moved.
+ * for those no bot joins (never over a bot's); withdraw what was cancelled or
+ * vanished (only when every calendar was read: a feed that fails must not
+ * cancel its meetings) and reschedule what moved.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,11 +66,9 @@ static void one(struct loop *l, struct vp_sched_meeting *m)
 	if (had && prev.start != m->start && strcmp(init, "upcoming") == 0)
 		vp_log_info("meeting %s moved: now starts %+llds from before",
 			    m->id, (long long)(m->start - prev.start));
-	if (d.verdict != VP_POLICY_RECORD || m->cancelled) {
-		if (!had || strcmp(prev.verdict, verdict) ||
-		    strcmp(prev.state, init))
-			vp_sched_write_decision(l->cfg->out, m, &d);
-	}
+	if ((d.verdict != VP_POLICY_RECORD || m->cancelled) &&
+	    (!had || strcmp(prev.verdict, verdict) || strcmp(prev.state, init)))
+		vp_sched__write_decision(l, m, &d, had ? prev.attempts : 0);
 }
 
 static void gone(const struct vp_sched_row *r, void *arg)

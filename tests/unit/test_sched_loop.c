@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file test_sched_loop.c  The run loop's scan (loop_scan.c) over a
+ * calendar file and a settings file, on a state database of its own: what
+ * a scan writes into a meeting's folder.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "src/core/fs.h"
+#include "src/core/mem.h"
+#include "src/sched/config.h"
+#include "src/sched/loop_priv.h"
+#include "tests/harness/vtest.h"
+
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	VT_TRUE(f != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *b = calloc(1, 65536);
+
+	VT_TRUE(f != NULL && b != NULL);
+	(void)!fread(b, 1, 65535, f);
+	fclose(f);
+	return b;
+}
+
+static void stamp(char *buf, size_t sz, time_t t)
+{
+	strftime(buf, sz, "%Y%m%dT%H%M%SZ", gmtime(&t));
+}
+
+static const char allow[] =
+	"{\"company_domains\":[\"example.com\"],\"record_internal\":true,"
+	"\"record_external\":true,\"recorded_members\":\"all\","
+	"\"consent\":{\"mode\":\"none\"}}";
+static const char deny[] =
+	"{\"company_domains\":[\"example.com\"],\"record_internal\":false,"
+	"\"record_external\":false,\"recorded_members\":\"all\","
+	"\"consent\":{\"mode\":\"none\"}}";
+
+/* A meeting whose bot joined and ended keeps the meeting.json the bot
+ * wrote when a later scan decides against recording it (settings that
+ * changed, or failed closed): the decision file went over it, every
+ * minute until the meeting's end, and the streams and the gate's record
+ * were lost. A meeting no bot joined still gets the decision file. */
+VTEST(sched_scan_keeps_the_meeting_json_a_bot_wrote)
+{
+	const char *d = vtest_tmpdir();
+	char ics[512], set[512], cfgp[512], mj[1024], s0[32], s1[32], err[256];
+	char cal[2048], cfgtxt[2048], id[112], *got;
+	static const char bot_doc[] = "{\"run\": 1, \"streams\": [{\"id\": "
+				      "\"s1\"}], \"status\": {\"state\": "
+				      "\"done\"}}\n";
+	time_t now = time(NULL);
+	struct vp_sched_cfg c;
+	struct vp_sched_row row;
+	struct loop *l = calloc(1, sizeof(*l));
+
+	VT_TRUE(l != NULL);
+	stamp(s0, sizeof(s0), now - 600);
+	stamp(s1, sizeof(s1), now + 3000);
+	snprintf(cal, sizeof(cal),
+		 "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+		 "BEGIN:VEVENT\r\nUID:kept@vpbot.test\r\nDTSTAMP:%s\r\n"
+		 "DTSTART:%s\r\nDTEND:%s\r\nSUMMARY:Review\r\n"
+		 "ORGANIZER:mailto:alice@example.com\r\n"
+		 "ATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@example.com\r\n"
+		 "ATTENDEE;PARTSTAT=ACCEPTED:mailto:x@partner.test\r\n"
+		 "DESCRIPTION:Join: sim+ws://127.0.0.1:9/kept\r\n"
+		 "END:VEVENT\r\nEND:VCALENDAR\r\n",
+		 s0, s0, s1);
+	snprintf(ics, sizeof(ics), "%s/cal.ics", d);
+	snprintf(set, sizeof(set), "%s/settings.json", d);
+	snprintf(cfgp, sizeof(cfgp), "%s/cfg.json", d);
+	put(ics, cal);
+	put(set, allow);
+	snprintf(cfgtxt, sizeof(cfgtxt),
+		 "{\"calendars\": [{\"owner\": \"alice@example.com\", "
+		 "\"file\": \"%s\"}], \"settings_file\": \"%s\", "
+		 "\"out\": \"%s/out\", \"state\": \"%s/state.db\", "
+		 "\"vpbot\": \"/bin/true\"}",
+		 ics, set, d, d);
+	put(cfgp, cfgtxt);
+	memset(&c, 0, sizeof(c));
+	VT_EQ(0, vp_sched_cfg_load(&c, cfgp, err, sizeof(err)));
+	l->cfg = &c;
+	l->feeds = vp_calloc(c.ncals, sizeof(*l->feeds));
+	VT_TRUE(l->feeds != NULL);
+	VT_EQ(0, vp_sched_state_open(&l->st, c.state, "t"));
+	l->now = now;
+	vp_sched__scan(l);
+	VT_EQ(1, l->cur.n);
+	snprintf(id, sizeof(id), "%s", l->cur.v[0]->id);
+	VT_EQ(0, vp_sched_state_get(l->st, id, &row));
+	VT_STR_EQ("upcoming", row.state);
+
+	/* its bot ran and ended; the folder holds what it wrote */
+	VT_EQ(0, vp_sched_state_claim(l->st, id, now, 4));
+	VT_EQ(0, vp_sched_state_attempt_end(l->st, id, 0, 0, now));
+	VT_EQ(0, vp_sched_state_set(l->st, id, "done", 0, 0));
+	snprintf(mj, sizeof(mj), "%s/out/%s", d, id);
+	VT_EQ(0, vp_fs_mkdir_p(mj));
+	snprintf(mj, sizeof(mj), "%s/out/%s/meeting.json", d, id);
+	put(mj, bot_doc);
+
+	/* the settings now say no: the scan decides so, and keeps the file */
+	put(set, deny);
+	l->now = now + 60;
+	vp_sched__scan(l);
+	VT_EQ(0, vp_sched_state_get(l->st, id, &row));
+	VT_STR_EQ("done", row.state);
+	VT_STR_EQ("deny", row.verdict);
+	got = slurp(mj);
+	VT_STR_EQ(bot_doc, got);
+	free(got);
+
+	/* a meeting no bot joined (a state that never saw it): the decision
+	 * is written */
+	vp_sched_state_close(l->st);
+	remove(c.state);
+	VT_EQ(0, vp_sched_state_open(&l->st, c.state, "t"));
+	remove(mj);
+	l->now = now + 120;
+	vp_sched__scan(l);
+	got = slurp(mj);
+	VT_TRUE(strstr(got, "\"not_joined\"") != NULL);
+	VT_TRUE(strstr(got, "\"streams\"") == NULL);
+	free(got);
+
+	vp_sched_state_close(l->st);
+	for (size_t i = 0; i < c.ncals; i++)
+		vp_sched_feed_clear(&l->feeds[i]);
+	free(l->feeds);
+	vp_sched_list_clear(&l->cur);
+	vp_mem_deref(l->settings);
+	vp_sched_cfg_free(&c);
+	free(l);
+}
