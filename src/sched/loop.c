@@ -268,14 +268,16 @@ static void due(const struct vp_sched_row *r, void *arg)
 	struct vp_policy_decision d;
 	int e;
 
-	if (!m) /* not in the last scan: the next one withdraws it */
-		return;
+	/* also when the scan no longer has it (its end is behind the
+	 * window): nothing else would ever end the row */
 	if (l->now >= r->end) {
 		vp_log_warn("meeting %s ended before a bot could start (%s)",
 			    r->id, r->state);
 		vp_sched_state_set(l->st, r->id, "failed", 0, -1);
 		return;
 	}
+	if (!m) /* not in the last scan: the next one withdraws it */
+		return;
 	if (r->next_try > l->now || l->nkids >= MAX_KIDS)
 		return;
 	/* settings may have changed since the meeting was found */
@@ -296,6 +298,11 @@ static void due(const struct vp_sched_row *r, void *arg)
 			    r->id, (long long)l->cfg->max_concurrent);
 	if (!e)
 		start_bot(l, m);
+}
+
+void vp_sched__due(struct loop *l)
+{
+	vp_sched_state_due(l->st, l->now + l->cfg->lead_s, due, l);
 }
 
 /* An adopted bot, or one that lost the folder race: its lock says
@@ -349,7 +356,7 @@ static void tick(struct loop *l)
 		vp_sched__scan(l);
 		l->next_scan = l->now + l->cfg->scan_s;
 	}
-	vp_sched_state_due(l->st, l->now + l->cfg->lead_s, due, l);
+	vp_sched__due(l);
 }
 
 static void nap(double s)

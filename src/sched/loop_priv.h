@@ -39,6 +39,8 @@ const char *vp_sched__initial(const struct vp_sched_meeting *m,
 void vp_sched__write_decision(struct loop *l, const struct vp_sched_meeting *m,
 			      const struct vp_policy_decision *d,
 			      int64_t attempts);
+/** Start the bots that are due; fail the rows whose meeting ended first. */
+void vp_sched__due(struct loop *l);
 /** Scan, decide, record; withdraw and reschedule (loop_scan.c). */
 void vp_sched__scan(struct loop *l);
 /** SIGTERM a running meeting's bot and remember why. */

@@ -49,22 +49,14 @@ static const char deny[] =
 	"\"record_external\":false,\"recorded_members\":\"all\","
 	"\"consent\":{\"mode\":\"none\"}}";
 
-/* A meeting whose bot joined and ended keeps the meeting.json the bot
- * wrote when a later scan decides against recording it (settings that
- * changed, or failed closed): the decision file went over it, every
- * minute until the meeting's end, and the streams and the gate's record
- * were lost. A meeting no bot joined still gets the decision file. */
-VTEST(sched_scan_keeps_the_meeting_json_a_bot_wrote)
+/* A loop as `run` has it, without a dispatcher: one calendar file of
+ * one meeting from now - 600 to now + 3000, settings from `set`. */
+static struct loop *loop_new(struct vp_sched_cfg *c, char *set, size_t setsz,
+			     time_t now)
 {
 	const char *d = vtest_tmpdir();
-	char ics[512], set[512], cfgp[512], mj[1024], s0[32], s1[32], err[256];
-	char cal[2048], cfgtxt[2048], id[112], *got;
-	static const char bot_doc[] = "{\"run\": 1, \"streams\": [{\"id\": "
-				      "\"s1\"}], \"status\": {\"state\": "
-				      "\"done\"}}\n";
-	time_t now = time(NULL);
-	struct vp_sched_cfg c;
-	struct vp_sched_row row;
+	char ics[512], cfgp[512], s0[32], s1[32], err[256];
+	char cal[2048], cfgtxt[2048];
 	struct loop *l = calloc(1, sizeof(*l));
 
 	VT_TRUE(l != NULL);
@@ -81,7 +73,7 @@ VTEST(sched_scan_keeps_the_meeting_json_a_bot_wrote)
 		 "END:VEVENT\r\nEND:VCALENDAR\r\n",
 		 s0, s0, s1);
 	snprintf(ics, sizeof(ics), "%s/cal.ics", d);
-	snprintf(set, sizeof(set), "%s/settings.json", d);
+	snprintf(set, setsz, "%s/settings.json", d);
 	snprintf(cfgp, sizeof(cfgp), "%s/cfg.json", d);
 	put(ics, cal);
 	put(set, allow);
@@ -92,13 +84,45 @@ VTEST(sched_scan_keeps_the_meeting_json_a_bot_wrote)
 		 "\"vpbot\": \"/bin/true\"}",
 		 ics, set, d, d);
 	put(cfgp, cfgtxt);
-	memset(&c, 0, sizeof(c));
-	VT_EQ(0, vp_sched_cfg_load(&c, cfgp, err, sizeof(err)));
-	l->cfg = &c;
-	l->feeds = vp_calloc(c.ncals, sizeof(*l->feeds));
+	memset(c, 0, sizeof(*c));
+	VT_EQ(0, vp_sched_cfg_load(c, cfgp, err, sizeof(err)));
+	l->cfg = c;
+	l->feeds = vp_calloc(c->ncals, sizeof(*l->feeds));
 	VT_TRUE(l->feeds != NULL);
-	VT_EQ(0, vp_sched_state_open(&l->st, c.state, "t"));
+	VT_EQ(0, vp_sched_state_open(&l->st, c->state, "t"));
 	l->now = now;
+	return l;
+}
+
+static void loop_free(struct loop *l, struct vp_sched_cfg *c)
+{
+	vp_sched_state_close(l->st);
+	for (size_t i = 0; i < c->ncals; i++)
+		vp_sched_feed_clear(&l->feeds[i]);
+	free(l->feeds);
+	vp_sched_list_clear(&l->cur);
+	vp_mem_deref(l->settings);
+	vp_sched_cfg_free(c);
+	free(l);
+}
+
+/* A meeting whose bot joined and ended keeps the meeting.json the bot
+ * wrote when a later scan decides against recording it (settings that
+ * changed, or failed closed): the decision file went over it, every
+ * minute until the meeting's end, and the streams and the gate's record
+ * were lost. A meeting no bot joined still gets the decision file. */
+VTEST(sched_scan_keeps_the_meeting_json_a_bot_wrote)
+{
+	const char *d = vtest_tmpdir();
+	char set[512], mj[1024], id[112], *got;
+	static const char bot_doc[] = "{\"run\": 1, \"streams\": [{\"id\": "
+				      "\"s1\"}], \"status\": {\"state\": "
+				      "\"done\"}}\n";
+	time_t now = time(NULL);
+	struct vp_sched_cfg c;
+	struct vp_sched_row row;
+	struct loop *l = loop_new(&c, set, sizeof(set), now);
+
 	vp_sched__scan(l);
 	VT_EQ(1, l->cur.n);
 	snprintf(id, sizeof(id), "%s", l->cur.v[0]->id);
@@ -137,13 +161,25 @@ VTEST(sched_scan_keeps_the_meeting_json_a_bot_wrote)
 	VT_TRUE(strstr(got, "\"not_joined\"") != NULL);
 	VT_TRUE(strstr(got, "\"streams\"") == NULL);
 	free(got);
+	loop_free(l, &c);
+}
 
-	vp_sched_state_close(l->st);
-	for (size_t i = 0; i < c.ncals; i++)
-		vp_sched_feed_clear(&l->feeds[i]);
-	free(l->feeds);
-	vp_sched_list_clear(&l->cur);
-	vp_mem_deref(l->settings);
-	vp_sched_cfg_free(&c);
-	free(l);
+/* A meeting that ended before its bot could start, and is no longer in
+ * the scan's window (the scheduler was down over it), ends as failed: it
+ * stayed upcoming for good, and was selected as due at every tick. */
+VTEST(sched_due_fails_a_meeting_that_ended_unseen)
+{
+	char set[512];
+	time_t now = time(NULL);
+	struct vp_sched_cfg c;
+	struct vp_sched_row row;
+	struct loop *l = loop_new(&c, set, sizeof(set), now);
+
+	VT_EQ(0, vp_sched_state_seen(l->st, "old-meeting", "old@vpbot.test",
+				     now - 7200, now - 5400, "Old", "record",
+				     "upcoming", now - 7300));
+	vp_sched__due(l);
+	VT_EQ(0, vp_sched_state_get(l->st, "old-meeting", &row));
+	VT_STR_EQ("failed", row.state);
+	loop_free(l, &c);
 }
