@@ -24,7 +24,9 @@ struct vp_sched_dispatch_ops {
 	const char *name;
 	/** Start a bot for meeting id with this job document (the loop
 	 *  fills invite, meeting, settings, limits; the dispatcher adds
-	 *  "events"). @return 0 and *handle, or an errno */
+	 *  "events"). @return 0 and *handle, ECONNRESET when the
+	 *  dispatcher's backend cannot be reached now (the fleet's Redis:
+	 *  not an attempt, the loop tries again), or another errno */
 	int (*start)(struct vp_sched_dispatch *d, const char *id, json_t *job,
 		     int64_t *handle);
 	/** Report every bot that ended since the last call. */

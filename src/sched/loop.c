@@ -236,6 +236,17 @@ static void start_bot(struct loop *l, struct vp_sched_meeting *m)
 	e = job ? l->disp->ops->start(l->disp, m->id, job, &h) : ENOMEM;
 
 	json_decref(job);
+	if (e == ECONNRESET) {
+		/* the fleet is away (Redis restarting): no bot was tried, so
+		 * no attempt is spent; due() tries until the meeting's end */
+		vp_log_warn("meeting %s: the %s dispatcher cannot be reached; "
+			    "trying again in %llds",
+			    m->id, l->disp->ops->name,
+			    (long long)l->cfg->retry_base_s);
+		vp_sched_state_unclaim(l->st, m->id,
+				       l->now + l->cfg->retry_base_s);
+		return;
+	}
 	if (e) {
 		vp_log_err("meeting %s: cannot start a bot: %s", m->id,
 			   strerror(e));

@@ -298,6 +298,31 @@ int vp_sched_state_claim(struct vp_sched_state *s, const char *id, int64_t now,
 	return e;
 }
 
+int vp_sched_state_unclaim(struct vp_sched_state *s, const char *id,
+			   int64_t next_try)
+{
+	int e;
+
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return fail(s, "begin");
+	e = exec(s, NULL,
+		 "DELETE FROM attempts WHERE meeting=?1 AND n=(SELECT"
+		 " attempts FROM meetings WHERE id=?1 AND state='running'"
+		 " AND owner=?2)",
+		 "ss", id, s->owner);
+	if (!e)
+		e = exec(s, NULL,
+			 "UPDATE meetings SET state='retry', attempts="
+			 "attempts-1, next_try=?3, pid=NULL WHERE id=?1 AND"
+			 " state='running' AND owner=?2",
+			 "ssi", id, s->owner, next_try);
+	if (sqlite3_exec(s->db, e ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return fail(s, "commit");
+	return e;
+}
+
 int vp_sched_state_set_pid(struct vp_sched_state *s, const char *id,
 			   int64_t pid)
 {

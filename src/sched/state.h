@@ -71,6 +71,11 @@ int vp_sched_state_stop(struct vp_sched_state *s, const char *id,
  */
 int vp_sched_state_claim(struct vp_sched_state *s, const char *id, int64_t now,
 			 int64_t max_running);
+/** Undo this scheduler's claim of a bot that never started (its
+ *  dispatcher was unreachable): retry at next_try, the attempt not
+ *  counted. @return 0 or EIO */
+int vp_sched_state_unclaim(struct vp_sched_state *s, const char *id,
+			   int64_t next_try);
 int vp_sched_state_set_pid(struct vp_sched_state *s, const char *id,
 			   int64_t pid);
 /** Record the end of the current attempt. */

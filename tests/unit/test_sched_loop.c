@@ -4,6 +4,7 @@
  * calendar file and a settings file, on a state database of its own: what
  * a scan writes into a meeting's folder.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,5 +182,64 @@ VTEST(sched_due_fails_a_meeting_that_ended_unseen)
 	vp_sched__due(l);
 	VT_EQ(0, vp_sched_state_get(l->st, "old-meeting", &row));
 	VT_STR_EQ("failed", row.state);
+	loop_free(l, &c);
+}
+
+/* A dispatcher whose backend is away for the first `away` starts. */
+struct fake_disp {
+	struct vp_sched_dispatch base;
+	int away, starts;
+};
+
+static int fake_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
+		      int64_t *handle)
+{
+	struct fake_disp *f = (struct fake_disp *)d;
+
+	(void)id;
+	(void)job;
+	if (f->starts++ < f->away)
+		return ECONNRESET;
+	*handle = 1000;
+	return 0;
+}
+
+static const struct vp_sched_dispatch_ops fake_ops = {.name = "fake",
+						      .start = fake_start};
+
+/* A fleet that cannot be reached when a meeting is due (Redis restarting)
+ * costs no attempt: the meeting is tried again after retry_base_s, past
+ * max_attempts, until it starts. It failed for good after max_attempts
+ * (about 75 s of an outage), however long the meeting still ran. */
+VTEST(sched_unreachable_fleet_is_not_an_attempt)
+{
+	char set[512], id[112];
+	time_t now = time(NULL);
+	struct vp_sched_cfg c;
+	struct vp_sched_row row;
+	struct fake_disp f = {.base.ops = &fake_ops, .away = 12};
+	struct loop *l = loop_new(&c, set, sizeof(set), now);
+
+	l->disp = &f.base;
+	vp_sched__scan(l);
+	VT_EQ(1, l->cur.n);
+	snprintf(id, sizeof(id), "%s", l->cur.v[0]->id);
+	VT_TRUE(f.away > c.max_attempts);
+	for (int i = 0; i < f.away; i++) {
+		vp_sched__due(l);
+		VT_EQ(i + 1, f.starts);
+		VT_EQ(0, vp_sched_state_get(l->st, id, &row));
+		VT_STR_EQ("retry", row.state);
+		VT_EQ(0, row.attempts);
+		VT_EQ(l->now + c.retry_base_s, row.next_try);
+		vp_sched__due(l); /* not before next_try */
+		VT_EQ(i + 1, f.starts);
+		l->now += c.retry_base_s;
+	}
+	vp_sched__due(l);
+	VT_EQ(0, vp_sched_state_get(l->st, id, &row));
+	VT_STR_EQ("running", row.state);
+	VT_EQ(1, row.attempts);
+	VT_EQ(1, l->nkids);
 	loop_free(l, &c);
 }
