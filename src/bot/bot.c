@@ -392,7 +392,7 @@ int vp_bot_run(const struct vp_bot_cfg *cfg)
 			 vp_gate_reason(b->gate));
 	}
 	vp_bot__gate_close(b);
-	vp_bot__save(b, NULL);
+	vp_bot__save_final(b);
 	vp_bot__gate_free(b);
 	vp_bot__parts_free(b);
 	vp_events_emit(b->ev, b->code == VP_EXIT_OK ? "left" : "error",

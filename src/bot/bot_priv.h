@@ -182,7 +182,11 @@ void vp_bot__roster_join(struct bot *b, const char *id, const char *display,
 void vp_bot__roster_leave(struct bot *b, const char *id);
 /** Free the participant table (after the final save). */
 void vp_bot__parts_free(struct bot *b);
-void vp_bot__save(struct bot *b, const char *state);
+int vp_bot__save(struct bot *b, const char *state);
+/** The final save (vp_bot__save(b, NULL)); one that fails turns an exit
+ *  code of 0 into the output error's (70 or 74) and is tried once more,
+ *  saying so: exit 0 promises a meeting.json that says finished. */
+void vp_bot__save_final(struct bot *b);
 
 /* webhook_bot.c: the status webhook's start and final record */
 int vp_bot__webhook_start(struct bot *b);

@@ -185,15 +185,13 @@ static json_t *participants_json(const struct bot *b)
 }
 
 /* STATE NULL: the final save (the recorder adds streams, gate, status) */
-void vp_bot__save(struct bot *b, const char *state)
+int vp_bot__save(struct bot *b, const char *state)
 {
 	if (!b->rec)
-		return;
+		return 0;
 	vp_rec_set(b->rec, "participants", participants_json(b));
-	if (state) {
-		vp_rec_save(b->rec, state);
-		return;
-	}
+	if (state)
+		return vp_rec_save(b->rec, state);
 	vp_rec_set(b->rec, "media_connected_utc", utc_json(b->media_utc_ns));
 	if (b->media_utc_ns && b->joined_utc_ns)
 		vp_rec_set(b->rec, "joined_to_media_ms",
@@ -205,7 +203,25 @@ void vp_bot__save(struct bot *b, const char *state)
 			   json_real((double)(b->first_pcm_ns - b->start_ns) /
 				     1e6));
 	vp_bot__live_report(b);
-	vp_rec_finish(b->rec, b->code, b->reason[0] ? b->reason : NULL);
+	return vp_rec_finish(b->rec, b->code, b->reason[0] ? b->reason : NULL);
+}
+
+void vp_bot__save_final(struct bot *b)
+{
+	int err = vp_bot__save(b, NULL);
+
+	if (!err)
+		return;
+	vp_log_err("the final meeting.json could not be written: %s",
+		   vp_exit_io_text(err));
+	if (b->code != VP_EXIT_OK)
+		return; /* the exit code already says it failed */
+	b->code = vp_exit_for_io(err);
+	snprintf(b->reason, sizeof(b->reason),
+		 "the final meeting.json could not be written: %s",
+		 vp_exit_io_text(err));
+	fprintf(stderr, "vpbot: %s\n", b->reason);
+	(void)vp_bot__save(b, NULL); /* every member set again, in full */
 }
 
 /* One line, rewritten in place: who is here and how much is on disk. */

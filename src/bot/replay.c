@@ -466,6 +466,8 @@ static void cap_warnings(const struct replay *r)
 static int finish(struct replay *r, int code, const char *reason)
 {
 	const struct vp_io_stats *ios;
+	char why[160];
+	int err;
 
 	vp_rec_stop(r->rec);
 	ios = vp_rec_io_stats(r->rec);
@@ -476,7 +478,17 @@ static int finish(struct replay *r, int code, const char *reason)
 	}
 	vp_rec_set(r->rec, "participants", json_array());
 	cap_warnings(r);
-	vp_rec_finish(r->rec, code, reason);
+	err = vp_rec_finish(r->rec, code, reason);
+	if (err && code == VP_EXIT_OK) {
+		/* exit 0 promises a meeting.json that says finished */
+		code = vp_exit_for_io(err);
+		snprintf(why, sizeof(why),
+			 "the final meeting.json could not be written: %s",
+			 vp_exit_io_text(err));
+		fprintf(stderr, "vpbot: %s\n", why);
+		vp_rec_set(r->rec, "participants", json_array());
+		(void)vp_rec_finish(r->rec, code, why);
+	}
 	r->rec = vp_mem_deref(r->rec);
 	return code;
 }

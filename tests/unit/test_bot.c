@@ -2,6 +2,7 @@
 /** @file test_bot.c  Capture header walk, meeting folder ids and reruns,
  * tracks, the recorder. */
 #include "src/bot/bot_priv.h"
+#include "src/bot/exitcode.h"
 #include "src/bot/capture.h"
 #include "src/bot/job.h"
 #include "src/bot/meeting.h"
@@ -711,4 +712,58 @@ VTEST_OOM(bot_rec_meeting_json_oom_walk)
 	vp_rec_close(r);
 	for (k = 0; k < 4; k++)
 		free(ref[k]);
+}
+
+/* A final save that fails is the bot's exit code: 0 stayed 0 while
+ * meeting.json still said "recording". One allocation of the final save
+ * fails at a time (k = 0, 1, …) until one makes it fail: then the code is
+ * 70 and the file, written once more, says failed/70 and why; every
+ * earlier k that did not fail the save left a finished, exit-0 file. */
+VTEST(bot_final_save_failure_is_the_exit_code)
+{
+	struct vp_bot_cfg cfg = {.rate = 48000};
+	struct vp_rec_cfg rc = {.out = vtest_tmpdir(),
+				.id = "fsave",
+				.rate = 48000,
+				.channels = 1,
+				.chunk_seconds = 10,
+				.offline = true,
+				.gate = vp_rec_gate_none};
+	char p[4200];
+	struct bot *b = calloc(1, sizeof(*b));
+	json_t *doc, *st;
+	long k;
+
+	VT_TRUE(b != NULL);
+	b->cfg = &cfg;
+	VT_EQ(0, vp_rec_open(&b->rec, &rc));
+	vp_rec_timeline_start(b->rec, T0);
+	VT_EQ(0, vp_bot__save(b, "recording"));
+	snprintf(p, sizeof(p), "%s/fsave/meeting.json", vtest_tmpdir());
+	for (k = 0; k < 5000 && b->code == VP_EXIT_OK; k++) {
+		vp_mem_fail_nth(k);
+		vp_bot__save_final(b);
+		vp_mem_fail_reset();
+		doc = json_load_file(p, 0, NULL);
+		st = json_object_get(doc, "status");
+		VT_TRUE(st != NULL);
+		if (b->code == VP_EXIT_OK) {
+			VT_STR_EQ("finished", json_string_value(json_object_get(
+						      st, "state")));
+		} else {
+			VT_EQ(VP_EXIT_SOFTWARE, b->code);
+			VT_STR_EQ("failed", json_string_value(json_object_get(
+						    st, "state")));
+			VT_EQ(VP_EXIT_SOFTWARE,
+			      json_integer_value(
+				      json_object_get(st, "exit_code")));
+			VT_TRUE(strstr(json_string_value(
+					       json_object_get(st, "reason")),
+				       "final meeting.json") != NULL);
+		}
+		json_decref(doc);
+	}
+	VT_TRUE(b->code == VP_EXIT_SOFTWARE); /* a failing k was found */
+	vp_rec_close(b->rec);
+	free(b);
 }
