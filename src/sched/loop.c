@@ -33,6 +33,10 @@
 
 #define HEARTBEAT_S 5
 #define STALE_S	    20
+/* Meetings that ended this long ago leave the state (and `status`); their
+ * folders stay. Checked hourly. */
+#define FORGET_AFTER_S (30 * 86400)
+#define FORGET_EVERY_S 3600
 
 struct vp_settings *vp_sched_settings(const struct vp_sched_cfg *cfg)
 {
@@ -361,6 +365,15 @@ static void tick(struct loop *l)
 				    "scheduler",
 				    n);
 		vp_sched_state_each(l->st, "running", watch, l);
+	}
+	if (l->now >= l->next_forget) {
+		l->next_forget = l->now + FORGET_EVERY_S;
+		if (!vp_sched_state_forget(l->st, l->now - FORGET_AFTER_S,
+					   &n) &&
+		    n)
+			vp_log_info("forgot %u meeting(s) that ended more than "
+				    "30 days ago",
+				    n);
 	}
 	l->disp->ops->reap(l->disp, on_exit_h, l);
 	if (l->now >= l->next_scan) {

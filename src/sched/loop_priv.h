@@ -25,7 +25,7 @@ struct loop {
 	struct vp_sched_list cur; /**< the last scan's meetings */
 	struct vp_settings *settings;
 	char owner[64];
-	int64_t now, next_scan, beat;
+	int64_t now, next_scan, beat, next_forget;
 	struct kid kids[MAX_KIDS];
 	size_t nkids;
 };

@@ -33,7 +33,10 @@ static const char schema[] =
 	" started INTEGER, pid INTEGER, ended INTEGER, exit_code INTEGER,"
 	" signal INTEGER, PRIMARY KEY(meeting, n));"
 	"CREATE TABLE IF NOT EXISTS schedulers("
-	" id TEXT PRIMARY KEY, heartbeat INTEGER NOT NULL);";
+	" id TEXT PRIMARY KEY, heartbeat INTEGER NOT NULL);"
+	/* due() every tick, running counts per claim: by state, then start */
+	"CREATE INDEX IF NOT EXISTS meetings_by_state"
+	" ON meetings(state, start);";
 
 static int fail(struct vp_sched_state *s, const char *what)
 {
@@ -320,6 +323,34 @@ int vp_sched_state_unclaim(struct vp_sched_state *s, const char *id,
 	if (sqlite3_exec(s->db, e ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		return fail(s, "commit");
+	return e;
+}
+
+int vp_sched_state_forget(struct vp_sched_state *s, int64_t before, unsigned *n)
+{
+	int ch = 0, e;
+
+	*n = 0;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return fail(s, "begin");
+	e = exec(s, NULL,
+		 "DELETE FROM attempts WHERE meeting IN (SELECT id FROM"
+		 " meetings WHERE end < ?1 AND state NOT IN ('upcoming',"
+		 " 'waiting','retry','running'))",
+		 "i", before);
+	if (!e)
+		e = exec(s, &ch,
+			 "DELETE FROM meetings WHERE end < ?1 AND state NOT IN"
+			 " ('upcoming','waiting','retry','running')",
+			 "i", before);
+	if (!e)
+		e = exec(s, NULL, "DELETE FROM schedulers WHERE heartbeat < ?1",
+			 "i", before);
+	if (sqlite3_exec(s->db, e ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return fail(s, "commit");
+	*n = e ? 0 : (unsigned)ch;
 	return e;
 }
 

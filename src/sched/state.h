@@ -76,6 +76,11 @@ int vp_sched_state_claim(struct vp_sched_state *s, const char *id, int64_t now,
  *  counted. @return 0 or EIO */
 int vp_sched_state_unclaim(struct vp_sched_state *s, const char *id,
 			   int64_t next_try);
+/** Forget meetings that ended before `before` and will not run again
+ *  (every state but upcoming, waiting, retry, running), their attempts,
+ *  and schedulers silent since then. @return 0 or EIO; *n: meetings */
+int vp_sched_state_forget(struct vp_sched_state *s, int64_t before,
+			  unsigned *n);
 int vp_sched_state_set_pid(struct vp_sched_state *s, const char *id,
 			   int64_t pid);
 /** Record the end of the current attempt. */

@@ -328,6 +328,46 @@ VTEST(sched_state_claims_once_across_two_schedulers)
 	vp_sched_state_close(b);
 }
 
+/* A scheduler that runs for months forgets meetings long over, with
+ * their attempts and silent schedulers; nothing that may still run. */
+VTEST(sched_state_forgets_what_is_long_over)
+{
+	static const struct {
+		const char *id, *state;
+		int64_t end;
+		bool kept;
+	} rows[] = {{"old-done", "done", 1000, false},
+		    {"old-failed", "failed", 1000, false},
+		    {"old-not-joined", "not_joined", 1000, false},
+		    {"old-retry", "retry", 1000, true},
+		    {"old-running", "running", 1000, true},
+		    {"new-done", "done", 9000, true}};
+	struct vp_sched_state *a = NULL;
+	struct vp_sched_row r;
+	char path[512];
+	unsigned n = 0;
+
+	snprintf(path, sizeof(path), "%s/forget.db", vtest_tmpdir());
+	VT_EQ(0, vp_sched_state_open(&a, path, "A"));
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		VT_EQ(0,
+		      vp_sched_state_seen(a, rows[i].id, "u", 500, rows[i].end,
+					  "t", "record", "upcoming", 50));
+		VT_EQ(0, vp_sched_state_claim(a, rows[i].id, 500, 99));
+		VT_EQ(0,
+		      vp_sched_state_set(a, rows[i].id, rows[i].state, 0, 0));
+	}
+	VT_EQ(0, vp_sched_state_heartbeat(a, 100));
+	VT_EQ(0, vp_sched_state_forget(a, 5000, &n));
+	VT_EQ(3, n);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		VT_EQ(rows[i].kept ? 0 : ENOENT,
+		      vp_sched_state_get(a, rows[i].id, &r));
+	VT_EQ(0, vp_sched_state_forget(a, 5000, &n));
+	VT_EQ(0, n);
+	vp_sched_state_close(a);
+}
+
 VTEST(sched_meeting_lock_one_holder)
 {
 	int fd1 = -1, fd2 = -1;
