@@ -37,6 +37,7 @@
  * folders stay. Checked hourly. */
 #define FORGET_AFTER_S (30 * 86400)
 #define FORGET_EVERY_S 3600
+#define FLEET_LOST_S   600 /* past end + grace: the fleet lost the job */
 
 struct vp_settings *vp_sched_settings(const struct vp_sched_cfg *cfg)
 {
@@ -321,15 +322,27 @@ void vp_sched__due(struct loop *l)
 }
 
 /* An adopted bot, or one that lost the folder race: its lock says
- * whether it still runs, its meeting.json how it ended. */
+ * whether it still runs, its meeting.json how it ended. A fleet job whose
+ * outcome never came (Redis lost it) ends FLEET_LOST_S after the bot's
+ * own bound, so it does not hold a max_concurrent slot for good. */
 static void watch(const struct vp_sched_row *r, void *arg)
 {
 	struct loop *l = arg;
+	struct kid *k = kid_by_id(l, r->id);
 	char dir[4096], path[4200];
 	json_t *doc;
 	int code = -1;
 
-	if (strcmp(r->owner, l->owner) || kid_by_id(l, r->id))
+	if (k && l->cfg->dispatch &&
+	    l->now > r->end + l->cfg->grace_s + FLEET_LOST_S) {
+		vp_log_warn("meeting %s: no outcome from the fleet %llds after "
+			    "its end: counted failed",
+			    r->id, (long long)(l->now - r->end));
+		kid_drop(l, k);
+		vp_sched__ended(l, r->id, 69, 0);
+		return;
+	}
+	if (strcmp(r->owner, l->owner) || k)
 		return;
 	snprintf(dir, sizeof(dir), "%s/%s", l->cfg->out, r->id);
 	if (vp_meeting_lock_held(dir))
@@ -345,6 +358,11 @@ static void watch(const struct vp_sched_row *r, void *arg)
 		    "meeting.json)",
 		    r->id, code);
 	vp_sched__ended(l, r->id, code, code < 0 ? 9 : 0);
+}
+
+void vp_sched__watch(struct loop *l)
+{
+	vp_sched_state_each(l->st, "running", watch, l);
 }
 
 static int64_t now_s(void)
@@ -364,7 +382,7 @@ static void tick(struct loop *l)
 			vp_log_info("adopted %u running bot(s) of a stopped "
 				    "scheduler",
 				    n);
-		vp_sched_state_each(l->st, "running", watch, l);
+		vp_sched__watch(l);
 	}
 	if (l->now >= l->next_forget) {
 		l->next_forget = l->now + FORGET_EVERY_S;

@@ -41,6 +41,9 @@ void vp_sched__write_decision(struct loop *l, const struct vp_sched_meeting *m,
 			      int64_t attempts);
 /** Start the bots that are due; fail the rows whose meeting ended first. */
 void vp_sched__due(struct loop *l);
+/** Look after running rows without a bot of ours (adopted, or in
+ *  another's folder) and fleet jobs whose outcome never came. */
+void vp_sched__watch(struct loop *l);
 /** Scan, decide, record; withdraw and reschedule (loop_scan.c). */
 void vp_sched__scan(struct loop *l);
 /** SIGTERM a running meeting's bot and remember why. */

@@ -243,3 +243,37 @@ VTEST(sched_unreachable_fleet_is_not_an_attempt)
 	VT_EQ(1, l->nkids);
 	loop_free(l, &c);
 }
+
+/* A fleet job whose outcome never comes (Redis lost it) ends as failed
+ * FLEET_LOST_S (600 s) after the meeting's end + grace; before that it
+ * runs: it held its max_concurrent slot for good. */
+VTEST(sched_fleet_job_without_an_outcome_ends)
+{
+	char set[512], id[112];
+	time_t now = time(NULL);
+	struct vp_sched_cfg c;
+	struct vp_sched_row row;
+	struct fake_disp f = {.base.ops = &fake_ops};
+	struct loop *l = loop_new(&c, set, sizeof(set), now);
+
+	c.dispatch = strdup("redis://127.0.0.1:1");
+	VT_TRUE(c.dispatch != NULL);
+	l->disp = &f.base;
+	vp_sched__scan(l);
+	snprintf(id, sizeof(id), "%s", l->cur.v[0]->id);
+	vp_sched__due(l);
+	VT_EQ(1, l->nkids);
+	VT_EQ(0, vp_sched_state_get(l->st, id, &row));
+	VT_STR_EQ("running", row.state);
+	l->now = row.end + c.grace_s + 600;
+	vp_sched__watch(l);
+	VT_EQ(0, vp_sched_state_get(l->st, id, &row));
+	VT_STR_EQ("running", row.state);
+	l->now++;
+	vp_sched__watch(l);
+	VT_EQ(0, l->nkids);
+	VT_EQ(0, vp_sched_state_get(l->st, id, &row));
+	VT_STR_EQ("failed", row.state);
+	VT_EQ(69, row.exit_code);
+	loop_free(l, &c);
+}
