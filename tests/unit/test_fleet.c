@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/** @file test_fleet.c  Redis addresses, job entries, a bot's environment
- *  (no server). */
+/** @file test_fleet.c  Redis addresses, job entries, a bot's environment,
+ *  the worker's decision on a bot's exit (no server). */
 #include "src/sched/redis.h"
 #include "src/sched/redis_fleet.h"
 #include "src/sched/worker_priv.h"
@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 VTEST(fleet_url_tcp_defaults_and_db)
 {
@@ -130,4 +131,31 @@ VTEST(fleet_bot_env_has_no_redis_password)
 	VT_STR_EQ("HOME=/root", v[2]);
 	VT_TRUE(v[3] == NULL);
 	free(v);
+}
+
+/* 73 (the meeting's folder is locked) ends a first delivery as a
+ * duplicate; a reclaimed job retries it within the meeting's window: the
+ * lock may be the lost host's, which NFS keeps for its lease (90 s),
+ * longer than --reclaim-idle. */
+VTEST(fleet_locked_folder_after_a_reclaim_is_retried)
+{
+	struct vp_sched_worker_cfg cfg = {.retry_ms = 1000};
+	struct vp_worker w = {.cfg = &cfg};
+	struct vp_worker_slot s;
+
+	memset(&s, 0, sizeof(s));
+	s.status = 73 << 8; /* exited 73 */
+	s.job.attempt = 1;
+	s.job.deliveries = 1;
+	s.job.not_after = time(NULL) + 600;
+	vp_worker__decide(&w, &s);
+	VT_STR_EQ("duplicate", s.outcome);
+	VT_EQ(0, s.requeue);
+	s.job.deliveries = 2;
+	vp_worker__decide(&w, &s);
+	VT_STR_EQ("retry", s.outcome);
+	VT_EQ(2, s.requeue);
+	s.job.not_after = time(NULL) - 1; /* the meeting is over */
+	vp_worker__decide(&w, &s);
+	VT_STR_EQ("failed", s.outcome);
 }
