@@ -37,7 +37,8 @@ struct bot_participant {
 	char *id; /* whole, as the dialect gave it (vp_mem): never cut */
 	char display[128];
 	char identity[128];
-	uint64_t joined_ns, left_ns;
+	uint64_t joined_ns, left_ns; /* this visit's */
+	uint64_t first_joined_ns;    /* the first visit's */
 	bool present;
 	int stream; /* the recorder's stream index, -1: no audio yet */
 };

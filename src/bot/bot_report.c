@@ -97,6 +97,8 @@ void vp_bot__roster_join(struct bot *b, const char *id, const char *display,
 	}
 	p->present = true;
 	p->joined_ns = vp_clock_utc_ns();
+	if (!p->first_joined_ns)
+		p->first_joined_ns = p->joined_ns;
 	p->left_ns = 0;
 	identity = vp_bot__identity(b, id, identity);
 	snprintf(p->display, sizeof(p->display), "%s", display ? display : "");
@@ -139,17 +141,19 @@ static json_t *utc_json(uint64_t ns)
  * What a participant said before our media was up never reached us (the
  * server forwards only to a connected transport) and cannot be recorded:
  * report, per participant, how long they were in the meeting with us
- * before that moment, an upper bound of their unrecorded speech.
+ * before that moment, an upper bound of their unrecorded speech. It is
+ * counted from their first visit: one who left before media and came
+ * back after it spoke in the first.
  */
 static json_t *before_media_ms(const struct bot *b,
 			       const struct bot_participant *p)
 {
 	uint64_t from, to;
 
-	if (!b->joined_utc_ns || !p->joined_ns)
+	if (!b->joined_utc_ns || !p->first_joined_ns)
 		return json_null();
-	from = p->joined_ns > b->joined_utc_ns ? p->joined_ns
-					       : b->joined_utc_ns;
+	from = p->first_joined_ns > b->joined_utc_ns ? p->first_joined_ns
+						     : b->joined_utc_ns;
 	to = b->media_utc_ns ? b->media_utc_ns : vp_clock_utc_ns();
 	if (p->left_ns && p->left_ns < to)
 		to = p->left_ns;

@@ -7,6 +7,7 @@
 #include "src/bot/bot_priv.h"
 #include "src/bot/meeting.h"
 #include "src/bot/recorder.h"
+#include "src/core/clock.h"
 #include "src/core/json.h"
 #include "src/core/mem.h"
 #include "src/gate/gate.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char facts[] =
 	"{\"organizer\":\"alice@example.com\",\"invitees\":"
@@ -329,4 +331,31 @@ VTEST(bot_rec_streams_past_128)
 	VT_STR_EQ("s200", vp_rec_stream_id(r, 199));
 	vp_rec_stop(r);
 	vp_rec_close(r);
+}
+
+/* present_before_media_ms counts from a participant's first visit: one
+ * who was there before media, left, and came back after it spoke in the
+ * first visit (the rejoin used to reset it to 0). */
+VTEST(bot_roster_rejoin_keeps_time_before_media)
+{
+	struct rig r;
+	json_t *doc, *p;
+
+	rig_open(&r, "rejoin", "none");
+	r.b->joined_utc_ns = vp_clock_utc_ns() - VP_SEC;
+	vp_bot__roster_join(r.b, "p1", "Erin", "erin@customer.test", false);
+	usleep(30000);
+	vp_bot__roster_leave(r.b, "p1");
+	usleep(10000);
+	r.b->media_utc_ns = vp_clock_utc_ns();
+	usleep(10000);
+	vp_bot__roster_join(r.b, "p1", "Erin", "erin@customer.test", false);
+	doc = meeting_json("rejoin");
+	p = json_array_get(json_object_get(doc, "participants"), 0);
+	VT_STR_EQ("p1", json_string_value(json_object_get(p, "id")));
+	VT_TRUE(json_is_true(json_object_get(p, "present")));
+	VT_TRUE(json_integer_value(
+			json_object_get(p, "present_before_media_ms")) >= 30);
+	json_decref(doc);
+	rig_close(&r);
 }
