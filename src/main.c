@@ -35,8 +35,9 @@ static const char usage[] =
 	"[--insecure]\n"
 	"                  [--settings FILE|https://URL] [--meeting-facts "
 	"FILE]\n"
-	"                  [--webhook https://URL [--webhook-secret-file F]\n"
-	"                   [--webhook-ca PEM] [--webhook-timeout S]]\n"
+	"                  [--webhook https://URL|--webhook-file FILE|-\n"
+	"                   [--webhook-secret-file F] [--webhook-ca PEM]\n"
+	"                   [--webhook-timeout S]]\n"
 	"                  [--join-timeout S] [--lobby-timeout S]\n"
 	"                  [--live ws://URL|--live-file FILE|- [--live-ca "
 	"PEM]]\n"
@@ -294,6 +295,7 @@ static int cmd_join(int argc, char **argv)
 		{"meeting-facts", required_argument, NULL, 'F'},
 		{"invite-file", required_argument, NULL, 'I'},
 		{"webhook", required_argument, NULL, 'W'},
+		{"webhook-file", required_argument, NULL, 'Y'},
 		{"webhook-secret-file", required_argument, NULL, 'X'},
 		{"webhook-ca", required_argument, NULL, 'A'},
 		{"webhook-timeout", required_argument, NULL, 'T'},
@@ -311,7 +313,8 @@ static int cmd_join(int argc, char **argv)
 	const char *invite_file = NULL;
 	const char *secret_file = NULL;
 	const char *live_arg = NULL, *live_file = NULL;
-	char *live = NULL, why[200];
+	const char *wh_arg = NULL, *wh_file = NULL;
+	char *live = NULL, *wh_url = NULL, why[200];
 	double v;
 	int c, e;
 
@@ -333,7 +336,10 @@ static int cmd_join(int argc, char **argv)
 			cfg.live_ca = optarg;
 			break;
 		case 'W':
-			cfg.webhook_url = optarg;
+			wh_arg = optarg;
+			break;
+		case 'Y':
+			wh_file = optarg;
 			break;
 		case 'X':
 			secret_file = optarg;
@@ -401,17 +407,25 @@ static int cmd_join(int argc, char **argv)
 		e = pick_invite(&cfg.invite,
 				optind < argc ? argv[optind] : NULL,
 				invite_file);
-	if (!e && live_file && invite_file && !strcmp(live_file, "-") &&
-	    !strcmp(invite_file, "-"))
-		e = usage_error("%s", "stdin holds one of --invite-file and "
-				      "--live-file, not both");
+	if (!e && (!!(live_file && !strcmp(live_file, "-")) +
+			   !!(invite_file && !strcmp(invite_file, "-")) +
+			   !!(wh_file && !strcmp(wh_file, "-")) >
+		   1))
+		e = usage_error("%s", "stdin holds one of --invite-file, "
+				      "--live-file and --webhook-file");
 	if (!e && vp_live_cfg_cli(&live, live_arg, live_file, why, sizeof(why)))
 		e = usage_error("%s", why);
 	if (!e && cfg.live_ca && !live)
 		e = usage_error("%s", "--live-ca needs --live or --live-file");
-	if (e)
+	if (!e &&
+	    vp_webhook_url_cli(&wh_url, wh_arg, wh_file, why, sizeof(why)))
+		e = usage_error("%s", why);
+	if (e) {
+		vp_secret_free(wh_url);
 		return join_end(e, live);
+	}
 	cfg.live_url = live;
+	cfg.webhook_url = wh_url;
 	cfg.rate = mo.rate;
 	cfg.channels = mo.channels;
 	cfg.chunk_seconds = mo.chunk_seconds;
@@ -420,7 +434,9 @@ static int cmd_join(int argc, char **argv)
 	 * audit log (which --log-level info brings back) */
 	if (cfg.status_line && !mo.log_level_set)
 		vp_log_set_level(VP_LOG_WARN);
-	return join_end(join_webhook_run(&cfg, secret_file), live);
+	e = join_webhook_run(&cfg, secret_file);
+	vp_secret_free(wh_url);
+	return join_end(e, live);
 }
 
 /* The scheduler's entry: everything comes from the job file (job.h). */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file webhook_cfg.c  Where the webhook's settings come from: the job's
- * "webhook" object, or `--webhook URL` with the secret from a file or an
- * environment variable. Never from argv (ps shows argv to every user), and
- * never echoed in an error.
+ * "webhook" object, or `--webhook URL` (a URL with a query from a file or
+ * the environment) with the secret from a file or an environment
+ * variable. No secret from argv (ps shows argv to every user), and none
+ * echoed in an error.
  */
 #include "src/bot/webhook_cfg.h"
 #include "src/core/json.h"
@@ -27,6 +28,40 @@ static int say(char *why, size_t sz, const char *fmt, const char *what)
  * secret keeps its blanks (they are part of what is signed with) */
 static const struct vp_secret_rule secret_rule = {.what = "webhook secret file",
 						  .max = SECRET_MAX};
+
+#define URL_MAX 4096
+
+int vp_webhook_url_cli(char **out, const char *arg, const char *file, char *why,
+		       size_t whysz)
+{
+	const struct vp_secret_rule r = {.what = file ? "--webhook-file"
+						      : "webhook URL",
+					 .max = URL_MAX,
+					 .stdin_ok = true,
+					 .trim_blanks = true};
+	int e;
+
+	*out = NULL;
+	if (arg && file)
+		return say(why, whysz, "%s",
+			   "give --webhook or --webhook-file, not both");
+	if (arg) {
+		if (strchr(arg, '?'))
+			return say(why, whysz, "%s",
+				   "a webhook URL with a query may hold a "
+				   "token: give it with --webhook-file "
+				   "FILE|- or $" VP_WEBHOOK_URL_ENV
+				   ", never as an argument");
+		*out = vp_strdup(arg);
+		return *out ? 0 : ENOMEM;
+	}
+	if (file)
+		e = vp_secret_file(out, file, &r, why, whysz);
+	else
+		e = vp_secret_env(out, VP_WEBHOOK_URL_ENV, &r, why, whysz);
+	unsetenv(VP_WEBHOOK_URL_ENV); /* not passed on to anything we start */
+	return e == ENOENT && !file ? 0 : e;
+}
 
 int vp_webhook_secret_load(char **out, const char *file, const char *env,
 			   char *why, size_t whysz)

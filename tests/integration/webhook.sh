@@ -55,7 +55,9 @@ run() {
 
 # --- 1: fails twice, then accepts ---
 recv flaky
-run flaky --webhook "https://127.0.0.1:$RPORT/hook/$TOKEN?k=$TOKEN" \
+# a URL with a query is given in a file (or stdin, or the environment)
+printf 'https://127.0.0.1:%s/hook/%s?k=%s\n' "$RPORT" "$TOKEN" "$TOKEN" >"$TMP/url"
+run flaky --webhook-file "$TMP/url" \
 	--webhook-secret-file "$TMP/secret" --webhook-ca "$TMP/cert.pem"
 /usr/bin/python3 - "$TMP" "$SECRET" <<'PY' || fail "flaky receiver"
 import hashlib, hmac, json, sys, time
@@ -116,6 +118,24 @@ jq -r .webhook.last_error "$TMP/noca/meeting.json" | grep -qi certificate ||
 	fail "noca: meeting.json does not say why"
 echo "unknown CA: nothing delivered, $(jq -r .webhook.last_error "$TMP/noca/meeting.json")"
 kill %1 2>/dev/null; wait 2>/dev/null
+# a URL with a query (a token) is never an argument: every user sees argv
+"$VPBOT" join sim+ws://127.0.0.1:1/m1 --out "$TMP/x" \
+	--webhook "https://h/hook?k=$TOKEN" --webhook-secret-file "$TMP/secret" \
+	>/dev/null 2>"$TMP/argv.err"
+[ $? -eq 64 ] && grep -q -- "--webhook-file" "$TMP/argv.err" &&
+	! grep -q -- "$TOKEN" "$TMP/argv.err" ||
+	fail "a webhook URL with a query was taken from argv: $(cat "$TMP/argv.err")"
+# ... and is read from $VPBOT_WEBHOOK_URL and stdin (an http:// URL there
+# is refused, as on argv: the value was read)
+VPBOT_WEBHOOK_URL="http://h/hook?k=$TOKEN" "$VPBOT" join sim+ws://127.0.0.1:1/m1 \
+	--out "$TMP/x" --webhook-secret-file "$TMP/secret" >/dev/null 2>"$TMP/env.err"
+[ $? -eq 64 ] && grep -q "https://" "$TMP/env.err" ||
+	fail "\$VPBOT_WEBHOOK_URL was not read: $(cat "$TMP/env.err")"
+echo "http://h/hook?k=$TOKEN" | "$VPBOT" join sim+ws://127.0.0.1:1/m1 --out "$TMP/x" \
+	--webhook-file - --webhook-secret-file "$TMP/secret" >/dev/null 2>"$TMP/stdin.err"
+[ $? -eq 64 ] && grep -q "https://" "$TMP/stdin.err" ||
+	fail "--webhook-file - did not read stdin: $(cat "$TMP/stdin.err")"
+! grep -q -- "$TOKEN" "$TMP/env.err" "$TMP/stdin.err" || fail "a refusal echoed the token"
 # the secret comes from a file or the environment, never argv
 "$VPBOT" join sim+ws://127.0.0.1:1/m1 --out "$TMP/x" --webhook https://h/ \
 	>/dev/null 2>"$TMP/nosecret.err"
