@@ -370,6 +370,16 @@ static int64_t now_s(void)
 	return (int64_t)time(NULL);
 }
 
+void vp_sched__between(void *arg)
+{
+	struct loop *l = arg;
+
+	l->now = now_s();
+	if (l->disp)
+		l->disp->ops->reap(l->disp, on_exit_h, l);
+	vp_sched__due(l);
+}
+
 static void tick(struct loop *l)
 {
 	unsigned n;

@@ -44,6 +44,9 @@ void vp_sched__due(struct loop *l);
 /** Look after running rows without a bot of ours (adopted, or in
  *  another's folder) and fleet jobs whose outcome never came. */
 void vp_sched__watch(struct loop *l);
+/** What a tick does besides scanning (reap, due), between two calendars
+ *  of a scan: arg is the loop. */
+void vp_sched__between(void *arg);
 /** Scan, decide, record; withdraw and reschedule (loop_scan.c). */
 void vp_sched__scan(struct loop *l);
 /** SIGTERM a running meeting's bot and remember why. */

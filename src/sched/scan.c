@@ -55,8 +55,11 @@ static int one(struct vp_sched_list *out, const struct vp_sched_cfg *cfg,
 	return fe;
 }
 
-int vp_sched_scan(struct vp_sched_list *out, const struct vp_sched_cfg *cfg,
-		  struct vp_sched_feed *feeds, int64_t now, unsigned *failed)
+int vp_sched_scan_with(struct vp_sched_list *out,
+		       const struct vp_sched_cfg *cfg,
+		       struct vp_sched_feed *feeds, int64_t now,
+		       unsigned *failed, vp_sched_scan_between_h *between,
+		       void *arg)
 {
 	int e;
 
@@ -67,7 +70,15 @@ int vp_sched_scan(struct vp_sched_list *out, const struct vp_sched_cfg *cfg,
 			return e;
 		if (e)
 			(*failed)++;
+		if (between)
+			between(arg);
 	}
 	vp_sched_list_sort(out);
 	return 0;
+}
+
+int vp_sched_scan(struct vp_sched_list *out, const struct vp_sched_cfg *cfg,
+		  struct vp_sched_feed *feeds, int64_t now, unsigned *failed)
+{
+	return vp_sched_scan_with(out, cfg, feeds, now, failed, NULL, NULL);
 }

@@ -18,4 +18,15 @@
 int vp_sched_scan(struct vp_sched_list *out, const struct vp_sched_cfg *cfg,
 		  struct vp_sched_feed *feeds, int64_t now, unsigned *failed);
 
+/** Called between two calendars of a scan (a slow feed must not hold up
+ *  the bots due meanwhile). */
+typedef void(vp_sched_scan_between_h)(void *arg);
+
+/** vp_sched_scan, calling @p between (if not NULL) after each calendar. */
+int vp_sched_scan_with(struct vp_sched_list *out,
+		       const struct vp_sched_cfg *cfg,
+		       struct vp_sched_feed *feeds, int64_t now,
+		       unsigned *failed, vp_sched_scan_between_h *between,
+		       void *arg);
+
 #endif

@@ -204,8 +204,16 @@ static int fake_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 	return 0;
 }
 
-static const struct vp_sched_dispatch_ops fake_ops = {.name = "fake",
-						      .start = fake_start};
+static void fake_reap(struct vp_sched_dispatch *d, vp_sched_exit_h *h,
+		      void *arg)
+{
+	(void)d;
+	(void)h;
+	(void)arg;
+}
+
+static const struct vp_sched_dispatch_ops fake_ops = {
+	.name = "fake", .start = fake_start, .reap = fake_reap};
 
 /* A fleet that cannot be reached when a meeting is due (Redis restarting)
  * costs no attempt: the meeting is tried again after retry_base_s, past
@@ -275,5 +283,28 @@ VTEST(sched_fleet_job_without_an_outcome_ends)
 	VT_EQ(0, vp_sched_state_get(l->st, id, &row));
 	VT_STR_EQ("failed", row.state);
 	VT_EQ(69, row.exit_code);
+	loop_free(l, &c);
+}
+
+/* A scan reads the calendars one by one; between two of them the bots
+ * that are due start (from the last scan's meetings): a scan of slow
+ * feeds (20 s each) held every dispatch until it ended. The second scan
+ * here starts the bot without a tick's due() of its own. */
+VTEST(sched_scan_starts_what_is_due_between_calendars)
+{
+	char set[512];
+	time_t now = time(NULL);
+	struct vp_sched_cfg c;
+	struct fake_disp f = {.base.ops = &fake_ops};
+	struct loop *l = loop_new(&c, set, sizeof(set), now);
+
+	l->disp = &f.base;
+	vp_sched__scan(l); /* finds the meeting: nothing was due before */
+	VT_EQ(0, f.starts);
+	VT_EQ(1, l->cur.n);
+	vp_sched__scan(l);
+	VT_EQ(1, f.starts);
+	VT_EQ(1, l->nkids);
+	VT_EQ(1, l->cur.n);
 	loop_free(l, &c);
 }
