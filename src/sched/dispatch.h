@@ -12,6 +12,7 @@
 #define VP_SCHED_DISPATCH_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /** A bot ended: code is its exit code (or -1), sig the signal that
@@ -52,6 +53,11 @@ struct vp_sched_dispatch {
 	 *  derived from them, so every scheduler and every retry names the
 	 *  same instance, and a moved meeting a new one */
 	int64_t start_utc, end_utc;
+	/** set by the loop with them: an earlier attempt of this meeting
+	 *  ended (cancelled while its bot ran, then restored), so the fleet
+	 *  dispatches it anew though its claim is still held, also after a
+	 *  restart of the scheduler, which found the old outcome */
+	bool again;
 };
 
 /**

@@ -230,7 +230,7 @@ static json_t *job_doc(struct loop *l, const struct vp_sched_meeting *m)
 	return j;
 }
 
-static void start_bot(struct loop *l, struct vp_sched_meeting *m)
+static void start_bot(struct loop *l, struct vp_sched_meeting *m, bool again)
 {
 	json_t *job = job_doc(l, m);
 	int64_t h = 0;
@@ -238,6 +238,7 @@ static void start_bot(struct loop *l, struct vp_sched_meeting *m)
 
 	l->disp->start_utc = m->start;
 	l->disp->end_utc = m->end;
+	l->disp->again = again;
 	e = job ? l->disp->ops->start(l->disp, m->id, job, &h) : ENOMEM;
 
 	json_decref(job);
@@ -312,8 +313,8 @@ static void due(const struct vp_sched_row *r, void *arg)
 		vp_log_warn("meeting %s waits: %lld bots running "
 			    "(max_concurrent)",
 			    r->id, (long long)l->cfg->max_concurrent);
-	if (!e)
-		start_bot(l, m);
+	if (!e) /* an earlier attempt ended: a new one, not its claim */
+		start_bot(l, m, r->attempts > 0);
 }
 
 void vp_sched__due(struct loop *l)

@@ -111,7 +111,9 @@ static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 		snprintf(j.instance, sizeof(j.instance), "end-%" PRId64,
 			 j.not_after);
 	snprintf(key, sizeof(key), "%s %s", id, j.instance);
-	again = json_object_get(rd->ended, key) != NULL;
+	again = d->again || json_object_get(rd->ended, key) != NULL;
+	if (again) /* an outcome read at start-up is the ended attempt's */
+		json_object_del(rd->final, key);
 	inv = json_object_get(json_object_get(job, "meeting"), "invitees");
 	j.load = json_array_size(inv) ? (unsigned)json_array_size(inv) : 1;
 	j.attempt = 1;

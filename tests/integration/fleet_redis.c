@@ -511,3 +511,48 @@ VTEST(fleet_redis_dispatcher_forgets_instances_past_their_claims)
 	vp_mem_deref(r);
 	stop_server();
 }
+
+/* A meeting cancelled while its bot ran (outcome "cancelled"), then
+ * restored after the scheduler restarted: the new dispatcher read the old
+ * outcome at start-up and reported it at once (code 0: "done", no bot).
+ * The loop says an earlier attempt ended (again): the job is added anew
+ * and the old outcome is not reported. */
+VTEST(fleet_redis_restored_after_a_restart_is_dispatched_anew)
+{
+	struct vp_sched_redis *r = server();
+	struct vp_sched_dispatch *d = NULL;
+	struct vp_sched_fleet_job t;
+	json_t *job =
+		json_pack("{s:s, s:i}", "invite", "sim+ws://127.0.0.1:1/m",
+			  "max_duration_s", 3600 + 120);
+	int64_t h = 0, start = time(NULL) + 60;
+	bool got;
+
+	memset(&t, 0, sizeof(t));
+	VT_EQ(0, vp_sched_dispatch_redis(&d, url, 120, "s1"));
+	d->start_utc = start;
+	d->end_utc = start + 3600;
+	VT_EQ(0, d->ops->start(d, "mr", job, &h));
+	worker_ends(r, "cancelled", 0, &t);
+	vp_sched_fleet_job_clear(&t);
+	got_handle = -1;
+	d->ops->reap(d, on_exit_cb, NULL);
+	VT_EQ(h, got_handle);
+	d->ops->destroy(d); /* the scheduler restarts */
+	VT_EQ(0, vp_sched_dispatch_redis(&d, url, 120, "s1"));
+	d->start_utc = start;
+	d->end_utc = start + 3600;
+	d->again = true; /* restored: its last attempt ended */
+	VT_EQ(0, d->ops->start(d, "mr", job, &h));
+	got_handle = -1;
+	d->ops->reap(d, on_exit_cb, NULL);
+	VT_EQ(-1, got_handle); /* nothing reported: a bot is to run */
+	VT_EQ(0, vp_sched_fleet_take(r, "vpbot", "w2", false, 10, &t, &got));
+	VT_TRUE(got); /* dispatched anew */
+	VT_STR_EQ("mr", t.meeting);
+	d->ops->destroy(d);
+	vp_sched_fleet_job_clear(&t);
+	json_decref(job);
+	vp_mem_deref(r);
+	stop_server();
+}

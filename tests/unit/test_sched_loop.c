@@ -306,5 +306,13 @@ VTEST(sched_scan_starts_what_is_due_between_calendars)
 	VT_EQ(1, f.starts);
 	VT_EQ(1, l->nkids);
 	VT_EQ(1, l->cur.n);
+	VT_TRUE(!f.base.again); /* a first attempt */
+	/* it ended (cancelled while running), then was restored: the next
+	 * dispatch tells the fleet an earlier attempt ended */
+	VT_EQ(0, vp_sched_state_set(l->st, l->cur.v[0]->id, "upcoming", 0, -1));
+	l->nkids = 0;
+	vp_sched__due(l);
+	VT_EQ(2, f.starts);
+	VT_TRUE(f.base.again);
 	loop_free(l, &c);
 }
