@@ -227,6 +227,25 @@ int vp_sched_state_stop(struct vp_sched_state *s, const char *id,
 		    id, why);
 }
 
+/* One write transaction: taken before anything is read, so no other
+ * scheduler's claim lands in between. */
+static int tx_begin(struct vp_sched_state *s)
+{
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return fail(s, "begin");
+	return 0;
+}
+
+/* @return e, or EIO if the transaction could not end */
+static int tx_end(struct vp_sched_state *s, int e, bool rollback)
+{
+	if (sqlite3_exec(s->db, rollback ? "ROLLBACK" : "COMMIT", NULL, NULL,
+			 NULL) != SQLITE_OK)
+		return fail(s, "commit");
+	return e;
+}
+
 static int count_running(struct vp_sched_state *s, int64_t *n)
 {
 	sqlite3_stmt *st = NULL;
@@ -265,9 +284,8 @@ int vp_sched_state_claim(struct vp_sched_state *s, const char *id, int64_t now,
 	int64_t n = 0;
 	int ch = 0, e;
 
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return fail(s, "begin");
+	if (tx_begin(s))
+		return EIO;
 	e = count_running(s, &n);
 	if (!e && !claimable(s, id, now))
 		e = EALREADY;
@@ -295,10 +313,7 @@ int vp_sched_state_claim(struct vp_sched_state *s, const char *id, int64_t now,
 		else if (!e)
 			e = EALREADY;
 	}
-	if (sqlite3_exec(s->db, e && e != EBUSY ? "ROLLBACK" : "COMMIT", NULL,
-			 NULL, NULL) != SQLITE_OK)
-		return fail(s, "commit");
-	return e;
+	return tx_end(s, e, e && e != EBUSY);
 }
 
 int vp_sched_state_unclaim(struct vp_sched_state *s, const char *id,
@@ -306,9 +321,8 @@ int vp_sched_state_unclaim(struct vp_sched_state *s, const char *id,
 {
 	int e;
 
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return fail(s, "begin");
+	if (tx_begin(s))
+		return EIO;
 	e = exec(s, NULL,
 		 "DELETE FROM attempts WHERE meeting=?1 AND n=(SELECT"
 		 " attempts FROM meetings WHERE id=?1 AND state='running'"
@@ -320,10 +334,7 @@ int vp_sched_state_unclaim(struct vp_sched_state *s, const char *id,
 			 "attempts-1, next_try=?3, pid=NULL WHERE id=?1 AND"
 			 " state='running' AND owner=?2",
 			 "ssi", id, s->owner, next_try);
-	if (sqlite3_exec(s->db, e ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return fail(s, "commit");
-	return e;
+	return tx_end(s, e, e != 0);
 }
 
 int vp_sched_state_forget(struct vp_sched_state *s, int64_t before, unsigned *n)
@@ -331,9 +342,8 @@ int vp_sched_state_forget(struct vp_sched_state *s, int64_t before, unsigned *n)
 	int ch = 0, e;
 
 	*n = 0;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return fail(s, "begin");
+	if (tx_begin(s))
+		return EIO;
 	e = exec(s, NULL,
 		 "DELETE FROM attempts WHERE meeting IN (SELECT id FROM"
 		 " meetings WHERE end < ?1 AND state NOT IN ('upcoming',"
@@ -347,9 +357,7 @@ int vp_sched_state_forget(struct vp_sched_state *s, int64_t before, unsigned *n)
 	if (!e)
 		e = exec(s, NULL, "DELETE FROM schedulers WHERE heartbeat < ?1",
 			 "i", before);
-	if (sqlite3_exec(s->db, e ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return fail(s, "commit");
+	e = tx_end(s, e, e != 0);
 	*n = e ? 0 : (unsigned)ch;
 	return e;
 }
@@ -423,10 +431,7 @@ int vp_sched_state_unseen(struct vp_sched_state *s, const char *states,
 
 int vp_sched_state_begin(struct vp_sched_state *s)
 {
-	return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
-			       SQLITE_OK
-		       ? 0
-		       : fail(s, "begin");
+	return tx_begin(s);
 }
 
 int vp_sched_state_commit(struct vp_sched_state *s)
