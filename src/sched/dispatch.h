@@ -53,10 +53,10 @@ struct vp_sched_dispatch {
 	 *  derived from them, so every scheduler and every retry names the
 	 *  same instance, and a moved meeting a new one */
 	int64_t start_utc, end_utc;
-	/** set by the loop with them: an earlier attempt of this meeting
-	 *  ended (cancelled while its bot ran, then restored), so the fleet
-	 *  dispatches it anew though its claim is still held, also after a
-	 *  restart of the scheduler, which found the old outcome */
+	/** set by the loop with them: the meeting's last bot ended with 0
+	 *  and it is due again (cancelled while it ran, then restored), so
+	 *  the fleet dispatches it anew though its claim is still held, also
+	 *  after a restart of the scheduler, which found the old outcome */
 	bool again;
 };
 

@@ -37,7 +37,9 @@
  * folders stay. Checked hourly. */
 #define FORGET_AFTER_S (30 * 86400)
 #define FORGET_EVERY_S 3600
-#define FLEET_LOST_S   600 /* past end + grace: the fleet lost the job */
+/* past end + grace: the fleet lost the job. A worker stops a bot at the
+ * meeting's end + 15 min at the latest (worker.c DEADLINE_GRACE_S). */
+#define FLEET_LOST_S 1800
 
 struct vp_settings *vp_sched_settings(const struct vp_sched_cfg *cfg)
 {
@@ -313,8 +315,12 @@ static void due(const struct vp_sched_row *r, void *arg)
 		vp_log_warn("meeting %s waits: %lld bots running "
 			    "(max_concurrent)",
 			    r->id, (long long)l->cfg->max_concurrent);
-	if (!e) /* an earlier attempt ended: a new one, not its claim */
-		start_bot(l, m, r->attempts > 0);
+	/* its last bot ended with 0 and it is due again (cancelled or moved
+	 * while it ran, then back): that attempt is over, a new one is due.
+	 * A retry is not: it ended otherwise, or was only presumed gone,
+	 * and its job may still be in the fleet. */
+	if (!e)
+		start_bot(l, m, r->attempts > 0 && r->exit_code == 0);
 }
 
 void vp_sched__due(struct loop *l)
@@ -324,8 +330,9 @@ void vp_sched__due(struct loop *l)
 
 /* An adopted bot, or one that lost the folder race: its lock says
  * whether it still runs, its meeting.json how it ended. A fleet job whose
- * outcome never came (Redis lost it) ends FLEET_LOST_S after the bot's
- * own bound, so it does not hold a max_concurrent slot for good. */
+ * outcome never came (Redis lost it) ends FLEET_LOST_S after end + grace,
+ * past the worker's own bound, so it does not hold a max_concurrent slot
+ * for good. */
 static void watch(const struct vp_sched_row *r, void *arg)
 {
 	struct loop *l = arg;
@@ -376,6 +383,11 @@ void vp_sched__between(void *arg)
 	struct loop *l = arg;
 
 	l->now = now_s();
+	/* a long scan must not look like a dead scheduler (STALE_S) */
+	if (l->now - l->beat >= HEARTBEAT_S) {
+		vp_sched_state_heartbeat(l->st, l->now);
+		l->beat = l->now;
+	}
 	if (l->disp)
 		l->disp->ops->reap(l->disp, on_exit_h, l);
 	vp_sched__due(l);

@@ -306,9 +306,10 @@ void vp_worker__decide(struct vp_worker *w, struct vp_worker_slot *s)
 			 "policy or consent kept the gate closed (77)");
 		break;
 	case VP_EXIT_LOCKED:
-		/* a reclaimed job: the lock may be the lost host's, which a
-		 * shared file system (NFS: a 90 s lease) keeps for a while */
-		if (s->job.deliveries > 1) {
+		/* a reclaimed job (or one requeued since, whose entry is
+		 * new): the lock may be the lost host's, which a shared file
+		 * system (NFS: a 90 s lease) keeps for a while */
+		if (s->job.deliveries > 1 || s->job.attempt > 1) {
 			retry_or_fail(w, s,
 				      "the meeting's folder is still locked "
 				      "(73) after a reclaim");

@@ -155,6 +155,13 @@ VTEST(fleet_locked_folder_after_a_reclaim_is_retried)
 	vp_worker__decide(&w, &s);
 	VT_STR_EQ("retry", s.outcome);
 	VT_EQ(2, s.requeue);
+	/* requeued: a new entry (delivered once) of attempt 2, the lease
+	 * still held: retried again */
+	s.job.deliveries = 1;
+	s.job.attempt = 2;
+	vp_worker__decide(&w, &s);
+	VT_STR_EQ("retry", s.outcome);
+	VT_EQ(3, s.requeue);
 	s.job.not_after = time(NULL) - 1; /* the meeting is over */
 	vp_worker__decide(&w, &s);
 	VT_STR_EQ("failed", s.outcome);

@@ -141,7 +141,6 @@ VTEST(sched_scan_keeps_the_meeting_json_a_bot_wrote)
 
 	/* the settings now say no: the scan decides so, and keeps the file */
 	put(set, deny);
-	l->now = now + 60;
 	vp_sched__scan(l);
 	VT_EQ(0, vp_sched_state_get(l->st, id, &row));
 	VT_STR_EQ("done", row.state);
@@ -156,7 +155,6 @@ VTEST(sched_scan_keeps_the_meeting_json_a_bot_wrote)
 	remove(c.state);
 	VT_EQ(0, vp_sched_state_open(&l->st, c.state, "t"));
 	remove(mj);
-	l->now = now + 120;
 	vp_sched__scan(l);
 	got = slurp(mj);
 	VT_TRUE(strstr(got, "\"not_joined\"") != NULL);
@@ -253,7 +251,7 @@ VTEST(sched_unreachable_fleet_is_not_an_attempt)
 }
 
 /* A fleet job whose outcome never comes (Redis lost it) ends as failed
- * FLEET_LOST_S (600 s) after the meeting's end + grace; before that it
+ * FLEET_LOST_S (1800 s) after the meeting's end + grace; before that it
  * runs: it held its max_concurrent slot for good. */
 VTEST(sched_fleet_job_without_an_outcome_ends)
 {
@@ -273,7 +271,7 @@ VTEST(sched_fleet_job_without_an_outcome_ends)
 	VT_EQ(1, l->nkids);
 	VT_EQ(0, vp_sched_state_get(l->st, id, &row));
 	VT_STR_EQ("running", row.state);
-	l->now = row.end + c.grace_s + 600;
+	l->now = row.end + c.grace_s + 1800;
 	vp_sched__watch(l);
 	VT_EQ(0, vp_sched_state_get(l->st, id, &row));
 	VT_STR_EQ("running", row.state);
@@ -307,12 +305,42 @@ VTEST(sched_scan_starts_what_is_due_between_calendars)
 	VT_EQ(1, l->nkids);
 	VT_EQ(1, l->cur.n);
 	VT_TRUE(!f.base.again); /* a first attempt */
-	/* it ended (cancelled while running), then was restored: the next
-	 * dispatch tells the fleet an earlier attempt ended */
-	VT_EQ(0, vp_sched_state_set(l->st, l->cur.v[0]->id, "upcoming", 0, -1));
+	/* a retry: its job may still be in the fleet, no new one */
+	VT_EQ(0, vp_sched_state_set(l->st, l->cur.v[0]->id, "retry", 0, 75));
 	l->nkids = 0;
 	vp_sched__due(l);
 	VT_EQ(2, f.starts);
+	VT_TRUE(!f.base.again);
+	/* its bot left with 0 because it was cancelled (vp_sched__ended:
+	 * state cancelled, exit code 0), then it was restored (a scan:
+	 * upcoming): the next dispatch tells the fleet that attempt is over */
+	VT_EQ(0, vp_sched_state_set(l->st, l->cur.v[0]->id, "cancelled", 0, 0));
+	VT_EQ(0, vp_sched_state_set(l->st, l->cur.v[0]->id, "upcoming", 0, -1));
+	l->nkids = 0;
+	vp_sched__due(l);
+	VT_EQ(3, f.starts);
 	VT_TRUE(f.base.again);
+	loop_free(l, &c);
+}
+
+/* A scan beats between its calendars: a scan of slow feeds longer than
+ * STALE_S (20 s) made another scheduler on the same state adopt this
+ * one's running bots. */
+VTEST(sched_scan_beats_between_calendars)
+{
+	char set[512], id[112];
+	time_t now = time(NULL);
+	struct vp_sched_cfg c;
+	struct vp_sched_state *other = NULL;
+	struct loop *l = loop_new(&c, set, sizeof(set), now);
+	unsigned n = 9;
+
+	vp_sched__scan(l);
+	snprintf(id, sizeof(id), "%s", l->cur.v[0]->id);
+	VT_EQ(0, vp_sched_state_claim(l->st, id, now, 4)); /* ours, running */
+	VT_EQ(0, vp_sched_state_open(&other, c.state, "other"));
+	VT_EQ(0, vp_sched_state_adopt(other, now, 20, &n));
+	VT_EQ(0, n);
+	vp_sched_state_close(other);
 	loop_free(l, &c);
 }
