@@ -307,6 +307,7 @@ static int build(struct export *x)
 {
 	char tmpf[PATH_MAX];
 	struct span *sp = vp_calloc(x->nchunks, sizeof(*sp));
+	struct stat old;
 	size_t n = 0;
 	mode_t um;
 	int err;
@@ -337,7 +338,13 @@ static int build(struct export *x)
 	}
 	um = umask(0);
 	umask(um);
-	err = fchmod(x->fd, 0644 & ~um) ? errno : 0;
+	/* a FILE replaced keeps its mode (a link at FILE is replaced, not
+	 * followed: the export writes nothing outside the file it names) */
+	err = fchmod(x->fd, !lstat(x->out, &old) && S_ISREG(old.st_mode)
+				    ? old.st_mode & 07777
+				    : 0644 & ~um)
+		      ? errno
+		      : 0;
 	if (!err)
 		err = write_header(x);
 	if (err)

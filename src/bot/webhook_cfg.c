@@ -12,6 +12,7 @@
 #include "src/core/secret.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,31 @@ static int say(char *why, size_t sz, const char *fmt, const char *what)
 static const struct vp_secret_rule secret_rule = {.what = "webhook secret file",
 						  .max = SECRET_MAX};
 
-#define URL_MAX 4096
+#define URL_MAX	    4096
+#define TOKEN_SHAPE 16 /* a path segment this long, letters and digits */
+
+/* Does a segment of the URL's path look like a token (Slack's, Discord's
+ * webhook URLs carry one there)? */
+static bool token_in_path(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	p = p ? strchr(p + 3, '/') : NULL;
+	while (p && *p) {
+		size_t n = strcspn(++p, "/");
+		bool alpha = false, digit = false;
+
+		for (size_t i = 0; i < n; i++) {
+			alpha |= (p[i] >= 'a' && p[i] <= 'z') ||
+				 (p[i] >= 'A' && p[i] <= 'Z');
+			digit |= p[i] >= '0' && p[i] <= '9';
+		}
+		if (n >= TOKEN_SHAPE && alpha && digit)
+			return true;
+		p += n;
+	}
+	return false;
+}
 
 int vp_webhook_url_cli(char **out, const char *arg, const char *file, char *why,
 		       size_t whysz)
@@ -46,10 +71,11 @@ int vp_webhook_url_cli(char **out, const char *arg, const char *file, char *why,
 		return say(why, whysz, "%s",
 			   "give --webhook or --webhook-file, not both");
 	if (arg) {
-		if (strchr(arg, '?'))
+		if (strchr(arg, '?') || token_in_path(arg))
 			return say(why, whysz, "%s",
-				   "a webhook URL with a query may hold a "
-				   "token: give it with --webhook-file "
+				   "a webhook URL with a query, or a path "
+				   "segment shaped like a token, may hold a "
+				   "secret: give it with --webhook-file "
 				   "FILE|- or $" VP_WEBHOOK_URL_ENV
 				   ", never as an argument");
 		*out = vp_strdup(arg);

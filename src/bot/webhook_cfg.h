@@ -28,7 +28,8 @@
 
 /**
  * The webhook URL of `vpbot join`: --webhook URL (refused if it has a
- * query: a token there is shown to every local user by ps), else
+ * query, or a path segment of 16+ characters mixing letters and digits:
+ * a token there is shown to every local user by ps), else
  * --webhook-file FILE ("-": one line of stdin), else $VPBOT_WEBHOOK_URL,
  * under src/core/secret.h's rules.
  * @param out  out: malloc'd URL (vp_secret_free it), NULL if none given

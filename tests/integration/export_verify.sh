@@ -145,8 +145,13 @@ verify "$d" 65 "streams/s1/000002.wav: [0-9]+ bytes on disk, manifest line 3 say
 grep -q "000002.wav does not match manifest line 3" "$tmp/err" || fail "export: $(cat "$tmp/err")"
 [ ! -e "$tmp/bad.wav" ] || fail "export left a partial file"
 ls "$tmp" | grep -q '^bad\.wav\.' && fail "export left its temporary file"
-# a failed export leaves the FILE of an earlier one as it was
+# a failed export leaves the FILE of an earlier one as it was (and a good
+# one replacing it keeps its mode)
 cp "$tmp/mix.wav" "$tmp/keep.wav"
+chmod 600 "$tmp/keep.wav"
+"$vpbot" export "$good" --wav "$tmp/keep.wav" >/dev/null || fail "export over a file"
+[ "$(stat -c %a "$tmp/keep.wav")" = 600 ] || fail "export changed FILE's mode"
+cmp -s "$tmp/mix.wav" "$tmp/keep.wav" || fail "the same export differs"
 "$vpbot" export "$d" --wav "$tmp/keep.wav" 2>/dev/null
 [ $? -eq 65 ] || fail "export of a truncated chunk over a file did not exit 65"
 cmp -s "$tmp/mix.wav" "$tmp/keep.wav" || fail "a failed export changed the earlier file"

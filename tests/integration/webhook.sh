@@ -125,6 +125,12 @@ kill %1 2>/dev/null; wait 2>/dev/null
 [ $? -eq 64 ] && grep -q -- "--webhook-file" "$TMP/argv.err" &&
 	! grep -q -- "$TOKEN" "$TMP/argv.err" ||
 	fail "a webhook URL with a query was taken from argv: $(cat "$TMP/argv.err")"
+# ... nor one with a token in its path (Slack's shape)
+"$VPBOT" join sim+ws://127.0.0.1:1/m1 --out "$TMP/x" \
+	--webhook "https://h/services/T0/B0/x7Kq${TOKEN}9Zp2vW" \
+	--webhook-secret-file "$TMP/secret" >/dev/null 2>"$TMP/argv2.err"
+[ $? -eq 64 ] && grep -q -- "--webhook-file" "$TMP/argv2.err" ||
+	fail "a webhook URL with a token in its path was taken from argv: $(cat "$TMP/argv2.err")"
 # ... and is read from $VPBOT_WEBHOOK_URL and stdin (an http:// URL there
 # is refused, as on argv: the value was read)
 VPBOT_WEBHOOK_URL="http://h/hook?k=$TOKEN" "$VPBOT" join sim+ws://127.0.0.1:1/m1 \
