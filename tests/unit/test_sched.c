@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "src/bot/meeting.h"
@@ -328,6 +329,21 @@ VTEST(sched_state_claims_once_across_two_schedulers)
 	vp_sched_state_close(b);
 }
 
+static long count_rows(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long n = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
 /* A scheduler that runs for months forgets meetings long over, with
  * their attempts and silent schedulers; nothing that may still run. */
 VTEST(sched_state_forgets_what_is_long_over)
@@ -366,6 +382,9 @@ VTEST(sched_state_forgets_what_is_long_over)
 	VT_EQ(0, vp_sched_state_forget(a, 5000, &n));
 	VT_EQ(0, n);
 	vp_sched_state_close(a);
+	/* their attempts went with them, and the scheduler silent since 100 */
+	VT_EQ(3, count_rows(path, "SELECT count(*) FROM attempts"));
+	VT_EQ(0, count_rows(path, "SELECT count(*) FROM schedulers"));
 }
 
 VTEST(sched_meeting_lock_one_holder)
