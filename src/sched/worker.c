@@ -161,6 +161,8 @@ static void start(struct vp_worker *w, struct vp_worker_slot *s)
  * bot of a reclaimed job has had time to die with its worker. */
 static void try_start(struct vp_worker *w, struct vp_worker_slot *s)
 {
+	const char *id = s->job.id, *m = s->job.meeting;
+	uint64_t lost = 0, stop = 0;
 	bool got = false;
 
 	if (time(NULL) >= s->job.not_after) {
@@ -169,6 +171,20 @@ static void try_start(struct vp_worker *w, struct vp_worker_slot *s)
 		snprintf(s->reason, sizeof(s->reason),
 			 "taken after the meeting's end; not started");
 		return;
+	}
+	/* withdrawn while it waited in the queue: no bot joins at all (the
+	 * heartbeat would stop it only after it joined); asked once, the
+	 * heartbeat asks for a slot that waits on a lease */
+	if (!s->asked_stop) {
+		s->asked_stop = true;
+		if (!vp_sched_fleet_touch(w->r, w->cfg->prefix, w->cfg->name,
+					  &id, &m, 1, w->cfg->reclaim_idle_ms,
+					  &lost, &stop) &&
+		    (lost || stop)) {
+			vp_worker__touched(&s, 1, lost, stop);
+			if (s->state != VP_SLOT_HELD || s->stop)
+				return;
+		}
 	}
 	if (vp_sched_fleet_lease(w->r, w->cfg->prefix, s->job.meeting,
 				 w->cfg->name, w->cfg->reclaim_idle_ms, &got) ||
@@ -253,17 +269,29 @@ static int take(struct vp_worker *w, int64_t now)
 }
 
 /* Apply one touch batch's answer: stop requests and jobs no longer ours. */
-static void touched(struct vp_worker_slot **map, size_t n, uint64_t lost,
-		    uint64_t stop)
+void vp_worker__touched(struct vp_worker_slot **map, size_t n, uint64_t lost,
+			uint64_t stop)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if ((stop & (1ull << i)) && map[i]->state == VP_SLOT_RUNNING &&
-		    !map[i]->stop) {
+		if ((stop & (1ull << i)) && !map[i]->stop &&
+		    (map[i]->state == VP_SLOT_RUNNING ||
+		     map[i]->state == VP_SLOT_HELD ||
+		     map[i]->state == VP_SLOT_BACKOFF)) {
 			vp_worker__log("info", "cancel_requested",
 				       slot_fields(map[i]));
-			vp_worker__stop(map[i], VP_STOP_CANCEL);
+			if (map[i]->state == VP_SLOT_RUNNING) {
+				vp_worker__stop(map[i], VP_STOP_CANCEL);
+			} else { /* no bot (yet, or again): none starts */
+				map[i]->stop = VP_STOP_CANCEL;
+				map[i]->state = VP_SLOT_EXITED;
+				map[i]->outcome = "cancelled";
+				map[i]->requeue = 0;
+				snprintf(map[i]->reason, sizeof(map[i]->reason),
+					 "a scheduler withdrew the meeting "
+					 "before its bot started");
+			}
 		}
 		if (!(lost & (1ull << i)) || map[i]->stop == VP_STOP_LOST)
 			continue;
@@ -299,7 +327,7 @@ static void touch_all(struct vp_worker *w)
 				    w->r, w->cfg->prefix, w->cfg->name, ids, ms,
 				    n, w->cfg->reclaim_idle_ms, &lost, &stop))
 				return;
-			touched(map, n, lost, stop);
+			vp_worker__touched(map, n, lost, stop);
 			n = 0;
 		}
 	}

@@ -42,6 +42,7 @@ struct vp_worker_slot {
 	const char *outcome; /**< decided at exit */
 	char reason[160];
 	unsigned requeue; /**< attempt to requeue with, 0: none */
+	bool asked_stop;  /**< a stop request looked for before the start */
 };
 
 struct vp_worker {
@@ -68,6 +69,10 @@ void vp_worker__decide(struct vp_worker *w, struct vp_worker_slot *s);
 void vp_worker__stop(struct vp_worker_slot *s, enum vp_worker_stop why);
 int64_t vp_worker__utc_us(void);
 
+/* worker.c: apply one touch batch's answer (bits per map entry): stop
+ * requests (a bot stopped, or none started) and jobs no longer ours */
+void vp_worker__touched(struct vp_worker_slot **map, size_t n, uint64_t lost,
+			uint64_t stop);
 /* worker.c: one JSON log line: {"ts", "level", "worker", "event", …f} */
 void vp_worker__log(const char *level, const char *event, json_t *f);
 

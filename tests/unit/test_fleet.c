@@ -166,3 +166,31 @@ VTEST(fleet_locked_folder_after_a_reclaim_is_retried)
 	vp_worker__decide(&w, &s);
 	VT_STR_EQ("failed", s.outcome);
 }
+
+/* A stop request for a meeting whose job waits (on a run lease, or in a
+ * retry's backoff) ends the job as cancelled with no bot started: only a
+ * running bot was stopped, and a waiting one started later for a meeting
+ * already withdrawn. A job no longer ours is marked lost. */
+VTEST(fleet_stop_request_cancels_a_waiting_job)
+{
+	struct vp_worker_slot held, backoff, gone,
+		*map[3] = {&held, &backoff, &gone};
+
+	memset(&held, 0, sizeof(held));
+	memset(&backoff, 0, sizeof(backoff));
+	memset(&gone, 0, sizeof(gone));
+	held.state = VP_SLOT_HELD;
+	backoff.state = VP_SLOT_BACKOFF;
+	backoff.outcome = "retry";
+	backoff.requeue = 2;
+	gone.state = VP_SLOT_HELD;
+	vp_worker__touched(map, 3, 1u << 2, 3u);
+	VT_EQ(VP_SLOT_EXITED, held.state);
+	VT_STR_EQ("cancelled", held.outcome);
+	VT_EQ(VP_STOP_CANCEL, held.stop);
+	VT_EQ(VP_SLOT_EXITED, backoff.state);
+	VT_STR_EQ("cancelled", backoff.outcome);
+	VT_EQ(0, backoff.requeue); /* not retried */
+	VT_EQ(VP_SLOT_HELD, gone.state);
+	VT_EQ(VP_STOP_LOST, gone.stop);
+}
