@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file cli.c  vpbot-sched: run | once | status (README "Scheduler").
- * Exit codes: 0, 64 usage, 65 bad config, 70 internal, 74 state or
- * calendar unusable (once: every calendar failed).
+ * Exit codes: 0, 64 usage, 65 bad config, 70 internal (no memory), 74
+ * state or calendar unusable (once: every calendar failed), 75 the
+ * fleet's Redis unreachable (status of a fleet, submit).
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -316,7 +317,8 @@ static int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	rc = vp_sched_run(&c, &stop_flag, stop_bots) ? 74 : 0;
+	rc = vp_sched_run(&c, &stop_flag, stop_bots);
+	rc = rc == ENOMEM ? 70 : rc ? 74 : 0;
 	vp_sched_cfg_free(&c);
 	return rc;
 }
