@@ -309,7 +309,7 @@ static int build(struct export *x)
 	struct span *sp = vp_calloc(x->nchunks, sizeof(*sp));
 	struct stat old;
 	size_t n = 0;
-	mode_t um;
+	mode_t mode;
 	int err;
 
 	if (!sp)
@@ -336,15 +336,16 @@ static int build(struct export *x)
 		free(sp);
 		return EX_CANTCREAT;
 	}
-	um = umask(0);
-	umask(um);
 	/* a FILE replaced keeps its mode (a link at FILE is replaced, not
 	 * followed: the export writes nothing outside the file it names) */
-	err = fchmod(x->fd, !lstat(x->out, &old) && S_ISREG(old.st_mode)
-				    ? old.st_mode & 07777
-				    : 0644 & ~um)
-		      ? errno
-		      : 0;
+	if (!lstat(x->out, &old) && S_ISREG(old.st_mode)) {
+		mode = old.st_mode & 07777;
+	} else {
+		mode = umask(0);
+		umask(mode);
+		mode = 0644 & ~mode;
+	}
+	err = fchmod(x->fd, mode) ? errno : 0;
 	if (!err)
 		err = write_header(x);
 	if (err)
