@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file webhook_cfg.c  Where the webhook's settings come from: the job's
- * "webhook" object, or `--webhook URL` (a URL with a query from a file or
- * the environment) with the secret from a file or an environment
- * variable. No secret from argv (ps shows argv to every user), and none
- * echoed in an error.
+ * "webhook" object, or `--webhook URL` (one that may hold a token, in its
+ * query or a token-shaped path segment, from a file or the environment)
+ * with the secret from a file or an environment variable. No secret from
+ * argv (ps shows argv to every user), and none echoed in an error.
  */
 #include "src/bot/webhook_cfg.h"
 #include "src/core/json.h"
