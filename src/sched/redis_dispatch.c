@@ -11,8 +11,9 @@
  * instance. A start whose claim was already taken (another scheduler, or
  * this one before a restart) still gets a handle: the job is in the fleet
  * and its result will come; one read before the handle existed is kept.
- * An instance whose end this process reported, started again (a meeting
- * cancelled, then restored), takes its claim over: no result would come.
+ * An instance the loop starts again after its last bot ended (d->again:
+ * a meeting cancelled, then restored) takes its claim over: no result
+ * would come.
  */
 #define VP_LOG_MODULE "sched"
 #include "src/sched/redis_dispatch.h"
@@ -46,7 +47,6 @@ struct rdisp {
 	json_t *byid;  /* "meeting instance" -> handle, while one is out */
 	json_t *final; /* "meeting instance" -> [code, sig], no handle */
 	json_t *ready; /* [handle, code, sig] to report at the next reap */
-	json_t *ended; /* "meeting instance" -> true: its end reported */
 	int64_t next_prune;
 };
 
@@ -86,7 +86,7 @@ static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 	int64_t now = time(NULL), dur;
 	json_t *inv, *fin;
 	char key[256];
-	bool added = false, again;
+	bool added = false;
 	int e;
 
 	memset(&j, 0, sizeof(j));
@@ -111,8 +111,7 @@ static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 		snprintf(j.instance, sizeof(j.instance), "end-%" PRId64,
 			 j.not_after);
 	snprintf(key, sizeof(key), "%s %s", id, j.instance);
-	again = d->again || json_object_get(rd->ended, key) != NULL;
-	if (again) /* an outcome read at start-up is the ended attempt's */
+	if (d->again) /* an outcome read at start-up is the ended attempt's */
 		json_object_del(rd->final, key);
 	inv = json_object_get(json_object_get(job, "meeting"), "invitees");
 	j.load = json_array_size(inv) ? (unsigned)json_array_size(inv) : 1;
@@ -130,13 +129,12 @@ static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 	e = vp_sched_fleet_ensure_group(rd->r, rd->prefix);
 	if (!e)
 		e = vp_sched_fleet_dispatch(rd->r, rd->prefix, &j, rd->name,
-					    j.not_after - now + 86400, again,
+					    j.not_after - now + 86400, d->again,
 					    &added);
 	free(j.job);
 	if (e)
 		return e == EPROTO ? EIO : e;
 	*handle = rd->next_handle++;
-	json_object_del(rd->ended, key);
 	vp_log_info("meeting %s: %s the fleet's queue (instance %s, load %u)",
 		    id, added ? "added to" : "already in", j.instance, j.load);
 	fin = json_object_get(rd->final, key);
@@ -147,7 +145,6 @@ static int d_start(struct vp_sched_dispatch *d, const char *id, json_t *job,
 					     json_array_get(fin, 0),
 					     json_array_get(fin, 1)));
 		json_object_del(rd->final, key);
-		json_object_set_new(rd->ended, key, json_true());
 		return 0;
 	}
 	json_object_set_new(rd->byid, key, json_integer(*handle));
@@ -206,7 +203,6 @@ static int read_results(struct rdisp *rd, vp_sched_exit_h *h, void *arg)
 		int64_t hd = json_integer_value(hv);
 
 		json_object_del(rd->byid, key);
-		json_object_set_new(rd->ended, key, json_true());
 		h(hd, code, sig, arg);
 	}
 	json_decref(arr);
@@ -240,8 +236,8 @@ static size_t forget_before(json_t *map, int64_t t)
 	return n;
 }
 
-/* Forget the outcomes and ends of instances whose claims have expired, so
- * a scheduler that runs for months does not grow by every meeting. */
+/* Forget the outcomes of instances whose claims have expired, so a
+ * scheduler that runs for months does not grow by every meeting. */
 static void prune(struct rdisp *rd, int64_t now)
 {
 	size_t n;
@@ -250,7 +246,6 @@ static void prune(struct rdisp *rd, int64_t now)
 		return;
 	rd->next_prune = now + PRUNE_EVERY_S;
 	n = forget_before(rd->final, now - FORGET_AFTER_S);
-	n += forget_before(rd->ended, now - FORGET_AFTER_S);
 	if (n)
 		vp_log_debug("forgot %zu instance(s) past their claims", n);
 }
@@ -268,7 +263,7 @@ size_t vp_sched_dispatch_redis_remembered(const struct vp_sched_dispatch *d)
 {
 	const struct rdisp *rd = (const struct rdisp *)d;
 
-	return json_object_size(rd->final) + json_object_size(rd->ended);
+	return json_object_size(rd->final);
 }
 
 static int d_stop(struct vp_sched_dispatch *d, int64_t handle)
@@ -311,7 +306,6 @@ static void d_destroy(struct vp_sched_dispatch *d)
 	json_decref(rd->byid);
 	json_decref(rd->final);
 	json_decref(rd->ready);
-	json_decref(rd->ended);
 	free(rd);
 }
 
@@ -343,11 +337,10 @@ int vp_sched_dispatch_redis(struct vp_sched_dispatch **dp, const char *url,
 	rd->byid = json_object();
 	rd->final = json_object();
 	rd->ready = json_array();
-	rd->ended = json_object();
 	e = vp_sched_redis_alloc(&rd->r, url, err, sizeof(err));
 	if (e)
 		vp_log_err("dispatch: %s", err);
-	if (!e && (!rd->byid || !rd->final || !rd->ready || !rd->ended))
+	if (!e && (!rd->byid || !rd->final || !rd->ready))
 		e = ENOMEM;
 	if (e) {
 		d_destroy(&rd->base);

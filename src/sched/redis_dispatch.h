@@ -22,8 +22,8 @@ int vp_sched_dispatch_redis(struct vp_sched_dispatch **dp, const char *url,
 
 /**
  * How many instances the dispatcher remembers without a handle (outcomes
- * read ahead of a start, ends reported); those a day past their end are
- * forgotten at start-up and then hourly.
+ * read ahead of a start); those a day past their end are forgotten at
+ * start-up and then hourly.
  */
 size_t vp_sched_dispatch_redis_remembered(const struct vp_sched_dispatch *d);
 

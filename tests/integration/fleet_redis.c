@@ -411,8 +411,9 @@ static void worker_ends(struct vp_sched_redis *r, const char *outcome, int code,
 /* A final outcome ends the meeting for the scheduler with a code its loop
  * does not retry (a retry would find the instance claimed and wait for a
  * result that never comes); the instance names start and end; the same
- * instance started again after its end is dispatched again; a bot with
- * no handle of ours is stopped by meeting id. */
+ * instance started again after its end (the loop says so: again) is
+ * dispatched again; a bot with no handle of ours is stopped by meeting
+ * id. */
 VTEST(fleet_redis_dispatcher_final_outcomes_and_restarts)
 {
 	static const struct {
@@ -438,6 +439,7 @@ VTEST(fleet_redis_dispatcher_final_outcomes_and_restarts)
 	d->start_utc = time(NULL) + 60;
 	d->end_utc = d->start_utc + 3600;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		d->again = i > 0; /* the last attempt ended */
 		VT_EQ(0, d->ops->start(d, "my", job, &h));
 		worker_ends(r, cases[i].outcome, cases[i].exit_code, &t);
 		VT_TRUE(strchr(t.instance, '-') != NULL);
@@ -469,9 +471,9 @@ VTEST(fleet_redis_dispatcher_final_outcomes_and_restarts)
 	stop_server();
 }
 
-/* Outcomes read at start-up and ends reported are remembered only while
- * the instance's claim can hold (a day past its end): a scheduler that
- * runs for months does not grow by every meeting. */
+/* Outcomes read at start-up are remembered only while the instance's
+ * claim can hold (a day past its end): a scheduler that runs for months
+ * does not grow by every meeting. */
 VTEST(fleet_redis_dispatcher_forgets_instances_past_their_claims)
 {
 	struct vp_sched_redis *r = server();
